@@ -22,7 +22,10 @@ impl fmt::Display for Severity {
 }
 
 /// One problem in one file, displayed as `FILE:LINE:COL: error: MESSAGE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It is also a [`std::error::Error`], so a caller can propagate it with `?`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}:{column}: {severity}: {message}", file.display())]
 pub struct Diagnostic {
     /// The file (or the name given to an in-memory source).
     pub file: PathBuf,
@@ -34,20 +37,6 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// What is wrong and, where it helps, what was expected or assumed.
     pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.severity,
-            self.message
-        )
-    }
 }
 
 impl Diagnostic {
