@@ -1,0 +1,299 @@
+//! [`ResourceField`]: how a field of an object struct reads and writes itself as a resource.
+//!
+//! | field type | resource | read | write |
+//! | --- | --- | --- | --- |
+//! | `T` ([`ResourceType`]) | single, always present | [`ResourceValue::Single`] | `Single` replaces it |
+//! | `Option<T>` | single, optional | `None` is [`Error::NotFound`] | `Single` sets `Some` |
+//! | [`Instances<T>`] | multiple | [`ResourceValue::Multiple`] | `Multiple` replaces every instance |
+//! | `Option<Instances<T>>` | multiple, optional | `None` is [`Error::NotFound`] | `Multiple` sets `Some` |
+//! | [`Executable`] | executable | [`Error::MethodNotAllowed`] | [`Error::MethodNotAllowed`] |
+//!
+//! A `Multiple` value written to a single resource is [`Error::NotMultiple`], a `Single` value
+//! written to a multiple one is [`Error::NotSingle`]. A write converts every value before it
+//! stores anything: a failed write leaves the field as it was.
+
+use std::collections::BTreeMap;
+
+use crate::convert::ResourceType;
+use crate::error::Error;
+use crate::meta::ResourceMeta;
+use crate::value::{Kind, Value};
+
+/// A multiple-instance resource: its values keyed by resource-instance id.
+pub type Instances<T> = BTreeMap<u16, T>;
+
+/// The field type of an executable resource. It holds nothing: executing is the job of a handler.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Executable;
+
+/// The value of a whole resource: one value, or the values of its instances.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceValue {
+    /// The value of a single-instance resource.
+    Single(Value),
+    /// The values of a multiple-instance resource, by resource-instance id.
+    Multiple(BTreeMap<u16, Value>),
+}
+
+/// How a struct field reads and writes itself as the resource that `meta` describes.
+///
+/// `#[derive(Object)]` calls these after it has checked the resource's operations. See the
+/// [module documentation](self) for what each field type does.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the type of a resource field",
+    label = "not a resource field type",
+    note = "a resource field is `T`, `Option<T>`, `Instances<T>` or `Option<Instances<T>>` where `T` is \
+            String, i8..i64, u8..u64, f32, f64, bool, Vec<u8>, Time, ObjLnk, CoreLnk or your own \
+            `ResourceType`; or `Executable` for an executable resource",
+    note = "a field that is not a resource needs `#[lwm2m(skip)]`"
+)]
+pub trait ResourceField {
+    /// The data type of the resource when the field gives no `kind`: [`Kind::None`] for
+    /// [`Executable`].
+    const KIND: Kind;
+
+    /// The current value of the resource.
+    fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error>;
+
+    /// Replaces the resource with `value`; on error the field is unchanged.
+    fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error>;
+}
+
+/// Converts a field's natural value to the data type that `meta` declares: a `u32` field declared
+/// `Integer` reads as [`Value::Integer`].
+fn to_declared(meta: &ResourceMeta, value: Value) -> Result<Value, Error> {
+    match (meta.kind, value) {
+        (Kind::Integer, Value::UnsignedInteger(n)) => i64::try_from(n)
+            .map(Value::Integer)
+            .map_err(|_| Error::OutOfRange { target: "i64" }),
+        (Kind::UnsignedInteger, Value::Integer(n)) => u64::try_from(n)
+            .map(Value::UnsignedInteger)
+            .map_err(|_| Error::OutOfRange { target: "u64" }),
+        (kind, value) if value.kind() == kind => Ok(value),
+        (expected, value) => Err(Error::TypeMismatch {
+            expected,
+            found: value.kind(),
+        }),
+    }
+}
+
+/// Converts a received value to the field type, after checking it against the declared data type
+/// (the two integer kinds are interchangeable: the field type decides what fits).
+fn from_declared<T: ResourceType>(meta: &ResourceMeta, value: Value) -> Result<T, Error> {
+    let found = value.kind();
+    let integers = |k| matches!(k, Kind::Integer | Kind::UnsignedInteger);
+    if found != meta.kind && !(integers(found) && integers(meta.kind)) {
+        return Err(Error::TypeMismatch {
+            expected: meta.kind,
+            found,
+        });
+    }
+    T::from_value(value)
+}
+
+fn read_single<T: ResourceType>(meta: &ResourceMeta, field: &T) -> Result<ResourceValue, Error> {
+    to_declared(meta, field.to_value()).map(ResourceValue::Single)
+}
+
+fn write_single<T: ResourceType>(meta: &ResourceMeta, value: ResourceValue) -> Result<T, Error> {
+    match value {
+        ResourceValue::Single(value) => from_declared(meta, value),
+        ResourceValue::Multiple(_) => Err(Error::NotMultiple { resource: meta.id }),
+    }
+}
+
+fn read_multiple<T: ResourceType>(
+    meta: &ResourceMeta,
+    field: &Instances<T>,
+) -> Result<ResourceValue, Error> {
+    field
+        .iter()
+        .map(|(id, v)| Ok((*id, to_declared(meta, v.to_value())?)))
+        .collect::<Result<_, Error>>()
+        .map(ResourceValue::Multiple)
+}
+
+fn write_multiple<T: ResourceType>(
+    meta: &ResourceMeta,
+    value: ResourceValue,
+) -> Result<Instances<T>, Error> {
+    match value {
+        ResourceValue::Multiple(values) => values
+            .into_iter()
+            .map(|(id, v)| Ok((id, from_declared(meta, v)?)))
+            .collect(),
+        ResourceValue::Single(_) => Err(Error::NotSingle { resource: meta.id }),
+    }
+}
+
+impl<T: ResourceType> ResourceField for T {
+    const KIND: Kind = T::KIND;
+
+    fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
+        read_single(meta, self)
+    }
+
+    fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
+        *self = write_single(meta, value)?;
+        Ok(())
+    }
+}
+
+impl<T: ResourceType> ResourceField for Option<T> {
+    const KIND: Kind = T::KIND;
+
+    fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
+        match self {
+            Some(field) => read_single(meta, field),
+            None => Err(Error::NotFound { resource: meta.id }),
+        }
+    }
+
+    fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
+        *self = Some(write_single(meta, value)?);
+        Ok(())
+    }
+}
+
+impl<T: ResourceType> ResourceField for Instances<T> {
+    const KIND: Kind = T::KIND;
+
+    fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
+        read_multiple(meta, self)
+    }
+
+    fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
+        *self = write_multiple(meta, value)?;
+        Ok(())
+    }
+}
+
+impl<T: ResourceType> ResourceField for Option<Instances<T>> {
+    const KIND: Kind = T::KIND;
+
+    fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
+        match self {
+            Some(field) => read_multiple(meta, field),
+            None => Err(Error::NotFound { resource: meta.id }),
+        }
+    }
+
+    fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
+        *self = Some(write_multiple(meta, value)?);
+        Ok(())
+    }
+}
+
+impl ResourceField for Executable {
+    const KIND: Kind = Kind::None;
+
+    fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
+        Err(Error::MethodNotAllowed { resource: meta.id })
+    }
+
+    fn write(&mut self, meta: &ResourceMeta, _value: ResourceValue) -> Result<(), Error> {
+        Err(Error::MethodNotAllowed { resource: meta.id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta::Operations;
+
+    fn meta(kind: Kind, multiple: bool) -> ResourceMeta {
+        ResourceMeta {
+            id: 9,
+            name: "r",
+            operations: Operations::ReadWrite,
+            kind,
+            multiple,
+            mandatory: false,
+            units: None,
+            range: None,
+        }
+    }
+
+    #[test]
+    fn unsigned_field_declared_integer_reads_as_integer() -> Result<(), Error> {
+        let m = meta(Kind::Integer, false);
+        assert_eq!(5u32.read(&m), Ok(ResourceValue::Single(Value::Integer(5))));
+        let mut field = 0u32;
+        field.write(&m, ResourceValue::Single(Value::Integer(7)))?;
+        assert_eq!(field, 7);
+        Ok(())
+    }
+
+    #[test]
+    fn write_checks_the_declared_kind() {
+        let mut field = String::from("old");
+        let err = field.write(
+            &meta(Kind::String, false),
+            ResourceValue::Single(Value::Boolean(true)),
+        );
+        assert_eq!(
+            err,
+            Err(Error::TypeMismatch {
+                expected: Kind::String,
+                found: Kind::Boolean
+            })
+        );
+        assert_eq!(field, "old");
+    }
+
+    #[test]
+    fn single_and_multiple_mismatch() {
+        let mut single = 1i64;
+        assert_eq!(
+            single.write(
+                &meta(Kind::Integer, false),
+                ResourceValue::Multiple(BTreeMap::new())
+            ),
+            Err(Error::NotMultiple { resource: 9 })
+        );
+        let mut many: Instances<i64> = BTreeMap::from([(0, 1)]);
+        assert_eq!(
+            many.write(
+                &meta(Kind::Integer, true),
+                ResourceValue::Single(Value::Integer(2))
+            ),
+            Err(Error::NotSingle { resource: 9 })
+        );
+        assert_eq!(many, BTreeMap::from([(0, 1)]));
+    }
+
+    #[test]
+    fn failed_multiple_write_keeps_every_instance() {
+        let m = meta(Kind::UnsignedInteger, true);
+        let mut many: Option<Instances<u8>> = Some(BTreeMap::from([(0, 1), (1, 2)]));
+        let values = BTreeMap::from([(0, Value::UnsignedInteger(5)), (3, Value::Integer(999))]);
+        assert_eq!(
+            many.write(&m, ResourceValue::Multiple(values)),
+            Err(Error::OutOfRange { target: "u8" })
+        );
+        assert_eq!(many, Some(BTreeMap::from([(0, 1), (1, 2)])));
+    }
+
+    #[test]
+    fn absent_optional_is_not_found_and_write_creates_it() -> Result<(), Error> {
+        let m = meta(Kind::Float, false);
+        let mut field: Option<f64> = None;
+        assert_eq!(field.read(&m), Err(Error::NotFound { resource: 9 }));
+        field.write(&m, ResourceValue::Single(Value::Float(2.5)))?;
+        assert_eq!(field, Some(2.5));
+        let many: Option<Instances<f64>> = None;
+        assert_eq!(many.read(&m), Err(Error::NotFound { resource: 9 }));
+        Ok(())
+    }
+
+    #[test]
+    fn executable_is_neither_read_nor_written() {
+        let m = meta(Kind::None, false);
+        let mut field = Executable;
+        assert_eq!(field.read(&m), Err(Error::MethodNotAllowed { resource: 9 }));
+        assert_eq!(
+            field.write(&m, ResourceValue::Single(Value::Boolean(true))),
+            Err(Error::MethodNotAllowed { resource: 9 })
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! The [`Object`] trait that `#[derive(Object)]` implements, and the dyn-safe [`ObjectInstance`]
+//! that a store of instances holds.
+
+use std::any::Any;
+
+use crate::error::Error;
+use crate::field::ResourceValue;
+use crate::meta::ObjectMeta;
+
+/// An LwM2M object: one instance of it is one value of the implementing type.
+///
+/// Implement it with `#[derive(Object)]`: the derive records the metadata and routes each resource
+/// id to its field. [`read`](Object::read) and [`write`](Object::write) are what a server does;
+/// they check the resource's operations. The device's own code reads and writes the struct fields
+/// directly.
+///
+/// # Example
+///
+/// ```
+/// use lwm2m::{Error, Object, ResourceValue, Value};
+///
+/// #[derive(Debug, Default, Object)]
+/// #[lwm2m(id = 3303, name = "Temperature", version = "1.1", multiple)]
+/// struct Temperature {
+///     #[lwm2m(id = 5700, name = "Sensor Value", op = "R", mandatory)]
+///     value: f64,
+///     #[lwm2m(id = 5750, name = "Application Type", op = "RW")]
+///     application: Option<String>,
+/// }
+///
+/// let mut t = Temperature { value: 21.5, ..Temperature::default() };
+/// assert_eq!(Temperature::META.urn, "urn:oma:lwm2m:ext:3303:1.1");
+/// assert_eq!(t.read(5700), Ok(ResourceValue::Single(Value::Float(21.5))));
+/// assert_eq!(t.read(5750), Err(Error::NotFound { resource: 5750 }));
+/// t.write(5750, ResourceValue::Single(Value::String("room".into())))?;
+/// assert_eq!(t.application.as_deref(), Some("room"));
+/// assert_eq!(
+///     t.write(5700, ResourceValue::Single(Value::Float(0.0))),
+///     Err(Error::MethodNotAllowed { resource: 5700 })
+/// );
+/// # Ok::<(), Error>(())
+/// ```
+pub trait Object {
+    /// The object's static metadata: ids, names, operations, data types.
+    const META: &'static ObjectMeta;
+
+    /// Reads a resource: [`Error::NotFound`] for an unknown id or an absent optional resource,
+    /// [`Error::MethodNotAllowed`] for a resource that is not readable.
+    fn read(&self, resource: u16) -> Result<ResourceValue, Error>;
+
+    /// Writes a resource (a multiple one: replaces all its instances). [`Error::NotFound`] for an
+    /// unknown id, [`Error::MethodNotAllowed`] for a resource that is not writable, or a value error;
+    /// on error the object is unchanged.
+    fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error>;
+}
+
+/// An object instance behind a pointer: what a store keeps as `Box<dyn ObjectInstance>`.
+///
+/// Every [`Object`] is one, through a blanket implementation. Its methods have the same names
+/// as [`Object`]'s: with both traits in scope, call a concrete type's methods as
+/// `Object::read(&x, id)`.
+pub trait ObjectInstance: Any {
+    /// The object's static metadata ([`Object::META`]).
+    fn meta(&self) -> &'static ObjectMeta;
+
+    /// Reads a resource, as [`Object::read`].
+    fn read(&self, resource: u16) -> Result<ResourceValue, Error>;
+
+    /// Writes a resource, as [`Object::write`].
+    fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error>;
+
+    /// The instance as [`Any`], to get the concrete type back.
+    fn as_any(&self) -> &dyn Any;
+
+    /// The instance as mutable [`Any`], to get the concrete type back.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Object + Any> ObjectInstance for T {
+    fn meta(&self) -> &'static ObjectMeta {
+        T::META
+    }
+
+    fn read(&self, resource: u16) -> Result<ResourceValue, Error> {
+        Object::read(self, resource)
+    }
+
+    fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
+        Object::write(self, resource, value)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+impl dyn ObjectInstance {
+    /// The instance as its concrete type, if it is a `T`.
+    pub fn downcast_ref<T: Object + Any>(&self) -> Option<&T> {
+        self.as_any().downcast_ref()
+    }
+
+    /// The instance as its concrete mutable type, if it is a `T`.
+    pub fn downcast_mut<T: Object + Any>(&mut self) -> Option<&mut T> {
+        self.as_any_mut().downcast_mut()
+    }
+}
+
+/// Includes the object structs that `lwm2m-codegen` wrote from a build script.
+///
+/// `include_objects!()` is `include!(concat!(env!("OUT_DIR"), "/lwm2m_objects.rs"))`;
+/// `include_objects!("other.rs")` includes `$OUT_DIR/other.rs` instead. Use it at module level,
+/// in a crate whose `build.rs` generates the file.
+///
+/// ```ignore
+/// // src/objects.rs
+/// lwm2m::include_objects!();
+/// ```
+#[macro_export]
+macro_rules! include_objects {
+    () => {
+        ::core::include!(::core::concat!(
+            ::core::env!("OUT_DIR"),
+            "/lwm2m_objects.rs"
+        ));
+    };
+    ($file:literal) => {
+        ::core::include!(::core::concat!(::core::env!("OUT_DIR"), "/", $file));
+    };
+}
