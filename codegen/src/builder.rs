@@ -1,0 +1,314 @@
+//! The build-script API, in the style of `prost-build`.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use lwm2m_model::{Diagnostic, ObjectDef, Registry};
+
+use crate::emit::{self, CratePath, FileOptions};
+use crate::{Error, naming};
+
+/// The default output file name, which `lwm2m::include_objects!()` includes.
+pub const DEFAULT_FILE_NAME: &str = "lwm2m_objects.rs";
+
+/// Generates Rust structs for LwM2M objects, for a build script.
+///
+/// The known objects are the bundled OMA registry (unless [`bundled(false)`](Builder::bundled))
+/// plus the user's definition files, which replace bundled objects with the same id. Type names
+/// are computed over all known objects, so a name does not change when the selection does
+/// (`Location` is object 6 and `Location3336` is object 3336, whichever you generate).
+///
+/// In `build.rs`:
+///
+/// ```no_run
+/// // build.rs
+/// lwm2m_codegen::Builder::new()
+///     .objects([3, 3303])
+///     .xml_dir("objects") // your own definitions, if any
+///     .compile_or_exit();
+/// ```
+///
+/// and in the crate: `lwm2m::include_objects!();`. [`generate`](Builder::generate) returns the code
+/// without writing anything:
+///
+/// ```
+/// let code = lwm2m_codegen::Builder::new().objects([3303]).generate()?;
+/// assert!(code.contains("pub struct Temperature {"));
+/// assert!(code.contains("pub sensor_value: f64,"));
+/// # Ok::<(), lwm2m_codegen::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    objects: Option<Vec<u16>>,
+    paths: Vec<PathBuf>,
+    bundled: bool,
+    crate_path: String,
+    out_dir: Option<PathBuf>,
+    file_name: String,
+    objects_list: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+/// Generated code and the warnings found on the way (see [`Builder::write`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    /// The generated Rust source.
+    pub code: String,
+    /// Warning diagnostics of the user's definition files (errors make an [`Error`] instead).
+    pub warnings: Vec<Diagnostic>,
+    /// Whether [`Builder::write`] wrote the file (`false`: it already had this content).
+    pub written: bool,
+}
+
+impl Builder {
+    /// A builder for every known object, the bundled registry included, with crate path
+    /// `::lwm2m`, writing `$OUT_DIR/lwm2m_objects.rs`.
+    pub fn new() -> Builder {
+        Builder {
+            objects: None,
+            paths: Vec::new(),
+            bundled: true,
+            crate_path: CratePath::default().as_str().to_owned(),
+            out_dir: None,
+            file_name: DEFAULT_FILE_NAME.to_owned(),
+            objects_list: true,
+        }
+    }
+
+    /// Generates only these objects (by id) instead of all known ones. Calls add up.
+    pub fn objects(mut self, ids: impl IntoIterator<Item = u16>) -> Builder {
+        self.objects.get_or_insert_with(Vec::new).extend(ids);
+        self
+    }
+
+    /// Adds the `*.xml` files of a directory (not of its sub-directories) as object definitions.
+    pub fn xml_dir(mut self, dir: impl Into<PathBuf>) -> Builder {
+        self.paths.push(dir.into());
+        self
+    }
+
+    /// Adds one object definition file.
+    pub fn xml_file(mut self, file: impl Into<PathBuf>) -> Builder {
+        self.paths.push(file.into());
+        self
+    }
+
+    /// Whether the bundled OMA registry is known (default `true`). Without it, only the user's
+    /// files are.
+    pub fn bundled(mut self, bundled: bool) -> Builder {
+        self.bundled = bundled;
+        self
+    }
+
+    /// The path of the runtime crate in the generated code (default `::lwm2m`), for a crate that
+    /// renames it or re-exports it.
+    pub fn crate_path(mut self, path: impl Into<String>) -> Builder {
+        self.crate_path = path.into();
+        self
+    }
+
+    /// The directory [`compile`](Builder::compile) writes to (default: the `OUT_DIR` environment
+    /// variable that Cargo sets for build scripts).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Builder {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The output file name (default `lwm2m_objects.rs`).
+    pub fn file_name(mut self, name: impl Into<String>) -> Builder {
+        self.file_name = name.into();
+        self
+    }
+
+    /// Whether to end the file with `pub const OBJECTS: &[&<crate>::meta::ObjectMeta]`, the
+    /// metadata of every generated object (default `true`).
+    pub fn objects_list(mut self, enabled: bool) -> Builder {
+        self.objects_list = enabled;
+        self
+    }
+
+    /// Generates the code. Pure: reads the definition files, writes nothing, prints nothing.
+    pub fn generate(&self) -> Result<String, Error> {
+        self.generate_with_warnings().map(|(code, _)| code)
+    }
+
+    /// Generates the code and writes it to the output file, only when its content changed (so
+    /// that Cargo does not rebuild for nothing). Prints nothing. Creates the directory if needed.
+    pub fn write(&self) -> Result<Generated, Error> {
+        let (code, warnings) = self.generate_with_warnings()?;
+        let dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(Error::NoOutDir)?,
+        };
+        let path = dir.join(&self.file_name);
+        let written = write_if_changed(&dir, &path, &code)?;
+        Ok(Generated {
+            code,
+            warnings,
+            written,
+        })
+    }
+
+    /// For `build.rs`: prints `cargo:rerun-if-changed=` for each user path, generates and writes
+    /// the output file when changed ([`write`](Builder::write)), and prints the warnings of the
+    /// user's files as `cargo::warning=` lines.
+    pub fn compile(&self) -> Result<(), Error> {
+        let mut stdout = std::io::stdout().lock();
+        for path in &self.paths {
+            let _ = writeln!(stdout, "cargo:rerun-if-changed={}", path.display());
+        }
+        let generated = self.write()?;
+        for warning in &generated.warnings {
+            let _ = writeln!(stdout, "cargo::warning={}", cargo_line(warning));
+        }
+        Ok(())
+    }
+
+    /// [`compile`](Builder::compile), and on error prints each problem for Cargo
+    /// (`cargo::error=FILE:LINE:COL: message`, warnings as `cargo::warning=`) and exits with
+    /// status 1, so that the build fails with a readable message instead of a panic.
+    pub fn compile_or_exit(&self) {
+        let Err(error) = self.compile() else {
+            return;
+        };
+        let mut stdout = std::io::stdout().lock();
+        match &error {
+            Error::Definitions(diagnostics) => {
+                for diagnostic in diagnostics {
+                    let key = if diagnostic.is_error() {
+                        "error"
+                    } else {
+                        "warning"
+                    };
+                    let _ = writeln!(stdout, "cargo::{key}={}", cargo_line(diagnostic));
+                }
+            }
+            other => {
+                let text = other.to_string().replace('\n', " ");
+                let _ = writeln!(stdout, "cargo::error={text}");
+            }
+        }
+        let _ = stdout.flush();
+        std::process::exit(1);
+    }
+
+    /// The known objects, the selection and the code, plus the user files' warnings.
+    fn generate_with_warnings(&self) -> Result<(String, Vec<Diagnostic>), Error> {
+        let crate_path = self
+            .crate_path
+            .parse::<CratePath>()
+            .map_err(|e| Error::CratePath {
+                path: self.crate_path.clone(),
+                message: e.to_string(),
+            })?;
+        let bundled = if self.bundled {
+            Registry::bundled()
+        } else {
+            Registry::new()
+        };
+        let (user, warnings) = self.user_definitions()?;
+        // Every known object: the bundled ones, replaced by the user's with the same id.
+        let mut universe = bundled
+            .objects()
+            .map(|d| (d.id, d))
+            .collect::<BTreeMap<u16, &ObjectDef>>();
+        universe.extend(user.objects().map(|d| (d.id, d)));
+        let type_names = naming::type_names(universe.values().map(|d| (d.id, d.name.as_str())));
+        let selected = match &self.objects {
+            None => universe.values().copied().collect::<Vec<_>>(),
+            Some(ids) => {
+                let mut ids = ids.clone();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.into_iter()
+                    .map(|id| universe.get(&id).copied().ok_or(Error::UnknownObject(id)))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        let options = FileOptions {
+            crate_path,
+            objects_list: self.objects_list,
+        };
+        let code = emit::file(&selected, &type_names, &options)
+            .map_err(|e| Error::Syntax(e.to_string()))?;
+        Ok((code, warnings))
+    }
+
+    /// The user's definition files, and their warnings; any error is an [`Error::Definitions`].
+    fn user_definitions(&self) -> Result<(Registry, Vec<Diagnostic>), Error> {
+        let mut user = Registry::new();
+        if self.paths.is_empty() {
+            return Ok((user, Vec::new()));
+        }
+        let report = user.load_paths(&self.paths);
+        if report.errors() > 0 {
+            return Err(Error::Definitions(report.diagnostics));
+        }
+        Ok((user, report.diagnostics))
+    }
+}
+
+/// A diagnostic as one line for a `cargo::` instruction: `FILE:LINE:COL: message`.
+fn cargo_line(diagnostic: &Diagnostic) -> String {
+    format!(
+        "{}:{}:{}: {}",
+        diagnostic.file.display(),
+        diagnostic.line,
+        diagnostic.column,
+        diagnostic.message.replace(['\n', '\r'], " ")
+    )
+}
+
+/// Writes `content` to `path` unless the file already holds exactly it. Returns whether it wrote.
+fn write_if_changed(dir: &Path, path: &Path, content: &str) -> Result<bool, Error> {
+    if std::fs::read(path).is_ok_and(|old| old == content.as_bytes()) {
+        return Ok(false);
+    }
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    std::fs::write(path, content).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(true)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests may panic on unexpected results.
+mod tests {
+    use super::*;
+    use lwm2m_model::Severity;
+
+    #[test]
+    fn cargo_line_has_no_severity_and_one_line() {
+        let diagnostic = Diagnostic {
+            file: "x/1.xml".into(),
+            line: 2,
+            column: 5,
+            severity: Severity::Error,
+            message: "bad\nthing".to_owned(),
+        };
+        assert_eq!(cargo_line(&diagnostic), "x/1.xml:2:5: bad thing");
+    }
+
+    #[test]
+    fn write_only_when_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("out");
+        let path = sub.join("f.rs");
+        assert!(write_if_changed(&sub, &path, "a").unwrap());
+        assert!(!write_if_changed(&sub, &path, "a").unwrap());
+        assert!(write_if_changed(&sub, &path, "b").unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "b");
+    }
+}
