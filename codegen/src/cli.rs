@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand};
 use lwm2m_model::{ObjectDef, Registry, parse_file, parse_str, xml_files};
 
 use crate::Builder;
+use crate::catalogue::{self, CatalogueFormat};
 
 /// Generate typed Rust from OMA LwM2M object definitions, and check definition files.
 #[derive(Debug, Parser)]
@@ -49,6 +50,20 @@ enum Command {
         #[arg(long)]
         no_bundled: bool,
         /// Extra definition files or directories; they replace bundled objects with the same id.
+        paths: Vec<PathBuf>,
+    },
+    /// Render a browsable reference of the objects: one page per object plus an index.
+    Docs {
+        /// `md` (Markdown, index `README.md`) or `html` (self-contained pages, index `index.html`).
+        #[arg(long, value_enum, default_value = "html")]
+        format: DocsFormat,
+        /// The output directory (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Only these object ids, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+        objects: Vec<u16>,
+        /// Files, or directories meaning their `*.xml` files. None: the bundled registry.
         paths: Vec<PathBuf>,
     },
     /// One line per object, tab-separated: id, version, name, resource count.
@@ -90,6 +105,12 @@ where
             no_bundled,
             paths,
         } => generate(&dir, &objects, &crate_path, no_bundled, &paths, err),
+        Command::Docs {
+            format,
+            out: dir,
+            objects,
+            paths,
+        } => docs(format, &dir, &objects, &paths, err),
         Command::List { paths } => list(&paths, out, err),
         Command::Show { id, paths } => show(id, &paths, out, err),
     };
@@ -190,6 +211,58 @@ fn load(paths: &[PathBuf], err: &mut dyn Write) -> std::io::Result<(Registry, i3
         writeln!(err, "{diagnostic}")?;
     }
     Ok((registry, if report.errors() > 0 { 1 } else { 0 }))
+}
+
+/// The formats of `docs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DocsFormat {
+    /// Markdown.
+    Md,
+    /// HTML.
+    Html,
+}
+
+/// `docs`: the object catalogue, written into `dir`.
+fn docs(
+    format: DocsFormat,
+    dir: &Path,
+    objects: &[u16],
+    paths: &[PathBuf],
+    err: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let (registry, status) = load(paths, err)?;
+    if status != 0 {
+        writeln!(
+            err,
+            "error: errors in the object definitions, nothing written"
+        )?;
+        return Ok(status);
+    }
+    let mut selected = Vec::new();
+    if objects.is_empty() {
+        selected.extend(registry.objects());
+    } else {
+        for id in objects {
+            let Some(def) = registry.get(*id) else {
+                writeln!(err, "error: object {id} is not defined")?;
+                return Ok(1);
+            };
+            selected.push(def);
+        }
+    }
+    let format = match format {
+        DocsFormat::Md => CatalogueFormat::Markdown,
+        DocsFormat::Html => CatalogueFormat::Html,
+    };
+    let pages = match catalogue::render(&selected, format) {
+        Ok(pages) => pages,
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            return Ok(1);
+        }
+    };
+    catalogue::write(&pages, dir)?;
+    Ok(0)
 }
 
 /// `list`: `id \t version \t name \t resource count`, by ascending id.
@@ -361,6 +434,41 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         assert_eq!(ids, sorted);
+    }
+
+    #[test]
+    fn docs_renders_the_selected_objects_with_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().join("catalogue");
+        let out_arg = out_dir.to_str().unwrap();
+        let (code, _, err) = run_args(&[
+            "docs",
+            "--format",
+            "md",
+            "--out",
+            out_arg,
+            "--objects",
+            "3303,3311",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let mut files = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect::<Vec<_>>();
+        files.sort();
+        assert_eq!(files, ["3303.md", "3311.md", "README.md"]);
+        let page = std::fs::read_to_string(out_dir.join("3303.md")).unwrap();
+        assert!(page.contains("Sensor Value"), "{page}");
+
+        let (code, _, err) = run_args(&["docs", "--out", out_arg, "--objects", "65000"]);
+        assert_eq!(
+            (code, err.as_str()),
+            (1, "error: object 65000 is not defined\n")
+        );
+        assert_eq!(
+            run_args(&["docs", "--format", "pdf", "--out", out_arg]).0,
+            2
+        );
     }
 
     #[test]
