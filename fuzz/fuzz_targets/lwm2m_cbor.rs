@@ -1,0 +1,9 @@
+#![no_main]
+//! Fuzzes the Lwm2mCbor decoder (and its round trip).
+
+#[path = "common.rs"]
+mod common;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    common::run(lwm2m::codec::ContentFormat::Lwm2mCbor, data);
+});

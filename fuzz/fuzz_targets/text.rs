@@ -1,0 +1,10 @@
+#![no_main]
+//! Fuzzes the Text decoder (and its round trip).
+
+#[path = "common.rs"]
+mod common;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    common::run(lwm2m::codec::ContentFormat::Text, data);
+    common::run(lwm2m::codec::ContentFormat::Opaque, data);
+});

@@ -1,0 +1,98 @@
+//! Encode and decode throughput of the content formats, on a Device-like `/3/0` instance and on a
+//! 50-resource instance. Run: `cargo bench -p lwm2m --bench codecs`.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lwm2m::codec::{ContentFormat, Record, decode, encode};
+use lwm2m::{Kind, ObjLnk, Path, Time, Value};
+
+/// The Device object instance of the LwM2M TS example, plus a few 1.1 resources (15 resources).
+fn device() -> Vec<Record> {
+    let r = |id, value| Record::new(Path::resource(3, 0, id), value);
+    let ri = |id, i, value| Record::new(Path::resource_instance(3, 0, id, i), value);
+    vec![
+        r(0, Value::String("Open Mobile Alliance".into())),
+        r(1, Value::String("Lightweight M2M Client".into())),
+        r(2, Value::String("345000123".into())),
+        r(3, Value::String("1.0".into())),
+        ri(6, 0, Value::Integer(1)),
+        ri(6, 1, Value::Integer(5)),
+        ri(7, 0, Value::Integer(3800)),
+        ri(7, 1, Value::Integer(5000)),
+        ri(8, 0, Value::Integer(125)),
+        ri(8, 1, Value::Integer(900)),
+        r(9, Value::Integer(100)),
+        r(10, Value::Integer(15)),
+        ri(11, 0, Value::Integer(0)),
+        r(13, Value::Time(Time(1367491215))),
+        r(14, Value::String("+02:00".into())),
+        r(15, Value::String("Europe/Berlin".into())),
+        r(16, Value::String("U".into())),
+        r(17, Value::String("Type A".into())),
+        r(20, Value::Integer(1)),
+        r(21, Value::Integer(1024)),
+    ]
+}
+
+/// 50 single resources of every type.
+fn fifty() -> Vec<Record> {
+    (0..50u16)
+        .map(|id| {
+            let value = match id % 7 {
+                0 => Value::String(format!("value number {id}")),
+                1 => Value::Integer(-i64::from(id) * 1000),
+                2 => Value::Float(f64::from(id) * 1.25),
+                3 => Value::Boolean(id % 2 == 0),
+                4 => Value::Opaque(vec![id as u8; 8]),
+                5 => Value::Time(Time(1_700_000_000 + i64::from(id))),
+                _ => Value::ObjLnk(ObjLnk::new(3, id)),
+            };
+            Record::new(Path::resource(3442, 0, id), value)
+        })
+        .collect()
+}
+
+fn kinds(records: &[Record]) -> BTreeMap<Path, (Kind, bool)> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let resource = r.path.resource_path()?;
+            Some((resource, (r.value.kind(), r.path.is_resource_instance())))
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let formats = [
+        ContentFormat::Tlv,
+        ContentFormat::SenmlJson,
+        ContentFormat::SenmlCbor,
+        ContentFormat::Lwm2mCbor,
+        ContentFormat::Json,
+    ];
+    for (name, base, records) in [
+        ("device", Path::instance(3, 0), device()),
+        ("fifty", Path::instance(3442, 0), fifty()),
+    ] {
+        let kinds = kinds(&records);
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Elements(1));
+        for format in formats {
+            let label = format!("{format:?}");
+            let bytes = encode(format, &base, &records).expect("encodes");
+            group.bench_function(format!("encode/{label}"), |b| {
+                b.iter(|| encode(format, black_box(&base), black_box(&records)))
+            });
+            group.bench_function(format!("decode/{label}"), |b| {
+                b.iter(|| decode(format, black_box(&base), black_box(&bytes), &kinds))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,578 @@
+//! LwM2M content formats: encode resource values to the wire and decode them back.
+//!
+//! The codecs do not know the object model. They work on a neutral list of [`Record`]s: one value
+//! at one absolute resource (`/o/i/r`) or resource-instance (`/o/i/r/ri`) path. Formats that do
+//! not carry types on the wire (TLV, text, opaque) ask a [`KindLookup`] for the type of each
+//! resource; the self-describing formats (SenML, OMA JSON, LwM2M CBOR) use it when it answers and
+//! infer the type from the wire otherwise.
+//!
+//! | format | ids | module |
+//! |---|---|---|
+//! | text | 0, 1541 | [`text`] |
+//! | opaque | 42, 1544 | [`opaque`] |
+//! | TLV | 11542, 1542 | [`tlv`] |
+//! | SenML JSON | 110 | [`senml`] |
+//! | SenML CBOR | 112 | [`senml`] |
+//! | LwM2M CBOR | 11544 | [`lwm2m_cbor`] |
+//! | OMA JSON | 11543, 1543 | [`oma_json`] |
+//! | CoRE link format | 40 | [`link`] (its own API: links, not records) |
+//!
+//! # Errors and CoAP response codes
+//!
+//! | error | code | when |
+//! |---|---|---|
+//! | [`DecodeError::Malformed`] | 4.00 | the payload is not valid in its format |
+//! | [`DecodeError::TypeMismatch`] | 4.00 | a value does not fit the resource type (a float for an Integer) |
+//! | [`DecodeError::Duplicate`] | 4.00 | the same path twice in one payload |
+//! | [`DecodeError::OutsideBase`] | 4.00 | a value outside the request path |
+//! | [`DecodeError::UnknownResource`] | 4.04 | no type is known for a path and the format needs one |
+//! | [`DecodeError::UnsupportedFormat`] | 4.15 | the Content-Format is not one the client decodes |
+//! | [`EncodeError::NotRepresentable`] | 4.06 | the Accept format cannot carry the answer (text for an instance) |
+//! | [`EncodeError::UnsupportedFormat`] | 4.06 | the Accept format is not one the client encodes |
+//! | [`EncodeError::InvalidRecords`] | 5.00 | the caller passed records outside the base path or twice |
+//!
+//! Every decoder bounds its allocations by the remaining input: no length field read from the
+//! payload is trusted before it is checked against the bytes left.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use crate::path::Path;
+use crate::value::{Kind, Value};
+
+pub(crate) mod b64;
+pub mod link;
+pub mod lwm2m_cbor;
+pub mod oma_json;
+pub mod opaque;
+pub mod senml;
+pub mod text;
+pub mod tlv;
+
+/// One value at one absolute path: a single-instance resource (`/o/i/r`) or one instance of a
+/// multiple-instance resource (`/o/i/r/ri`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Where the value lives.
+    pub path: Path,
+    /// The value.
+    pub value: Value,
+}
+
+impl Record {
+    /// A record of `value` at `path`.
+    pub fn new(path: Path, value: impl Into<Value>) -> Record {
+        Record {
+            path,
+            value: value.into(),
+        }
+    }
+}
+
+/// The resource types a decoder needs: the object store answers it from its metadata.
+///
+/// `kind` is asked with a resource path (`/o/i/r`), also for resource instances. It answers the
+/// type and whether the resource is multiple-instance, or `None` when the resource is unknown.
+/// Implemented for closures, for maps keyed by [`Path`], and by [`NoKinds`].
+pub trait KindLookup {
+    /// The type of the resource at `resource` and whether it has multiple instances.
+    fn kind(&self, resource: &Path) -> Option<(Kind, bool)>;
+}
+
+impl<F> KindLookup for F
+where
+    F: Fn(&Path) -> Option<(Kind, bool)>,
+{
+    fn kind(&self, resource: &Path) -> Option<(Kind, bool)> {
+        self(resource)
+    }
+}
+
+impl KindLookup for BTreeMap<Path, (Kind, bool)> {
+    fn kind(&self, resource: &Path) -> Option<(Kind, bool)> {
+        self.get(resource).copied()
+    }
+}
+
+impl<S: std::hash::BuildHasher> KindLookup for HashMap<Path, (Kind, bool), S> {
+    fn kind(&self, resource: &Path) -> Option<(Kind, bool)> {
+        self.get(resource).copied()
+    }
+}
+
+/// A lookup that knows no resource: self-describing formats infer types, the others fail with
+/// [`DecodeError::UnknownResource`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoKinds;
+
+impl KindLookup for NoKinds {
+    fn kind(&self, _resource: &Path) -> Option<(Kind, bool)> {
+        None
+    }
+}
+
+/// A CoAP Content-Format of LwM2M, with its registered number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContentFormat {
+    /// `text/plain;charset=utf-8` (0).
+    Text,
+    /// `application/vnd.oma.lwm2m+text` (1541, LwM2M 1.0).
+    OmaText,
+    /// `application/octet-stream` (42).
+    Opaque,
+    /// `application/vnd.oma.lwm2m+opaque` (1544, LwM2M 1.0).
+    OmaOpaque,
+    /// `application/link-format` (40).
+    LinkFormat,
+    /// `application/vnd.oma.lwm2m+tlv` (11542).
+    Tlv,
+    /// The LwM2M 1.0 TLV number (1542).
+    OmaTlv,
+    /// `application/vnd.oma.lwm2m+json` (11543).
+    Json,
+    /// The LwM2M 1.0 JSON number (1543).
+    OmaJson,
+    /// `application/senml+json` (110).
+    SenmlJson,
+    /// `application/senml+cbor` (112).
+    SenmlCbor,
+    /// `application/vnd.oma.lwm2m+cbor` (11544, LwM2M 1.2).
+    Lwm2mCbor,
+}
+
+impl ContentFormat {
+    /// Every format, in the order of the table above.
+    pub const ALL: [ContentFormat; 12] = [
+        ContentFormat::Text,
+        ContentFormat::OmaText,
+        ContentFormat::Opaque,
+        ContentFormat::OmaOpaque,
+        ContentFormat::LinkFormat,
+        ContentFormat::Tlv,
+        ContentFormat::OmaTlv,
+        ContentFormat::Json,
+        ContentFormat::OmaJson,
+        ContentFormat::SenmlJson,
+        ContentFormat::SenmlCbor,
+        ContentFormat::Lwm2mCbor,
+    ];
+
+    /// The format with this CoAP Content-Format number, `None` for one LwM2M does not use.
+    pub const fn from_u16(id: u16) -> Option<ContentFormat> {
+        Some(match id {
+            0 => ContentFormat::Text,
+            1541 => ContentFormat::OmaText,
+            42 => ContentFormat::Opaque,
+            1544 => ContentFormat::OmaOpaque,
+            40 => ContentFormat::LinkFormat,
+            11542 => ContentFormat::Tlv,
+            1542 => ContentFormat::OmaTlv,
+            11543 => ContentFormat::Json,
+            1543 => ContentFormat::OmaJson,
+            110 => ContentFormat::SenmlJson,
+            112 => ContentFormat::SenmlCbor,
+            11544 => ContentFormat::Lwm2mCbor,
+            _ => return None,
+        })
+    }
+
+    /// The CoAP Content-Format number.
+    pub const fn to_u16(self) -> u16 {
+        match self {
+            ContentFormat::Text => 0,
+            ContentFormat::OmaText => 1541,
+            ContentFormat::Opaque => 42,
+            ContentFormat::OmaOpaque => 1544,
+            ContentFormat::LinkFormat => 40,
+            ContentFormat::Tlv => 11542,
+            ContentFormat::OmaTlv => 1542,
+            ContentFormat::Json => 11543,
+            ContentFormat::OmaJson => 1543,
+            ContentFormat::SenmlJson => 110,
+            ContentFormat::SenmlCbor => 112,
+            ContentFormat::Lwm2mCbor => 11544,
+        }
+    }
+
+    /// The media type name.
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            ContentFormat::Text => "text/plain;charset=utf-8",
+            ContentFormat::OmaText => "application/vnd.oma.lwm2m+text",
+            ContentFormat::Opaque => "application/octet-stream",
+            ContentFormat::OmaOpaque => "application/vnd.oma.lwm2m+opaque",
+            ContentFormat::LinkFormat => "application/link-format",
+            ContentFormat::Tlv | ContentFormat::OmaTlv => "application/vnd.oma.lwm2m+tlv",
+            ContentFormat::Json | ContentFormat::OmaJson => "application/vnd.oma.lwm2m+json",
+            ContentFormat::SenmlJson => "application/senml+json",
+            ContentFormat::SenmlCbor => "application/senml+cbor",
+            ContentFormat::Lwm2mCbor => "application/vnd.oma.lwm2m+cbor",
+        }
+    }
+}
+
+impl fmt::Display for ContentFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.media_type(), self.to_u16())
+    }
+}
+
+/// Why a payload could not be decoded. [`DecodeError::coap_code`] gives the response code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DecodeError {
+    /// The payload is not valid in its format (truncated, bad length, bad syntax...): 4.00.
+    #[error("malformed {format} payload: {reason}")]
+    Malformed {
+        /// The format being decoded.
+        format: ContentFormat,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A value does not fit the resource type, e.g. `1.5` for an Integer resource: 4.00.
+    #[error("{path}: expected a {expected} value, found {found}")]
+    TypeMismatch {
+        /// The resource or resource instance.
+        path: Path,
+        /// The resource type.
+        expected: Kind,
+        /// What the payload carried.
+        found: String,
+    },
+    /// The same path appears twice (or a resource both as a whole and by instance): 4.00.
+    #[error("{0} appears more than once in the payload")]
+    Duplicate(Path),
+    /// A value lies outside the path the request addressed: 4.00.
+    #[error("{path} is outside the request path {base}")]
+    OutsideBase {
+        /// The offending path.
+        path: Path,
+        /// The request path.
+        base: Path,
+    },
+    /// The format needs the resource type, and no type is known for this path: 4.04.
+    #[error("no resource is known at {0}")]
+    UnknownResource(Path),
+    /// The Content-Format is not one the client decodes: 4.15.
+    #[error("unsupported content format {0}")]
+    UnsupportedFormat(u16),
+}
+
+impl DecodeError {
+    /// The CoAP response code as (class, detail): `(4, 0)` for 4.00.
+    pub const fn coap_code(&self) -> (u8, u8) {
+        match self {
+            DecodeError::Malformed { .. }
+            | DecodeError::TypeMismatch { .. }
+            | DecodeError::Duplicate(_)
+            | DecodeError::OutsideBase { .. } => (4, 0),
+            DecodeError::UnknownResource(_) => (4, 4),
+            DecodeError::UnsupportedFormat(_) => (4, 15),
+        }
+    }
+
+    pub(crate) fn malformed(format: ContentFormat, reason: impl Into<String>) -> DecodeError {
+        DecodeError::Malformed {
+            format,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn mismatch(path: Path, expected: Kind, found: impl Into<String>) -> DecodeError {
+        DecodeError::TypeMismatch {
+            path,
+            expected,
+            found: found.into(),
+        }
+    }
+}
+
+/// Why records could not be encoded. [`EncodeError::coap_code`] gives the response code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EncodeError {
+    /// The format cannot carry these values (several values as text, a NaN in JSON...): 4.06.
+    #[error("{format} cannot represent this: {reason}")]
+    NotRepresentable {
+        /// The requested format.
+        format: ContentFormat,
+        /// Why not.
+        reason: String,
+    },
+    /// The format is not one the client encodes values in: 4.06.
+    #[error("unsupported content format {0} for values")]
+    UnsupportedFormat(ContentFormat),
+    /// The records are not a valid answer for the base path (a caller bug): 5.00.
+    #[error("invalid records: {0}")]
+    InvalidRecords(String),
+}
+
+impl EncodeError {
+    /// The CoAP response code as (class, detail): `(4, 6)` for 4.06.
+    pub const fn coap_code(&self) -> (u8, u8) {
+        match self {
+            EncodeError::NotRepresentable { .. } | EncodeError::UnsupportedFormat(_) => (4, 6),
+            EncodeError::InvalidRecords(_) => (5, 0),
+        }
+    }
+
+    pub(crate) fn not_representable(format: ContentFormat, reason: impl Into<String>) -> Self {
+        EncodeError::NotRepresentable {
+            format,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Encodes `records`, the answer for a request on `base`, in `format`.
+///
+/// Records may come in any order; every path must be a resource or resource instance at or below
+/// `base`, each at most once. The output lists them in path order.
+pub fn encode(
+    format: ContentFormat,
+    base: &Path,
+    records: &[Record],
+) -> Result<Vec<u8>, EncodeError> {
+    match format {
+        ContentFormat::Text | ContentFormat::OmaText => text::encode(format, base, records),
+        ContentFormat::Opaque | ContentFormat::OmaOpaque => opaque::encode(format, base, records),
+        ContentFormat::Tlv | ContentFormat::OmaTlv => tlv::encode(base, records),
+        ContentFormat::SenmlJson => senml::encode_json(base, records),
+        ContentFormat::SenmlCbor => senml::encode_cbor(base, records),
+        ContentFormat::Lwm2mCbor => lwm2m_cbor::encode(base, records),
+        ContentFormat::Json | ContentFormat::OmaJson => oma_json::encode(base, records),
+        ContentFormat::LinkFormat => Err(EncodeError::UnsupportedFormat(format)),
+    }
+}
+
+/// Decodes a payload written to (or read from) `base` in `format`.
+///
+/// The records come back sorted by path. Types come from `kinds` where it knows the resource.
+pub fn decode(
+    format: ContentFormat,
+    base: &Path,
+    bytes: &[u8],
+    kinds: &dyn KindLookup,
+) -> Result<Vec<Record>, DecodeError> {
+    let mut records = match format {
+        ContentFormat::Text | ContentFormat::OmaText => text::decode(format, base, bytes, kinds)?,
+        ContentFormat::Opaque | ContentFormat::OmaOpaque => {
+            opaque::decode(format, base, bytes, kinds)?
+        }
+        ContentFormat::Tlv | ContentFormat::OmaTlv => tlv::decode(format, base, bytes, kinds)?,
+        ContentFormat::SenmlJson => senml::decode_json(base, bytes, kinds)?,
+        ContentFormat::SenmlCbor => senml::decode_cbor(base, bytes, kinds)?,
+        ContentFormat::Lwm2mCbor => lwm2m_cbor::decode(base, bytes, kinds)?,
+        ContentFormat::Json | ContentFormat::OmaJson => {
+            oma_json::decode(format, base, bytes, kinds)?
+        }
+        ContentFormat::LinkFormat => return Err(DecodeError::UnsupportedFormat(format.to_u16())),
+    };
+    finish(base, &mut records)?;
+    Ok(records)
+}
+
+/// Decodes with a raw Content-Format number: unknown numbers are a 4.15.
+pub fn decode_u16(
+    format: u16,
+    base: &Path,
+    bytes: &[u8],
+    kinds: &dyn KindLookup,
+) -> Result<Vec<Record>, DecodeError> {
+    let format = ContentFormat::from_u16(format).ok_or(DecodeError::UnsupportedFormat(format))?;
+    decode(format, base, bytes, kinds)
+}
+
+/// Sorts decoded records and rejects duplicates and values outside `base`.
+fn finish(base: &Path, records: &mut [Record]) -> Result<(), DecodeError> {
+    if !records.is_sorted_by(|a, b| a.path < b.path) {
+        records.sort_by_key(|r| r.path);
+    }
+    for pair in records.windows(2) {
+        if let [a, b] = pair
+            && a.path.contains(&b.path)
+        {
+            return Err(DecodeError::Duplicate(b.path));
+        }
+    }
+    if let Some(outside) = records.iter().find(|r| !base.contains(&r.path)) {
+        return Err(DecodeError::OutsideBase {
+            path: outside.path,
+            base: *base,
+        });
+    }
+    Ok(())
+}
+
+/// Checks records for an encoder and returns them in path order.
+pub(crate) fn sorted<'r>(
+    base: &Path,
+    records: &'r [Record],
+) -> Result<Vec<&'r Record>, EncodeError> {
+    let mut out: Vec<&Record> = records.iter().collect();
+    if !out.is_sorted_by(|a, b| a.path < b.path) {
+        out.sort_by_key(|r| r.path);
+    }
+    for record in &out {
+        if !base.contains(&record.path) {
+            return Err(EncodeError::InvalidRecords(format!(
+                "{} is outside {base}",
+                record.path
+            )));
+        }
+        if record.path.len() < 3 {
+            return Err(EncodeError::InvalidRecords(format!(
+                "{} is not a resource or resource instance",
+                record.path
+            )));
+        }
+    }
+    for pair in out.windows(2) {
+        if let [a, b] = pair
+            && a.path.contains(&b.path)
+        {
+            return Err(EncodeError::InvalidRecords(format!(
+                "{} appears twice",
+                b.path
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// The type of the resource holding `path` (a resource or resource instance path), checking that
+/// the path's depth matches the resource's multiplicity. `None` when `kinds` does not know it.
+pub(crate) fn lookup(kinds: &dyn KindLookup, path: &Path) -> Result<Option<Kind>, DecodeError> {
+    let Some(resource) = path.resource_path() else {
+        return Ok(None);
+    };
+    let Some((kind, multiple)) = kinds.kind(&resource) else {
+        return Ok(None);
+    };
+    if multiple != path.is_resource_instance() {
+        let found = if multiple {
+            "a single value for a multiple-instance resource"
+        } else {
+            "a resource instance of a single-instance resource"
+        };
+        return Err(DecodeError::mismatch(*path, kind, found));
+    }
+    if kind == Kind::None {
+        return Err(DecodeError::mismatch(
+            *path,
+            kind,
+            "a value for an executable resource",
+        ));
+    }
+    Ok(Some(kind))
+}
+
+/// Like [`lookup`], but an unknown resource is an error (for formats without types).
+pub(crate) fn require(kinds: &dyn KindLookup, path: &Path) -> Result<Kind, DecodeError> {
+    lookup(kinds, path)?.ok_or(DecodeError::UnknownResource(*path))
+}
+
+/// A value from a wire integer, for a resource of type `kind`.
+pub(crate) fn value_from_int(path: &Path, kind: Kind, n: i128) -> Result<Value, DecodeError> {
+    let out_of_range = || DecodeError::mismatch(*path, kind, format!("the integer {n}"));
+    match kind {
+        Kind::Integer => i64::try_from(n)
+            .map(Value::Integer)
+            .map_err(|_| out_of_range()),
+        Kind::UnsignedInteger => u64::try_from(n)
+            .map(Value::UnsignedInteger)
+            .map_err(|_| out_of_range()),
+        Kind::Time => i64::try_from(n)
+            .map(|t| Value::Time(crate::value::Time(t)))
+            .map_err(|_| out_of_range()),
+        // An integer literal is a valid float (`"v": 20` for a Float resource).
+        Kind::Float => Ok(Value::Float(n as f64)),
+        _ => Err(out_of_range()),
+    }
+}
+
+/// A value from a wire float, for a resource of type `kind`: only Float resources take one.
+pub(crate) fn value_from_float(path: &Path, kind: Kind, x: f64) -> Result<Value, DecodeError> {
+    match kind {
+        Kind::Float => Ok(Value::Float(x)),
+        _ => Err(DecodeError::mismatch(*path, kind, format!("the float {x}"))),
+    }
+}
+
+/// A number's value when the type is not known: an integer if it is one, else a float.
+pub(crate) fn infer_int(n: i128) -> Value {
+    match i64::try_from(n) {
+        Ok(i) => Value::Integer(i),
+        Err(_) => match u64::try_from(n) {
+            Ok(u) => Value::UnsignedInteger(u),
+            Err(_) => Value::Float(n as f64),
+        },
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_format_numbers_round_trip() {
+        for format in ContentFormat::ALL {
+            assert_eq!(ContentFormat::from_u16(format.to_u16()), Some(format));
+        }
+        assert_eq!(ContentFormat::from_u16(50), None);
+        assert_eq!(ContentFormat::Tlv.to_u16(), 11542);
+        assert_eq!(ContentFormat::OmaText.to_u16(), 1541);
+    }
+
+    #[test]
+    fn unknown_number_is_415() {
+        let err = decode_u16(9999, &Path::resource(3, 0, 0), b"x", &NoKinds).unwrap_err();
+        assert_eq!(err, DecodeError::UnsupportedFormat(9999));
+        assert_eq!(err.coap_code(), (4, 15));
+    }
+
+    #[test]
+    fn link_format_is_not_a_value_format() {
+        let err = encode(ContentFormat::LinkFormat, &Path::ROOT, &[]).unwrap_err();
+        assert_eq!(err.coap_code(), (4, 6));
+        let err = decode(ContentFormat::LinkFormat, &Path::ROOT, b"</1>", &NoKinds).unwrap_err();
+        assert_eq!(err.coap_code(), (4, 15));
+    }
+
+    #[test]
+    fn lookup_checks_multiplicity() {
+        let kinds = |p: &Path| (p.resource_id() == Some(7)).then_some((Kind::Integer, true));
+        assert_eq!(
+            lookup(&kinds, &Path::resource_instance(3, 0, 7, 0)).unwrap(),
+            Some(Kind::Integer)
+        );
+        assert!(lookup(&kinds, &Path::resource(3, 0, 7)).is_err());
+        assert_eq!(lookup(&kinds, &Path::resource(3, 0, 1)).unwrap(), None);
+    }
+
+    #[test]
+    fn encoder_rejects_records_outside_base_or_twice() {
+        let r = |p| Record::new(p, Value::Integer(1));
+        let base = Path::instance(3, 0);
+        assert!(sorted(&base, &[r(Path::resource(4, 0, 1))]).is_err());
+        assert!(
+            sorted(
+                &base,
+                &[r(Path::resource(3, 0, 1)), r(Path::resource(3, 0, 1))]
+            )
+            .is_err()
+        );
+        assert!(
+            sorted(
+                &base,
+                &[
+                    r(Path::resource_instance(3, 0, 1, 0)),
+                    r(Path::resource(3, 0, 1))
+                ]
+            )
+            .is_err()
+        );
+        let records = [r(Path::resource(3, 0, 2)), r(Path::resource(3, 0, 1))];
+        let ok = sorted(&base, &records).unwrap();
+        assert_eq!(ok[0].path, Path::resource(3, 0, 1));
+    }
+}
