@@ -15,6 +15,15 @@ use crate::value::Kind;
 /// | [`OutOfRange`](Error::OutOfRange) | 4.00 Bad Request | a value that the field's Rust type cannot hold |
 /// | [`NotMultiple`](Error::NotMultiple) | 4.00 Bad Request | instances sent to a single-instance resource |
 /// | [`NotSingle`](Error::NotSingle) | 4.00 Bad Request | one value sent to a multiple-instance resource |
+/// | [`Constraint`](Error::Constraint) | 4.00 Bad Request | a value outside the registry's range, length or enumeration |
+/// | [`MissingMandatory`](Error::MissingMandatory) | 4.00 Bad Request | a create without a mandatory resource |
+/// | [`InstanceExists`](Error::InstanceExists) | 4.00 Bad Request | a create of an instance id in use |
+/// | [`SingleInstance`](Error::SingleInstance) | 4.00 Bad Request | a second instance of a single-instance object |
+/// | [`BadRequest`](Error::BadRequest) | 4.00 Bad Request | anything else the request got wrong (execute arguments, a handler's refusal) |
+/// | [`ObjectNotFound`](Error::ObjectNotFound) | 4.04 Not Found | no such object in the store |
+/// | [`InstanceNotFound`](Error::InstanceNotFound) | 4.04 Not Found | no such object instance |
+/// | [`ResourceInstanceNotFound`](Error::ResourceInstanceNotFound) | 4.04 Not Found | no such resource instance |
+/// | [`Internal`](Error::Internal) | 5.00 Internal Server Error | the device failed (a sensor that cannot be read) |
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// The object has no resource with this id, or the resource is optional and absent.
@@ -57,6 +66,69 @@ pub enum Error {
         /// The resource id.
         resource: u16,
     },
+    /// The value has the right type but breaks the resource's constraint (numeric range, length,
+    /// enumeration) from the registry.
+    #[error("resource {resource}: {reason}")]
+    Constraint {
+        /// The resource id.
+        resource: u16,
+        /// What is wrong, such as `"100 is above the maximum 85"`.
+        reason: String,
+    },
+    /// A create (or replace) lacks a mandatory resource.
+    #[error("mandatory resource {resource} is missing")]
+    MissingMandatory {
+        /// The resource id.
+        resource: u16,
+    },
+    /// A create names an object instance id that exists.
+    #[error("instance /{object}/{instance} already exists")]
+    InstanceExists {
+        /// The object id.
+        object: u16,
+        /// The instance id.
+        instance: u16,
+    },
+    /// A create of a second instance of a single-instance object.
+    #[error("object {object} is single-instance and already has an instance")]
+    SingleInstance {
+        /// The object id.
+        object: u16,
+    },
+    /// The request is wrong in another way: malformed execute arguments, or a handler's refusal.
+    #[error("bad request: {reason}")]
+    BadRequest {
+        /// Why.
+        reason: String,
+    },
+    /// The store has no object with this id.
+    #[error("object {object} not found")]
+    ObjectNotFound {
+        /// The object id.
+        object: u16,
+    },
+    /// The store has no such object instance.
+    #[error("instance /{object}/{instance} not found")]
+    InstanceNotFound {
+        /// The object id.
+        object: u16,
+        /// The instance id.
+        instance: u16,
+    },
+    /// A multiple-instance resource has no instance with this id.
+    #[error("resource instance {resource}/{instance} not found")]
+    ResourceInstanceNotFound {
+        /// The resource id.
+        resource: u16,
+        /// The resource-instance id.
+        instance: u16,
+    },
+    /// The device could not do what was asked, though the request was valid.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// Why.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -65,15 +137,24 @@ impl Error {
     /// [`NotFound`](Error::NotFound) is 4.04, [`MethodNotAllowed`](Error::MethodNotAllowed) is
     /// 4.05, every value error ([`TypeMismatch`](Error::TypeMismatch),
     /// [`OutOfRange`](Error::OutOfRange), [`NotMultiple`](Error::NotMultiple),
-    /// [`NotSingle`](Error::NotSingle)) is 4.00 Bad Request.
+    /// [`NotSingle`](Error::NotSingle)) is 4.00 Bad Request; the table on [`Error`] lists all.
     pub const fn coap_code(&self) -> (u8, u8) {
         match self {
-            Error::NotFound { .. } => (4, 4),
+            Error::NotFound { .. }
+            | Error::ObjectNotFound { .. }
+            | Error::InstanceNotFound { .. }
+            | Error::ResourceInstanceNotFound { .. } => (4, 4),
             Error::MethodNotAllowed { .. } => (4, 5),
             Error::TypeMismatch { .. }
             | Error::OutOfRange { .. }
             | Error::NotMultiple { .. }
-            | Error::NotSingle { .. } => (4, 0),
+            | Error::NotSingle { .. }
+            | Error::Constraint { .. }
+            | Error::MissingMandatory { .. }
+            | Error::InstanceExists { .. }
+            | Error::SingleInstance { .. }
+            | Error::BadRequest { .. } => (4, 0),
+            Error::Internal { .. } => (5, 0),
         }
     }
 }
@@ -94,6 +175,13 @@ mod tests {
         assert_eq!(Error::OutOfRange { target: "u8" }.coap_code(), (4, 0));
         assert_eq!(Error::NotMultiple { resource: 1 }.coap_code(), (4, 0));
         assert_eq!(Error::NotSingle { resource: 1 }.coap_code(), (4, 0));
+        let bad = Error::BadRequest { reason: "x".into() };
+        assert_eq!(bad.coap_code(), (4, 0));
+        assert_eq!(Error::SingleInstance { object: 3 }.coap_code(), (4, 0));
+        let gone = Error::InstanceNotFound { object: 3, instance: 1 };
+        assert_eq!(gone.coap_code(), (4, 4));
+        let broken = Error::Internal { reason: "x".into() };
+        assert_eq!(broken.coap_code(), (5, 0));
     }
 
     #[test]
