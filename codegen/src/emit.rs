@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use lwm2m_model::{ObjectDef, Operations, ResourceDef, ResourceType};
+use lwm2m_model::{
+    Constraint, Number, ObjectDef, Operations, RangeItem, ResourceDef, ResourceType,
+};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -136,11 +138,77 @@ fn field(resource: &ResourceDef, field_name: &str, crate_path: &CratePath) -> To
         let text = range.text.as_str();
         quote!(, range = #text)
     });
+    let limits = constraint(resource);
     let ty = field_type(resource, crate_path);
     quote! {
         #docs
-        #[lwm2m(id = #id, name = #name, op = #op #kind #mandatory #multiple #units #range)]
+        #[lwm2m(id = #id, name = #name, op = #op #kind #mandatory #multiple #units #range #limits)]
         pub #ident: #ty,
+    }
+}
+
+/// The enforced constraint of a resource, from the registry's parsed `RangeEnumeration`:
+/// `min`/`max` and `values` on numeric resources, `length`/`lengths` on String and Opaque ones.
+///
+/// A single length (`64` on a String) becomes a maximum, `length = "0..=64"`: the registry
+/// usually means "up to", and a device must not refuse a shorter value. Labels are enforced
+/// only when every label has a number (`0: Off, 1: On` -> `values = "0, 1"`); a reversed range,
+/// free text, and a constraint that does not fit the type are not emitted (the `range` text stays).
+fn constraint(resource: &ResourceDef) -> Option<TokenStream> {
+    let range = resource.range.as_ref()?;
+    let numeric = matches!(
+        resource.kind?,
+        ResourceType::Integer | ResourceType::UnsignedInteger | ResourceType::Float
+    );
+    let bytes = matches!(resource.kind?, ResourceType::String | ResourceType::Opaque);
+    let number = |n: &Number| n.to_string();
+    let as_f64 = |n: &Number| match *n {
+        Number::Int(v) => v as f64,
+        Number::UInt(v) => v as f64,
+        Number::Float(v) => v,
+    };
+    match &range.constraint {
+        Constraint::Range { min, max } if numeric && as_f64(min) <= as_f64(max) => {
+            let (min, max) = (number(min), number(max));
+            Some(quote!(, min = #min, max = #max))
+        }
+        Constraint::Enumeration(items) if numeric && !items.is_empty() => {
+            let text = items
+                .iter()
+                .map(|item| match item {
+                    RangeItem::Value(v) => number(v),
+                    RangeItem::Range(a, b) => format!("{}..={}", number(a), number(b)),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(quote!(, values = #text))
+        }
+        Constraint::Labels(labels) if numeric && !labels.is_empty() => {
+            let numbers: Option<Vec<String>> =
+                labels.iter().map(|(n, _)| n.as_ref().map(number)).collect();
+            let text = numbers?.join(", ");
+            Some(quote!(, values = #text))
+        }
+        Constraint::Length { min, max } if bytes && min <= max => {
+            let text = format!("{min}..={max}");
+            Some(quote!(, length = #text))
+        }
+        Constraint::Lengths(lengths) if bytes => match lengths.as_slice() {
+            [] => None,
+            [max] => {
+                let text = format!("0..={max}");
+                Some(quote!(, length = #text))
+            }
+            many => {
+                let text = many
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Some(quote!(, lengths = #text))
+            }
+        },
+        _ => None,
     }
 }
 

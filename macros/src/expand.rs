@@ -46,6 +46,16 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
             }),
         }
     });
+    let reset_arms = model.resources.iter().map(|r| {
+        let (id, field) = (r.id, &r.field);
+        let ty = &r.ty;
+        quote_spanned! {ty.span()=>
+            #id => {
+                <#ty as #private::ResourceField>::reset(&mut self.#field);
+                #private::Result::Ok(())
+            }
+        }
+    });
     let checks = model.resources.iter().map(|r| checks(&private, r));
     quote! {
         const _: () = {
@@ -87,6 +97,16 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
                         }
                     }
                 }
+
+                fn reset(
+                    &mut self,
+                    resource: ::core::primitive::u16,
+                ) -> #private::Result<(), #private::Error> {
+                    match resource {
+                        #(#reset_arms)*
+                        _ => #private::Result::Err(#private::Error::NotFound { resource }),
+                    }
+                }
             }
 
             #(#checks)*
@@ -118,6 +138,7 @@ fn resource_const(private: &TokenStream, r: &Resource, name: &Ident) -> TokenStr
     let multiple = r.multiple.is_some();
     let units = optional(r.units.as_deref());
     let range = optional(r.range.as_deref());
+    let constraint = crate::constraint::tokens(private, r.constraint.as_ref());
     quote! {
         const #name: #private::ResourceMeta = #private::ResourceMeta {
             id: #id,
@@ -128,6 +149,7 @@ fn resource_const(private: &TokenStream, r: &Resource, name: &Ident) -> TokenStr
             mandatory: #mandatory,
             units: #units,
             range: #range,
+            constraint: #constraint,
         };
     }
 }

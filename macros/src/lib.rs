@@ -3,6 +3,7 @@
 //! Use it through `lwm2m` (`use lwm2m::Object;`), which re-exports it with its documentation.
 
 mod attrs;
+mod constraint;
 mod errors;
 mod expand;
 mod model;
@@ -66,8 +67,17 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `multiple` | flag: a multiple-instance resource | single instance |
 /// | `mandatory` | flag: every instance has the resource | optional |
 /// | `units` | `"..."`, the registry's units | none |
-/// | `range` | `"..."`, the registry's raw `RangeEnumeration` | none |
+/// | `range` | `"..."`, the registry's raw `RangeEnumeration` (documentation only) | none |
+/// | `min`, `max` | `"-40"`, `"85.5"`: inclusive numeric bounds, each optional | no bound |
+/// | `values` | `"1, 2, 5..=7"`: the allowed numbers and inclusive ranges | any |
+/// | `length` | `"0..=255"`, `"..=64"`, `"1.."`: allowed length in octets of a String or Opaque | any |
+/// | `lengths` | `"16, 32"`: the exact allowed lengths in octets | any |
 /// | `skip` | flag: the field is not a resource (your own state), alone | - |
+///
+/// The constraint keys (`min`/`max`, `values`, `length`, `lengths`: one form at most) become
+/// `ResourceMeta::constraint`, which the runtime's `validate` enforces on every written value
+/// (each instance of a multiple resource). Numbers are strings so that any 64-bit integer and
+/// any float is written exactly; integers stay exact.
 ///
 /// Every field needs an attribute: a resource, or `skip`. Several `#[lwm2m(...)]` on one item add
 /// up, as if written in one.
@@ -105,6 +115,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// - a version that is not `"MAJOR.MINOR"`, a `crate` that is not a path;
 /// - a field without `#[lwm2m(...)]`, a missing `op`, an `op` or `kind` that is not one of the
 ///   values above, `kind` on an executable resource, other keys next to `skip`;
+/// - a constraint that does not parse (`min = "abc"`, `length = "255"`), two constraint forms on
+///   one field (`min` with `values`), a constraint on an executable resource;
 /// - a resource id used twice (on the second, naming the field of the first).
 ///
 /// Type errors come from the compiler, at the attribute token they are about:

@@ -110,6 +110,8 @@ pub(crate) struct Resource {
     pub(crate) mandatory: bool,
     pub(crate) units: Option<String>,
     pub(crate) range: Option<String>,
+    /// The value constraint (`min`/`max`, `values`, `length`, `lengths`).
+    pub(crate) constraint: Option<crate::constraint::Spec>,
     /// The span of the whole `#[lwm2m(...)]` attribute.
     pub(crate) attr_span: Span,
 }
@@ -125,7 +127,7 @@ const OBJECT_KEYS: [&str; 8] = [
     "mandatory",
 ];
 
-const RESOURCE_KEYS: [&str; 9] = [
+const RESOURCE_KEYS: [&str; 14] = [
     "id",
     "name",
     "op",
@@ -134,6 +136,11 @@ const RESOURCE_KEYS: [&str; 9] = [
     "multiple",
     "units",
     "range",
+    "min",
+    "max",
+    "values",
+    "length",
+    "lengths",
     "skip",
 ];
 
@@ -329,6 +336,7 @@ fn parse_resource(
     let mut multiple = None;
     let mut units = None;
     let mut range = None;
+    let mut limits = crate::constraint::Keys::default();
     let found = attrs::parse(&field.attrs, &RESOURCE_KEYS, errors, |key, meta, errors| {
         if key == "skip" {
             skip = Some(attrs::flag(key, meta, errors)?);
@@ -377,6 +385,11 @@ fn parse_resource(
             }
             "multiple" => multiple = Some(attrs::flag(key, meta, errors)?),
             "units" => units = attrs::string(key, meta, errors)?,
+            "min" => limits.min = attrs::string(key, meta, errors)?,
+            "max" => limits.max = attrs::string(key, meta, errors)?,
+            "values" => limits.values = attrs::string(key, meta, errors)?,
+            "length" => limits.length = attrs::string(key, meta, errors)?,
+            "lengths" => limits.lengths = attrs::string(key, meta, errors)?,
             _ => range = attrs::string(key, meta, errors)?,
         }
         Ok(())
@@ -425,6 +438,13 @@ fn parse_resource(
             "an executable resource (`op = \"E\"`) has no `kind`: remove it",
         ));
     }
+    let constraint = limits.build(errors);
+    if let (Some((Op::Execute, _)), Some(_)) = (op, &constraint) {
+        errors.push(syn::Error::new_spanned(
+            first,
+            "an executable resource (`op = \"E\"`) has no value constraint: remove it",
+        ));
+    }
     let (id, _) = id?;
     let (op, op_span) = op?;
     Some(Resource {
@@ -439,6 +459,7 @@ fn parse_resource(
         mandatory,
         units: units.map(|u| u.value()),
         range: range.map(|r| r.value()),
+        constraint,
         attr_span,
     })
 }
@@ -554,6 +575,42 @@ mod tests {
                 "{needle}: {found:#?}"
             );
         }
+    }
+
+    #[test]
+    fn constraint_errors_are_reported() {
+        let found = errors(syn::parse_quote! {
+            #[lwm2m(id = 3303)]
+            struct Temperature {
+                #[lwm2m(id = 1, op = "RW", min = "low")]
+                a: f64,
+                #[lwm2m(id = 2, op = "RW", min = "0", values = "1, 2")]
+                b: i64,
+                #[lwm2m(id = 3, op = "RW", length = "255")]
+                c: String,
+                #[lwm2m(id = 4, op = "E", max = "3")]
+                d: Executable,
+                #[lwm2m(id = 5, op = "RW", lengths = "16,x")]
+                e: Vec<u8>,
+                #[lwm2m(id = 6, op = "RW", values = "1,,2")]
+                f: i64,
+            }
+        });
+        for needle in [
+            "expected a finite number",
+            "`min`: give one constraint only",
+            "`values`: give one constraint only",
+            "expected a length range in octets",
+            "has no value constraint",
+            "expected lengths in octets",
+            "expected numbers and ranges",
+        ] {
+            assert!(
+                found.iter().any(|e| e.contains(needle)),
+                "{needle}: {found:#?}"
+            );
+        }
+        assert_eq!(found.len(), 7, "{found:#?}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::value::Kind;
 /// | [`InstanceExists`](Error::InstanceExists) | 4.00 Bad Request | a create of an instance id in use |
 /// | [`SingleInstance`](Error::SingleInstance) | 4.00 Bad Request | a second instance of a single-instance object |
 /// | [`BadRequest`](Error::BadRequest) | 4.00 Bad Request | anything else the request got wrong (execute arguments, a handler's refusal) |
+/// | [`CreateNotAllowed`](Error::CreateNotAllowed) | 4.05 Method Not Allowed | a create of an object the device does not let servers create |
 /// | [`ObjectNotFound`](Error::ObjectNotFound) | 4.04 Not Found | no such object in the store |
 /// | [`InstanceNotFound`](Error::InstanceNotFound) | 4.04 Not Found | no such object instance |
 /// | [`ResourceInstanceNotFound`](Error::ResourceInstanceNotFound) | 4.04 Not Found | no such resource instance |
@@ -101,6 +102,12 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The device does not let servers create instances of this object.
+    #[error("object {object} does not allow create")]
+    CreateNotAllowed {
+        /// The object id.
+        object: u16,
+    },
     /// The store has no object with this id.
     #[error("object {object} not found")]
     ObjectNotFound {
@@ -144,7 +151,7 @@ impl Error {
             | Error::ObjectNotFound { .. }
             | Error::InstanceNotFound { .. }
             | Error::ResourceInstanceNotFound { .. } => (4, 4),
-            Error::MethodNotAllowed { .. } => (4, 5),
+            Error::MethodNotAllowed { .. } | Error::CreateNotAllowed { .. } => (4, 5),
             Error::TypeMismatch { .. }
             | Error::OutOfRange { .. }
             | Error::NotMultiple { .. }
@@ -178,7 +185,10 @@ mod tests {
         let bad = Error::BadRequest { reason: "x".into() };
         assert_eq!(bad.coap_code(), (4, 0));
         assert_eq!(Error::SingleInstance { object: 3 }.coap_code(), (4, 0));
-        let gone = Error::InstanceNotFound { object: 3, instance: 1 };
+        let gone = Error::InstanceNotFound {
+            object: 3,
+            instance: 1,
+        };
         assert_eq!(gone.coap_code(), (4, 4));
         let broken = Error::Internal { reason: "x".into() };
         assert_eq!(broken.coap_code(), (5, 0));

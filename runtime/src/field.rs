@@ -57,6 +57,11 @@ pub trait ResourceField {
 
     /// Replaces the resource with `value`; on error the field is unchanged.
     fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error>;
+
+    /// Removes the resource's value, as a Replace write that omits it does: `Option` becomes
+    /// `None`, `Instances` empty. A field that is always present (`T`, [`Executable`]) keeps its
+    /// value: that is the default.
+    fn reset(&mut self) {}
 }
 
 /// Converts a field's natural value to the data type that `meta` declares: a `u32` field declared
@@ -142,6 +147,10 @@ impl<T: ResourceType> ResourceField for T {
 impl<T: ResourceType> ResourceField for Option<T> {
     const KIND: Kind = T::KIND;
 
+    fn reset(&mut self) {
+        *self = None;
+    }
+
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
         match self {
             Some(field) => read_single(meta, field),
@@ -158,6 +167,10 @@ impl<T: ResourceType> ResourceField for Option<T> {
 impl<T: ResourceType> ResourceField for Instances<T> {
     const KIND: Kind = T::KIND;
 
+    fn reset(&mut self) {
+        self.clear();
+    }
+
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
         read_multiple(meta, self)
     }
@@ -170,6 +183,10 @@ impl<T: ResourceType> ResourceField for Instances<T> {
 
 impl<T: ResourceType> ResourceField for Option<Instances<T>> {
     const KIND: Kind = T::KIND;
+
+    fn reset(&mut self) {
+        *self = None;
+    }
 
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
         match self {
@@ -211,6 +228,7 @@ mod tests {
             mandatory: false,
             units: None,
             range: None,
+            constraint: crate::meta::Constraint::None,
         }
     }
 
@@ -284,6 +302,22 @@ mod tests {
         let many: Option<Instances<f64>> = None;
         assert_eq!(many.read(&m), Err(Error::NotFound { resource: 9 }));
         Ok(())
+    }
+
+    #[test]
+    fn reset_removes_optional_values_only() {
+        let mut single = 5i64;
+        single.reset();
+        assert_eq!(single, 5);
+        let mut optional = Some(String::from("x"));
+        optional.reset();
+        assert_eq!(optional, None);
+        let mut many: Instances<u8> = BTreeMap::from([(0, 1)]);
+        many.reset();
+        assert!(many.is_empty());
+        let mut optional_many: Option<Instances<u8>> = Some(BTreeMap::new());
+        optional_many.reset();
+        assert_eq!(optional_many, None);
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub mod field;
 pub mod handler;
 pub mod meta;
 pub mod object;
+pub mod objects;
 pub mod path;
+pub mod store;
+pub mod validate;
 pub mod value;
 
 #[doc(hidden)]
@@ -30,9 +33,10 @@ pub use error::Error;
 pub use execute::ExecuteArgs;
 pub use field::{Executable, Instances, ResourceField, ResourceValue};
 pub use handler::Handler;
-pub use meta::{ObjectMeta, Operations, ResourceMeta};
+pub use meta::{Constraint, ObjectMeta, Operations, ResourceMeta};
 pub use object::{Object, ObjectInstance};
 pub use path::Path;
+pub use store::{ObjectStore, WriteMode};
 pub use value::{CoreLnk, Kind, ObjLnk, Time, Value};
 
 #[cfg(feature = "derive")]

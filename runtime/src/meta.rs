@@ -63,8 +63,94 @@ pub struct ResourceMeta {
     pub mandatory: bool,
     /// The registry's units, such as `"Cel"`.
     pub units: Option<&'static str>,
-    /// The registry's raw `RangeEnumeration` text, such as `"0..255"`.
+    /// The registry's raw `RangeEnumeration` text, such as `"0..255"` (for documentation).
     pub range: Option<&'static str>,
+    /// What [`validate`](crate::validate) enforces on written values, from the `min`, `max`,
+    /// `values`, `length` and `lengths` attributes of the derive.
+    pub constraint: Constraint,
+}
+
+/// A bound or enumerated value of a [`Constraint`]: integers stay exact.
+#[derive(Debug, Clone, Copy)]
+pub enum Number {
+    /// An integer (covers both `i64` and `u64`).
+    Int(i128),
+    /// A value with a fraction or an exponent.
+    Float(f64),
+}
+
+impl Number {
+    /// The number as `f64` (an integer rounded to the nearest).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            // Rounding is the point: an integer bound compared with a float value.
+            #[allow(clippy::cast_precision_loss)]
+            Number::Int(n) => n as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+/// Equality of the representation: `Int(1)` is not `Float(1.0)`, a NaN equals itself.
+impl PartialEq for Number {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Number::Int(a), Number::Int(b)) => a == b,
+            (Number::Float(a), Number::Float(b)) => a.to_bits() == b.to_bits(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Number {}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Number::Int(n) => write!(f, "{n}"),
+            Number::Float(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+/// One item of a numeric [`Constraint::Values`] enumeration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueItem {
+    /// One allowed value.
+    Value(Number),
+    /// An inclusive range of allowed values.
+    Range(Number, Number),
+}
+
+/// The constraint of a resource's values, from the registry's `RangeEnumeration`.
+///
+/// It applies to each value of a resource (each instance of a multiple one): numbers for
+/// [`Range`](Constraint::Range) and [`Values`](Constraint::Values), the length in octets of a
+/// String or Opaque value for [`Length`](Constraint::Length) and
+/// [`Lengths`](Constraint::Lengths). A constraint that does not fit the value's type (a length on
+/// an Integer) is not enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// Anything of the right type.
+    None,
+    /// An inclusive numeric range; a missing bound is open.
+    Range {
+        /// The lowest allowed value.
+        min: Option<Number>,
+        /// The highest allowed value.
+        max: Option<Number>,
+    },
+    /// An enumeration of allowed numbers and inclusive ranges.
+    Values(&'static [ValueItem]),
+    /// An inclusive range of lengths in octets.
+    Length {
+        /// The shortest allowed length.
+        min: u64,
+        /// The longest allowed length.
+        max: u64,
+    },
+    /// An enumeration of allowed lengths in octets.
+    Lengths(&'static [u64]),
 }
 
 /// The static description of an object: what `#[derive(Object)]` stores in [`Object::META`].
@@ -114,6 +200,7 @@ mod tests {
             mandatory: false,
             units: None,
             range: None,
+            constraint: Constraint::None,
         }
     }
 

@@ -52,6 +52,13 @@ pub trait Object {
     /// unknown id, [`Error::MethodNotAllowed`] for a resource that is not writable, or a value error;
     /// on error the object is unchanged.
     fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error>;
+
+    /// Removes an optional resource's value (see [`ResourceField::reset`]), whatever its
+    /// operations: what a Replace write does to the resources it omits. [`Error::NotFound`] for
+    /// an unknown id.
+    ///
+    /// [`ResourceField::reset`]: crate::ResourceField::reset
+    fn reset(&mut self, resource: u16) -> Result<(), Error>;
 }
 
 /// An object instance behind a pointer: what a store keeps as `Box<dyn ObjectInstance>`.

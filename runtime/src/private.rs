@@ -7,7 +7,7 @@ pub use crate::check::{
 };
 pub use crate::error::Error;
 pub use crate::field::{ResourceField, ResourceValue};
-pub use crate::meta::{ObjectMeta, Operations, ResourceMeta};
+pub use crate::meta::{Constraint, Number, ObjectMeta, Operations, ResourceMeta, ValueItem};
 pub use crate::value::Kind;
 pub use core::option::Option;
 pub use core::result::Result;

@@ -80,9 +80,11 @@ fn temperature_reads_and_writes_typed_fields_by_resource_id() {
 
 #[test]
 fn device_multiple_instance_resources_are_maps_by_instance_id() {
-    let mut device = Device::default();
-    device.error_code = Instances::from([(0, 0)]);
-    device.available_power_sources = Some(Instances::from([(0, 1), (1, 5)]));
+    let device = Device {
+        error_code: Instances::from([(0, 0)]),
+        available_power_sources: Some(Instances::from([(0, 1), (1, 5)])),
+        ..Device::default()
+    };
     assert_eq!(
         Object::read(&device, 11),
         Ok(ResourceValue::Multiple([(0, Value::Integer(0))].into()))

@@ -1,0 +1,501 @@
+//! [`ObjectStore`]: the object instances of a device, by `(object id, instance id)`, each with
+//! its [`Handler`].
+//!
+//! Everything a server does goes through the store, which checks the request against the
+//! registry metadata ([`validate`]) before anything changes:
+//!
+//! - [`read`](ObjectStore::read): [`Handler::read`] refreshes the value, then the struct is read;
+//! - [`write`](ObjectStore::write): a whole instance, [`WriteMode::Replace`] (PUT: optional
+//!   writable resources it omits are removed) or [`WriteMode::Update`] (POST: the others stay;
+//!   the given instances of a multiple resource are added to or replace the existing ones). All
+//!   or nothing: every value is checked, then [`Handler::validate_write`] is asked, then the
+//!   changes are applied to a clone that replaces the instance only if all succeeded;
+//! - [`execute`](ObjectStore::execute): parsed arguments to [`Handler::execute`];
+//! - [`create`](ObjectStore::create) and [`delete`](ObjectStore::delete), for objects made
+//!   creatable with [`ObjectStore::creatable`]; a single-instance object refuses a second instance.
+//!
+//! Iteration ([`ObjectStore::objects`], [`ObjectStore::instances`]) is in ascending id order, as
+//! Discover and the registration's object links list them.
+//!
+//! # Example
+//!
+//! ```
+//! use lwm2m::store::{ObjectStore, WriteMode};
+//! use lwm2m::{Error, ExecuteArgs, Executable, Handler, Object, ResourceValue, Value};
+//!
+//! #[derive(Debug, Default, Clone, PartialEq, Object)]
+//! #[lwm2m(id = 3311, name = "Light Control", multiple)]
+//! struct Light {
+//!     #[lwm2m(id = 5850, name = "On/Off", op = "RW", mandatory)]
+//!     on: bool,
+//!     #[lwm2m(id = 5851, name = "Dimmer", op = "RW", min = "0", max = "100")]
+//!     dimmer: Option<i64>,
+//!     #[lwm2m(id = 5852, name = "On Time", op = "R")]
+//!     on_time: Option<i64>,
+//!     #[lwm2m(id = 5853, name = "Toggle", op = "E")]
+//!     toggle: Executable,
+//! }
+//!
+//! struct Switch;
+//!
+//! impl Handler<Light> for Switch {
+//!     fn execute(&mut self, light: &mut Light, resource: u16, _: &ExecuteArgs) -> Result<(), Error> {
+//!         light.on = !light.on;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let mut store = ObjectStore::new();
+//! store.insert(0, Light::default(), Switch)?;
+//! store.execute(3311, 0, 5853, &ExecuteArgs::new())?;
+//! assert_eq!(store.read(3311, 0, 5850)?, ResourceValue::Single(Value::Boolean(true)));
+//!
+//! // Out of range: refused, nothing changed (not even the valid On/Off in the same write).
+//! let before = store.get::<Light>(0).cloned();
+//! let err = store.write(3311, 0, vec![
+//!     (5850, ResourceValue::Single(Value::Boolean(false))),
+//!     (5851, ResourceValue::Single(Value::Integer(150))),
+//! ], WriteMode::Update);
+//! assert_eq!(err.map_err(|e| e.coap_code()), Err((4, 0)));
+//! assert_eq!(store.get::<Light>(0).cloned(), before);
+//! # Ok::<(), Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use crate::error::Error;
+use crate::execute::ExecuteArgs;
+use crate::field::ResourceValue;
+use crate::handler::Handler;
+use crate::meta::ObjectMeta;
+use crate::object::{Object, ObjectInstance};
+use crate::validate;
+use crate::value::Value;
+
+/// How a write of an instance treats the resources it does not name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Replace (CoAP PUT): optional writable resources not given are removed; a multiple
+    /// resource given is replaced as a whole. Mandatory ones not given keep their value.
+    Replace,
+    /// Partial update (CoAP POST): resources not given stay; the instances of a multiple
+    /// resource given are added to, or replace, the existing ones.
+    Update,
+}
+
+/// An object instance together with its handler, behind a pointer: what the store keeps.
+///
+/// [`Instance`] is the implementation; the trait erases its types. Every method applies the
+/// server-side checks of [`validate`].
+pub trait ManagedInstance: 'static {
+    /// The object's metadata.
+    fn meta(&self) -> &'static ObjectMeta;
+
+    /// The object value, for the device's code (get the concrete type back with
+    /// `downcast_ref` of `dyn` [`ObjectInstance`], or use [`ObjectStore::get`]).
+    fn object(&self) -> &dyn ObjectInstance;
+
+    /// The object value, mutable, for the device's code.
+    fn object_mut(&mut self) -> &mut dyn ObjectInstance;
+
+    /// A server read of one resource: checks, [`Handler::read`], then the struct.
+    fn read(&mut self, resource: u16) -> Result<ResourceValue, Error>;
+
+    /// A server read of one instance of a multiple resource.
+    fn read_resource_instance(&mut self, resource: u16, instance: u16) -> Result<Value, Error>;
+
+    /// A server read of the whole instance: every readable resource that is present, by id.
+    fn read_all(&mut self) -> Result<Vec<(u16, ResourceValue)>, Error>;
+
+    /// A server write of several resources, all or nothing (see [`WriteMode`]).
+    fn write(&mut self, changes: Vec<(u16, ResourceValue)>, mode: WriteMode) -> Result<(), Error>;
+
+    /// A server write of one instance of a multiple resource (added or replaced).
+    fn write_resource_instance(
+        &mut self,
+        resource: u16,
+        instance: u16,
+        value: Value,
+    ) -> Result<(), Error>;
+
+    /// A server execute.
+    fn execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error>;
+
+    /// Tells the handler the instance was created with this id.
+    fn created(&mut self, instance: u16);
+
+    /// Tells the handler the instance with this id was deleted.
+    fn deleted(&mut self, instance: u16);
+}
+
+/// An object value `T` and its handler `H`: the [`ManagedInstance`] the store keeps.
+#[derive(Debug, Clone)]
+pub struct Instance<T, H> {
+    /// The object's data.
+    pub value: T,
+    /// Its behaviour.
+    pub handler: H,
+}
+
+impl<T: Object + Clone + 'static, H: Handler<T>> Instance<T, H> {
+    fn checked_read(&mut self, resource: u16) -> Result<ResourceValue, Error> {
+        let meta = T::META
+            .resource(resource)
+            .ok_or(Error::NotFound { resource })?;
+        validate::check_read(meta)?;
+        self.handler.read(&mut self.value, resource)?;
+        Object::read(&self.value, resource)
+    }
+}
+
+impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T, H> {
+    fn meta(&self) -> &'static ObjectMeta {
+        T::META
+    }
+
+    fn object(&self) -> &dyn ObjectInstance {
+        &self.value
+    }
+
+    fn object_mut(&mut self) -> &mut dyn ObjectInstance {
+        &mut self.value
+    }
+
+    fn read(&mut self, resource: u16) -> Result<ResourceValue, Error> {
+        self.checked_read(resource)
+    }
+
+    fn read_resource_instance(&mut self, resource: u16, instance: u16) -> Result<Value, Error> {
+        match self.checked_read(resource)? {
+            ResourceValue::Multiple(mut values) => values
+                .remove(&instance)
+                .ok_or(Error::ResourceInstanceNotFound { resource, instance }),
+            ResourceValue::Single(_) => Err(Error::ResourceInstanceNotFound { resource, instance }),
+        }
+    }
+
+    fn read_all(&mut self) -> Result<Vec<(u16, ResourceValue)>, Error> {
+        let mut all = Vec::new();
+        for meta in T::META
+            .resources
+            .iter()
+            .filter(|r| r.operations.is_readable())
+        {
+            match self.checked_read(meta.id) {
+                Ok(value) => all.push((meta.id, value)),
+                Err(Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(all)
+    }
+
+    fn write(&mut self, changes: Vec<(u16, ResourceValue)>, mode: WriteMode) -> Result<(), Error> {
+        validate::check_instance_write(T::META, &changes, false)?;
+        self.handler.validate_write(&self.value, &changes)?;
+        let mut new = self.value.clone();
+        if mode == WriteMode::Replace {
+            let omitted = T::META.resources.iter().filter(|r| {
+                r.operations.is_writable()
+                    && !r.mandatory
+                    && !changes.iter().any(|(id, _)| *id == r.id)
+            });
+            for r in omitted {
+                new.reset(r.id)?;
+            }
+        }
+        let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
+        for (id, value) in changes {
+            let value = match (mode, value) {
+                (WriteMode::Update, ResourceValue::Multiple(given)) => {
+                    ResourceValue::Multiple(merged(&new, id, given)?)
+                }
+                (_, value) => value,
+            };
+            Object::write(&mut new, id, value)?;
+        }
+        self.value = new;
+        self.handler.written(&mut self.value, &ids);
+        Ok(())
+    }
+
+    fn write_resource_instance(
+        &mut self,
+        resource: u16,
+        instance: u16,
+        value: Value,
+    ) -> Result<(), Error> {
+        let meta = T::META
+            .resource(resource)
+            .ok_or(Error::NotFound { resource })?;
+        if !meta.multiple {
+            return Err(Error::ResourceInstanceNotFound { resource, instance });
+        }
+        let given = BTreeMap::from([(instance, value)]);
+        self.write(
+            vec![(resource, ResourceValue::Multiple(given))],
+            WriteMode::Update,
+        )
+    }
+
+    fn execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error> {
+        let meta = T::META
+            .resource(resource)
+            .ok_or(Error::NotFound { resource })?;
+        validate::check_execute(meta)?;
+        self.handler.execute(&mut self.value, resource, args)
+    }
+
+    fn created(&mut self, instance: u16) {
+        self.handler.created(&mut self.value, instance);
+    }
+
+    fn deleted(&mut self, instance: u16) {
+        self.handler.deleted(&self.value, instance);
+    }
+}
+
+/// The current instances of a multiple resource with `given` added or replaced. A resource that
+/// is absent, or that cannot be read back (write-only), starts empty.
+fn merged<T: Object>(
+    value: &T,
+    resource: u16,
+    given: BTreeMap<u16, Value>,
+) -> Result<BTreeMap<u16, Value>, Error> {
+    let mut current = match Object::read(value, resource) {
+        Ok(ResourceValue::Multiple(current)) => current,
+        Ok(ResourceValue::Single(_)) => return Err(Error::NotSingle { resource }),
+        Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => BTreeMap::new(),
+        Err(e) => return Err(e),
+    };
+    current.extend(given);
+    Ok(current)
+}
+
+/// Makes a new instance for a server's create.
+type Factory = Box<dyn Fn() -> Box<dyn ManagedInstance>>;
+
+struct ObjectEntry {
+    meta: &'static ObjectMeta,
+    factory: Option<Factory>,
+    instances: BTreeMap<u16, Box<dyn ManagedInstance>>,
+}
+
+/// The largest instance id: 65535 is reserved (`MAX_ID`) by the LwM2M Core TS.
+const MAX_INSTANCE_ID: u16 = 65534;
+
+/// The object instances of a device, by `(object id, instance id)`: see the
+/// [module documentation](self).
+#[derive(Default)]
+pub struct ObjectStore {
+    objects: BTreeMap<u16, ObjectEntry>,
+}
+
+impl std::fmt::Debug for ObjectStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut list = f.debug_map();
+        for (id, entry) in &self.objects {
+            list.entry(id, &entry.instances.keys().collect::<Vec<_>>());
+        }
+        list.finish()
+    }
+}
+
+impl ObjectStore {
+    /// An empty store.
+    pub fn new() -> ObjectStore {
+        ObjectStore::default()
+    }
+
+    fn entry(&mut self, meta: &'static ObjectMeta) -> &mut ObjectEntry {
+        self.objects.entry(meta.id).or_insert_with(|| ObjectEntry {
+            meta,
+            factory: None,
+            instances: BTreeMap::new(),
+        })
+    }
+
+    /// Adds an instance the device owns (not a server's create: no handler notification).
+    ///
+    /// [`Error::InstanceExists`] if the id is taken, [`Error::SingleInstance`] for a second
+    /// instance of a single-instance object, [`Error::BadRequest`] for the reserved id 65535.
+    pub fn insert<T: Object + Clone + 'static, H: Handler<T>>(
+        &mut self,
+        instance: u16,
+        value: T,
+        handler: H,
+    ) -> Result<(), Error> {
+        let entry = self.entry(T::META);
+        admit(entry, instance)?;
+        entry
+            .instances
+            .insert(instance, Box::new(Instance { value, handler }));
+        Ok(())
+    }
+
+    /// Lets servers create instances of `T`: each new instance starts as `make()` and then
+    /// receives the create's values.
+    pub fn creatable<T: Object + Clone + 'static, H: Handler<T>>(
+        &mut self,
+        make: impl Fn() -> (T, H) + 'static,
+    ) {
+        let factory: Factory = Box::new(move || {
+            let (value, handler) = make();
+            Box::new(Instance { value, handler })
+        });
+        self.entry(T::META).factory = Some(factory);
+    }
+
+    /// A server's create: the new instance id (the one given, or the lowest free one).
+    ///
+    /// Refused, with nothing changed: an unknown object ([`Error::ObjectNotFound`]), one not
+    /// [`creatable`](ObjectStore::creatable) ([`Error::CreateNotAllowed`]), a taken id, a second
+    /// instance of a single-instance object, a missing mandatory writable resource
+    /// ([`Error::MissingMandatory`]) or any value the write would refuse. Then
+    /// [`Handler::created`] is called.
+    pub fn create(
+        &mut self,
+        object: u16,
+        instance: Option<u16>,
+        values: Vec<(u16, ResourceValue)>,
+    ) -> Result<u16, Error> {
+        let entry = self
+            .objects
+            .get_mut(&object)
+            .ok_or(Error::ObjectNotFound { object })?;
+        let factory = entry
+            .factory
+            .as_ref()
+            .ok_or(Error::CreateNotAllowed { object })?;
+        let id = match instance {
+            Some(id) => id,
+            None => (0..=MAX_INSTANCE_ID)
+                .find(|id| !entry.instances.contains_key(id))
+                .ok_or(Error::BadRequest {
+                    reason: format!("object {object} has no free instance id"),
+                })?,
+        };
+        admit(entry, id)?;
+        validate::check_instance_write(entry.meta, &values, true)?;
+        let mut new = factory();
+        new.write(values, WriteMode::Update)?;
+        new.created(id);
+        entry.instances.insert(id, new);
+        Ok(id)
+    }
+
+    /// A server's delete; [`Handler::deleted`] is called with the instance's last value.
+    pub fn delete(&mut self, object: u16, instance: u16) -> Result<(), Error> {
+        let entry = self
+            .objects
+            .get_mut(&object)
+            .ok_or(Error::ObjectNotFound { object })?;
+        let mut gone = entry
+            .instances
+            .remove(&instance)
+            .ok_or(Error::InstanceNotFound { object, instance })?;
+        gone.deleted(instance);
+        Ok(())
+    }
+
+    /// The instance, type-erased.
+    pub fn instance(&self, object: u16, instance: u16) -> Option<&dyn ManagedInstance> {
+        let entry = self.objects.get(&object)?;
+        entry.instances.get(&instance).map(|b| &**b)
+    }
+
+    /// The instance, type-erased and mutable: [`Error::ObjectNotFound`] or
+    /// [`Error::InstanceNotFound`] if absent.
+    pub fn instance_mut(
+        &mut self,
+        object: u16,
+        instance: u16,
+    ) -> Result<&mut dyn ManagedInstance, Error> {
+        let entry = self
+            .objects
+            .get_mut(&object)
+            .ok_or(Error::ObjectNotFound { object })?;
+        match entry.instances.get_mut(&instance) {
+            Some(found) => Ok(&mut **found),
+            None => Err(Error::InstanceNotFound { object, instance }),
+        }
+    }
+
+    /// The value of instance `instance` of `T`, for the device's code.
+    pub fn get<T: Object + 'static>(&self, instance: u16) -> Option<&T> {
+        self.instance(T::META.id, instance)?
+            .object()
+            .downcast_ref::<T>()
+    }
+
+    /// The mutable value of instance `instance` of `T`, for the device's code (no checks, no
+    /// handler call).
+    pub fn get_mut<T: Object + 'static>(&mut self, instance: u16) -> Option<&mut T> {
+        self.instance_mut(T::META.id, instance)
+            .ok()?
+            .object_mut()
+            .downcast_mut::<T>()
+    }
+
+    /// A server read of `/object/instance/resource`.
+    pub fn read(
+        &mut self,
+        object: u16,
+        instance: u16,
+        resource: u16,
+    ) -> Result<ResourceValue, Error> {
+        self.instance_mut(object, instance)?.read(resource)
+    }
+
+    /// A server write of an instance (see [`WriteMode`]).
+    pub fn write(
+        &mut self,
+        object: u16,
+        instance: u16,
+        changes: Vec<(u16, ResourceValue)>,
+        mode: WriteMode,
+    ) -> Result<(), Error> {
+        self.instance_mut(object, instance)?.write(changes, mode)
+    }
+
+    /// A server execute of `/object/instance/resource`.
+    pub fn execute(
+        &mut self,
+        object: u16,
+        instance: u16,
+        resource: u16,
+        args: &ExecuteArgs,
+    ) -> Result<(), Error> {
+        self.instance_mut(object, instance)?.execute(resource, args)
+    }
+
+    /// The objects in the store (with or without instances), by ascending id.
+    pub fn objects(&self) -> impl Iterator<Item = &'static ObjectMeta> + '_ {
+        self.objects.values().map(|entry| entry.meta)
+    }
+
+    /// The instance ids of an object, ascending (none for an unknown object).
+    pub fn instances(&self, object: u16) -> impl Iterator<Item = u16> + '_ {
+        self.objects
+            .get(&object)
+            .into_iter()
+            .flat_map(|entry| entry.instances.keys().copied())
+    }
+}
+
+/// `Ok` if `instance` may be added to the object.
+fn admit(entry: &ObjectEntry, instance: u16) -> Result<(), Error> {
+    let object = entry.meta.id;
+    if instance > MAX_INSTANCE_ID {
+        return Err(Error::BadRequest {
+            reason: format!("instance id {instance} is reserved"),
+        });
+    }
+    if entry.instances.contains_key(&instance) {
+        return Err(Error::InstanceExists { object, instance });
+    }
+    if !entry.meta.multiple && !entry.instances.is_empty() {
+        return Err(Error::SingleInstance { object });
+    }
+    Ok(())
+}
