@@ -10,15 +10,36 @@
 //!   sent for each so that a duplicate gets the same answer and is not processed twice;
 //! - [`TokenGenerator`]: unpredictable, never-repeating request tokens.
 //!
+//! Around coap-lite's [`coap_lite::Packet`] it adds:
+//!
+//! - [`message`]: parsing datagrams with a size limit and a typed error saying whether to RST,
+//!   and builders for requests ([`RequestBuilder`]) and responses (piggy-backed, separate, empty
+//!   ACK, RST);
+//! - [`options`]: tolerant typed views of option values (non-minimal integers, raw content-format
+//!   numbers, paths, queries, Location-Path with slashes) and the critical-option check;
+//! - [`block`]: RFC 7959 block-wise transfers (Block2 slicing, Block1 reassembly).
+//!
 //! Time is always passed in as [`std::time::Instant`], so every rule is testable with a simulated
 //! clock.
 
+pub mod block;
 mod dedup;
+pub mod message;
+pub mod options;
 mod params;
 mod retransmit;
 mod token;
 
+pub use block::{
+    Block1Assembler, Block1Config, Block1Outcome, Block2Slice, BlockError, BlockOption, block_of,
+    serve_block2,
+};
 pub use dedup::{DuplicateCache, Seen};
+pub use message::{
+    BuildError, DEFAULT_MAX_MESSAGE_SIZE, EncodeError, FormatError, ParseError, RequestBuilder,
+    empty_ack, encode, parse, piggybacked, reset, response, separate,
+};
+pub use options::OptionError;
 pub use params::TransmissionParameters;
 pub use retransmit::{RetransmitEvent, Retransmitter};
 pub use token::TokenGenerator;
