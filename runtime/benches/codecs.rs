@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use lwm2m::codec::{ContentFormat, Record, decode, encode};
 use lwm2m::{Kind, ObjLnk, Path, Time, Value};
 
@@ -94,5 +94,56 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// Profiling mode, outside criterion: `LWM2M_CODEC_PROFILE=<format>/<encode|decode>/<iterations>`
+/// runs one operation on `/3/0` in a loop (in `profile_loop`, for
+/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*profile_loop*'`).
+fn profile(spec: &str) {
+    let mut parts = spec.split('/');
+    let (Some(format), Some(op), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
+        panic!("LWM2M_CODEC_PROFILE=<format>/<encode|decode>/<iterations>");
+    };
+    let format = match format {
+        "tlv" => ContentFormat::Tlv,
+        "senml-json" => ContentFormat::SenmlJson,
+        "senml-cbor" => ContentFormat::SenmlCbor,
+        "lwm2m-cbor" => ContentFormat::Lwm2mCbor,
+        "oma-json" => ContentFormat::Json,
+        other => panic!("unknown format {other}"),
+    };
+    let n: u64 = n.parse().unwrap();
+    let base = Path::instance(3, 0);
+    let records = device();
+    let kinds = kinds(&records);
+    let bytes = encode(format, &base, &records).unwrap();
+    profile_loop(format, op == "encode", n, &base, &records, &bytes, &kinds);
+}
+
+#[inline(never)]
+fn profile_loop(
+    format: ContentFormat,
+    encoding: bool,
+    n: u64,
+    base: &Path,
+    records: &[Record],
+    bytes: &[u8],
+    kinds: &BTreeMap<Path, (Kind, bool)>,
+) {
+    for _ in 0..n {
+        if encoding {
+            black_box(encode(format, black_box(base), black_box(records)).unwrap());
+        } else {
+            black_box(decode(format, black_box(base), black_box(bytes), kinds).unwrap());
+        }
+    }
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("LWM2M_CODEC_PROFILE") {
+        profile(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -186,8 +186,12 @@ impl Path {
 
 impl Ord for Path {
     fn cmp(&self, other: &Path) -> std::cmp::Ordering {
-        // Slices compare lexicographically, a prefix first: exactly tree order.
-        self.ids().cmp(other.ids())
+        // Tree order (a prefix first). Ids past `len` are zero, so comparing the whole arrays and
+        // then the lengths gives the same order as comparing the `ids()` slices, without the
+        // slice comparison's per-call cost (this is on every store and codec lookup).
+        self.ids
+            .cmp(&other.ids)
+            .then(self.len.cmp(&other.len))
     }
 }
 
@@ -302,6 +306,27 @@ mod tests {
             shown,
             ["/", "/3", "/3/0/0", "/3/0/0/0", "/3/0/1", "/3/1", "/4"]
         );
+    }
+
+    #[test]
+    fn order_agrees_with_comparing_the_id_slices() {
+        // Every path of length 0..=4 with ids in 0..3 (121 paths), compared pairwise.
+        let mut all = vec![Path::ROOT];
+        let mut frontier = vec![Path::ROOT];
+        while let Some(parent) = frontier.pop() {
+            for id in 0..3 {
+                if let Some(child) = parent.child(id) {
+                    all.push(child);
+                    frontier.push(child);
+                }
+            }
+        }
+        assert_eq!(all.len(), 121);
+        for a in &all {
+            for b in &all {
+                assert_eq!(a.cmp(b), a.ids().cmp(b.ids()), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]

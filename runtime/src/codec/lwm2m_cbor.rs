@@ -13,8 +13,8 @@
 
 use minicbor::data::{Tag, Type};
 
-use super::senml::{Raw, cbor_error, cbor_float, cbor_len, cbor_number, typed};
-use super::{DecodeError, EncodeError, KindLookup, Record, lookup};
+use super::senml::{Raw, ascii, cbor_error, cbor_float, cbor_len, cbor_number, typed};
+use super::{DecodeError, EncodeError, KindLookup, Kinds, Record, push_objlnk};
 use crate::codec::ContentFormat;
 use crate::path::Path;
 use crate::value::{CoreLnk, Kind, Time, Value};
@@ -85,7 +85,11 @@ fn encode_value(enc: &mut Enc, value: &Value) -> EncResult {
         Value::Boolean(b) => enc.bool(*b)?,
         Value::String(s) | Value::CoreLnk(CoreLnk(s)) => enc.str(s)?,
         Value::Opaque(b) => enc.bytes(b)?,
-        Value::ObjLnk(l) => enc.str(&l.to_string())?,
+        Value::ObjLnk(l) => {
+            let mut text = Vec::with_capacity(11);
+            push_objlnk(&mut text, l);
+            enc.str(ascii(&text))?
+        }
     };
     Ok(())
 }
@@ -97,8 +101,9 @@ pub fn decode(
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
     let mut d = minicbor::Decoder::new(bytes);
-    let mut out = Vec::new();
-    decode_map(&mut d, Path::ROOT, base, kinds, &mut out)?;
+    // Each value takes at least two bytes (key and value): the capacity is bounded by the input.
+    let mut out = Vec::with_capacity((bytes.len() / 4).clamp(1, 64));
+    decode_map(&mut d, Path::ROOT, base, &mut Kinds::new(kinds), &mut out)?;
     if d.position() != bytes.len() {
         return Err(DecodeError::malformed(F, "bytes after the top-level map"));
     }
@@ -115,7 +120,7 @@ fn decode_map(
     d: &mut minicbor::Decoder<'_>,
     prefix: Path,
     base: &Path,
-    kinds: &dyn KindLookup,
+    kinds: &mut Kinds<'_>,
     out: &mut Vec<Record>,
 ) -> Result<(), DecodeError> {
     let entries = cbor_len(F, d.map().map_err(e)?)?;
@@ -134,7 +139,7 @@ fn decode_map(
                 if !base.contains(&path) {
                     return Err(DecodeError::OutsideBase { path, base: *base });
                 }
-                let kind = lookup(kinds, &path)?;
+                let kind = kinds.lookup(&path)?;
                 let value = decode_value(d, &path, kind)?;
                 out.push(Record { path, value });
             }

@@ -41,6 +41,7 @@ use crate::path::Path;
 use crate::value::{Kind, Value};
 
 pub(crate) mod b64;
+pub(crate) mod json_scan;
 pub mod link;
 pub mod lwm2m_cbor;
 pub mod oma_json;
@@ -381,19 +382,56 @@ pub fn decode_u16(
     decode(format, base, bytes, kinds)
 }
 
+/// A path's tree order as one integer: its ids packed outermost first, then its length.
+///
+/// Ids past the length are zero, so comparing keys is comparing paths (a parent before its
+/// children, siblings by id) without walking slices.
+#[inline]
+pub(crate) fn order_key(path: &Path) -> u128 {
+    let (a, b, c, d) = match *path.ids() {
+        [] => (0, 0, 0, 0),
+        [a] => (a, 0, 0, 0),
+        [a, b] => (a, b, 0, 0),
+        [a, b, c] => (a, b, c, 0),
+        [a, b, c, d, ..] => (a, b, c, d),
+    };
+    let ids = u64::from(a) << 48 | u64::from(b) << 32 | u64::from(c) << 16 | u64::from(d);
+    (u128::from(ids) << 8) | path.len() as u128
+}
+
+/// Whether the path with key `outer` contains the one with key `inner` (see [`Path::contains`]).
+#[inline]
+fn key_contains(outer: u128, inner: u128) -> bool {
+    let outer_len = outer & 0xff;
+    if inner & 0xff < outer_len {
+        return false;
+    }
+    // The top `16 * len` bits of the packed ids (bits 8..72 of the key) must agree.
+    let mask = match outer_len {
+        0 => 0,
+        len => (!0u128 << (72 - 16 * len)) & (u128::from(u64::MAX) << 8),
+    };
+    (outer ^ inner) & mask == 0
+}
+
 /// Sorts decoded records and rejects duplicates and values outside `base`.
 fn finish(base: &Path, records: &mut [Record]) -> Result<(), DecodeError> {
-    if !records.is_sorted_by(|a, b| a.path < b.path) {
-        records.sort_by_key(|r| r.path);
+    if !records.is_sorted_by_key(|r| order_key(&r.path)) {
+        records.sort_by_cached_key(|r| order_key(&r.path));
     }
-    for pair in records.windows(2) {
-        if let [a, b] = pair
-            && a.path.contains(&b.path)
-        {
-            return Err(DecodeError::Duplicate(b.path));
+    let mut previous: Option<u128> = None;
+    for record in records.iter() {
+        let key = order_key(&record.path);
+        if previous.is_some_and(|p| key_contains(p, key)) {
+            return Err(DecodeError::Duplicate(record.path));
         }
+        previous = Some(key);
     }
-    if let Some(outside) = records.iter().find(|r| !base.contains(&r.path)) {
+    let base_key = order_key(base);
+    if let Some(outside) = records
+        .iter()
+        .find(|r| !key_contains(base_key, order_key(&r.path)))
+    {
         return Err(DecodeError::OutsideBase {
             path: outside.path,
             base: *base,
@@ -408,11 +446,14 @@ pub(crate) fn sorted<'r>(
     records: &'r [Record],
 ) -> Result<Vec<&'r Record>, EncodeError> {
     let mut out: Vec<&Record> = records.iter().collect();
-    if !out.is_sorted_by(|a, b| a.path < b.path) {
-        out.sort_by_key(|r| r.path);
+    if !out.is_sorted_by_key(|r| order_key(&r.path)) {
+        out.sort_by_cached_key(|r| order_key(&r.path));
     }
+    let base_key = order_key(base);
+    let mut previous: Option<u128> = None;
     for record in &out {
-        if !base.contains(&record.path) {
+        let key = order_key(&record.path);
+        if !key_contains(base_key, key) {
             return Err(EncodeError::InvalidRecords(format!(
                 "{} is outside {base}",
                 record.path
@@ -424,16 +465,13 @@ pub(crate) fn sorted<'r>(
                 record.path
             )));
         }
-    }
-    for pair in out.windows(2) {
-        if let [a, b] = pair
-            && a.path.contains(&b.path)
-        {
+        if previous.is_some_and(|p| key_contains(p, key)) {
             return Err(EncodeError::InvalidRecords(format!(
                 "{} appears twice",
-                b.path
+                record.path
             )));
         }
+        previous = Some(key);
     }
     Ok(out)
 }
@@ -444,7 +482,12 @@ pub(crate) fn lookup(kinds: &dyn KindLookup, path: &Path) -> Result<Option<Kind>
     let Some(resource) = path.resource_path() else {
         return Ok(None);
     };
-    let Some((kind, multiple)) = kinds.kind(&resource) else {
+    check_kind(path, kinds.kind(&resource))
+}
+
+/// Checks a lookup answer for `path` (see [`lookup`]).
+fn check_kind(path: &Path, answer: Option<(Kind, bool)>) -> Result<Option<Kind>, DecodeError> {
+    let Some((kind, multiple)) = answer else {
         return Ok(None);
     };
     if multiple != path.is_resource_instance() {
@@ -468,6 +511,85 @@ pub(crate) fn lookup(kinds: &dyn KindLookup, path: &Path) -> Result<Option<Kind>
 /// Like [`lookup`], but an unknown resource is an error (for formats without types).
 pub(crate) fn require(kinds: &dyn KindLookup, path: &Path) -> Result<Kind, DecodeError> {
     lookup(kinds, path)?.ok_or(DecodeError::UnknownResource(*path))
+}
+
+/// [`lookup`] remembering the last resource asked: the instances of a multiple resource come one
+/// after another in every format, and each would otherwise cost a lookup.
+pub(crate) struct Kinds<'k> {
+    kinds: &'k dyn KindLookup,
+    last: Option<(Path, Option<(Kind, bool)>)>,
+}
+
+impl<'k> Kinds<'k> {
+    pub(crate) fn new(kinds: &'k dyn KindLookup) -> Self {
+        Kinds { kinds, last: None }
+    }
+
+    /// As [`lookup`].
+    pub(crate) fn lookup(&mut self, path: &Path) -> Result<Option<Kind>, DecodeError> {
+        let Some(resource) = path.resource_path() else {
+            return Ok(None);
+        };
+        let answer = match self.last {
+            Some((last, answer)) if last == resource => answer,
+            _ => {
+                let answer = self.kinds.kind(&resource);
+                self.last = Some((resource, answer));
+                answer
+            }
+        };
+        check_kind(path, answer)
+    }
+
+    /// As [`require`].
+    pub(crate) fn require(&mut self, path: &Path) -> Result<Kind, DecodeError> {
+        self.lookup(path)?
+            .ok_or(DecodeError::UnknownResource(*path))
+    }
+}
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        if let Some(d) = digits.get_mut(start) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || start == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(start..).unwrap_or(&[]));
+}
+
+/// Appends the decimal digits of `n`, with a `-` when negative.
+pub(crate) fn push_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
+/// Appends the ids of `path` from position `from` on, joined by `/` (`7/0` for `/3/0/7/0` from 2),
+/// each preceded by a `/` when `leading` is set (`/3/0/7/0`).
+pub(crate) fn push_ids(out: &mut Vec<u8>, path: &Path, from: usize, leading: bool) {
+    let ids = path.ids().get(from..).unwrap_or(&[]);
+    for (i, id) in ids.iter().enumerate() {
+        if leading || i > 0 {
+            out.push(b'/');
+        }
+        push_u64(out, u64::from(*id));
+    }
+}
+
+/// Appends an object link as `object:instance`.
+pub(crate) fn push_objlnk(out: &mut Vec<u8>, link: &crate::value::ObjLnk) {
+    push_u64(out, u64::from(link.object));
+    out.push(b':');
+    push_u64(out, u64::from(link.instance));
 }
 
 /// A value from a wire integer, for a resource of type `kind`.
@@ -547,6 +669,71 @@ mod tests {
         );
         assert!(lookup(&kinds, &Path::resource(3, 0, 7)).is_err());
         assert_eq!(lookup(&kinds, &Path::resource(3, 0, 1)).unwrap(), None);
+    }
+
+    #[test]
+    fn order_key_is_tree_order_and_contains_matches_path() {
+        let paths = [
+            Path::ROOT,
+            Path::object(3),
+            Path::instance(3, 0),
+            Path::resource(3, 0, 0),
+            Path::resource_instance(3, 0, 0, 0),
+            Path::resource_instance(3, 0, 0, 65535),
+            Path::resource(3, 0, 1),
+            Path::instance(3, 1),
+            Path::object(4),
+            Path::resource_instance(65535, 65535, 65535, 65535),
+        ];
+        for a in &paths {
+            for b in &paths {
+                assert_eq!(order_key(a).cmp(&order_key(b)), a.cmp(b), "{a} vs {b}");
+                assert_eq!(
+                    key_contains(order_key(a), order_key(b)),
+                    a.contains(b),
+                    "{a} contains {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn decimal_writers() {
+        let mut out = Vec::new();
+        push_i64(&mut out, i64::MIN);
+        out.push(b' ');
+        push_u64(&mut out, u64::MAX);
+        out.push(b' ');
+        push_u64(&mut out, 0);
+        out.push(b' ');
+        push_ids(&mut out, &Path::resource_instance(3, 0, 7, 10), 2, false);
+        out.push(b' ');
+        push_ids(&mut out, &Path::resource(3, 0, 7), 0, true);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "-9223372036854775808 18446744073709551615 0 7/10 /3/0/7"
+        );
+    }
+
+    #[test]
+    fn cached_lookup_answers_like_lookup() {
+        let kinds = |p: &Path| match p.resource_id() {
+            Some(7) => Some((Kind::Integer, true)),
+            Some(1) => Some((Kind::String, false)),
+            _ => None,
+        };
+        let mut cached = Kinds::new(&kinds);
+        for path in [
+            Path::resource_instance(3, 0, 7, 0),
+            Path::resource_instance(3, 0, 7, 1),
+            Path::resource(3, 0, 7),
+            Path::resource(3, 0, 1),
+            Path::resource_instance(3, 0, 1, 0),
+            Path::resource(3, 0, 2),
+            Path::instance(3, 0),
+        ] {
+            assert_eq!(cached.lookup(&path), lookup(&kinds, &path), "{path}");
+        }
     }
 
     #[test]

@@ -7,8 +7,11 @@
 
 use std::borrow::Cow;
 
-use super::senml::{Raw, json_f64, json_i64, json_str, json_u64, typed};
-use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Record, b64, lookup};
+use super::json_scan::{Scalar, Scanner};
+use super::senml::{Raw, join_path, json_ascii, json_f64, json_i64, json_str, json_u64, typed};
+use super::{
+    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, push_ids, push_objlnk,
+};
 use crate::path::Path;
 use crate::value::{CoreLnk, Kind, Time, Value};
 
@@ -17,14 +20,17 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
     let records = super::sorted(base, records)?;
     let mut out = Vec::with_capacity(records.len() * 32 + 32);
     let single = matches!(records.as_slice(), [r] if r.path == *base);
-    out.extend_from_slice(b"{\"bn\":");
-    if single || base.is_root() {
-        json_str(&mut out, &base.to_string());
+    out.extend_from_slice(b"{\"bn\":\"");
+    if base.is_root() {
+        out.push(b'/');
     } else {
-        json_str(&mut out, &format!("{base}/"));
+        push_ids(&mut out, base, 0, true);
+        if !single {
+            out.push(b'/');
+        }
     }
-    out.extend_from_slice(b",\"e\":[");
-    let mut name = String::new();
+    out.extend_from_slice(b"\",\"e\":[");
+    let mut name = Vec::new();
     for (i, record) in records.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -32,14 +38,9 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
         out.push(b'{');
         if !single {
             name.clear();
-            for (j, id) in record.path.ids().iter().skip(base.len()).enumerate() {
-                if j > 0 {
-                    name.push('/');
-                }
-                name.push_str(&id.to_string());
-            }
+            push_ids(&mut name, &record.path, base.len(), false);
             out.extend_from_slice(b"\"n\":");
-            json_str(&mut out, &name);
+            json_ascii(&mut out, &name);
             out.push(b',');
         }
         match &record.value {
@@ -72,11 +73,12 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
                 let mut text = String::new();
                 b64::encode_standard(bytes, &mut text);
                 out.extend_from_slice(b"\"sv\":");
-                json_str(&mut out, &text);
+                json_ascii(&mut out, text.as_bytes());
             }
             Value::ObjLnk(l) => {
-                out.extend_from_slice(b"\"ov\":");
-                json_str(&mut out, &l.to_string());
+                out.extend_from_slice(b"\"ov\":\"");
+                push_objlnk(&mut out, l);
+                out.push(b'"');
             }
         }
         out.push(b'}');
@@ -92,6 +94,14 @@ pub fn decode(
     bytes: &[u8],
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
+    if let Some((bn, entries)) = scan(bytes) {
+        let mut kinds = Kinds::new(kinds);
+        let mut out = Vec::with_capacity(entries.len());
+        for (n, raw) in entries {
+            out.push(resolve_entry(format, base, &mut kinds, bn, n, raw)?);
+        }
+        return Ok(out);
+    }
     let bad = |reason: String| DecodeError::malformed(format, reason);
     let json: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| bad(format!("JSON: {e}")))?;
@@ -111,19 +121,18 @@ pub fn decode(
     }
     let entries = entries.ok_or_else(|| bad("no \"e\" array".into()))?;
     let mut out = Vec::with_capacity(entries.len());
-    let mut name = String::new();
+    let mut kinds = Kinds::new(kinds);
     for entry in entries {
         let serde_json::Value::Object(fields) = entry else {
             return Err(bad("an entry is not a JSON object".into()));
         };
-        name.clear();
-        name.push_str(bn);
+        let mut n = "";
         let mut raw = None;
         for (label, value) in fields {
             let wrong = || bad(format!("field {label} has the wrong type"));
             let item = match (label.as_str(), value) {
-                ("n", serde_json::Value::String(n)) => {
-                    name.push_str(n);
+                ("n", serde_json::Value::String(name)) => {
+                    n = name;
                     continue;
                 }
                 ("t", serde_json::Value::Number(_)) => continue,
@@ -146,31 +155,123 @@ pub fn decode(
                 return Err(bad("an entry with two values".into()));
             }
         }
-        let path: Path = name.parse().map_err(|e| bad(format!("entry name: {e}")))?;
-        if path.len() < 3 {
-            return Err(bad(format!(
-                "{path} is not a resource or resource instance"
-            )));
-        }
-        if !base.contains(&path) {
-            return Err(DecodeError::OutsideBase { path, base: *base });
-        }
-        let raw = raw.ok_or_else(|| bad(format!("{path} has no value")))?;
-        let kind = lookup(kinds, &path)?;
-        let raw = match (kind, raw) {
-            (Some(Kind::Opaque), Raw::Str(s)) => {
-                Raw::Data(Cow::Owned(b64::decode(&s).ok_or_else(|| {
-                    DecodeError::mismatch(path, Kind::Opaque, "text that is not base64")
-                })?))
-            }
-            (_, raw) => raw,
-        };
-        out.push(Record {
-            path,
-            value: typed(&path, kind, raw)?,
-        });
+        out.push(resolve_entry(format, base, &mut kinds, bn, n, raw)?);
     }
     Ok(out)
+}
+
+/// One entry: its path from the base name `bn` and its name `n`, its value typed.
+fn resolve_entry(
+    format: ContentFormat,
+    base: &Path,
+    kinds: &mut Kinds<'_>,
+    bn: &str,
+    n: &str,
+    raw: Option<Raw<'_>>,
+) -> Result<Record, DecodeError> {
+    let bad = |reason: String| DecodeError::malformed(format, reason);
+    let path = match join_path(bn, n) {
+        Some(path) => path,
+        // Not a valid path: let the path parser say why.
+        None => format!("{bn}{n}")
+            .parse::<Path>()
+            .map_err(|e| bad(format!("entry name: {e}")))?,
+    };
+    if path.len() < 3 {
+        return Err(bad(format!(
+            "{path} is not a resource or resource instance"
+        )));
+    }
+    if !base.contains(&path) {
+        return Err(DecodeError::OutsideBase { path, base: *base });
+    }
+    let raw = raw.ok_or_else(|| bad(format!("{path} has no value")))?;
+    let kind = kinds.lookup(&path)?;
+    let raw = match (kind, raw) {
+        (Some(Kind::Opaque), Raw::Str(s)) => {
+            Raw::Data(Cow::Owned(b64::decode(&s).ok_or_else(|| {
+                DecodeError::mismatch(path, Kind::Opaque, "text that is not base64")
+            })?))
+        }
+        (_, raw) => raw,
+    };
+    Ok(Record {
+        path,
+        value: typed(&path, kind, raw)?,
+    })
+}
+
+/// A scanned entry: its name and value.
+type ScannedEntry<'a> = (&'a str, Option<Raw<'a>>);
+
+/// The fast path of [`decode`]: the base name and the entries, or `None` when the payload is
+/// anything but plain, valid OMA JSON (escapes, nesting, duplicate fields, errors...), which the
+/// `serde_json` path then reads or rejects.
+fn scan(bytes: &[u8]) -> Option<(&str, Vec<ScannedEntry<'_>>)> {
+    let mut s = Scanner::new(bytes)?;
+    let (mut bn, mut bt, mut entries) = (None, false, None);
+    s.object(|s, label| match label {
+        "bn" if bn.is_none() => match s.scalar()? {
+            Scalar::Str(text) => {
+                bn = Some(text);
+                Some(())
+            }
+            _ => None,
+        },
+        "bt" if !bt => match s.scalar()? {
+            Scalar::Int(_) | Scalar::Float(_) => {
+                bt = true;
+                Some(())
+            }
+            _ => None,
+        },
+        "e" if entries.is_none() => {
+            // Each entry takes at least two bytes (`{}`): the capacity is bounded by the input.
+            let mut list = Vec::with_capacity((bytes.len() / 24).clamp(1, 64));
+            s.array(|s| {
+                list.push(scan_entry(s)?);
+                Some(())
+            })?;
+            entries = Some(list);
+            Some(())
+        }
+        "bn" | "bt" | "e" => None,
+        // Unknown fields: scalars are skipped, anything else is left to serde_json.
+        _ => s.scalar().map(|_| ()),
+    })?;
+    if !s.at_end() {
+        return None;
+    }
+    Some((bn.unwrap_or(""), entries?))
+}
+
+fn scan_entry<'a>(s: &mut Scanner<'a>) -> Option<ScannedEntry<'a>> {
+    let (mut n, mut t, mut raw) = (None, false, None);
+    s.object(|s, label| {
+        let item = match (label, s.scalar()?) {
+            ("n", Scalar::Str(text)) if n.is_none() => {
+                n = Some(text);
+                return Some(());
+            }
+            ("t", Scalar::Int(_) | Scalar::Float(_)) if !t => {
+                t = true;
+                return Some(());
+            }
+            ("v", Scalar::Int(i)) => Raw::Int(i),
+            ("v", Scalar::Float(x)) => Raw::Float(x),
+            ("bv", Scalar::Bool(b)) => Raw::Bool(b),
+            ("sv", Scalar::Str(text)) => Raw::Str(Cow::Borrowed(text)),
+            ("ov", Scalar::Str(text)) => Raw::ObjLnk(Cow::Borrowed(text)),
+            ("n" | "t" | "v" | "bv" | "sv" | "ov", _) => return None,
+            _ => return Some(()),
+        };
+        // Two values in one entry: left to the serde_json path, which rejects it.
+        if raw.replace(item).is_some() {
+            return None;
+        }
+        Some(())
+    })?;
+    Some((n.unwrap_or(""), raw))
 }
 
 #[cfg(test)]

@@ -21,9 +21,10 @@ use std::borrow::Cow;
 
 use minicbor::data::Type;
 
+use super::json_scan::{Scalar, Scanner};
 use super::{
-    ContentFormat, DecodeError, EncodeError, KindLookup, Record, b64, infer_int, lookup,
-    value_from_float, value_from_int,
+    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, infer_int, push_i64,
+    push_ids, push_objlnk, push_u64, value_from_float, value_from_int,
 };
 use crate::path::Path;
 use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
@@ -47,35 +48,34 @@ struct RawRecord<'a> {
     value: Option<Raw<'a>>,
 }
 
-/// The relative name of `path` below `base`, e.g. `7/0` for `/3/0/7/0` below `/3/0`.
-fn relative_name(base: &Path, path: &Path, out: &mut String) {
-    use std::fmt::Write as _;
-    let below = path.ids().get(base.len()..).unwrap_or(&[]);
-    for (i, id) in below.iter().enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        let _ = write!(out, "{id}");
+/// The name written for `path`: its ids below `base` (`7/0` for `/3/0/7/0` below `/3/0`), or the
+/// whole path when `base` is the root.
+fn record_name(base: &Path, path: &Path, out: &mut Vec<u8>) {
+    if base.is_root() {
+        push_ids(out, path, 0, true);
+    } else {
+        push_ids(out, path, base.len(), false);
     }
 }
 
 /// The base name written on the first record: the request path with a slash for its children,
 /// or none for the root.
-fn base_name(base: &Path, first: &Path) -> Option<String> {
+fn base_name(base: &Path, first: &Path, out: &mut Vec<u8>) -> bool {
     if base.is_root() {
-        None
-    } else if first == base {
-        Some(base.to_string())
-    } else {
-        Some(format!("{base}/"))
+        return false;
     }
+    push_ids(out, base, 0, true);
+    if first != base {
+        out.push(b'/');
+    }
+    true
 }
 
 /// Encodes as SenML JSON.
 pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
     let records = super::sorted(base, records)?;
     let mut out = Vec::with_capacity(records.len() * 32 + 16);
-    let mut name = String::new();
+    let mut name = Vec::new();
     out.push(b'[');
     for (i, record) in records.iter().enumerate() {
         if i > 0 {
@@ -83,40 +83,35 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
         }
         out.push(b'{');
         let mut first = true;
-        let mut key = |out: &mut Vec<u8>, k: &str| {
+        let mut key = |out: &mut Vec<u8>, k: &[u8]| {
             if !first {
                 out.push(b',');
             }
             first = false;
-            out.push(b'"');
-            out.extend_from_slice(k.as_bytes());
-            out.extend_from_slice(b"\":");
+            out.extend_from_slice(k);
         };
-        if let Some(bn) = base_name(base, &record.path).filter(|_| i == 0) {
-            key(&mut out, "bn");
-            json_str(&mut out, &bn);
-        }
         name.clear();
-        if base.is_root() {
-            name = record.path.to_string();
-        } else {
-            relative_name(base, &record.path, &mut name);
+        if i == 0 && base_name(base, &record.path, &mut name) {
+            key(&mut out, b"\"bn\":");
+            json_ascii(&mut out, &name);
+            name.clear();
         }
+        record_name(base, &record.path, &mut name);
         if !name.is_empty() {
-            key(&mut out, "n");
-            json_str(&mut out, &name);
+            key(&mut out, b"\"n\":");
+            json_ascii(&mut out, &name);
         }
         match &record.value {
             Value::Integer(n) | Value::Time(Time(n)) => {
-                key(&mut out, "v");
+                key(&mut out, b"\"v\":");
                 json_i64(&mut out, *n);
             }
             Value::UnsignedInteger(n) => {
-                key(&mut out, "v");
+                key(&mut out, b"\"v\":");
                 json_u64(&mut out, *n);
             }
             Value::Float(x) if x.is_finite() => {
-                key(&mut out, "v");
+                key(&mut out, b"\"v\":");
                 json_f64(&mut out, *x);
             }
             Value::Float(x) => {
@@ -126,22 +121,24 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
                 ));
             }
             Value::String(s) | Value::CoreLnk(CoreLnk(s)) => {
-                key(&mut out, "vs");
+                key(&mut out, b"\"vs\":");
                 json_str(&mut out, s);
             }
             Value::Boolean(b) => {
-                key(&mut out, "vb");
+                key(&mut out, b"\"vb\":");
                 out.extend_from_slice(if *b { b"true" } else { b"false" });
             }
             Value::Opaque(bytes) => {
-                key(&mut out, "vd");
+                key(&mut out, b"\"vd\":");
                 let mut text = String::new();
                 b64::encode_url(bytes, &mut text);
-                json_str(&mut out, &text);
+                json_ascii(&mut out, text.as_bytes());
             }
             Value::ObjLnk(l) => {
-                key(&mut out, "vlo");
-                json_str(&mut out, &l.to_string());
+                key(&mut out, b"\"vlo\":");
+                out.push(b'"');
+                push_objlnk(&mut out, l);
+                out.push(b'"');
             }
         }
         out.push(b'}');
@@ -150,20 +147,32 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
     Ok(out)
 }
 
-/// Writes a JSON string literal (serde_json escapes it).
+/// Writes text known to need no escapes (digits, slashes, base64) as a JSON string literal.
+pub(crate) fn json_ascii(out: &mut Vec<u8>, text: &[u8]) {
+    out.push(b'"');
+    out.extend_from_slice(text);
+    out.push(b'"');
+}
+
+/// Writes a JSON string literal: as it is when nothing needs an escape (serde_json escapes only
+/// `"`, `\\` and control characters), else escaped by serde_json.
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
-    // Writing a str into a Vec cannot fail.
-    let _ = serde_json::to_writer(out, s);
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        // Writing a str into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, s);
+    } else {
+        json_ascii(out, s.as_bytes());
+    }
 }
 
 /// Writes a JSON integer.
 pub(crate) fn json_i64(out: &mut Vec<u8>, n: i64) {
-    let _ = serde_json::to_writer(out, &n);
+    push_i64(out, n);
 }
 
 /// Writes a JSON unsigned integer.
 pub(crate) fn json_u64(out: &mut Vec<u8>, n: u64) {
-    let _ = serde_json::to_writer(out, &n);
+    push_u64(out, n);
 }
 
 /// Writes a JSON number for a finite float (callers check; serde_json writes `null` otherwise).
@@ -175,7 +184,7 @@ pub(crate) fn json_f64(out: &mut Vec<u8>, x: f64) {
 pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
     let records = super::sorted(base, records)?;
     let mut enc = minicbor::Encoder::new(Vec::with_capacity(records.len() * 24 + 16));
-    let mut name = String::new();
+    let mut name = Vec::new();
     encode_cbor_records(&mut enc, base, &records, &mut name)
         .map_err(|e| EncodeError::InvalidRecords(format!("CBOR: {e}")))?;
     Ok(enc.into_writer())
@@ -187,28 +196,21 @@ fn encode_cbor_records(
     enc: &mut minicbor::Encoder<Vec<u8>>,
     base: &Path,
     records: &[&Record],
-    name: &mut String,
+    name: &mut Vec<u8>,
 ) -> CborResult {
     enc.array(records.len() as u64)?;
+    let mut bn = Vec::new();
     for (i, record) in records.iter().enumerate() {
-        let bn = if i == 0 {
-            base_name(base, &record.path)
-        } else {
-            None
-        };
+        let with_bn = i == 0 && base_name(base, &record.path, &mut bn);
         name.clear();
-        if base.is_root() {
-            *name = record.path.to_string();
-        } else {
-            relative_name(base, &record.path, name);
-        }
-        let fields = 1 + u64::from(bn.is_some()) + u64::from(!name.is_empty());
+        record_name(base, &record.path, name);
+        let fields = 1 + u64::from(with_bn) + u64::from(!name.is_empty());
         enc.map(fields)?;
-        if let Some(bn) = &bn {
-            enc.i8(-2)?.str(bn)?;
+        if with_bn {
+            enc.i8(-2)?.str(ascii(&bn))?;
         }
         if !name.is_empty() {
-            enc.u8(0)?.str(name)?;
+            enc.u8(0)?.str(ascii(name))?;
         }
         match &record.value {
             Value::Integer(n) | Value::Time(Time(n)) => enc.u8(2)?.i64(*n)?,
@@ -217,10 +219,19 @@ fn encode_cbor_records(
             Value::String(s) | Value::CoreLnk(CoreLnk(s)) => enc.u8(3)?.str(s)?,
             Value::Boolean(b) => enc.u8(4)?.bool(*b)?,
             Value::Opaque(bytes) => enc.u8(8)?.bytes(bytes)?,
-            Value::ObjLnk(l) => enc.str("vlo")?.str(&l.to_string())?,
+            Value::ObjLnk(l) => {
+                let mut text = Vec::with_capacity(11);
+                push_objlnk(&mut text, l);
+                enc.str("vlo")?.str(ascii(&text))?
+            }
         };
     }
     Ok(())
+}
+
+/// Text the encoders built from digits, `/` and `:` (always ASCII, so never empty by mistake).
+pub(crate) fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Writes a float in 4 bytes when that loses nothing, else in 8 (NaN and infinities included).
@@ -241,7 +252,10 @@ pub fn decode_json(
     bytes: &[u8],
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
-    let raw = parse_json(bytes)?;
+    let raw = match scan_json(bytes) {
+        Some(raw) => raw,
+        None => parse_json(bytes)?,
+    };
     resolve(ContentFormat::SenmlJson, base, raw, kinds)
 }
 
@@ -259,7 +273,10 @@ pub fn decode_cbor(
 /// request body): any level from `/` to a resource instance.
 pub fn decode_paths(format: ContentFormat, bytes: &[u8]) -> Result<Vec<Path>, DecodeError> {
     let raw = match format {
-        ContentFormat::SenmlJson => parse_json(bytes)?,
+        ContentFormat::SenmlJson => match scan_json(bytes) {
+            Some(raw) => raw,
+            None => parse_json(bytes)?,
+        },
         ContentFormat::SenmlCbor => parse_cbor(bytes)?,
         other => return Err(DecodeError::UnsupportedFormat(other.to_u16())),
     };
@@ -279,35 +296,67 @@ pub fn decode_paths(format: ContentFormat, bytes: &[u8]) -> Result<Vec<Path>, De
 
 /// Base-name state while walking a pack.
 #[derive(Default)]
-struct Names {
-    bn: String,
-    buf: String,
+struct Names<'a> {
+    bn: Cow<'a, str>,
 }
 
-impl Names {
-    fn next(&mut self, format: ContentFormat, record: &RawRecord<'_>) -> Result<Path, DecodeError> {
+impl<'a> Names<'a> {
+    fn next(&mut self, format: ContentFormat, record: &RawRecord<'a>) -> Result<Path, DecodeError> {
         if let Some(bn) = &record.bn {
-            self.bn.clear();
-            self.bn.push_str(bn);
+            self.bn = bn.clone();
         }
-        self.buf.clear();
-        self.buf.push_str(&self.bn);
-        if let Some(n) = &record.n {
-            self.buf.push_str(n);
+        let n = record.n.as_deref().unwrap_or("");
+        if let Some(path) = join_path(&self.bn, n) {
+            return Ok(path);
         }
-        self.buf
-            .parse::<Path>()
+        // Not a valid path: let the path parser say why.
+        let mut name = String::with_capacity(self.bn.len() + n.len());
+        name.push_str(&self.bn);
+        name.push_str(n);
+        name.parse::<Path>()
             .map_err(|e| DecodeError::malformed(format, format!("record name: {e}")))
     }
 }
 
-fn resolve(
+/// The path named by `bn` followed by `n`, exactly as `Path::from_str` reads their
+/// concatenation (one trailing slash allowed, leading zeros accepted), without building it;
+/// `None` when it is not a valid path.
+pub(crate) fn join_path(bn: &str, n: &str) -> Option<Path> {
+    let mut bytes = bn.bytes().chain(n.bytes());
+    if bytes.next()? != b'/' {
+        return None;
+    }
+    let mut path = Path::ROOT;
+    let mut id: Option<u32> = None;
+    for b in bytes {
+        match b {
+            b'0'..=b'9' => {
+                let value = id.unwrap_or(0) * 10 + u32::from(b - b'0');
+                if value > u32::from(u16::MAX) {
+                    return None;
+                }
+                id = Some(value);
+            }
+            // An empty component, unless it is the single trailing slash after one.
+            b'/' => path = path.child(u16::try_from(id.take()?).ok()?)?,
+            _ => return None,
+        }
+    }
+    match id {
+        Some(last) => path.child(u16::try_from(last).ok()?),
+        // Only "/" or a trailing slash after a component (the loop rejects "//").
+        None => Some(path),
+    }
+}
+
+fn resolve<'a>(
     format: ContentFormat,
     base: &Path,
-    raw: Vec<RawRecord<'_>>,
+    raw: Vec<RawRecord<'a>>,
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
     let mut names = Names::default();
+    let mut kinds = Kinds::new(kinds);
     let mut out = Vec::with_capacity(raw.len());
     for record in raw {
         let path = names.next(format, &record)?;
@@ -323,7 +372,7 @@ fn resolve(
         let raw = record
             .value
             .ok_or_else(|| DecodeError::malformed(format, format!("{path} has no value")))?;
-        let value = typed(&path, lookup(kinds, &path)?, raw)?;
+        let value = typed(&path, kinds.lookup(&path)?, raw)?;
         out.push(Record { path, value });
     }
     Ok(out)
@@ -376,6 +425,54 @@ fn set_value<'a>(
 
 fn unsupported_label(format: ContentFormat, label: &str) -> DecodeError {
     DecodeError::malformed(format, format!("unsupported SenML field {label}"))
+}
+
+/// The fast path of [`parse_json`]: `None` when the payload is anything but a plain, valid pack
+/// (escapes, nesting, duplicate fields, errors...), which `parse_json` then reads or rejects.
+fn scan_json(bytes: &[u8]) -> Option<Vec<RawRecord<'_>>> {
+    let mut s = Scanner::new(bytes)?;
+    // Each record takes at least two bytes (`{}`): the capacity is bounded by the input.
+    let mut out = Vec::with_capacity((bytes.len() / 24).clamp(1, 64));
+    s.array(|s| {
+        let mut record = RawRecord::default();
+        s.object(|s, label| scan_field(s, label, &mut record))?;
+        out.push(record);
+        Some(())
+    })?;
+    s.at_end().then_some(out)
+}
+
+/// One field of a record on the fast path; `None` wherever `parse_json` might disagree.
+fn scan_field<'a>(s: &mut Scanner<'a>, label: &str, record: &mut RawRecord<'a>) -> Option<()> {
+    let (scalar, value) = (s.scalar(), &mut record.value);
+    let raw = match (label, scalar?) {
+        ("bn", Scalar::Str(text)) if record.bn.is_none() => {
+            record.bn = Some(Cow::Borrowed(text));
+            return Some(());
+        }
+        ("n", Scalar::Str(text)) if record.n.is_none() => {
+            record.n = Some(Cow::Borrowed(text));
+            return Some(());
+        }
+        ("bt" | "t" | "ut" | "bver", Scalar::Int(_) | Scalar::Float(_)) => return Some(()),
+        ("v", Scalar::Int(n)) => Raw::Int(n),
+        ("v", Scalar::Float(x)) => Raw::Float(x),
+        ("vs", Scalar::Str(text)) => Raw::Str(Cow::Borrowed(text)),
+        ("vb", Scalar::Bool(b)) => Raw::Bool(b),
+        ("vd", Scalar::Str(text)) => Raw::Data(Cow::Owned(b64::decode(text)?)),
+        ("vlo", Scalar::Str(text)) => Raw::ObjLnk(Cow::Borrowed(text)),
+        (
+            "bn" | "n" | "bt" | "t" | "ut" | "bver" | "v" | "vs" | "vb" | "vd" | "vlo" | "bv"
+            | "bs" | "bu" | "s",
+            _,
+        ) => return None,
+        (other, _) if other.ends_with('_') => return None,
+        _ => return Some(()),
+    };
+    if value.replace(raw).is_some() {
+        return None;
+    }
+    Some(())
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Vec<RawRecord<'static>>, DecodeError> {
@@ -604,6 +701,71 @@ mod tests {
         assert_eq!(f16_to_f64(0x0001), 2f64.powi(-24));
         assert_eq!(f16_to_f64(0x7c00), f64::INFINITY);
         assert!(f16_to_f64(0x7e00).is_nan());
+    }
+
+    /// The fast path either declines or reads exactly what the serde_json path reads.
+    #[test]
+    fn scanner_agrees_with_serde_json() {
+        let cases: &[&[u8]] = &[
+            br#"[{"bn":"/3/0/","n":"0","vs":"a"},{"n":"7/1","v":-5},{"n":"9","v":1.5e3}]"#,
+            br#" [ { "n" : "/1/0/1" , "vb" : true , "t" : -1 , "x" : null } ] "#,
+            br#"[{"n":"/1/0/1","vd":"AQI"},{"n":"/1/0/2","vlo":"3:0","bt":1.5}]"#,
+            br#"[{"n":"/1/0/1","v":18446744073709551615},{"n":"/1/0/2","v":-9223372036854775808}]"#,
+            br#"[{"n":"/1/0/1","v":-0}]"#,
+            br#"[{"n":"/1/0/1","v":18446744073709551616}]"#,
+            br#"[{"n":"/1/0/1","v":1,"v":2}]"#,
+            br#"[{"n":"/1/0/1","n":"/1/0/2","v":1}]"#,
+            br#"[{"n":"/1/0/1","v":1,"vs":"a"}]"#,
+            br#"[{"n":"/1/0/1","vs":"a
+b"}]"#,
+            br#"[{"n":"/1/0/1","vs":"aA"}]"#,
+            br#"[{"n":"/1/0/1","v":1,"other":{"deep":[1]}}]"#,
+            br#"[{"n":"/1/0/1","v":1,"x_":1}]"#,
+            br#"[{"n":"/1/0/1","v":1,"bv":1}]"#,
+            br#"[{"n":"/1/0/1","v":"1"}]"#,
+            br#"[{"n":"/1/0/1","vd":"!"}]"#,
+            br#"[{"n":"/1/0/1","v":1e999}]"#,
+            br#"[{"n":"/1/0/1","v":1},]"#,
+            br#"[{"n":"/1/0/1","v":1}] x"#,
+            br#"[]"#,
+            br#"{}"#,
+            b"[{\"n\":\"/1/0/1\",\"vs\":\"\xff\"}]",
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            let slow = parse_json(case);
+            match scan_json(case) {
+                Some(fast) => {
+                    let slow = slow.unwrap();
+                    assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{case:?}");
+                }
+                // The plain packs must take the fast path.
+                None => assert!(i >= 4, "declined {}", String::from_utf8_lossy(case)),
+            }
+        }
+    }
+
+    #[test]
+    fn join_path_reads_like_from_str() {
+        for (bn, n) in [
+            ("/3/0/", "7/1"),
+            ("/3/0", "/7"),
+            ("/", ""),
+            ("", "/3/0/"),
+            ("/03/", "0065535"),
+            ("/3/0/1/2", ""),
+            ("/3/0/1/2/", ""),
+            ("//", ""),
+            ("/3//", ""),
+            ("/3/0/1/2/3", ""),
+            ("/65536", ""),
+            ("/3/a", ""),
+            ("3/0", ""),
+            ("", ""),
+            ("/3/0/", "+1"),
+        ] {
+            let expected = format!("{bn}{n}").parse::<Path>().ok();
+            assert_eq!(join_path(bn, n), expected, "{bn:?} + {n:?}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //! The decoder also accepts an object-instance wrapper around the resources of `/o/i` and bare
 //! resource instances for `/o/i/r`, as some servers send them.
 
-use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Record, require};
+use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record};
 use crate::path::Path;
 use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
 
@@ -332,7 +332,9 @@ pub fn decode(
     bytes: &[u8],
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
-    let mut out = Vec::new();
+    // Each value takes at least two bytes: the capacity is bounded by the input.
+    let mut out = Vec::with_capacity((bytes.len() / 4).clamp(1, 64));
+    let mut kinds = Kinds::new(kinds);
     for entry in entries(format, bytes) {
         let entry = entry?;
         // The level the entry sits below: resources and resource instances named by the request
@@ -343,7 +345,7 @@ pub fn decode(
             _ => Some(*base),
         }
         .unwrap_or(Path::ROOT);
-        decode_entry(format, parent, entry, kinds, &mut out)?;
+        decode_entry(format, parent, entry, &mut kinds, &mut out)?;
     }
     Ok(out)
 }
@@ -352,7 +354,7 @@ fn decode_entry(
     format: ContentFormat,
     parent: Path,
     entry: Entry<'_>,
-    kinds: &dyn KindLookup,
+    kinds: &mut Kinds<'_>,
     out: &mut Vec<Record>,
 ) -> Result<(), DecodeError> {
     let misplaced = || {
@@ -377,7 +379,7 @@ fn decode_entry(
             Ok(())
         }
         (2, RESOURCE) | (3, RESOURCE_INSTANCE) => {
-            let kind = require(kinds, &path)?;
+            let kind = kinds.require(&path)?;
             let value = decode_value(&path, kind, entry.value)?;
             out.push(Record { path, value });
             Ok(())
