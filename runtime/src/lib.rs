@@ -9,6 +9,7 @@
 //! `Box<dyn` [`ObjectInstance`]`>`.
 
 pub mod check;
+pub mod client;
 pub mod coap;
 pub mod codec;
 pub mod convert;
@@ -17,6 +18,8 @@ pub mod execute;
 pub mod field;
 pub mod handler;
 pub mod meta;
+#[cfg(feature = "tokio")]
+pub mod net;
 pub mod object;
 pub mod objects;
 pub mod path;

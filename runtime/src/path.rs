@@ -189,9 +189,7 @@ impl Ord for Path {
         // Tree order (a prefix first). Ids past `len` are zero, so comparing the whole arrays and
         // then the lengths gives the same order as comparing the `ids()` slices, without the
         // slice comparison's per-call cost (this is on every store and codec lookup).
-        self.ids
-            .cmp(&other.ids)
-            .then(self.len.cmp(&other.len))
+        self.ids.cmp(&other.ids).then(self.len.cmp(&other.len))
     }
 }
 

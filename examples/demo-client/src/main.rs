@@ -1,10 +1,142 @@
-//! `demo-client`: placeholder until the client runtime lands (issue 5).
+//! `demo-client`: a demo LwM2M device serving Temperature (3303) and Light Control (3311),
+//! generated from the registry by `build.rs`, with the built-in Security, Server and Device
+//! objects, over CoAP/UDP with the tokio driver of `lwm2m::net`.
+//!
+//! ```text
+//! demo-client --server coap://127.0.0.1:5683 --endpoint demo-1 [--lifetime 300]
+//!             [--lwm2m-version 1.0|1.1|1.2] [--bootstrap] [--local-port 0]
+//! ```
+//!
+//! The temperature changes every second (a slow sine plus noise) and observers of `/3303/0/5700`
+//! are notified; executing `/3303/0/5605` resets the min/max measured values. Logs go to stderr
+//! (`RUST_LOG`, default `info` plus the server's requests). SIGINT or SIGTERM deregisters and
+//! exits 0.
 
+mod cli;
+mod device;
+mod light;
+mod temperature;
+
+/// The objects `build.rs` generated with `lwm2m-codegen`.
+#[allow(missing_docs)]
 mod objects {
     lwm2m::include_objects!();
 }
 
-fn main() {
-    let temperature = objects::Temperature::default();
-    println!("{}", temperature.sensor_value);
+use std::error::Error;
+use std::io::IsTerminal;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use lwm2m::client::{Binding, Client, Config, LwM2mVersion};
+use lwm2m::net::{UdpDriver, resolve};
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Args, Version};
+use crate::temperature::Sensor;
+
+/// The log filter when `RUST_LOG` is not set: info, and the server's requests.
+const DEFAULT_FILTER: &str = "info,lwm2m::net=debug";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn Error>> {
+    let server = resolve(&args.server).await?;
+    let local = match server {
+        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, args.local_port)),
+        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, args.local_port)),
+    };
+    let driver = UdpDriver::bind(local).await?;
+
+    let start = Instant::now();
+    let account = device::Account {
+        server_uri: args.server.clone(),
+        bootstrap: args.bootstrap,
+        lifetime_s: args.lifetime,
+        binding: Binding::U.to_string(),
+    };
+    let store = device::store(&account, start)?;
+    let mut config = Config::new(args.endpoint.clone(), server);
+    config.lifetime = args.lifetime();
+    config.lwm2m_version = match args.lwm2m_version {
+        Version::V1_0 => LwM2mVersion::V1_0,
+        Version::V1_1 => LwM2mVersion::V1_1,
+        Version::V1_2 => LwM2mVersion::V1_2,
+    };
+    config.binding = Binding::U;
+    if args.bootstrap {
+        config.bootstrap_server = Some(server);
+    }
+    let objects: Vec<String> = objects::OBJECTS
+        .iter()
+        .map(|m| format!("{} ({})", m.name, m.id))
+        .collect();
+    tracing::info!(
+        endpoint = %config.endpoint,
+        %server,
+        lwm2m = %config.lwm2m_version,
+        lifetime = args.lifetime,
+        bootstrap = args.bootstrap,
+        generated = %objects.join(", "),
+        "demo device starting"
+    );
+
+    let client = Client::new(config, store);
+    let sensor = Sensor::new(start);
+    let tick = move |client: &mut Client, now: Instant| {
+        for path in device::measure(client.store_mut(), &sensor, now) {
+            client.resource_changed(now, &path);
+        }
+    };
+    let client = driver.run(client, args.tick(), tick, shutdown()).await?;
+    tracing::info!(
+        light_on = device::light_is_on(client.store()),
+        "demo device stopped"
+    );
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT"),
+                    _ = term.recv() => tracing::info!("SIGTERM"),
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops"),
+        }
+    }
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => tracing::info!("SIGINT"),
+        Err(e) => {
+            // Without signals the device runs until killed.
+            tracing::warn!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    }
 }

@@ -1,0 +1,188 @@
+//! The demo device's objects: Security (0), Server (1), Device (3), Temperature (3303) and
+//! Light Control (3311), in one [`ObjectStore`].
+
+use std::time::Instant;
+
+use lwm2m::objects::{Device, DeviceHandler, Security, Server};
+use lwm2m::{Error, ObjectStore, Path};
+
+use crate::light::{self, Lamp};
+use crate::objects::{LightControl, Temperature};
+use crate::temperature::{self, Sensor, Thermometer};
+
+/// The Short Server ID of the demo's LwM2M server account.
+pub const SHORT_SERVER_ID: u16 = 1;
+/// The Temperature instance.
+pub const TEMPERATURE_INSTANCE: u16 = 0;
+/// The Light Control instance.
+pub const LIGHT_INSTANCE: u16 = 0;
+
+/// How the demo reaches its server.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The server URI, such as `coap://127.0.0.1:5683`.
+    pub server_uri: String,
+    /// `true`: the URI is a Bootstrap-Server, which provisions the LwM2M server account.
+    pub bootstrap: bool,
+    /// The registration lifetime, in seconds.
+    pub lifetime_s: u32,
+    /// The binding, such as `"U"`.
+    pub binding: String,
+}
+
+/// The store of the demo device, measuring from `now`.
+///
+/// With a plain account: Security `/0/0` (NoSec to the server), Server `/1/0` (SSID
+/// [`SHORT_SERVER_ID`]). With a bootstrap account: only the Bootstrap-Server's Security `/0/0`;
+/// Security and Server instances are creatable, for the Bootstrap-Server's writes.
+pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
+    let mut store = ObjectStore::new();
+    if account.bootstrap {
+        store.insert(0, Security::bootstrap(&account.server_uri), ())?;
+        store.creatable(|| (Security::default(), ()));
+        store.creatable(|| (Server::default(), ()));
+    } else {
+        store.insert(
+            0,
+            Security::no_sec(&account.server_uri, SHORT_SERVER_ID),
+            (),
+        )?;
+        store.insert(
+            0,
+            Server::new(SHORT_SERVER_ID, account.lifetime_s, &account.binding),
+            (),
+        )?;
+    }
+    store.insert(0, Device::demo(), DeviceHandler::default())?;
+    let sensor = Sensor::new(now);
+    store.insert(
+        TEMPERATURE_INSTANCE,
+        temperature::initial(&sensor, now),
+        Thermometer::new(sensor),
+    )?;
+    store.insert(LIGHT_INSTANCE, light::initial(), Lamp::new())?;
+    Ok(store)
+}
+
+/// Takes a new temperature measurement into the store: the paths whose value changed, for
+/// `Client::resource_changed`.
+pub fn measure(store: &mut ObjectStore, sensor: &Sensor, now: Instant) -> Vec<Path> {
+    let Some(temperature) = store.get_mut::<Temperature>(TEMPERATURE_INSTANCE) else {
+        return Vec::new();
+    };
+    temperature::record(temperature, sensor.value_at(now))
+        .resources()
+        .map(|r| Path::resource(3303, TEMPERATURE_INSTANCE, r))
+        .collect()
+}
+
+/// Whether the light is on (for the logs).
+pub fn light_is_on(store: &ObjectStore) -> bool {
+    store
+        .get::<LightControl>(LIGHT_INSTANCE)
+        .is_some_and(|l| l.on_off)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use lwm2m::{ExecuteArgs, ResourceValue, Value, WriteMode};
+
+    use super::*;
+
+    fn account(bootstrap: bool) -> Account {
+        Account {
+            server_uri: "coap://127.0.0.1:5683".to_owned(),
+            bootstrap,
+            lifetime_s: 300,
+            binding: "U".to_owned(),
+        }
+    }
+
+    #[test]
+    fn plain_store_has_the_five_objects() {
+        let mut store = store(&account(false), Instant::now()).unwrap();
+        let ids: Vec<u16> = store.objects().map(|m| m.id).collect();
+        assert_eq!(ids, [0, 1, 3, 3303, 3311]);
+        assert_eq!(
+            store.read(1, 0, 1).unwrap(),
+            ResourceValue::Single(Value::Integer(300))
+        );
+        let security = store.get::<Security>(0).unwrap();
+        assert_eq!(security.server_uri, "coap://127.0.0.1:5683");
+        assert_eq!(security.security_mode, Security::MODE_NO_SEC);
+        assert!(!security.bootstrap_server);
+        assert!(matches!(
+            store.read(3303, 0, 5700).unwrap(),
+            ResourceValue::Single(Value::Float(_))
+        ));
+    }
+
+    #[test]
+    fn bootstrap_store_lets_the_bootstrap_server_provision() {
+        let mut store = store(&account(true), Instant::now()).unwrap();
+        assert_eq!(store.instances(1).count(), 0);
+        assert!(store.get::<Security>(0).unwrap().bootstrap_server);
+        let id = store
+            .create(
+                1,
+                Some(0),
+                vec![
+                    (1, ResourceValue::Single(Value::Integer(60))),
+                    (6, ResourceValue::Single(Value::Boolean(false))),
+                    (7, ResourceValue::Single(Value::String("U".to_owned()))),
+                ],
+            )
+            .unwrap();
+        assert_eq!(id, 0);
+    }
+
+    #[test]
+    fn light_is_writable_and_range_checked() {
+        let mut store = store(&account(false), Instant::now()).unwrap();
+        store
+            .write(
+                3311,
+                0,
+                vec![
+                    (light::ON_OFF, ResourceValue::Single(Value::Boolean(true))),
+                    (light::DIMMER, ResourceValue::Single(Value::Integer(40))),
+                ],
+                WriteMode::Update,
+            )
+            .unwrap();
+        assert!(light_is_on(&store));
+        let refused = store.write(
+            3311,
+            0,
+            vec![(light::DIMMER, ResourceValue::Single(Value::Integer(101)))],
+            WriteMode::Update,
+        );
+        assert_eq!(refused.map_err(|e| e.coap_code()), Err((4, 0)));
+        assert_eq!(
+            store.read(3311, 0, light::DIMMER).unwrap(),
+            ResourceValue::Single(Value::Integer(40))
+        );
+    }
+
+    #[test]
+    fn measuring_changes_the_value_and_reset_works_through_the_store() {
+        let start = Instant::now();
+        let sensor = Sensor::new(start);
+        let mut store = store(&account(false), start).unwrap();
+        let changed: Vec<Path> = (1..=30)
+            .flat_map(|s| measure(&mut store, &sensor, start + Duration::from_secs(s)))
+            .collect();
+        assert!(changed.contains(&Path::resource(3303, 0, 5700)));
+        assert!(changed.contains(&Path::resource(3303, 0, 5602)));
+        let t = store.get::<Temperature>(0).unwrap();
+        assert!(t.min_measured_value < t.max_measured_value);
+        store
+            .execute(3303, 0, temperature::RESET_MIN_MAX, &ExecuteArgs::new())
+            .unwrap();
+        let t = store.get::<Temperature>(0).unwrap();
+        assert_eq!(t.min_measured_value, Some(t.sensor_value));
+        assert_eq!(t.max_measured_value, Some(t.sensor_value));
+    }
+}

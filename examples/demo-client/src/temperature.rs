@@ -1,0 +1,259 @@
+//! The simulated thermometer behind Temperature (3303) instance 0.
+//!
+//! The temperature is a function of the time since start: a slow sine (period
+//! [`Sensor::PERIOD`]) around [`Sensor::MEAN`] plus a small noise that changes every second, so
+//! an observer sees the value move. The [`Thermometer`] handler refreshes the value on every
+//! server read, keeps Min/Max Measured Value (5601/5602) and resets them on Execute of 5605.
+
+use std::time::{Duration, Instant};
+
+use lwm2m::{Error, ExecuteArgs, Handler, Time};
+
+use crate::objects::Temperature;
+
+/// Sensor Value.
+pub const SENSOR_VALUE: u16 = 5700;
+/// Min Measured Value.
+pub const MIN_MEASURED: u16 = 5601;
+/// Max Measured Value.
+pub const MAX_MEASURED: u16 = 5602;
+/// Reset Min and Max Measured Values.
+pub const RESET_MIN_MAX: u16 = 5605;
+
+/// A simulated temperature sensor: a pure function of the time elapsed since `start`.
+#[derive(Debug, Clone, Copy)]
+pub struct Sensor {
+    start: Instant,
+}
+
+impl Sensor {
+    /// The mean temperature, in °C.
+    pub const MEAN: f64 = 21.0;
+    /// The amplitude of the slow sine, in °C.
+    pub const AMPLITUDE: f64 = 3.0;
+    /// The amplitude of the per-second noise, in °C (the noise is within ±`NOISE`).
+    pub const NOISE: f64 = 0.25;
+    /// The period of the sine.
+    pub const PERIOD: Duration = Duration::from_secs(300);
+    /// The lowest value the sensor can give (Min Range Value, 5603).
+    pub const MIN_RANGE: f64 = Self::MEAN - Self::AMPLITUDE - Self::NOISE;
+    /// The highest value the sensor can give (Max Range Value, 5604).
+    pub const MAX_RANGE: f64 = Self::MEAN + Self::AMPLITUDE + Self::NOISE;
+
+    /// A sensor whose time starts at `start`.
+    pub fn new(start: Instant) -> Sensor {
+        Sensor { start }
+    }
+
+    /// The temperature at `now` (a `now` before the start counts as the start), rounded to
+    /// hundredths of a degree.
+    pub fn value_at(&self, now: Instant) -> f64 {
+        Self::value_after(now.saturating_duration_since(self.start))
+    }
+
+    /// The temperature `elapsed` after the start.
+    pub fn value_after(elapsed: Duration) -> f64 {
+        let phase = elapsed.as_secs_f64() / Self::PERIOD.as_secs_f64() * std::f64::consts::TAU;
+        let noise = (unit_noise(elapsed.as_secs()) * 2.0 - 1.0) * Self::NOISE;
+        let value = Self::MEAN + Self::AMPLITUDE * phase.sin() + noise;
+        (value * 100.0).round() / 100.0
+    }
+}
+
+/// A pseudo-random number in `[0, 1)` for the second `n` (splitmix64): the same every run, so the
+/// tests can rely on it.
+fn unit_noise(n: u64) -> f64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    // The top 53 bits, exactly representable in an f64.
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The instance the demo starts with: units, ranges, application type, a first measurement.
+pub fn initial(sensor: &Sensor, now: Instant) -> Temperature {
+    let mut temperature = Temperature {
+        sensor_units: Some("Cel".to_owned()),
+        min_range_value: Some(Sensor::MIN_RANGE),
+        max_range_value: Some(Sensor::MAX_RANGE),
+        application_type: Some("room".to_owned()),
+        ..Temperature::default()
+    };
+    record(&mut temperature, sensor.value_at(now));
+    temperature
+}
+
+/// What [`record`] changed, for the notifications the device must report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// Sensor Value changed.
+    pub value: bool,
+    /// Min Measured Value changed.
+    pub min: bool,
+    /// Max Measured Value changed.
+    pub max: bool,
+}
+
+impl Changed {
+    /// The resource ids that changed.
+    pub fn resources(self) -> impl Iterator<Item = u16> {
+        [
+            (self.value, SENSOR_VALUE),
+            (self.min, MIN_MEASURED),
+            (self.max, MAX_MEASURED),
+        ]
+        .into_iter()
+        .filter_map(|(changed, id)| changed.then_some(id))
+    }
+}
+
+/// Stores a new measurement: Sensor Value, Timestamp, and Min/Max Measured Value if exceeded.
+pub fn record(temperature: &mut Temperature, value: f64) -> Changed {
+    let changed = Changed {
+        value: temperature.sensor_value != value,
+        min: temperature.min_measured_value.is_none_or(|min| value < min),
+        max: temperature.max_measured_value.is_none_or(|max| value > max),
+    };
+    temperature.sensor_value = value;
+    temperature.timestamp = Some(Time::now());
+    if changed.min {
+        temperature.min_measured_value = Some(value);
+    }
+    if changed.max {
+        temperature.max_measured_value = Some(value);
+    }
+    changed
+}
+
+/// The handler of the Temperature instance: live value on read, reset of min/max on execute.
+#[derive(Debug, Clone)]
+pub struct Thermometer {
+    sensor: Sensor,
+}
+
+impl Thermometer {
+    /// A handler reading `sensor`.
+    pub fn new(sensor: Sensor) -> Thermometer {
+        Thermometer { sensor }
+    }
+}
+
+impl Handler<Temperature> for Thermometer {
+    fn read(&mut self, obj: &mut Temperature, resource: u16) -> Result<(), Error> {
+        if resource == SENSOR_VALUE {
+            record(obj, self.sensor.value_at(Instant::now()));
+        }
+        Ok(())
+    }
+
+    fn execute(
+        &mut self,
+        obj: &mut Temperature,
+        resource: u16,
+        args: &ExecuteArgs,
+    ) -> Result<(), Error> {
+        match resource {
+            RESET_MIN_MAX if args.is_empty() => {
+                // "Reset the Min and Max Measured Values to Current Value."
+                obj.min_measured_value = Some(obj.sensor_value);
+                obj.max_measured_value = Some(obj.sensor_value);
+                tracing::info!(value = obj.sensor_value, "temperature min/max reset");
+                Ok(())
+            }
+            RESET_MIN_MAX => Err(Error::BadRequest {
+                reason: "Reset Min and Max Measured Values takes no arguments".to_owned(),
+            }),
+            _ => Err(Error::MethodNotAllowed { resource }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_moves_and_stays_in_range() {
+        let values: Vec<f64> = (0..600)
+            .map(|s| Sensor::value_after(Duration::from_secs(s)))
+            .collect();
+        for v in &values {
+            assert!((Sensor::MIN_RANGE..=Sensor::MAX_RANGE).contains(v), "{v}");
+        }
+        let distinct = values.windows(2).filter(|w| w[0] != w[1]).count();
+        assert!(distinct > 500, "the value barely moves: {distinct} changes");
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        assert!(hi - lo > 2.0 * Sensor::AMPLITUDE - 2.0 * Sensor::NOISE - 0.1);
+    }
+
+    #[test]
+    fn value_is_deterministic_and_rounded() {
+        let a = Sensor::value_after(Duration::from_millis(12_345));
+        assert_eq!(a, Sensor::value_after(Duration::from_millis(12_345)));
+        assert_eq!((a * 100.0).round(), a * 100.0);
+    }
+
+    #[test]
+    fn record_tracks_min_and_max() {
+        let mut t = Temperature::default();
+        let c = record(&mut t, 20.0);
+        assert_eq!(
+            c.resources().collect::<Vec<_>>(),
+            [SENSOR_VALUE, MIN_MEASURED, MAX_MEASURED]
+        );
+        let c = record(&mut t, 22.5);
+        assert_eq!(
+            c.resources().collect::<Vec<_>>(),
+            [SENSOR_VALUE, MAX_MEASURED]
+        );
+        let c = record(&mut t, 19.0);
+        assert_eq!(
+            c.resources().collect::<Vec<_>>(),
+            [SENSOR_VALUE, MIN_MEASURED]
+        );
+        let c = record(&mut t, 19.0);
+        assert_eq!(c, Changed::default());
+        assert_eq!(t.min_measured_value, Some(19.0));
+        assert_eq!(t.max_measured_value, Some(22.5));
+        assert_eq!(t.sensor_value, 19.0);
+    }
+
+    #[test]
+    fn execute_resets_min_max_to_current() {
+        let mut t = Temperature::default();
+        record(&mut t, 18.0);
+        record(&mut t, 25.0);
+        record(&mut t, 21.0);
+        let mut h = Thermometer::new(Sensor::new(Instant::now()));
+        h.execute(&mut t, RESET_MIN_MAX, &ExecuteArgs::new())
+            .unwrap();
+        assert_eq!(t.min_measured_value, Some(21.0));
+        assert_eq!(t.max_measured_value, Some(21.0));
+        let args = ExecuteArgs::parse("0='x'").unwrap();
+        assert!(matches!(
+            h.execute(&mut t, RESET_MIN_MAX, &args),
+            Err(Error::BadRequest { .. })
+        ));
+        assert_eq!(
+            h.execute(&mut t, SENSOR_VALUE, &ExecuteArgs::new()),
+            Err(Error::MethodNotAllowed {
+                resource: SENSOR_VALUE
+            })
+        );
+    }
+
+    #[test]
+    fn read_refreshes_the_value() {
+        let start = Instant::now() - Duration::from_secs(75);
+        let mut h = Thermometer::new(Sensor::new(start));
+        let mut t = Temperature::default();
+        h.read(&mut t, SENSOR_VALUE).unwrap();
+        // 75 s is a quarter period: near the top of the sine.
+        assert!(t.sensor_value > Sensor::MEAN + Sensor::AMPLITUDE * 0.9 - Sensor::NOISE);
+        assert_eq!(t.max_measured_value, Some(t.sensor_value));
+        assert!(t.timestamp.is_some());
+    }
+}

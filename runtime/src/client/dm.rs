@@ -1,0 +1,665 @@
+//! The Device Management interface (LwM2M Core TS §6.3): a server's request answered from the
+//! [`ObjectStore`].
+//!
+//! | request | operation | success |
+//! | --- | --- | --- |
+//! | GET (Accept not 40) | Read | 2.05 |
+//! | GET, Accept 40 | Discover | 2.05 |
+//! | PUT with payload | Write (replace) | 2.04 |
+//! | POST with payload on an instance, or on a non-executable resource | Write (partial update) | 2.04 |
+//! | POST on an executable resource | Execute | 2.04 |
+//! | POST on an object | Create | 2.01 + Location-Path |
+//! | DELETE on an instance | Delete | 2.02 |
+//! | FETCH (SenML paths) | Read-Composite | 2.05 |
+//! | iPATCH (SenML values) | Write-Composite | 2.04 |
+//!
+//! Observe and Write-Attributes are the client's (see `client::notify`). Read formats: the Accept
+//! option if given (4.06 if the client cannot encode it); otherwise text (0, or 1541 when the
+//! client speaks LwM2M 1.0) or opaque (42) for a single resource, TLV (11542) for the rest.
+//! Store and codec errors are answered with their `coap_code()`. The Security object (0) and
+//! OSCORE object (21) are not reachable by a management server: 4.04 (Core TS §6.3: they are
+//! only for the bootstrap server), except when `bootstrap` is set.
+//!
+//! Known limits: a PUT of a whole multiple-instance resource adds to its instances instead of
+//! replacing them; a Write-Composite is atomic per instance, not across instances.
+
+use std::collections::BTreeMap;
+
+use coap_lite::{CoapOption, MessageClass, Packet, RequestType};
+
+use crate::codec::link::{self, Link};
+use crate::codec::{self, ContentFormat, KindLookup, Record};
+use crate::error::Error;
+use crate::execute::ExecuteArgs;
+use crate::field::ResourceValue;
+use crate::path::Path;
+use crate::store::{ObjectStore, WriteMode};
+use crate::value::{Kind, Value};
+
+use super::LwM2mVersion;
+use super::message::{self, Code};
+
+/// A side effect of a request that the client (not the store) carries out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    /// Execute of `/1/x/8`: send an Update now.
+    UpdateRegistration,
+    /// Execute of `/1/x/9`: start a client-initiated bootstrap.
+    Bootstrap,
+    /// Execute of `/3/0/4`.
+    Reboot,
+    /// Instances were created or deleted: the registration's object links changed.
+    ObjectsChanged,
+    /// Values at this path were written: observers may be notified.
+    Changed(Path),
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reply {
+    /// The response code.
+    pub code: Code,
+    /// The Content-Format of the payload, if any.
+    pub format: Option<u16>,
+    /// The payload.
+    pub payload: Vec<u8>,
+    /// Location-Path segments (Create).
+    pub location: Vec<String>,
+    /// What the client must do besides answering.
+    pub effects: Vec<Effect>,
+}
+
+impl Reply {
+    /// A reply with only a code.
+    pub(crate) fn code(code: Code) -> Reply {
+        Reply {
+            code,
+            format: None,
+            payload: Vec::new(),
+            location: Vec::new(),
+            effects: Vec::new(),
+        }
+    }
+
+    fn content(format: u16, payload: Vec<u8>) -> Reply {
+        Reply {
+            format: Some(format),
+            payload,
+            ..Reply::code(message::CONTENT)
+        }
+    }
+
+    fn with(mut self, effect: Effect) -> Reply {
+        self.effects.push(effect);
+        self
+    }
+}
+
+impl From<Error> for Reply {
+    fn from(e: Error) -> Reply {
+        Reply::code(e.coap_code())
+    }
+}
+
+impl From<codec::DecodeError> for Reply {
+    fn from(e: codec::DecodeError) -> Reply {
+        Reply::code(e.coap_code())
+    }
+}
+
+impl From<codec::EncodeError> for Reply {
+    fn from(e: codec::EncodeError) -> Reply {
+        Reply::code(e.coap_code())
+    }
+}
+
+/// The resource types of the store's objects, for decoders.
+pub(crate) struct StoreKinds<'s>(pub &'s ObjectStore);
+
+impl KindLookup for StoreKinds<'_> {
+    fn kind(&self, resource: &Path) -> Option<(Kind, bool)> {
+        let object = resource.object_id()?;
+        let id = resource.resource_id()?;
+        let meta = self.0.objects().find(|m| m.id == object)?;
+        let r = meta.resource(id)?;
+        Some((r.kind, r.multiple))
+    }
+}
+
+/// What the server may reach.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context {
+    /// The LwM2M version the client speaks.
+    pub version: LwM2mVersion,
+    /// Whether the request comes from the bootstrap server.
+    pub bootstrap: bool,
+}
+
+/// Answers a request that is not an Observe or a Write-Attributes.
+pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) -> Reply {
+    let Some(path) = message::request_path(request) else {
+        return Reply::code(message::NOT_FOUND);
+    };
+    if !ctx.bootstrap && path.object_id().is_some_and(|o| o == 0 || o == 21) {
+        return Reply::code(message::NOT_FOUND);
+    }
+    let accept = match message::uint_option(request, CoapOption::Accept) {
+        Ok(accept) => accept,
+        Err(()) => return Reply::code(message::NOT_ACCEPTABLE),
+    };
+    let format = match message::uint_option(request, CoapOption::ContentFormat) {
+        Ok(format) => format,
+        Err(()) => return Reply::code(message::UNSUPPORTED_FORMAT),
+    };
+    let payload = &request.payload;
+    match request.header.code {
+        MessageClass::Request(RequestType::Get) => {
+            if accept == Some(u32::from(ContentFormat::LinkFormat.to_u16())) {
+                discover(store, &path, &|_| Vec::new())
+            } else {
+                read(store, ctx, &path, accept)
+            }
+        }
+        MessageClass::Request(RequestType::Put) if !payload.is_empty() => {
+            write(store, &path, format, payload, WriteMode::Replace)
+        }
+        MessageClass::Request(RequestType::Put) => Reply::code(message::BAD_REQUEST),
+        MessageClass::Request(RequestType::Post) => post(store, &path, format, payload),
+        MessageClass::Request(RequestType::Delete) => delete(store, &path),
+        MessageClass::Request(RequestType::Fetch) => {
+            read_composite(store, ctx, format, accept, payload)
+        }
+        MessageClass::Request(RequestType::IPatch) => write_composite(store, format, payload),
+        _ => Reply::code(message::METHOD_NOT_ALLOWED),
+    }
+}
+
+/// The name of the LwM2M operation a request asks for, for events and logs.
+pub(crate) fn operation(request: &Packet) -> &'static str {
+    let accept = message::uint_option(request, CoapOption::Accept)
+        .ok()
+        .flatten();
+    let has_query = request.get_option(CoapOption::UriQuery).is_some();
+    let path = message::request_path(request);
+    match request.header.code {
+        MessageClass::Request(RequestType::Get) if accept == Some(40) => "Discover",
+        MessageClass::Request(RequestType::Get)
+            if request.get_option(CoapOption::Observe).is_some() =>
+        {
+            "Observe"
+        }
+        MessageClass::Request(RequestType::Get) => "Read",
+        MessageClass::Request(RequestType::Put) if request.payload.is_empty() && has_query => {
+            "Write-Attributes"
+        }
+        MessageClass::Request(RequestType::Put) => "Write",
+        MessageClass::Request(RequestType::Post) if path.is_some_and(|p| p.is_object()) => "Create",
+        MessageClass::Request(RequestType::Post) if path.is_some_and(|p| p.is_resource()) => {
+            "Execute"
+        }
+        MessageClass::Request(RequestType::Post) => "Write",
+        MessageClass::Request(RequestType::Delete) => "Delete",
+        MessageClass::Request(RequestType::Fetch) => "Read-Composite",
+        MessageClass::Request(RequestType::IPatch) => "Write-Composite",
+        _ => "Unknown",
+    }
+}
+
+/// The records at `path` (an object, instance, resource or resource instance).
+pub(crate) fn read_records(store: &mut ObjectStore, path: &Path) -> Result<Vec<Record>, Reply> {
+    let ids = path.ids();
+    let mut records = Vec::new();
+    match *ids {
+        [object] => {
+            if !store.objects().any(|m| m.id == object) {
+                return Err(Error::ObjectNotFound { object }.into());
+            }
+            let instances: Vec<u16> = store.instances(object).collect();
+            for instance in instances {
+                let values = store.instance_mut(object, instance)?.read_all()?;
+                push_values(&mut records, object, instance, values);
+            }
+        }
+        [object, instance] => {
+            let values = store.instance_mut(object, instance)?.read_all()?;
+            push_values(&mut records, object, instance, values);
+        }
+        [object, instance, resource] => {
+            let value = store.read(object, instance, resource)?;
+            push_values(&mut records, object, instance, vec![(resource, value)]);
+        }
+        [object, instance, resource, ri] => {
+            let value = store
+                .instance_mut(object, instance)?
+                .read_resource_instance(resource, ri)?;
+            records.push(Record::new(*path, value));
+        }
+        _ => return Err(Reply::code(message::METHOD_NOT_ALLOWED)),
+    }
+    Ok(records)
+}
+
+fn push_values(
+    records: &mut Vec<Record>,
+    object: u16,
+    instance: u16,
+    values: Vec<(u16, ResourceValue)>,
+) {
+    for (resource, value) in values {
+        let at = Path::resource(object, instance, resource);
+        match value {
+            ResourceValue::Single(v) => records.push(Record::new(at, v)),
+            ResourceValue::Multiple(map) => records.extend(map.into_iter().map(|(ri, v)| {
+                Record::new(Path::resource_instance(object, instance, resource, ri), v)
+            })),
+        }
+    }
+}
+
+/// The format of a Read answer: the Accept option, or the default for what is read.
+pub(crate) fn read_format(
+    ctx: Context,
+    path: &Path,
+    records: &[Record],
+    accept: Option<u32>,
+) -> Result<ContentFormat, Reply> {
+    if let Some(accept) = accept {
+        return u16::try_from(accept)
+            .ok()
+            .and_then(ContentFormat::from_u16)
+            .filter(|f| *f != ContentFormat::LinkFormat)
+            .ok_or(Reply::code(message::NOT_ACCEPTABLE));
+    }
+    let single = match records {
+        [only] => (path.is_resource() || path.is_resource_instance()) && only.path == *path,
+        _ => false,
+    };
+    Ok(match records.first() {
+        Some(Record {
+            value: Value::Opaque(_),
+            ..
+        }) if single => ContentFormat::Opaque,
+        _ if single && ctx.version == LwM2mVersion::V1_0 => ContentFormat::OmaText,
+        _ if single => ContentFormat::Text,
+        _ => ContentFormat::Tlv,
+    })
+}
+
+/// Read: the values at `path` in the negotiated format.
+pub(crate) fn read(
+    store: &mut ObjectStore,
+    ctx: Context,
+    path: &Path,
+    accept: Option<u32>,
+) -> Reply {
+    match encode_read(store, ctx, path, accept) {
+        Ok((format, bytes)) => Reply::content(format.to_u16(), bytes),
+        Err(reply) => reply,
+    }
+}
+
+/// The encoded answer of a Read (also for notifications).
+pub(crate) fn encode_read(
+    store: &mut ObjectStore,
+    ctx: Context,
+    path: &Path,
+    accept: Option<u32>,
+) -> Result<(ContentFormat, Vec<u8>), Reply> {
+    let records = read_records(store, path)?;
+    let format = read_format(ctx, path, &records, accept)?;
+    let bytes = codec::encode(format, path, &records)?;
+    Ok((format, bytes))
+}
+
+/// Discover: the links of `path` with the attributes `attributes` gives for each.
+pub(crate) fn discover(
+    store: &mut ObjectStore,
+    path: &Path,
+    attributes: &dyn Fn(&Path) -> Vec<(String, String)>,
+) -> Reply {
+    let ids = path.ids().to_vec();
+    let Some(&object) = ids.first() else {
+        return Reply::code(message::METHOD_NOT_ALLOWED);
+    };
+    let Some(meta) = store.objects().find(|m| m.id == object) else {
+        return Error::ObjectNotFound { object }.into();
+    };
+    if ids.len() > 3 {
+        return Reply::code(message::METHOD_NOT_ALLOWED);
+    }
+    let with_attributes = |mut link: Link, at: &Path| {
+        for (name, value) in attributes(at) {
+            link = link.with(name, value);
+        }
+        link
+    };
+    let mut links = Vec::new();
+    if ids.len() == 1 {
+        let mut link = Link::to_path(path);
+        if meta.version != "1.0" && !meta.version.is_empty() {
+            link = link.with("ver", meta.version);
+        }
+        links.push(with_attributes(link, path));
+    }
+    let instances: Vec<u16> = match ids.get(1) {
+        Some(&i) => vec![i],
+        None => store.instances(object).collect(),
+    };
+    for instance in instances {
+        let managed = match store.instance_mut(object, instance) {
+            Ok(managed) => managed,
+            Err(e) => return e.into(),
+        };
+        let instance_path = Path::instance(object, instance);
+        if ids.len() <= 2 {
+            links.push(with_attributes(
+                Link::to_path(&instance_path),
+                &instance_path,
+            ));
+        }
+        for r in meta.resources {
+            if ids.get(2).is_some_and(|wanted| *wanted != r.id) {
+                continue;
+            }
+            let mut dim = None;
+            if r.operations.is_readable() {
+                match managed.read(r.id) {
+                    Ok(ResourceValue::Multiple(values)) => dim = Some(values.len()),
+                    Ok(ResourceValue::Single(_)) => {}
+                    Err(Error::NotFound { .. }) => continue,
+                    Err(_) => {}
+                }
+            }
+            let at = Path::resource(object, instance, r.id);
+            let mut link = Link::to_path(&at);
+            if let Some(dim) = dim {
+                link = link.with("dim", dim);
+            }
+            links.push(with_attributes(link, &at));
+        }
+        if ids.len() == 3 && links.is_empty() {
+            return Error::NotFound {
+                resource: ids.get(2).copied().unwrap_or_default(),
+            }
+            .into();
+        }
+    }
+    Reply::content(
+        ContentFormat::LinkFormat.to_u16(),
+        link::write(&links).into_bytes(),
+    )
+}
+
+/// The Content-Format of a payload: the option, or text for a resource and TLV otherwise.
+fn payload_format(path: &Path, format: Option<u32>) -> Result<ContentFormat, Reply> {
+    match format {
+        Some(n) => u16::try_from(n)
+            .ok()
+            .and_then(ContentFormat::from_u16)
+            .filter(|f| *f != ContentFormat::LinkFormat)
+            .ok_or(Reply::code(message::UNSUPPORTED_FORMAT)),
+        None if path.is_resource() || path.is_resource_instance() => Ok(ContentFormat::Text),
+        None => Ok(ContentFormat::Tlv),
+    }
+}
+
+/// Groups records of one instance by resource.
+pub(crate) fn changes(records: Vec<Record>) -> Vec<(u16, ResourceValue)> {
+    let mut by_resource: BTreeMap<u16, ResourceValue> = BTreeMap::new();
+    for record in records {
+        let Some(resource) = record.path.resource_id() else {
+            continue;
+        };
+        match record.path.resource_instance_id() {
+            None => {
+                by_resource.insert(resource, ResourceValue::Single(record.value));
+            }
+            Some(ri) => {
+                let entry = by_resource
+                    .entry(resource)
+                    .or_insert_with(|| ResourceValue::Multiple(BTreeMap::new()));
+                if let ResourceValue::Multiple(map) = entry {
+                    map.insert(ri, record.value);
+                }
+            }
+        }
+    }
+    by_resource.into_iter().collect()
+}
+
+fn decode(
+    store: &ObjectStore,
+    path: &Path,
+    format: Option<u32>,
+    payload: &[u8],
+) -> Result<Vec<Record>, Reply> {
+    let format = payload_format(path, format)?;
+    Ok(codec::decode(format, path, payload, &StoreKinds(store))?)
+}
+
+/// Write of an instance, a resource or a resource instance.
+fn write(
+    store: &mut ObjectStore,
+    path: &Path,
+    format: Option<u32>,
+    payload: &[u8],
+    mode: WriteMode,
+) -> Reply {
+    let (object, instance) = match path.ids() {
+        [object, instance, ..] => (*object, *instance),
+        _ => return Reply::code(message::METHOD_NOT_ALLOWED),
+    };
+    if let Err(e) = store.instance_mut(object, instance) {
+        return e.into();
+    }
+    let records = match decode(store, path, format, payload) {
+        Ok(records) => records,
+        Err(reply) => return reply,
+    };
+    let result = match path.ids() {
+        [_, _, resource, ri] => match records.into_iter().next() {
+            Some(record) => store
+                .instance_mut(object, instance)
+                .and_then(|m| m.write_resource_instance(*resource, *ri, record.value)),
+            None => return Reply::code(message::BAD_REQUEST),
+        },
+        [_, _, _] => {
+            // One resource: the others of the instance stay whatever the method.
+            store.write(object, instance, changes(records), WriteMode::Update)
+        }
+        _ => store.write(object, instance, changes(records), mode),
+    };
+    match result {
+        Ok(()) => Reply::code(message::CHANGED).with(Effect::Changed(*path)),
+        Err(e) => e.into(),
+    }
+}
+
+fn post(store: &mut ObjectStore, path: &Path, format: Option<u32>, payload: &[u8]) -> Reply {
+    match *path.ids() {
+        [object] => create(store, object, format, payload),
+        [_, _] if payload.is_empty() => Reply::code(message::BAD_REQUEST),
+        [_, _] => write(store, path, format, payload, WriteMode::Update),
+        [object, instance, resource] => {
+            let executable = store
+                .objects()
+                .find(|m| m.id == object)
+                .and_then(|m| m.resource(resource))
+                .map(|r| r.operations.is_executable());
+            match executable {
+                Some(true) => execute(store, object, instance, resource, payload),
+                Some(false) if !payload.is_empty() => {
+                    write(store, path, format, payload, WriteMode::Update)
+                }
+                Some(false) => Reply::code(message::METHOD_NOT_ALLOWED),
+                None if store.instance(object, instance).is_none() => {
+                    Error::InstanceNotFound { object, instance }.into()
+                }
+                None => Error::NotFound { resource }.into(),
+            }
+        }
+        _ => Reply::code(message::METHOD_NOT_ALLOWED),
+    }
+}
+
+fn execute(
+    store: &mut ObjectStore,
+    object: u16,
+    instance: u16,
+    resource: u16,
+    payload: &[u8],
+) -> Reply {
+    let args = match ExecuteArgs::parse_bytes(payload) {
+        Ok(args) => args,
+        Err(e) => return Error::from(e).into(),
+    };
+    if let Err(e) = store.instance_mut(object, instance) {
+        return e.into();
+    }
+    // Client functions: the Server object's triggers and the Device's Reboot.
+    let effect = match (object, resource) {
+        (1, 8) => Some(Effect::UpdateRegistration),
+        (1, 9) => Some(Effect::Bootstrap),
+        (3, 4) => Some(Effect::Reboot),
+        _ => None,
+    };
+    match store.execute(object, instance, resource, &args) {
+        Ok(()) => {}
+        // The store's handler need not implement the client functions.
+        Err(Error::MethodNotAllowed { .. }) if effect.is_some() => {}
+        Err(e) => return e.into(),
+    }
+    let reply = Reply::code(message::CHANGED);
+    match effect {
+        Some(effect) => reply.with(effect),
+        None => reply,
+    }
+}
+
+fn create(store: &mut ObjectStore, object: u16, format: Option<u32>, payload: &[u8]) -> Reply {
+    let base = Path::object(object);
+    let (instance, records) = if payload.is_empty() {
+        (None, Vec::new())
+    } else {
+        match decode(store, &base, format, payload) {
+            Ok(records) => {
+                let first = records.first().and_then(|r| r.path.instance_id());
+                if records.iter().any(|r| r.path.instance_id() != first) {
+                    return Reply::code(message::BAD_REQUEST);
+                }
+                (first, records)
+            }
+            // Resources without an instance around them: the client picks the id.
+            Err(_) => match decode(store, &Path::instance(object, u16::MAX), format, payload) {
+                Ok(records) => (None, records),
+                Err(reply) => return reply,
+            },
+        }
+    };
+    match store.create(object, instance, changes(records)) {
+        Ok(id) => Reply {
+            location: vec![object.to_string(), id.to_string()],
+            ..Reply::code(message::CREATED)
+        }
+        .with(Effect::ObjectsChanged),
+        Err(e) => e.into(),
+    }
+}
+
+fn delete(store: &mut ObjectStore, path: &Path) -> Reply {
+    match *path.ids() {
+        [object, instance] => match store.delete(object, instance) {
+            Ok(()) => Reply::code(message::DELETED).with(Effect::ObjectsChanged),
+            Err(e) => e.into(),
+        },
+        _ => Reply::code(message::METHOD_NOT_ALLOWED),
+    }
+}
+
+fn senml_format(format: Option<u32>) -> Result<ContentFormat, Reply> {
+    match format
+        .and_then(|f| u16::try_from(f).ok())
+        .and_then(ContentFormat::from_u16)
+    {
+        Some(f @ (ContentFormat::SenmlJson | ContentFormat::SenmlCbor)) => Ok(f),
+        _ => Err(Reply::code(message::UNSUPPORTED_FORMAT)),
+    }
+}
+
+/// Read-Composite: a SenML list of paths in, their values out (in the Accept format, else the
+/// request's format).
+fn read_composite(
+    store: &mut ObjectStore,
+    ctx: Context,
+    format: Option<u32>,
+    accept: Option<u32>,
+    payload: &[u8],
+) -> Reply {
+    let request_format = match senml_format(format) {
+        Ok(f) => f,
+        Err(reply) => return reply,
+    };
+    let paths = match codec::senml::decode_paths(request_format, payload) {
+        Ok(paths) => paths,
+        Err(e) => return e.into(),
+    };
+    let mut records: Vec<Record> = Vec::new();
+    for path in paths {
+        if !ctx.bootstrap && path.object_id().is_some_and(|o| o == 0 || o == 21) {
+            continue;
+        }
+        match read_records(store, &path) {
+            Ok(found) => records.extend(found),
+            // A path the client does not have is left out (Core TS §6.3.8).
+            Err(reply) if reply.code == message::NOT_FOUND => {}
+            Err(reply) => return reply,
+        }
+    }
+    records.sort_by_key(|r| r.path);
+    records.dedup_by_key(|r| r.path);
+    let out = match accept.map(|a| u16::try_from(a).ok().and_then(ContentFormat::from_u16)) {
+        None => request_format,
+        Some(Some(f @ (ContentFormat::SenmlJson | ContentFormat::SenmlCbor))) => f,
+        Some(_) => return Reply::code(message::NOT_ACCEPTABLE),
+    };
+    match codec::encode(out, &Path::ROOT, &records) {
+        Ok(bytes) => Reply::content(out.to_u16(), bytes),
+        Err(e) => e.into(),
+    }
+}
+
+/// Write-Composite: SenML values for several instances, each instance written as a partial
+/// update.
+fn write_composite(store: &mut ObjectStore, format: Option<u32>, payload: &[u8]) -> Reply {
+    let format = match senml_format(format) {
+        Ok(f) => f,
+        Err(reply) => return reply,
+    };
+    let records = match codec::decode(format, &Path::ROOT, payload, &StoreKinds(store)) {
+        Ok(records) => records,
+        Err(e) => return e.into(),
+    };
+    let mut by_instance: BTreeMap<(u16, u16), Vec<Record>> = BTreeMap::new();
+    for record in records {
+        match (record.path.object_id(), record.path.instance_id()) {
+            (Some(o), Some(i)) => by_instance.entry((o, i)).or_default().push(record),
+            _ => return Reply::code(message::BAD_REQUEST),
+        }
+    }
+    // Every instance must exist before anything is written.
+    for (object, instance) in by_instance.keys() {
+        if let Err(e) = store.instance_mut(*object, *instance) {
+            return e.into();
+        }
+    }
+    let mut reply = Reply::code(message::CHANGED);
+    for ((object, instance), records) in by_instance {
+        if let Err(e) = store.write(object, instance, changes(records), WriteMode::Update) {
+            return e.into();
+        }
+        reply
+            .effects
+            .push(Effect::Changed(Path::instance(object, instance)));
+    }
+    reply
+}

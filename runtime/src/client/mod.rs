@@ -1,0 +1,264 @@
+//! The LwM2M client, sans I/O: datagrams and time in, datagrams, timers and events out.
+//!
+//! [`Client`] owns the [`ObjectStore`] and speaks LwM2M over CoAP with one server, on one socket
+//! for both directions (the driver in `lwm2m::net` moves the bytes):
+//!
+//! - **Registration** (LwM2M Core TS §6.2, Transport TS §6.4): `POST /rd?ep=..&lt=..&lwm2m=..&b=..`
+//!   with the object links of the store, Update before the lifetime runs out, on object or
+//!   instance changes and on an Execute of `/1/x/8`, Register again when an Update gets 4.04,
+//!   Deregister with `DELETE` on [`Client::deregister`]. See [`registration`] for the timing.
+//! - **Device management** (§6.3): the server's Read, Discover, Write, Write-Attributes,
+//!   Execute, Create, Delete and composite Read/Write, answered from the store.
+//! - **Information reporting** (§6.4): Observe, Cancel Observation and notifications.
+//!
+//! ```no_run
+//! # use std::time::Instant;
+//! use lwm2m::client::{Client, Config};
+//! use lwm2m::ObjectStore;
+//!
+//! let server = "127.0.0.1:5683".parse().unwrap();
+//! let mut client = Client::new(Config::new("demo", server), ObjectStore::new());
+//! client.start(Instant::now());
+//! while let Some(transmit) = client.poll_transmit() {
+//!     // socket.send_to(&transmit.bytes, transmit.to)
+//! #   let _ = transmit;
+//! }
+//! ```
+
+mod dm;
+mod engine;
+mod message;
+mod notify;
+pub mod observe;
+pub mod registration;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::coap::TransmissionParameters;
+use crate::path::Path;
+use crate::store::ObjectStore;
+
+use engine::Engine;
+
+/// The LwM2M version a client announces in its registration (`lwm2m=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum LwM2mVersion {
+    /// LwM2M 1.0.
+    V1_0,
+    /// LwM2M 1.1 (the default: the version most servers accept).
+    #[default]
+    V1_1,
+    /// LwM2M 1.2.
+    V1_2,
+}
+
+impl fmt::Display for LwM2mVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LwM2mVersion::V1_0 => "1.0",
+            LwM2mVersion::V1_1 => "1.1",
+            LwM2mVersion::V1_2 => "1.2",
+        })
+    }
+}
+
+/// The binding a client announces (`b=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Binding {
+    /// UDP, always reachable.
+    #[default]
+    U,
+    /// UDP with queue mode: the client is reachable only for a while after it sent something.
+    UQ,
+}
+
+impl fmt::Display for Binding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Binding::U => "U",
+            Binding::UQ => "UQ",
+        })
+    }
+}
+
+/// How a [`Client`] reaches its server and registers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The endpoint client name (`ep=`).
+    pub endpoint: String,
+    /// The LwM2M server (the driver resolves URIs to addresses).
+    pub server: SocketAddr,
+    /// `Some` => client-initiated bootstrap with this server before registering.
+    pub bootstrap_server: Option<SocketAddr>,
+    /// The registration lifetime (`lt=`); whole seconds are sent, at least 1.
+    pub lifetime: Duration,
+    /// The LwM2M version announced.
+    pub lwm2m_version: LwM2mVersion,
+    /// The binding announced.
+    pub binding: Binding,
+    /// Queue mode: how long the client stays reachable after its last transmission.
+    pub queue_window: Duration,
+    /// CoAP transmission parameters (RFC 7252 §4.8).
+    pub transmission: TransmissionParameters,
+    /// The largest datagram the client sends; larger payloads go block-wise.
+    pub max_message_size: usize,
+    /// The block size for block-wise transfers, 16..=1024.
+    pub block_size: u16,
+}
+
+impl Config {
+    /// A configuration with defaults: lifetime 86400 s, LwM2M 1.1, binding `U`, queue window
+    /// 93 s (`MAX_TRANSMIT_WAIT`), RFC 7252 transmission parameters, 1152-byte messages, 512-byte
+    /// blocks, no bootstrap.
+    pub fn new(endpoint: impl Into<String>, server: SocketAddr) -> Config {
+        let transmission = TransmissionParameters::default();
+        Config {
+            endpoint: endpoint.into(),
+            server,
+            bootstrap_server: None,
+            lifetime: Duration::from_secs(86400),
+            lwm2m_version: LwM2mVersion::default(),
+            binding: Binding::default(),
+            queue_window: transmission.max_transmit_wait(),
+            transmission,
+            max_message_size: 1152,
+            block_size: 512,
+        }
+    }
+}
+
+/// A datagram for the driver to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    /// Where to.
+    pub to: SocketAddr,
+    /// The CoAP message.
+    pub bytes: Vec<u8>,
+}
+
+/// Something that happened, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The bootstrap server finished (`POST /bs` answered).
+    Bootstrapped,
+    /// The server accepted the registration at `location` (such as `/rd/5`).
+    Registered {
+        /// The registration's location path.
+        location: String,
+    },
+    /// An Update was accepted.
+    Updated,
+    /// The registration was removed (Deregister acknowledged or given up).
+    Deregistered,
+    /// A Register, Update or Bootstrap-Request failed; the client retries later.
+    RegistrationFailed {
+        /// Why.
+        reason: String,
+    },
+    /// A request from the server was answered.
+    Request {
+        /// The CoAP method (`GET`, `PUT`...) or LwM2M operation name.
+        method: String,
+        /// The path asked.
+        path: String,
+        /// The response code, such as `2.05`.
+        code: String,
+    },
+    /// A notification was sent.
+    Notified {
+        /// The observed path.
+        path: String,
+        /// Its Observe sequence number.
+        sequence: u32,
+    },
+    /// The server executed Reboot (`/3/0/4`): the application should restart the device.
+    Rebooting,
+}
+
+/// The sans-I/O LwM2M client: see the [module documentation](self).
+pub struct Client {
+    engine: Engine,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.engine.config.endpoint)
+            .field("registered", &self.is_registered())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client serving `store` as `config` says. Nothing is sent before [`Client::start`].
+    pub fn new(config: Config, store: ObjectStore) -> Client {
+        Client {
+            engine: Engine::new(config, store),
+        }
+    }
+
+    /// Starts: a bootstrap request if a bootstrap server is configured, otherwise a registration.
+    pub fn start(&mut self, now: Instant) {
+        self.engine.start(now);
+    }
+
+    /// A datagram arrived from `from`.
+    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
+        self.engine.handle_datagram(now, from, datagram);
+    }
+
+    /// Time passed: retransmissions, registration updates, notifications due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.engine.handle_timeout(now);
+    }
+
+    /// The next datagram to send, if any.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.engine.outbox.pop_front()
+    }
+
+    /// When [`Client::handle_timeout`] must run next (`None`: nothing is scheduled).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.engine.next_timeout()
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.engine.events.pop_front()
+    }
+
+    /// The objects served.
+    pub fn store(&self) -> &ObjectStore {
+        &self.engine.store
+    }
+
+    /// The objects served, mutable: after changing a value call [`Client::resource_changed`];
+    /// after adding or removing instances the client sends an Update on the next
+    /// [`Client::handle_timeout`].
+    pub fn store_mut(&mut self) -> &mut ObjectStore {
+        &mut self.engine.store
+    }
+
+    /// The device's code changed the value at `path`: observers are notified as their
+    /// attributes allow.
+    pub fn resource_changed(&mut self, now: Instant, path: &Path) {
+        self.engine.resource_changed(now, path);
+    }
+
+    /// Graceful shutdown: sends Deregister (`DELETE /rd/..`).
+    pub fn deregister(&mut self, now: Instant) {
+        self.engine.deregister(now);
+    }
+
+    /// Whether the server accepted the registration and it has not been removed.
+    pub fn is_registered(&self) -> bool {
+        self.engine.is_registered()
+    }
+}
+
+/// Events waiting to be polled.
+type Events = VecDeque<Event>;

@@ -1,0 +1,144 @@
+//! The Client Registration interface (LwM2M Core TS §6.2, Transport TS §6.4): what Register,
+//! Update and Deregister carry, and when Update is due.
+//!
+//! - Register is `POST /rd?ep=NAME&lt=SECS&lwm2m=VER&b=BINDING` (each as its own Uri-Query
+//!   option), Content-Format 40, with the object links of the store: Security (0) and OSCORE (21)
+//!   are never listed (Core TS §6.2.1), an object without instances is `</o>`, an object whose
+//!   version is not 1.0 gets `</o>;ver=x.y` before its instances. No `</>;ct=` link is sent: no
+//!   `ct` means TLV, which the client serves, and some servers refuse `ct` values they do not know
+//!   (PEERS.md); the format is negotiated per request from the Accept option instead.
+//! - Queue mode: LwM2M 1.0 announces it in the binding (`b=UQ`), 1.1 and later with a separate
+//!   `Q` query parameter and `b=U` (Core TS 1.1 §6.2.1.1).
+//! - Update is `POST /rd/<location>` with only what changed: `lt=` / `b=` when they changed, the
+//!   object links when objects or instances changed, otherwise an empty payload.
+//! - Timing ([`update_margin`]): the Update is sent `margin` before the lifetime ends, where
+//!   margin = max(lifetime / 10, `MAX_TRANSMIT_WAIT`) but at most half the lifetime, so that all
+//!   retransmissions of the Update fit before the server drops the registration.
+//! - Failures (no answer after all retransmissions, or an error code) are retried after
+//!   [`retry_delay`]: 10 s doubling up to 10 min.
+
+use std::time::Duration;
+
+use crate::codec::link::{self, Link};
+use crate::path::Path;
+use crate::store::ObjectStore;
+
+use super::{Binding, Config, LwM2mVersion};
+
+/// Objects never listed in a registration: Security (0) and OSCORE (21).
+const UNLISTED: [u16; 2] = [0, 21];
+
+/// The link-format payload of a Register (or of an Update after objects changed).
+pub fn object_links(store: &ObjectStore) -> String {
+    let mut links = Vec::new();
+    for meta in store.objects().filter(|m| !UNLISTED.contains(&m.id)) {
+        let instances: Vec<u16> = store.instances(meta.id).collect();
+        let versioned = meta.version != "1.0" && !meta.version.is_empty();
+        if versioned {
+            links.push(Link::to_path(&Path::object(meta.id)).with("ver", meta.version));
+        } else if instances.is_empty() {
+            links.push(Link::to_path(&Path::object(meta.id)));
+        }
+        links.extend(
+            instances
+                .into_iter()
+                .map(|i| Link::to_path(&Path::instance(meta.id, i))),
+        );
+    }
+    link::write(&links)
+}
+
+/// The lifetime in whole seconds, at least 1.
+pub fn lifetime_secs(lifetime: Duration) -> u64 {
+    lifetime.as_secs().max(1)
+}
+
+/// The `b=` value announced for this configuration.
+pub fn binding_param(config: &Config) -> &'static str {
+    match (config.binding, config.lwm2m_version) {
+        (Binding::UQ, LwM2mVersion::V1_0) => "UQ",
+        _ => "U",
+    }
+}
+
+/// The Uri-Query options of a Register, in order.
+pub fn register_query(config: &Config) -> Vec<String> {
+    let mut query = vec![
+        format!("ep={}", config.endpoint),
+        format!("lt={}", lifetime_secs(config.lifetime)),
+        format!("lwm2m={}", config.lwm2m_version),
+        format!("b={}", binding_param(config)),
+    ];
+    if config.binding == Binding::UQ && config.lwm2m_version != LwM2mVersion::V1_0 {
+        query.push("Q".to_owned());
+    }
+    query
+}
+
+/// How long before the end of the lifetime the Update is sent: see the module documentation.
+pub fn update_margin(lifetime: Duration, max_transmit_wait: Duration) -> Duration {
+    (lifetime / 10).max(max_transmit_wait).min(lifetime / 2)
+}
+
+/// The wait before retrying a failed registration, after `failures` consecutive failures (1 for
+/// the first): 10 s, 20 s, 40 s... up to 10 min.
+pub fn retry_delay(failures: u32) -> Duration {
+    let exponent = failures.saturating_sub(1).min(6);
+    Duration::from_secs(10 << exponent).min(Duration::from_secs(600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::{Device, DeviceHandler, Security, Server};
+
+    #[test]
+    fn links_skip_security_and_version_objects() {
+        let mut store = ObjectStore::new();
+        store
+            .insert(0, Security::no_sec("coap://x", 1), ())
+            .unwrap_or_default();
+        store.insert(0, Server::new(1, 60, "U"), ()).unwrap();
+        store
+            .insert(0, Device::demo(), DeviceHandler::default())
+            .unwrap();
+        let links = object_links(&store);
+        assert!(!links.contains("</0"), "{links}");
+        assert!(links.contains("</1/0>"), "{links}");
+        assert!(links.contains("</3/0>"), "{links}");
+    }
+
+    #[test]
+    fn margins_and_retries() {
+        let wait = Duration::from_secs(93);
+        assert_eq!(
+            update_margin(Duration::from_secs(86400), wait),
+            Duration::from_secs(8640)
+        );
+        assert_eq!(update_margin(Duration::from_secs(300), wait), wait);
+        assert_eq!(
+            update_margin(Duration::from_secs(60), wait),
+            Duration::from_secs(30)
+        );
+        assert_eq!(retry_delay(1), Duration::from_secs(10));
+        assert_eq!(retry_delay(2), Duration::from_secs(20));
+        assert_eq!(retry_delay(30), Duration::from_secs(600));
+    }
+
+    #[test]
+    fn queue_mode_per_version() {
+        let server = "127.0.0.1:5683".parse().unwrap();
+        let mut config = Config::new("ep", server);
+        config.binding = Binding::UQ;
+        config.lwm2m_version = LwM2mVersion::V1_0;
+        assert_eq!(
+            register_query(&config),
+            ["ep=ep", "lt=86400", "lwm2m=1.0", "b=UQ"]
+        );
+        config.lwm2m_version = LwM2mVersion::V1_1;
+        assert_eq!(
+            register_query(&config),
+            ["ep=ep", "lt=86400", "lwm2m=1.1", "b=U", "Q"]
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! The tokio UDP driver of the sans-I/O [`Client`](crate::client::Client) (feature `tokio`).
+//!
+//! [`UdpDriver`] owns one [`tokio::net::UdpSocket`] that carries both directions: the client's
+//! Register, Update, Deregister and notifications go out on it, and the server's requests come
+//! back to it. [`UdpDriver::run`] feeds the client datagrams and timeouts, sends what it
+//! transmits, logs its [`Event`](crate::client::Event)s with `tracing`, runs an application tick
+//! (to update sensor values) and, when the shutdown future completes, deregisters.
+//! [`resolve`] turns a `coap://host:port` server URI into the socket address the client needs.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use lwm2m::client::{Client, Config};
+//! use lwm2m::net::{resolve, UdpDriver};
+//! use lwm2m::ObjectStore;
+//!
+//! # async fn demo() -> std::io::Result<()> {
+//! let server = resolve("coap://127.0.0.1:5683").await?;
+//! let driver = UdpDriver::bind("0.0.0.0:0".parse().unwrap()).await?;
+//! let client = Client::new(Config::new("my-device", server), ObjectStore::new());
+//! let shutdown = async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! };
+//! driver
+//!     .run(client, Duration::from_secs(1), |_client, _now| {}, shutdown)
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod driver;
+mod events;
+mod uri;
+
+pub use driver::UdpDriver;
+pub use events::log_event;
+pub use uri::{DEFAULT_PORT, ServerUri, UriError, parse_uri, resolve};
+
+#[cfg(test)]
+mod tests;

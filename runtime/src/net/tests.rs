@@ -1,0 +1,224 @@
+//! The driver against a minimal scripted server on a raw tokio socket (loopback).
+
+use std::cell::Cell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use coap_lite::{
+    CoapOption, ContentFormat, MessageClass, MessageType, Packet, RequestType, ResponseType,
+};
+use tokio::net::UdpSocket;
+use tokio::sync::oneshot;
+
+use super::UdpDriver;
+use crate::client::{Client, Config};
+use crate::objects::{Device, DeviceHandler, Security, Server};
+use crate::store::ObjectStore;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+fn store() -> ObjectStore {
+    let mut store = ObjectStore::new();
+    store
+        .insert(0, Security::no_sec("coap://127.0.0.1", 1), ())
+        .unwrap();
+    store.insert(0, Server::new(1, 60, "U"), ()).unwrap();
+    store
+        .insert(0, Device::demo(), DeviceHandler::default())
+        .unwrap();
+    store
+}
+
+async fn recv(socket: &UdpSocket) -> (Packet, SocketAddr) {
+    let mut buf = [0u8; 2048];
+    let (len, from) = tokio::time::timeout(LIMIT, socket.recv_from(&mut buf))
+        .await
+        .expect("the server waited too long")
+        .unwrap();
+    (Packet::from_bytes(&buf[..len]).unwrap(), from)
+}
+
+fn path(packet: &Packet, option: CoapOption) -> String {
+    packet
+        .get_option(option)
+        .map(|parts| {
+            parts
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default()
+}
+
+/// The piggy-backed ACK of `request` with `code`.
+fn ack(request: &Packet, code: ResponseType) -> Packet {
+    let mut response = Packet::new();
+    response.header.set_type(MessageType::Acknowledgement);
+    response.header.message_id = request.header.message_id;
+    response.header.code = MessageClass::Response(code);
+    response.set_token(request.get_token().to_vec());
+    response
+}
+
+/// Receives the Register and accepts it at `/rd/7`; the client's address.
+async fn accept_registration(server: &UdpSocket) -> SocketAddr {
+    let (register, client) = recv(server).await;
+    assert_eq!(
+        register.header.code,
+        MessageClass::Request(RequestType::Post)
+    );
+    assert_eq!(path(&register, CoapOption::UriPath), "rd");
+    let query = path(&register, CoapOption::UriQuery);
+    assert!(query.contains("ep=driver-test"), "{query}");
+    let mut created = ack(&register, ResponseType::Created);
+    created.add_option(CoapOption::LocationPath, b"rd".to_vec());
+    created.add_option(CoapOption::LocationPath, b"7".to_vec());
+    server
+        .send_to(&created.to_bytes().unwrap(), client)
+        .await
+        .unwrap();
+    client
+}
+
+async fn setup(shutdown_timeout: Duration) -> (UdpSocket, UdpDriver, Client) {
+    let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let driver = UdpDriver::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+        .with_shutdown_timeout(shutdown_timeout);
+    let config = Config::new("driver-test", server.local_addr().unwrap());
+    let client = Client::new(config, store());
+    (server, driver, client)
+}
+
+#[tokio::test]
+async fn registers_serves_a_read_ticks_and_deregisters_on_shutdown() {
+    let (server, driver, client) = setup(Duration::from_secs(5)).await;
+    let driver_addr = driver.local_addr().unwrap();
+    let ticks = Rc::new(Cell::new(0u32));
+    let counted = Rc::clone(&ticks);
+    let (stop, stopped) = oneshot::channel::<()>();
+
+    let script = async {
+        let client_addr = accept_registration(&server).await;
+        assert_eq!(
+            client_addr, driver_addr,
+            "Register comes from the driver's socket"
+        );
+
+        // A server request to the same socket is answered from it.
+        let mut read = Packet::new();
+        read.header.set_type(MessageType::Confirmable);
+        read.header.message_id = 0x4242;
+        read.header.code = MessageClass::Request(RequestType::Get);
+        read.set_token(vec![1, 2, 3]);
+        for part in ["3", "0", "0"] {
+            read.add_option(CoapOption::UriPath, part.as_bytes().to_vec());
+        }
+        read.add_option(CoapOption::Accept, vec![]); // text/plain, minimal encoding
+        server
+            .send_to(&read.to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+        let (answer, from) = recv(&server).await;
+        assert_eq!(from, client_addr);
+        assert_eq!(answer.header.message_id, 0x4242);
+        assert_eq!(answer.get_token(), [1, 2, 3]);
+        assert_eq!(
+            answer.header.code,
+            MessageClass::Response(ResponseType::Content)
+        );
+        assert_eq!(answer.get_content_format(), Some(ContentFormat::TextPlain));
+        assert_eq!(answer.payload, Device::DEMO_MANUFACTURER.as_bytes());
+
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        stop.send(()).unwrap();
+
+        let (deregister, from) = recv(&server).await;
+        assert_eq!(from, client_addr);
+        assert_eq!(
+            deregister.header.code,
+            MessageClass::Request(RequestType::Delete)
+        );
+        assert_eq!(path(&deregister, CoapOption::UriPath), "rd/7");
+        let deleted = ack(&deregister, ResponseType::Deleted);
+        server
+            .send_to(&deleted.to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+    };
+    let run = driver.run(
+        client,
+        Duration::from_millis(10),
+        move |_client, _now| counted.set(counted.get() + 1),
+        async {
+            let _ = stopped.await;
+        },
+    );
+    let (client, ()) = tokio::time::timeout(LIMIT, async { tokio::join!(run, script) })
+        .await
+        .expect("the driver did not stop");
+    let client = client.unwrap();
+    assert!(!client.is_registered());
+    assert!(ticks.get() >= 2, "ticks: {}", ticks.get());
+}
+
+#[tokio::test]
+async fn shutdown_gives_up_when_the_deregistration_is_not_answered() {
+    let timeout = Duration::from_millis(300);
+    let (server, driver, client) = setup(timeout).await;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let script = async {
+        accept_registration(&server).await;
+        // Let the 2.01 arrive before shutdown.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stop.send(()).unwrap();
+        let (deregister, _) = recv(&server).await;
+        assert_eq!(
+            deregister.header.code,
+            MessageClass::Request(RequestType::Delete)
+        );
+        // No answer.
+    };
+    let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let started = Instant::now();
+    let (client, ()) = tokio::time::timeout(LIMIT, async { tokio::join!(run, script) })
+        .await
+        .expect("the driver did not give up");
+    assert!(client.is_ok());
+    let elapsed = started.elapsed();
+    assert!(elapsed >= timeout, "{elapsed:?}");
+    assert!(elapsed < timeout + Duration::from_secs(2), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn shutdown_before_registration_returns_at_once() {
+    let (server, driver, client) = setup(Duration::from_secs(5)).await;
+    let script = async {
+        // The Register arrives and is never answered.
+        let (register, _) = recv(&server).await;
+        assert_eq!(
+            register.header.code,
+            MessageClass::Request(RequestType::Post)
+        );
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let started = Instant::now();
+    let (client, ()) = tokio::time::timeout(LIMIT, async {
+        tokio::join!(run, async {
+            script.await;
+            stop.send(()).unwrap();
+        })
+    })
+    .await
+    .expect("the driver did not stop");
+    assert!(!client.unwrap().is_registered());
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
