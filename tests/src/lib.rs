@@ -22,3 +22,5 @@ pub mod selected_objects {
 pub mod shared_registry_objects {
     lwm2m::include_objects!("shared_registry_objects.rs");
 }
+
+pub mod peers;

@@ -1,0 +1,593 @@
+//! End-to-end tests of `demo-client` against a small LwM2M server scripted with aiocoap
+//! (`tests/peers/lwm2m_server.py`): whole object and instance reads in TLV, SenML JSON, SenML CBOR
+//! and LwM2M CBOR decoded on the Python side (cbor2), write-attributes then observe with
+//! pmin/pmax/gt/lt checked against arrival times, create/delete, block-wise read, a request from a
+//! foreign address, composite read, and the registration interface's error paths.
+//!
+//! Deviations from the ETS text: NoSec on loopback; the demo device's objects (0, 1, 3, 3303, 3311)
+//! stand in for the ETS configurations.
+
+use std::time::Duration;
+
+use lwm2m_tests::peers::{DemoClient, Peer};
+use serde_json::{Value, json};
+
+const REGISTER_TIMEOUT: Duration = Duration::from_secs(20);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+const TEXT: u16 = 0;
+const LINK_FORMAT: u16 = 40;
+const SENML_JSON: u16 = 110;
+const SENML_CBOR: u16 = 112;
+const TLV: u16 = 11542;
+const LWM2M_CBOR: u16 = 11544;
+
+fn parse(json: &str) -> Value {
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("bad JSON from the peer ({e}): {json}"))
+}
+
+struct Setup {
+    peer: Peer,
+    client: DemoClient,
+    ep: String,
+    registration: Value,
+}
+
+impl Setup {
+    fn new(ep: &str, extra: &[&str]) -> Setup {
+        let mut peer = Peer::aiocoap();
+        let client = DemoClient::start(&peer.uri(), ep, extra);
+        let event = peer
+            .wait_event_where("registration", REGISTER_TIMEOUT, |j| parse(j)["ep"] == ep)
+            .unwrap_or_else(|e| panic!("{e}\n--- demo-client log:\n{}", client.log()));
+        Setup {
+            peer,
+            client,
+            ep: ep.to_owned(),
+            registration: parse(&event.json),
+        }
+    }
+
+    /// Sends `command` (with this endpoint) and returns the reply, which must be `ok` (the peer got
+    /// a response from the client, whatever its code).
+    fn call(&mut self, mut command: Value) -> Value {
+        command["ep"] = json!(self.ep);
+        let reply = self
+            .peer
+            .request(&command.to_string(), REQUEST_TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e}\n--- demo-client log:\n{}", self.client.log()));
+        let reply = parse(&reply);
+        assert_eq!(
+            reply["ok"],
+            true,
+            "{command}: {reply}\n--- demo-client log:\n{}",
+            self.client.log()
+        );
+        reply
+    }
+
+    /// `call`, then checks the CoAP response code.
+    fn expect(&mut self, command: Value, code: &str) -> Value {
+        let reply = self.call(command.clone());
+        assert_eq!(
+            reply["code"],
+            code,
+            "{command}: {reply}\n--- demo-client log:\n{}",
+            self.client.log()
+        );
+        reply
+    }
+
+    fn read(&mut self, path: &str, accept: u16) -> Value {
+        let reply = self.expect(
+            json!({"op": "read", "path": path, "accept": accept}),
+            "2.05",
+        );
+        assert_eq!(reply["content_format"], accept, "read {path}: {reply}");
+        assert!(
+            reply["decoded"].get("decode_error").is_none(),
+            "read {path}: {reply}"
+        );
+        reply["decoded"].clone()
+    }
+}
+
+fn hex_to_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len() / 2)
+        .map(|i| {
+            u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+                .unwrap_or_else(|e| panic!("bad hex {hex}: {e}"))
+        })
+        .collect()
+}
+
+/// The TLV entry with identifier `id` among `entries` (searched depth-first through instances).
+fn tlv_find<'a>(entries: &'a Value, kind: &str, id: u64) -> Option<&'a Value> {
+    let entries = entries.as_array()?;
+    for entry in entries {
+        if entry["type"] == kind && entry["id"] == id {
+            return Some(entry);
+        }
+        if let Some(found) = tlv_find(&entry["children"], kind, id) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn tlv_string(entries: &Value, id: u64) -> String {
+    let entry = tlv_find(entries, "resource", id)
+        .unwrap_or_else(|| panic!("no resource {id} in {entries}"));
+    let hex = entry["value_hex"].as_str().unwrap_or_default();
+    String::from_utf8(hex_to_bytes(hex))
+        .unwrap_or_else(|e| panic!("resource {id} is not UTF-8: {e}"))
+}
+
+/// SenML records (JSON or CBOR labels) resolved to `(name, record)` with the base name applied.
+fn senml(records: &Value) -> Vec<(String, Value)> {
+    let mut base = String::new();
+    let mut out = Vec::new();
+    for record in records
+        .as_array()
+        .unwrap_or_else(|| panic!("SenML is an array: {records}"))
+    {
+        let get = |json_label: &str, cbor_label: &str| {
+            record
+                .get(json_label)
+                .or_else(|| record.get(cbor_label))
+                .cloned()
+        };
+        if let Some(bn) = get("bn", "-2") {
+            base = bn.as_str().unwrap_or_default().to_owned();
+        }
+        let name = get("n", "0")
+            .and_then(|n| n.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        out.push((format!("{base}{name}"), record.clone()));
+    }
+    out
+}
+
+/// The value of the SenML record named `path`: v, vs, vb (labels of JSON or CBOR).
+fn senml_value(records: &Value, path: &str) -> Value {
+    let resolved = senml(records);
+    let (_, record) = resolved
+        .iter()
+        .find(|(n, _)| n == path)
+        .unwrap_or_else(|| panic!("no SenML record {path} in {records}"));
+    for label in ["v", "2", "vs", "3", "vb", "4", "vd", "8"] {
+        if let Some(v) = record.get(label) {
+            return v.clone();
+        }
+    }
+    panic!("SenML record {path} has no value: {record}")
+}
+
+/// LightweightM2M-1.1-int-101 - Initial Registration
+///
+/// Query parameters and link payload at a scripted server; the registration is answered with
+/// Location-Path `rd`, `<n>` (two options).
+#[test]
+fn ets_1_1_int_101_initial_registration() {
+    let s = Setup::new("aio-101", &["--lifetime", "120"]);
+    let reg = &s.registration;
+    assert_eq!(reg["lt"], "120", "{reg}");
+    assert_eq!(reg["lwm2m"], "1.1", "{reg}");
+    assert_eq!(reg["b"], "U", "{reg}");
+    let links = reg["links"].as_str().unwrap_or_default();
+    for expected in ["</1/0>", "</3/0>", "</3303/0>", "</3311/0>"] {
+        assert!(links.contains(expected), "{expected} missing from {links}");
+    }
+    assert!(!links.contains("</0/"), "Security listed: {links}");
+    // The Register's Content-Format, when given, is link format.
+    assert!(
+        reg["content_format"].is_null() || reg["content_format"] == LINK_FORMAT,
+        "{reg}"
+    );
+}
+
+/// The LwM2M version announced is configurable (PEERS.md: servers answer 4.00/4.12 to unknown ones).
+#[test]
+fn registration_announces_the_configured_lwm2m_version() {
+    let s = Setup::new("aio-ver", &["--lwm2m-version", "1.0"]);
+    assert_eq!(s.registration["lwm2m"], "1.0", "{}", s.registration);
+}
+
+/// LightweightM2M-1.1-int-105 - Discarded Register Update
+///
+/// The server forgets the registration; the Update that /1/0/8 triggers gets 4.04, and the client
+/// registers again with a full Register.
+#[test]
+fn ets_1_1_int_105_discarded_register_update() {
+    let mut s = Setup::new("aio-105", &["--lifetime", "60"]);
+    s.call(json!({"op": "forget"}));
+    s.expect(json!({"op": "execute", "path": "/1/0/8"}), "2.04");
+    let again = s.peer.wait_event("registration", Duration::from_secs(10));
+    assert!(
+        again.is_ok(),
+        "no new Register after a 4.04 to the Update: {again:?}\n{}",
+        s.client.log()
+    );
+}
+
+/// LightweightM2M-1.1-int-102 - Registration Update (PUT of the lifetime as TLV-free text)
+///
+/// `PUT /1/0/1` = 45 (text/plain) → 2.04 and an Update with `lt=45`.
+#[test]
+fn ets_1_1_int_102_registration_update() {
+    let mut s = Setup::new("aio-102", &["--lifetime", "60"]);
+    s.expect(
+        json!({"op": "write", "path": "/1/0/1", "content_format": TEXT, "payload": "45"}),
+        "2.04",
+    );
+    let update = s
+        .peer
+        .wait_event("update", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("{e}\n{}", s.client.log()));
+    let update = parse(&update.json);
+    assert!(
+        update["query"]
+            .as_array()
+            .is_some_and(|q| q.contains(&json!("lt=45"))),
+        "{update}"
+    );
+}
+
+/// LightweightM2M-1.1-int-203 - Querying basic information in TLV format
+///
+/// `GET /3/0` with Accept 11542: Manufacturer, Model, Serial, Error Code (multiple, `[0]=0`) and
+/// Supported Binding "U".
+#[test]
+fn ets_1_1_int_203_querying_basic_information_in_tlv_format() {
+    let mut s = Setup::new("aio-203", &[]);
+    let tlv = s.read("/3/0", TLV);
+    assert_eq!(tlv_string(&tlv, 0), "lwm2m-rs");
+    assert_eq!(tlv_string(&tlv, 1), "lwm2m-rs-demo");
+    assert_eq!(tlv_string(&tlv, 2), "0001");
+    assert_eq!(tlv_string(&tlv, 16), "U");
+    let errors =
+        tlv_find(&tlv, "multiple_resource", 11).unwrap_or_else(|| panic!("no /3/0/11 in {tlv}"));
+    assert_eq!(
+        errors["children"],
+        json!([{"type": "resource_instance", "id": 0, "value_hex": "00"}])
+    );
+}
+
+/// Whole-object and instance reads of the demo objects in TLV: `/3303` holds instance 0 with the
+/// temperature (8-byte float here, or a shorter one) and units "Cel".
+#[test]
+fn tlv_reads_of_object_and_instance() {
+    let mut s = Setup::new("aio-tlv", &[]);
+    let object = s.read("/3303", TLV);
+    let instance = tlv_find(&object, "object_instance", 0).unwrap_or_else(|| panic!("{object}"));
+    assert_eq!(tlv_string(&instance["children"], 5701), "Cel");
+    let value = tlv_find(&instance["children"], "resource", 5700).unwrap();
+    let bytes = hex_to_bytes(value["value_hex"].as_str().unwrap());
+    let celsius = match bytes.len() {
+        4 => f64::from(f32::from_be_bytes(bytes.clone().try_into().unwrap())),
+        8 => f64::from_be_bytes(bytes.clone().try_into().unwrap()),
+        n => panic!("a TLV float of {n} bytes"),
+    };
+    assert!((17.75..=24.25).contains(&celsius), "{celsius}");
+    let lamp = s.read("/3311/0", TLV);
+    assert_eq!(tlv_string(&lamp, 5706), "warm white");
+}
+
+/// LightweightM2M-1.1-int-232 - Querying basic information in SenML CBOR format
+///
+/// Reads at four levels with Accept 112: object `/3`, instance `/3/0`, resource `/3/0/0`, resource
+/// instance `/3/0/11/0`.
+#[test]
+fn ets_1_1_int_232_querying_basic_information_in_senml_cbor_format() {
+    let mut s = Setup::new("aio-232", &[]);
+    let object = s.read("/3", SENML_CBOR);
+    assert_eq!(senml_value(&object, "/3/0/0"), "lwm2m-rs");
+    assert_eq!(senml_value(&object, "/3/0/16"), "U");
+    let instance = s.read("/3/0", SENML_CBOR);
+    assert_eq!(senml_value(&instance, "/3/0/1"), "lwm2m-rs-demo");
+    let resource = s.read("/3/0/0", SENML_CBOR);
+    assert_eq!(senml(&resource).len(), 1, "{resource}");
+    assert_eq!(senml_value(&resource, "/3/0/0"), "lwm2m-rs");
+    let instance_of_resource = s.read("/3/0/11/0", SENML_CBOR);
+    assert_eq!(senml_value(&instance_of_resource, "/3/0/11/0"), 0);
+}
+
+/// Whole-object and instance reads in SenML JSON: names resolve to full paths, values typed.
+#[test]
+fn senml_json_reads_of_object_and_instance() {
+    let mut s = Setup::new("aio-senml", &[]);
+    let object = s.read("/3303", SENML_JSON);
+    assert_eq!(senml_value(&object, "/3303/0/5701"), "Cel");
+    let celsius = senml_value(&object, "/3303/0/5700")
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    assert!((17.75..=24.25).contains(&celsius), "{object}");
+    let lamp = s.read("/3311/0", SENML_JSON);
+    assert_eq!(senml_value(&lamp, "/3311/0/5850"), false);
+    assert_eq!(senml_value(&lamp, "/3311/0/5851"), 100);
+}
+
+/// Instance and object reads in LwM2M CBOR (11544), decoded by cbor2 and flattened to paths.
+#[test]
+fn lwm2m_cbor_reads_of_object_and_instance() {
+    let mut s = Setup::new("aio-cbor", &[]);
+    let instance = s.read("/3/0", LWM2M_CBOR);
+    let paths = &instance["paths"];
+    assert_eq!(paths["/3/0/0"], "lwm2m-rs", "{instance}");
+    assert_eq!(paths["/3/0/11/0"], 0, "{instance}");
+    let object = s.read("/3311", LWM2M_CBOR);
+    assert_eq!(object["paths"]["/3311/0/5851"], 100, "{object}");
+    assert_eq!(object["paths"]["/3311/0/5850"], false, "{object}");
+}
+
+/// LightweightM2M-1.1-int-221 - Attempt to perform operations on Security
+///
+/// Read, write and write-attributes on the Security object get 4.01.
+#[test]
+#[ignore = "client gap: GET /0 from the LwM2M server gets 4.04; ETS int-221 requires 4.01"]
+fn ets_1_1_int_221_attempt_to_perform_operations_on_security() {
+    let mut s = Setup::new("aio-221", &[]);
+    s.expect(json!({"op": "read", "path": "/0", "accept": TLV}), "4.01");
+    s.expect(
+        json!({"op": "write", "path": "/0/0/0", "content_format": TEXT, "payload": "coap://x"}),
+        "4.01",
+    );
+    s.expect(
+        json!({"op": "write-attributes", "path": "/0", "query": "pmin=10"}),
+        "4.01",
+    );
+}
+
+/// LightweightM2M-1.1-int-256 - Write Operation Failure
+///
+/// `PUT /1/0/0` (Short Server ID, read-only) = 123 → 4.05, the value unchanged.
+#[test]
+fn ets_1_1_int_256_write_operation_failure() {
+    let mut s = Setup::new("aio-256", &[]);
+    let before = s.read("/1/0/0", TEXT);
+    s.expect(
+        json!({"op": "write", "path": "/1/0/0", "content_format": TEXT, "payload": "123"}),
+        "4.05",
+    );
+    assert_eq!(s.read("/1/0/0", TEXT), before);
+}
+
+/// Write-attributes pmin=2&pmax=4 on the temperature, then observe: every gap between arrivals is
+/// at least pmin and at most pmax (with 0.3 s / 1 s of slack for scheduling).
+#[test]
+fn observe_honours_pmin_and_pmax() {
+    let mut s = Setup::new("aio-pmin", &[]);
+    s.expect(
+        json!({"op": "write-attributes", "path": "/3303/0/5700", "query": "pmin=2&pmax=4"}),
+        "2.04",
+    );
+    let first = s.expect(
+        json!({"op": "observe", "path": "/3303/0/5700", "accept": TEXT}),
+        "2.05",
+    );
+    assert!(first["obs"].is_u64(), "not an observation: {first}");
+    let notes = s.peer.collect_events("notify", Duration::from_secs(13));
+    let mut times = vec![first["t"].as_f64().unwrap()];
+    times.extend(notes.iter().map(|n| parse(&n.json)["t"].as_f64().unwrap()));
+    assert!(
+        times.len() >= 4,
+        "{} notifications in 13 s with pmax=4\n{}",
+        notes.len(),
+        s.client.log()
+    );
+    for gap in times.windows(2).map(|w| w[1] - w[0]) {
+        assert!(
+            gap >= 2.0 - 0.3,
+            "a notification {gap:.2} s after the previous one, pmin=2: {times:?}"
+        );
+        assert!(
+            gap <= 4.0 + 1.0,
+            "a notification {gap:.2} s after the previous one, pmax=4: {times:?}"
+        );
+    }
+}
+
+/// Write-attributes gt and lt around the current temperature, with pmax far away: each
+/// notification follows a crossing of gt or lt.
+#[test]
+fn observe_honours_gt_and_lt() {
+    let mut s = Setup::new("aio-gtlt", &[]);
+    let now: f64 = s
+        .read("/3303/0/5700", TEXT)
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (gt, lt) = (now, now - 0.1);
+    s.expect(
+        json!({"op": "write-attributes", "path": "/3303/0/5700", "query": format!("gt={gt}&lt={lt}&pmax=600")}),
+        "2.04",
+    );
+    let first = s.expect(
+        json!({"op": "observe", "path": "/3303/0/5700", "accept": TEXT}),
+        "2.05",
+    );
+    let mut values = vec![first["decoded"].as_str().unwrap().parse::<f64>().unwrap()];
+    let notes = s.peer.collect_events("notify", Duration::from_secs(12));
+    values.extend(notes.iter().map(|n| {
+        parse(&n.json)["decoded"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    }));
+    assert!(
+        values.len() >= 2,
+        "no notification in 12 s although the noisy temperature crosses gt={gt}\n{}",
+        s.client.log()
+    );
+    let side = |v: f64, t: f64| v > t;
+    for w in values.windows(2) {
+        let crossed = side(w[0], gt) != side(w[1], gt) || side(w[0], lt) != side(w[1], lt);
+        assert!(
+            crossed,
+            "notified {} after {} without crossing gt={gt} or lt={lt}: {values:?}",
+            w[1], w[0]
+        );
+    }
+}
+
+/// LightweightM2M-1.1-int-303 - Cancel observations using Observe with Cancel parameter
+///
+/// A GET with Observe=1 on the observed resource gets 2.05; no notification follows.
+#[test]
+fn ets_1_1_int_303_cancel_observations_using_observe_with_cancel_parameter() {
+    let mut s = Setup::new("aio-303", &[]);
+    s.expect(
+        json!({"op": "write-attributes", "path": "/3303/0/5700", "query": "pmin=1&pmax=2"}),
+        "2.04",
+    );
+    let obs = s.expect(
+        json!({"op": "observe", "path": "/3303/0/5700", "accept": TEXT}),
+        "2.05",
+    );
+    let before = s.peer.collect_events("notify", Duration::from_secs(3));
+    assert!(
+        !before.is_empty(),
+        "no notification before the cancel\n{}",
+        s.client.log()
+    );
+    s.expect(json!({"op": "cancel-active", "obs": obs["obs"]}), "2.05");
+    let _ = s.peer.collect_events("notify", Duration::from_millis(300));
+    let after = s.peer.collect_events("notify", Duration::from_secs(5));
+    assert!(
+        after.is_empty(),
+        "notifications after the cancel: {after:?}"
+    );
+}
+
+/// Create a Temperature instance (TLV, `POST /3303`) → 2.01 with Location `/3303/1`; it reads back;
+/// Delete → 2.02; it is gone (4.04).
+#[test]
+#[ignore = "client gap: demo-client does not make Temperature (3303) creatable, POST /3303 (TLV) gets 4.05"]
+fn create_then_delete_an_instance() {
+    let mut s = Setup::new("aio-create", &[]);
+    // Object Instance 1 (08 01 0c) { Resource 5700 (e8 16 44 08) = 20.5 (40 34 80 00 00 00 00 00) }.
+    let payload_hex = "08010ce81644084034800000000000";
+    let created = s.expect(
+        json!({"op": "create", "path": "/3303", "content_format": TLV, "payload_hex": payload_hex}),
+        "2.01",
+    );
+    assert_eq!(created["location"], "/3303/1", "{created}");
+    assert_eq!(s.read("/3303/1/5700", TEXT), "20.5");
+    s.expect(json!({"op": "delete", "path": "/3303/1"}), "2.02");
+    s.expect(
+        json!({"op": "read", "path": "/3303/1/5700", "accept": TEXT}),
+        "4.04",
+    );
+}
+
+/// A read of `/3/0` in 16-byte Block2 blocks (early negotiation by the server): several blocks of
+/// 16 bytes, the last one shorter or equal, that reassemble into valid TLV.
+#[test]
+#[ignore = "client gap: a GET with Block2 0/16 (early negotiation, RFC 7959 2.4) is answered whole (54 bytes, no Block2)"]
+fn block_wise_read_of_the_device_instance() {
+    let mut s = Setup::new("aio-block", &[]);
+    let reply = s.expect(
+        json!({"op": "block-read", "path": "/3/0", "szx": 0, "accept": TLV}),
+        "2.05",
+    );
+    let sizes: Vec<u64> = reply["sizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert!(sizes.len() >= 3, "{reply}");
+    let (last, full) = sizes.split_last().unwrap();
+    assert!(
+        full.iter().all(|&n| n == 16) && *last <= 16 && *last > 0,
+        "block sizes {sizes:?}"
+    );
+    assert!(
+        reply["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c == "2.05"),
+        "{reply}"
+    );
+    assert_eq!(tlv_string(&reply["decoded"], 0), "lwm2m-rs", "{reply}");
+}
+
+/// Requests are accepted only from the registered server: the same GET from another port of
+/// 127.0.0.1 is not answered with content (silence, RST or an error code).
+#[test]
+fn request_from_a_foreign_address_is_refused() {
+    let mut s = Setup::new("aio-foreign", &[]);
+    // The same request from the server's own socket works.
+    assert_eq!(s.read("/3/0/0", TEXT), "lwm2m-rs");
+    let reply =
+        s.call(json!({"op": "foreign", "path": "/3/0/0", "accept": TEXT, "timeout_ms": 4000}));
+    let served =
+        reply["answered"] == true && reply["code"].as_str().is_some_and(|c| c.starts_with('2'));
+    assert!(!served, "a foreign request was served: {reply}");
+}
+
+/// LightweightM2M-1.1-int-280 - Successful Read-Composite Operation (variant on the demo objects)
+///
+/// FETCH `/` with the SenML JSON path list `/3/0/0`, `/3303/0/5700`, `/1/0/1`: 2.05 with exactly
+/// those values.
+#[test]
+fn ets_1_1_int_280_successful_read_composite_operation() {
+    let mut s = Setup::new("aio-280", &["--lifetime", "77"]);
+    let reply = s.expect(
+        json!({"op": "composite-read", "paths": ["/3/0/0", "/3303/0/5700", "/1/0/1"], "content_format": SENML_JSON, "accept": SENML_JSON}),
+        "2.05",
+    );
+    let records = &reply["decoded"];
+    assert_eq!(senml_value(records, "/3/0/0"), "lwm2m-rs");
+    assert_eq!(senml_value(records, "/1/0/1"), 77);
+    let celsius = senml_value(records, "/3303/0/5700")
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    assert!((17.75..=24.25).contains(&celsius), "{records}");
+    let names: Vec<String> = senml(records).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names.len(), 3, "only the asked paths: {names:?}");
+}
+
+/// Composite read with SenML CBOR request and response.
+#[test]
+fn composite_read_in_senml_cbor() {
+    let mut s = Setup::new("aio-comp-cbor", &[]);
+    let reply = s.expect(
+        json!({"op": "composite-read", "paths": ["/3/0/1", "/3311/0/5851"], "content_format": SENML_CBOR, "accept": SENML_CBOR}),
+        "2.05",
+    );
+    assert_eq!(senml_value(&reply["decoded"], "/3/0/1"), "lwm2m-rs-demo");
+    assert_eq!(senml_value(&reply["decoded"], "/3311/0/5851"), 100);
+}
+
+/// LightweightM2M-1.1-int-260 - Discover Command (partial: resource list and attributes written)
+///
+/// Discover `/3303/0` lists the resources; after Write-Attributes pmin=10 on the instance, Discover
+/// shows `pmin=10` on it.
+#[test]
+fn ets_1_1_int_260_discover_command() {
+    let mut s = Setup::new("aio-260", &[]);
+    let links = s.expect(json!({"op": "discover", "path": "/3303/0"}), "2.05");
+    let text = links["decoded"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        text.contains("</3303/0/5700>") && text.contains("</3303/0/5605>"),
+        "{text}"
+    );
+    s.expect(
+        json!({"op": "write-attributes", "path": "/3303/0", "query": "pmin=10&pmax=200"}),
+        "2.04",
+    );
+    let links = s.expect(json!({"op": "discover", "path": "/3303/0"}), "2.05");
+    let text = links["decoded"].as_str().unwrap_or_default().to_owned();
+    let instance_link = text
+        .split(',')
+        .find(|l| l.starts_with("</3303/0>"))
+        .unwrap_or_default();
+    assert!(
+        instance_link.contains("pmin=10") && instance_link.contains("pmax=200"),
+        "attributes not shown on </3303/0>: {text}"
+    );
+}
