@@ -46,6 +46,20 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
             }),
         }
     });
+    let read_unchecked_arms = model.resources.iter().zip(&names).map(|(r, name)| {
+        let (id, field) = (r.id, &r.field);
+        let ty = &r.ty;
+        quote_spanned! {ty.span()=>
+            #id => <#ty as #private::ResourceField>::read(&self.#field, &#name),
+        }
+    });
+    let write_unchecked_arms = model.resources.iter().zip(&names).map(|(r, name)| {
+        let (id, field) = (r.id, &r.field);
+        let ty = &r.ty;
+        quote_spanned! {ty.span()=>
+            #id => <#ty as #private::ResourceField>::write(&mut self.#field, &#name, value),
+        }
+    });
     let reset_arms = model.resources.iter().map(|r| {
         let (id, field) = (r.id, &r.field);
         let ty = &r.ty;
@@ -91,6 +105,30 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
                 ) -> #private::Result<(), #private::Error> {
                     match resource {
                         #(#write_arms)*
+                        _ => {
+                            let _ = value;
+                            #private::Result::Err(#private::Error::NotFound { resource })
+                        }
+                    }
+                }
+
+                fn read_unchecked(
+                    &self,
+                    resource: ::core::primitive::u16,
+                ) -> #private::Result<#private::ResourceValue, #private::Error> {
+                    match resource {
+                        #(#read_unchecked_arms)*
+                        _ => #private::Result::Err(#private::Error::NotFound { resource }),
+                    }
+                }
+
+                fn write_unchecked(
+                    &mut self,
+                    resource: ::core::primitive::u16,
+                    value: #private::ResourceValue,
+                ) -> #private::Result<(), #private::Error> {
+                    match resource {
+                        #(#write_unchecked_arms)*
                         _ => {
                             let _ = value;
                             #private::Result::Err(#private::Error::NotFound { resource })

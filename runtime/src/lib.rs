@@ -24,6 +24,7 @@ pub mod object;
 pub mod objects;
 pub mod path;
 pub mod store;
+pub mod uri;
 pub mod validate;
 pub mod value;
 

@@ -59,6 +59,20 @@ pub trait Object {
     ///
     /// [`ResourceField::reset`]: crate::ResourceField::reset
     fn reset(&mut self, resource: u16) -> Result<(), Error>;
+
+    /// Reads a resource whatever its operations (a device-side read, such as the client reading
+    /// its Security object): [`Object::read`] without the operation check. The default is
+    /// [`Object::read`]; `#[derive(Object)]` implements the unchecked version.
+    fn read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
+        self.read(resource)
+    }
+
+    /// Writes a resource whatever its operations (a device-side or Bootstrap-Server write):
+    /// [`Object::write`] without the operation check; the value is still converted and checked
+    /// against the resource's shape. The default is [`Object::write`].
+    fn write_unchecked(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
+        self.write(resource, value)
+    }
 }
 
 /// An object instance behind a pointer: what a store keeps as `Box<dyn ObjectInstance>`.

@@ -14,6 +14,14 @@
 //! - [`create`](ObjectStore::create) and [`delete`](ObjectStore::delete), for objects made
 //!   creatable with [`ObjectStore::creatable`]; a single-instance object refuses a second instance.
 //!
+//! - device-side access ([`read_internal`](ObjectStore::read_internal),
+//!   [`write_internal`](ObjectStore::write_internal),
+//!   [`create_internal`](ObjectStore::create_internal)): for the client itself and the
+//!   Bootstrap-Server, which may read and write resources no management server may (the Security
+//!   object's resources have no operations at all, the Server's Short Server ID is read-only).
+//!   Values are still checked for shape, type and constraints; only the operation check is
+//!   skipped.
+//!
 //! Iteration ([`ObjectStore::objects`], [`ObjectStore::instances`]) is in ascending id order, as
 //! Discover and the registration's object links list them.
 //!
@@ -81,6 +89,10 @@ pub enum WriteMode {
     /// Partial update (CoAP POST): resources not given stay; the instances of a multiple
     /// resource given are added to, or replace, the existing ones.
     Update,
+    /// Replace of the resources given (CoAP PUT on a resource path, LwM2M Core TS §6.3.3 Write
+    /// "replace" on a resource): each resource given is replaced as a whole, so a multiple
+    /// resource keeps exactly the instances given; resources not given stay.
+    ReplaceResources,
 }
 
 /// An object instance together with its handler, behind a pointer: what the store keeps.
@@ -121,6 +133,18 @@ pub trait ManagedInstance: 'static {
     /// A server execute.
     fn execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error>;
 
+    /// A device-side read of one resource: [`ManagedInstance::read`] without the operation
+    /// check (for the client itself, such as reading the Security object).
+    fn read_internal(&mut self, resource: u16) -> Result<ResourceValue, Error>;
+
+    /// A device-side write (for the client itself and the Bootstrap-Server):
+    /// [`ManagedInstance::write`] without the operation check; values are still checked.
+    fn write_internal(
+        &mut self,
+        changes: Vec<(u16, ResourceValue)>,
+        mode: WriteMode,
+    ) -> Result<(), Error>;
+
     /// Tells the handler the instance was created with this id.
     fn created(&mut self, instance: u16);
 
@@ -145,6 +169,58 @@ impl<T: Object + Clone + 'static, H: Handler<T>> Instance<T, H> {
         validate::check_read(meta)?;
         self.handler.read(&mut self.value, resource)?;
         Object::read(&self.value, resource)
+    }
+
+    /// A write of `changes`: `server` checks the operations (a server's write), otherwise only
+    /// that the resources exist and the values fit them (the device's or bootstrap's write).
+    fn apply_write(
+        &mut self,
+        changes: Vec<(u16, ResourceValue)>,
+        mode: WriteMode,
+        server: bool,
+    ) -> Result<(), Error> {
+        if server {
+            validate::check_instance_write(T::META, &changes, false)?;
+        } else {
+            for (id, value) in &changes {
+                let meta = T::META
+                    .resource(*id)
+                    .ok_or(Error::NotFound { resource: *id })?;
+                validate::check_value(meta, value)?;
+            }
+        }
+        self.handler.validate_write(&self.value, &changes)?;
+        let mut new = self.value.clone();
+        if mode == WriteMode::Replace {
+            let omitted = T::META.resources.iter().filter(|r| {
+                let replaceable = if server {
+                    r.operations.is_writable()
+                } else {
+                    !r.operations.is_executable()
+                };
+                replaceable && !r.mandatory && !changes.iter().any(|(id, _)| *id == r.id)
+            });
+            for r in omitted {
+                new.reset(r.id)?;
+            }
+        }
+        let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
+        for (id, value) in changes {
+            let value = match (mode, value) {
+                (WriteMode::Update, ResourceValue::Multiple(given)) => {
+                    ResourceValue::Multiple(merged(&new, id, given)?)
+                }
+                (_, value) => value,
+            };
+            if server {
+                Object::write(&mut new, id, value)?;
+            } else {
+                Object::write_unchecked(&mut new, id, value)?;
+            }
+        }
+        self.value = new;
+        self.handler.written(&mut self.value, &ids);
+        Ok(())
     }
 }
 
@@ -191,32 +267,23 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
     }
 
     fn write(&mut self, changes: Vec<(u16, ResourceValue)>, mode: WriteMode) -> Result<(), Error> {
-        validate::check_instance_write(T::META, &changes, false)?;
-        self.handler.validate_write(&self.value, &changes)?;
-        let mut new = self.value.clone();
-        if mode == WriteMode::Replace {
-            let omitted = T::META.resources.iter().filter(|r| {
-                r.operations.is_writable()
-                    && !r.mandatory
-                    && !changes.iter().any(|(id, _)| *id == r.id)
-            });
-            for r in omitted {
-                new.reset(r.id)?;
-            }
-        }
-        let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
-        for (id, value) in changes {
-            let value = match (mode, value) {
-                (WriteMode::Update, ResourceValue::Multiple(given)) => {
-                    ResourceValue::Multiple(merged(&new, id, given)?)
-                }
-                (_, value) => value,
-            };
-            Object::write(&mut new, id, value)?;
-        }
-        self.value = new;
-        self.handler.written(&mut self.value, &ids);
-        Ok(())
+        self.apply_write(changes, mode, true)
+    }
+
+    fn read_internal(&mut self, resource: u16) -> Result<ResourceValue, Error> {
+        T::META
+            .resource(resource)
+            .ok_or(Error::NotFound { resource })?;
+        self.handler.read(&mut self.value, resource)?;
+        Object::read_unchecked(&self.value, resource)
+    }
+
+    fn write_internal(
+        &mut self,
+        changes: Vec<(u16, ResourceValue)>,
+        mode: WriteMode,
+    ) -> Result<(), Error> {
+        self.apply_write(changes, mode, false)
     }
 
     fn write_resource_instance(
@@ -262,7 +329,7 @@ fn merged<T: Object>(
     resource: u16,
     given: BTreeMap<u16, Value>,
 ) -> Result<BTreeMap<u16, Value>, Error> {
-    let mut current = match Object::read(value, resource) {
+    let mut current = match Object::read_unchecked(value, resource) {
         Ok(ResourceValue::Multiple(current)) => current,
         Ok(ResourceValue::Single(_)) => return Err(Error::NotSingle { resource }),
         Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => BTreeMap::new(),
@@ -359,6 +426,35 @@ impl ObjectStore {
         instance: Option<u16>,
         values: Vec<(u16, ResourceValue)>,
     ) -> Result<u16, Error> {
+        self.create_as(object, instance, values, true)
+    }
+
+    /// A device-side or bootstrap create ([`ObjectStore::create`] without the operation and
+    /// mandatory-resource checks: a Bootstrap-Server writes Security instances whose resources
+    /// have no operations). The object must still be [`creatable`](ObjectStore::creatable).
+    pub fn create_internal(
+        &mut self,
+        object: u16,
+        instance: Option<u16>,
+        values: Vec<(u16, ResourceValue)>,
+    ) -> Result<u16, Error> {
+        self.create_as(object, instance, values, false)
+    }
+
+    /// Whether servers (or the bootstrap server) may create instances of `object`.
+    pub fn is_creatable(&self, object: u16) -> bool {
+        self.objects
+            .get(&object)
+            .is_some_and(|entry| entry.factory.is_some())
+    }
+
+    fn create_as(
+        &mut self,
+        object: u16,
+        instance: Option<u16>,
+        values: Vec<(u16, ResourceValue)>,
+        server: bool,
+    ) -> Result<u16, Error> {
         let entry = self
             .objects
             .get_mut(&object)
@@ -376,9 +472,13 @@ impl ObjectStore {
                 })?,
         };
         admit(entry, id)?;
-        validate::check_instance_write(entry.meta, &values, true)?;
         let mut new = factory();
-        new.write(values, WriteMode::Update)?;
+        if server {
+            validate::check_instance_write(entry.meta, &values, true)?;
+            new.write(values, WriteMode::Update)?;
+        } else {
+            new.write_internal(values, WriteMode::Update)?;
+        }
         new.created(id);
         entry.instances.insert(id, new);
         Ok(id)
@@ -456,6 +556,29 @@ impl ObjectStore {
         mode: WriteMode,
     ) -> Result<(), Error> {
         self.instance_mut(object, instance)?.write(changes, mode)
+    }
+
+    /// A device-side read of `/object/instance/resource`: no operation check (see the
+    /// [module documentation](self)).
+    pub fn read_internal(
+        &mut self,
+        object: u16,
+        instance: u16,
+        resource: u16,
+    ) -> Result<ResourceValue, Error> {
+        self.instance_mut(object, instance)?.read_internal(resource)
+    }
+
+    /// A device-side or bootstrap write of an instance: no operation check, values checked.
+    pub fn write_internal(
+        &mut self,
+        object: u16,
+        instance: u16,
+        changes: Vec<(u16, ResourceValue)>,
+        mode: WriteMode,
+    ) -> Result<(), Error> {
+        self.instance_mut(object, instance)?
+            .write_internal(changes, mode)
     }
 
     /// A server execute of `/object/instance/resource`.

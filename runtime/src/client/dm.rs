@@ -20,12 +20,13 @@
 //! OSCORE object (21) are not reachable by a management server: 4.04 (Core TS §6.3: they are
 //! only for the bootstrap server), except when `bootstrap` is set.
 //!
-//! Known limits: a PUT of a whole multiple-instance resource adds to its instances instead of
-//! replacing them; a Write-Composite is atomic per instance, not across instances.
+//! A PUT of a whole multiple-instance resource replaces its instances (Core TS §6.3.3), a POST
+//! adds to or overwrites them. Known limit: a Write-Composite is atomic per instance, not across
+//! instances.
 
 use std::collections::BTreeMap;
 
-use coap_lite::{CoapOption, MessageClass, Packet, RequestType};
+use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
 
 use crate::codec::link::{self, Link};
 use crate::codec::{self, ContentFormat, KindLookup, Record};
@@ -37,7 +38,8 @@ use crate::store::{ObjectStore, WriteMode};
 use crate::value::{Kind, Value};
 
 use super::LwM2mVersion;
-use super::message::{self, Code};
+use super::message;
+use crate::coap::options;
 
 /// A side effect of a request that the client (not the store) carries out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +60,7 @@ pub(crate) enum Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Reply {
     /// The response code.
-    pub code: Code,
+    pub code: MessageClass,
     /// The Content-Format of the payload, if any.
     pub format: Option<u16>,
     /// The payload.
@@ -71,7 +73,17 @@ pub(crate) struct Reply {
 
 impl Reply {
     /// A reply with only a code.
-    pub(crate) fn code(code: Code) -> Reply {
+    pub(crate) fn code(code: ResponseType) -> Reply {
+        Reply::status(MessageClass::Response(code))
+    }
+
+    /// A reply with only a code given as (class, detail), as [`Error::coap_code`] has it.
+    pub(crate) fn error((class, detail): (u8, u8)) -> Reply {
+        Reply::status(crate::coap::message::code(class, detail))
+    }
+
+    /// A reply with only a code.
+    fn status(code: MessageClass) -> Reply {
         Reply {
             code,
             format: None,
@@ -85,7 +97,7 @@ impl Reply {
         Reply {
             format: Some(format),
             payload,
-            ..Reply::code(message::CONTENT)
+            ..Reply::code(ResponseType::Content)
         }
     }
 
@@ -97,19 +109,19 @@ impl Reply {
 
 impl From<Error> for Reply {
     fn from(e: Error) -> Reply {
-        Reply::code(e.coap_code())
+        Reply::error(e.coap_code())
     }
 }
 
 impl From<codec::DecodeError> for Reply {
     fn from(e: codec::DecodeError) -> Reply {
-        Reply::code(e.coap_code())
+        Reply::error(e.coap_code())
     }
 }
 
 impl From<codec::EncodeError> for Reply {
     fn from(e: codec::EncodeError) -> Reply {
-        Reply::code(e.coap_code())
+        Reply::error(e.coap_code())
     }
 }
 
@@ -138,18 +150,18 @@ pub(crate) struct Context {
 /// Answers a request that is not an Observe or a Write-Attributes.
 pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) -> Reply {
     let Some(path) = message::request_path(request) else {
-        return Reply::code(message::NOT_FOUND);
+        return Reply::code(ResponseType::NotFound);
     };
     if !ctx.bootstrap && path.object_id().is_some_and(|o| o == 0 || o == 21) {
-        return Reply::code(message::NOT_FOUND);
+        return Reply::code(ResponseType::NotFound);
     }
-    let accept = match message::uint_option(request, CoapOption::Accept) {
-        Ok(accept) => accept,
-        Err(()) => return Reply::code(message::NOT_ACCEPTABLE),
+    let accept = match options::accept(request) {
+        Ok(accept) => accept.map(u32::from),
+        Err(_) => return Reply::code(ResponseType::NotAcceptable),
     };
-    let format = match message::uint_option(request, CoapOption::ContentFormat) {
-        Ok(format) => format,
-        Err(()) => return Reply::code(message::UNSUPPORTED_FORMAT),
+    let format = match options::content_format(request) {
+        Ok(format) => format.map(u32::from),
+        Err(_) => return Reply::code(ResponseType::UnsupportedContentFormat),
     };
     let payload = &request.payload;
     match request.header.code {
@@ -163,22 +175,20 @@ pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) ->
         MessageClass::Request(RequestType::Put) if !payload.is_empty() => {
             write(store, &path, format, payload, WriteMode::Replace)
         }
-        MessageClass::Request(RequestType::Put) => Reply::code(message::BAD_REQUEST),
+        MessageClass::Request(RequestType::Put) => Reply::code(ResponseType::BadRequest),
         MessageClass::Request(RequestType::Post) => post(store, &path, format, payload),
         MessageClass::Request(RequestType::Delete) => delete(store, &path),
         MessageClass::Request(RequestType::Fetch) => {
             read_composite(store, ctx, format, accept, payload)
         }
         MessageClass::Request(RequestType::IPatch) => write_composite(store, format, payload),
-        _ => Reply::code(message::METHOD_NOT_ALLOWED),
+        _ => Reply::code(ResponseType::MethodNotAllowed),
     }
 }
 
 /// The name of the LwM2M operation a request asks for, for events and logs.
 pub(crate) fn operation(request: &Packet) -> &'static str {
-    let accept = message::uint_option(request, CoapOption::Accept)
-        .ok()
-        .flatten();
+    let accept = options::accept(request).ok().flatten();
     let has_query = request.get_option(CoapOption::UriQuery).is_some();
     let path = message::request_path(request);
     match request.header.code {
@@ -234,7 +244,7 @@ pub(crate) fn read_records(store: &mut ObjectStore, path: &Path) -> Result<Vec<R
                 .read_resource_instance(resource, ri)?;
             records.push(Record::new(*path, value));
         }
-        _ => return Err(Reply::code(message::METHOD_NOT_ALLOWED)),
+        _ => return Err(Reply::code(ResponseType::MethodNotAllowed)),
     }
     Ok(records)
 }
@@ -268,7 +278,7 @@ pub(crate) fn read_format(
             .ok()
             .and_then(ContentFormat::from_u16)
             .filter(|f| *f != ContentFormat::LinkFormat)
-            .ok_or(Reply::code(message::NOT_ACCEPTABLE));
+            .ok_or(Reply::code(ResponseType::NotAcceptable));
     }
     let single = match records {
         [only] => (path.is_resource() || path.is_resource_instance()) && only.path == *path,
@@ -319,13 +329,13 @@ pub(crate) fn discover(
 ) -> Reply {
     let ids = path.ids().to_vec();
     let Some(&object) = ids.first() else {
-        return Reply::code(message::METHOD_NOT_ALLOWED);
+        return Reply::code(ResponseType::MethodNotAllowed);
     };
     let Some(meta) = store.objects().find(|m| m.id == object) else {
         return Error::ObjectNotFound { object }.into();
     };
     if ids.len() > 3 {
-        return Reply::code(message::METHOD_NOT_ALLOWED);
+        return Reply::code(ResponseType::MethodNotAllowed);
     }
     let with_attributes = |mut link: Link, at: &Path| {
         for (name, value) in attributes(at) {
@@ -397,7 +407,7 @@ fn payload_format(path: &Path, format: Option<u32>) -> Result<ContentFormat, Rep
             .ok()
             .and_then(ContentFormat::from_u16)
             .filter(|f| *f != ContentFormat::LinkFormat)
-            .ok_or(Reply::code(message::UNSUPPORTED_FORMAT)),
+            .ok_or(Reply::code(ResponseType::UnsupportedContentFormat)),
         None if path.is_resource() || path.is_resource_instance() => Ok(ContentFormat::Text),
         None => Ok(ContentFormat::Tlv),
     }
@@ -447,7 +457,7 @@ fn write(
 ) -> Reply {
     let (object, instance) = match path.ids() {
         [object, instance, ..] => (*object, *instance),
-        _ => return Reply::code(message::METHOD_NOT_ALLOWED),
+        _ => return Reply::code(ResponseType::MethodNotAllowed),
     };
     if let Err(e) = store.instance_mut(object, instance) {
         return e.into();
@@ -461,16 +471,21 @@ fn write(
             Some(record) => store
                 .instance_mut(object, instance)
                 .and_then(|m| m.write_resource_instance(*resource, *ri, record.value)),
-            None => return Reply::code(message::BAD_REQUEST),
+            None => return Reply::code(ResponseType::BadRequest),
         },
         [_, _, _] => {
-            // One resource: the others of the instance stay whatever the method.
-            store.write(object, instance, changes(records), WriteMode::Update)
+            // One resource: the others of the instance stay whatever the method; PUT replaces
+            // the instances of a multiple resource, POST adds to them.
+            let mode = match mode {
+                WriteMode::Replace => WriteMode::ReplaceResources,
+                other => other,
+            };
+            store.write(object, instance, changes(records), mode)
         }
         _ => store.write(object, instance, changes(records), mode),
     };
     match result {
-        Ok(()) => Reply::code(message::CHANGED).with(Effect::Changed(*path)),
+        Ok(()) => Reply::code(ResponseType::Changed).with(Effect::Changed(*path)),
         Err(e) => e.into(),
     }
 }
@@ -478,7 +493,7 @@ fn write(
 fn post(store: &mut ObjectStore, path: &Path, format: Option<u32>, payload: &[u8]) -> Reply {
     match *path.ids() {
         [object] => create(store, object, format, payload),
-        [_, _] if payload.is_empty() => Reply::code(message::BAD_REQUEST),
+        [_, _] if payload.is_empty() => Reply::code(ResponseType::BadRequest),
         [_, _] => write(store, path, format, payload, WriteMode::Update),
         [object, instance, resource] => {
             let executable = store
@@ -491,14 +506,14 @@ fn post(store: &mut ObjectStore, path: &Path, format: Option<u32>, payload: &[u8
                 Some(false) if !payload.is_empty() => {
                     write(store, path, format, payload, WriteMode::Update)
                 }
-                Some(false) => Reply::code(message::METHOD_NOT_ALLOWED),
+                Some(false) => Reply::code(ResponseType::MethodNotAllowed),
                 None if store.instance(object, instance).is_none() => {
                     Error::InstanceNotFound { object, instance }.into()
                 }
                 None => Error::NotFound { resource }.into(),
             }
         }
-        _ => Reply::code(message::METHOD_NOT_ALLOWED),
+        _ => Reply::code(ResponseType::MethodNotAllowed),
     }
 }
 
@@ -529,7 +544,7 @@ fn execute(
         Err(Error::MethodNotAllowed { .. }) if effect.is_some() => {}
         Err(e) => return e.into(),
     }
-    let reply = Reply::code(message::CHANGED);
+    let reply = Reply::code(ResponseType::Changed);
     match effect {
         Some(effect) => reply.with(effect),
         None => reply,
@@ -545,7 +560,7 @@ fn create(store: &mut ObjectStore, object: u16, format: Option<u32>, payload: &[
             Ok(records) => {
                 let first = records.first().and_then(|r| r.path.instance_id());
                 if records.iter().any(|r| r.path.instance_id() != first) {
-                    return Reply::code(message::BAD_REQUEST);
+                    return Reply::code(ResponseType::BadRequest);
                 }
                 (first, records)
             }
@@ -559,7 +574,7 @@ fn create(store: &mut ObjectStore, object: u16, format: Option<u32>, payload: &[
     match store.create(object, instance, changes(records)) {
         Ok(id) => Reply {
             location: vec![object.to_string(), id.to_string()],
-            ..Reply::code(message::CREATED)
+            ..Reply::code(ResponseType::Created)
         }
         .with(Effect::ObjectsChanged),
         Err(e) => e.into(),
@@ -569,10 +584,10 @@ fn create(store: &mut ObjectStore, object: u16, format: Option<u32>, payload: &[
 fn delete(store: &mut ObjectStore, path: &Path) -> Reply {
     match *path.ids() {
         [object, instance] => match store.delete(object, instance) {
-            Ok(()) => Reply::code(message::DELETED).with(Effect::ObjectsChanged),
+            Ok(()) => Reply::code(ResponseType::Deleted).with(Effect::ObjectsChanged),
             Err(e) => e.into(),
         },
-        _ => Reply::code(message::METHOD_NOT_ALLOWED),
+        _ => Reply::code(ResponseType::MethodNotAllowed),
     }
 }
 
@@ -582,7 +597,7 @@ fn senml_format(format: Option<u32>) -> Result<ContentFormat, Reply> {
         .and_then(ContentFormat::from_u16)
     {
         Some(f @ (ContentFormat::SenmlJson | ContentFormat::SenmlCbor)) => Ok(f),
-        _ => Err(Reply::code(message::UNSUPPORTED_FORMAT)),
+        _ => Err(Reply::code(ResponseType::UnsupportedContentFormat)),
     }
 }
 
@@ -611,7 +626,7 @@ fn read_composite(
         match read_records(store, &path) {
             Ok(found) => records.extend(found),
             // A path the client does not have is left out (Core TS §6.3.8).
-            Err(reply) if reply.code == message::NOT_FOUND => {}
+            Err(reply) if reply.code == MessageClass::Response(ResponseType::NotFound) => {}
             Err(reply) => return reply,
         }
     }
@@ -620,7 +635,7 @@ fn read_composite(
     let out = match accept.map(|a| u16::try_from(a).ok().and_then(ContentFormat::from_u16)) {
         None => request_format,
         Some(Some(f @ (ContentFormat::SenmlJson | ContentFormat::SenmlCbor))) => f,
-        Some(_) => return Reply::code(message::NOT_ACCEPTABLE),
+        Some(_) => return Reply::code(ResponseType::NotAcceptable),
     };
     match codec::encode(out, &Path::ROOT, &records) {
         Ok(bytes) => Reply::content(out.to_u16(), bytes),
@@ -643,7 +658,7 @@ fn write_composite(store: &mut ObjectStore, format: Option<u32>, payload: &[u8])
     for record in records {
         match (record.path.object_id(), record.path.instance_id()) {
             (Some(o), Some(i)) => by_instance.entry((o, i)).or_default().push(record),
-            _ => return Reply::code(message::BAD_REQUEST),
+            _ => return Reply::code(ResponseType::BadRequest),
         }
     }
     // Every instance must exist before anything is written.
@@ -652,7 +667,7 @@ fn write_composite(store: &mut ObjectStore, format: Option<u32>, payload: &[u8])
             return e.into();
         }
     }
-    let mut reply = Reply::code(message::CHANGED);
+    let mut reply = Reply::code(ResponseType::Changed);
     for ((object, instance), records) in by_instance {
         if let Err(e) = store.write(object, instance, changes(records), WriteMode::Update) {
             return e.into();

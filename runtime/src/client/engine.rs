@@ -12,22 +12,29 @@
 //! - The registration lifetime is `Config::lifetime` at first; when a server writes the Lifetime
 //!   of a Server object instance (`/1/x/1`), the new value is sent in the next Update.
 //! - Queue mode (`UQ`): the client is awake for `queue_window` after it last sent or received;
-//!   asleep, it holds notifications and sends an Update when one is due, then delivers them.
+//!   asleep, it holds notifications and sends an Update when one is due, then delivers them
+//!   once the Update is answered (a 4.04 re-registers instead, and the observations end).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType};
+use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
+use crate::coap::block::{self, Block1Assembler, Block1Config, Block1Outcome, serve_block2};
+use crate::coap::message::{self as coap_message, RequestBuilder};
+use crate::coap::options;
 use crate::coap::{DuplicateCache, RetransmitEvent, Retransmitter, Seen, TokenGenerator};
+use crate::codec::ContentFormat;
 use crate::field::ResourceValue;
 use crate::path::Path;
-use crate::store::ObjectStore;
+use crate::store::{ObjectStore, WriteMode};
+use crate::uri::parse_uri;
 use crate::value::Value;
 
+use super::blockwise::{self, BodyCache, BodyKey};
 use super::dm::{self, Context, Effect, Reply};
-use super::message::{self, Code};
+use super::message;
 use super::notify::Observations;
 use super::observe::{Defaults, Sample};
 use super::{Binding, Config, Event, Events, Transmit, registration};
@@ -39,6 +46,8 @@ enum State {
     Idle,
     /// Bootstrap-Request sent or being provisioned.
     Bootstrapping,
+    /// Bootstrap finished with a server URI naming a host: waiting for the driver's address.
+    Resolving,
     /// Register sent, or waiting to retry.
     Registering,
     /// Registered.
@@ -99,6 +108,14 @@ pub(super) struct Engine {
     awake_until: Option<Instant>,
     /// The latest time the client was given.
     now: Instant,
+    /// The bootstrap server of the bootstrap in progress.
+    bootstrap_peer: Option<SocketAddr>,
+    /// Queue mode: an Update was sent to wake up; held notifications wait for its answer.
+    waking: bool,
+    /// Large writes being reassembled (Block1).
+    block1: Block1Assembler<SocketAddr>,
+    /// Large response bodies kept for follow-up Block2 requests.
+    bodies: BodyCache,
 }
 
 impl Engine {
@@ -129,6 +146,13 @@ impl Engine {
             notifications_sent: 0,
             awake_until: None,
             now: Instant::now(),
+            block1: Block1Assembler::new(Block1Config {
+                lifetime: params.exchange_lifetime(),
+                ..Block1Config::default()
+            }),
+            bodies: BodyCache::new(params.exchange_lifetime()),
+            bootstrap_peer: None,
+            waking: false,
         }
     }
 
@@ -143,10 +167,16 @@ impl Engine {
         }
     }
 
+    /// Bootstraps first when a bootstrap server is configured, or when the store has a
+    /// Bootstrap-Server account (with an IP-literal URI) but no other server account.
     pub(super) fn start(&mut self, now: Instant) {
-        match self.config.bootstrap_server {
-            Some(_) => self.send_bootstrap_request(now),
-            None => self.send_register(now),
+        let unprovisioned = self.accounts(false).is_empty();
+        if self.config.bootstrap_server.is_some()
+            || (unprovisioned && self.bootstrap_address().is_some())
+        {
+            self.send_bootstrap_request(now);
+        } else {
+            self.send_register(now);
         }
     }
 
@@ -184,24 +214,32 @@ impl Engine {
         self.transmit(now, to, bytes);
     }
 
+    /// Sends a request built with [`RequestBuilder`], or fails if it could not be built.
+    fn send_built(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        built: Result<Packet, coap_message::BuildError>,
+        kind: Kind,
+    ) {
+        match built {
+            Ok(packet) => self.send_request(now, to, packet, kind),
+            Err(e) => self.fail(now, format!("the request cannot be built: {e}")),
+        }
+    }
+
     fn send_bootstrap_request(&mut self, now: Instant) {
-        let Some(to) = self.config.bootstrap_server else {
+        let Some(to) = self.bootstrap_address() else {
             return;
         };
         self.state = State::Bootstrapping;
+        self.bootstrap_peer = Some(to);
         self.retry_at = None;
-        let mut packet = message::request(
-            MessageType::Confirmable,
-            MessageClass::Request(RequestType::Post),
-            0,
-            &[],
-        );
-        message::add_uri_path(&mut packet, "bs");
-        packet.add_option(
-            CoapOption::UriQuery,
-            format!("ep={}", self.config.endpoint).into_bytes(),
-        );
-        self.send_request(now, to, packet, Kind::BootstrapRequest);
+        let built = RequestBuilder::new(RequestType::Post, 0, &[])
+            .path(["bs"])
+            .query("ep", Some(&self.config.endpoint))
+            .build();
+        self.send_built(now, to, built, Kind::BootstrapRequest);
     }
 
     fn lifetime(&self) -> u64 {
@@ -209,27 +247,27 @@ impl Engine {
     }
 
     fn send_register(&mut self, now: Instant) {
+        self.waking = false;
         self.state = State::Registering;
         self.retry_at = None;
         self.update_at = None;
         self.forget_exchanges(|k| matches!(k, Kind::Register | Kind::Update { .. }));
-        let mut packet = message::request(
-            MessageType::Confirmable,
-            MessageClass::Request(RequestType::Post),
-            0,
-            &[],
-        );
-        message::add_uri_path(&mut packet, "rd");
+        let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(["rd"]);
         for query in registration::register_query(&self.config) {
-            packet.add_option(CoapOption::UriQuery, query.into_bytes());
+            builder = match query.split_once('=') {
+                Some((key, value)) => builder.query(key, Some(value)),
+                None => builder.query(&query, None),
+            };
         }
-        message::set_format(&mut packet, 40);
         let links = registration::object_links(&self.store);
-        packet.payload = links.clone().into_bytes();
+        let built = builder
+            .content_format(ContentFormat::LinkFormat.to_u16())
+            .payload(links.clone().into_bytes())
+            .build();
         self.links_sent = links;
         self.lifetime_sent = self.lifetime();
         let server = self.config.server;
-        self.send_request(now, server, packet, Kind::Register);
+        self.send_built(now, server, built, Kind::Register);
     }
 
     fn update_in_flight(&self) -> bool {
@@ -241,30 +279,23 @@ impl Engine {
     fn send_update(&mut self, now: Instant) {
         self.update_wanted = None;
         self.update_at = None;
-        let mut packet = message::request(
-            MessageType::Confirmable,
-            MessageClass::Request(RequestType::Post),
-            0,
-            &[],
-        );
-        for segment in &self.location {
-            packet.add_option(CoapOption::UriPath, segment.clone().into_bytes());
-        }
+        let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(&self.location);
         let lifetime = self.lifetime();
         if lifetime != self.lifetime_sent {
-            packet.add_option(CoapOption::UriQuery, format!("lt={lifetime}").into_bytes());
+            builder = builder.query("lt", Some(&lifetime.to_string()));
         }
         let links = registration::object_links(&self.store);
         let changed_links = (links != self.links_sent).then_some(links);
         if let Some(links) = &changed_links {
-            message::set_format(&mut packet, 40);
-            packet.payload = links.clone().into_bytes();
+            builder = builder
+                .content_format(ContentFormat::LinkFormat.to_u16())
+                .payload(links.clone().into_bytes());
         }
         let server = self.config.server;
-        self.send_request(
+        self.send_built(
             now,
             server,
-            packet,
+            builder.build(),
             Kind::Update {
                 links: changed_links,
                 lifetime,
@@ -282,17 +313,11 @@ impl Engine {
         self.state = State::Deregistering;
         self.update_at = None;
         self.retry_at = None;
-        let mut packet = message::request(
-            MessageType::Confirmable,
-            MessageClass::Request(RequestType::Delete),
-            0,
-            &[],
-        );
-        for segment in &self.location {
-            packet.add_option(CoapOption::UriPath, segment.clone().into_bytes());
-        }
+        let built = RequestBuilder::new(RequestType::Delete, 0, &[])
+            .path(&self.location)
+            .build();
         let server = self.config.server;
-        self.send_request(now, server, packet, Kind::Deregister);
+        self.send_built(now, server, built, Kind::Deregister);
     }
 
     fn forget_exchanges(&mut self, which: impl Fn(&Kind) -> bool) {
@@ -311,6 +336,7 @@ impl Engine {
 
     /// A Register, Update or Bootstrap-Request failed: retry after a back-off.
     fn fail(&mut self, now: Instant, reason: String) {
+        self.waking = false;
         self.failures = self.failures.saturating_add(1);
         self.events.push_back(Event::RegistrationFailed { reason });
         if self.state == State::Bootstrapping {
@@ -329,11 +355,19 @@ impl Engine {
 
     pub(super) fn handle_datagram(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
         self.now = now;
-        let Ok(packet) = Packet::from_bytes(datagram) else {
-            tracing::debug!(%from, "dropped a datagram that is not a CoAP message");
-            return;
+        let packet = match coap_message::parse(datagram, self.receive_limit()) {
+            Ok(packet) => packet,
+            Err(e) => {
+                tracing::debug!(%from, error = %e, "refused a datagram");
+                if let Some(rst) = e.reset()
+                    && let Ok(bytes) = rst.to_bytes()
+                {
+                    self.transmit(now, from, bytes);
+                }
+                return;
+            }
         };
-        let known = from == self.config.server || Some(from) == self.config.bootstrap_server;
+        let known = from == self.config.server || Some(from) == self.bootstrap_peer;
         if known {
             self.awake_until = Some(now + self.config.queue_window);
         }
@@ -355,7 +389,11 @@ impl Engine {
     }
 
     fn send_empty(&mut self, now: Instant, to: SocketAddr, kind: MessageType, message_id: u16) {
-        if let Ok(bytes) = message::empty(kind, message_id).to_bytes() {
+        let packet = match kind {
+            MessageType::Acknowledgement => coap_message::empty_ack(message_id),
+            _ => coap_message::reset(message_id),
+        };
+        if let Ok(bytes) = packet.to_bytes() {
             self.transmit(now, to, bytes);
         }
     }
@@ -416,35 +454,29 @@ impl Engine {
             return;
         };
         self.retransmit.acknowledged(&from, exchange.message_id);
-        let code = message::code_of(packet.header.code);
+        let code = packet.header.code;
         match exchange.kind {
             Kind::Register => self.registered(now, code, packet),
             Kind::Update { links, lifetime } => self.updated(now, code, links, lifetime),
             Kind::Deregister => self.deregistered(),
             Kind::BootstrapRequest => {
-                if code.0 == 2 {
+                if message::is_success(code) {
                     self.failures = 0;
                     // Wait for the bootstrap server's writes and Bootstrap-Finish; if it never
                     // comes, start over.
                     self.retry_at = Some(now + self.config.transmission.exchange_lifetime());
                 } else {
-                    self.fail(
-                        now,
-                        format!("bootstrap request answered {}", message::code_text(code)),
-                    );
+                    self.fail(now, format!("bootstrap request answered {}", code));
                 }
             }
             Kind::Notification => {}
         }
     }
 
-    fn registered(&mut self, now: Instant, code: Code, packet: &Packet) {
-        let location = message::segments(packet, CoapOption::LocationPath);
-        if code != message::CREATED || location.is_empty() {
-            self.fail(
-                now,
-                format!("register answered {}", message::code_text(code)),
-            );
+    fn registered(&mut self, now: Instant, code: MessageClass, packet: &Packet) {
+        let location = options::location_path(packet).unwrap_or_default();
+        if code != MessageClass::Response(ResponseType::Created) || location.is_empty() {
+            self.fail(now, format!("register answered {}", code));
             return;
         }
         self.location = location;
@@ -464,11 +496,11 @@ impl Engine {
         self.update_at = Some(now + lifetime - margin);
     }
 
-    fn updated(&mut self, now: Instant, code: Code, links: Option<String>, lifetime: u64) {
+    fn updated(&mut self, now: Instant, code: MessageClass, links: Option<String>, lifetime: u64) {
         if self.state != State::Registered {
             return;
         }
-        if code.0 == 2 {
+        if message::is_success(code) {
             if let Some(links) = links {
                 self.links_sent = links;
             }
@@ -476,11 +508,16 @@ impl Engine {
             self.failures = 0;
             self.schedule_update(now);
             self.events.push_back(Event::Updated);
-        } else if code == message::NOT_FOUND || code == message::BAD_REQUEST {
+            // Queue mode: the server knows the client is awake; deliver what was held.
+            self.waking = false;
+            self.send_notifications(now);
+        } else if code == MessageClass::Response(ResponseType::NotFound)
+            || code == MessageClass::Response(ResponseType::BadRequest)
+        {
             // The server forgot the registration: register again at once.
             self.send_register(now);
         } else {
-            self.fail(now, format!("update answered {}", message::code_text(code)));
+            self.fail(now, format!("update answered {}", code));
         }
     }
 
@@ -495,11 +532,15 @@ impl Engine {
         let message_id = request.header.message_id;
         let confirmable = request.header.get_type() == MessageType::Confirmable;
         let from_bootstrap =
-            Some(from) == self.config.bootstrap_server && self.state == State::Bootstrapping;
+            Some(from) == self.bootstrap_peer && self.state == State::Bootstrapping;
         if from != self.config.server && !from_bootstrap {
             tracing::warn!(%from, "refused a request from an address that is not the server");
             if confirmable {
-                let response = message::response_to(request, (4, 1), 0);
+                let response = coap_message::response(
+                    request,
+                    MessageClass::Response(ResponseType::Unauthorized),
+                    0,
+                );
                 if let Ok(bytes) = response.to_bytes() {
                     self.transmit(now, from, bytes);
                 }
@@ -519,26 +560,18 @@ impl Engine {
         }
         let path = message::request_path(request);
         let operation = dm::operation(request);
-        let (reply, observe) = self.dispatch(now, from, request, from_bootstrap);
         let next_id = self.next_message_id();
-        let mut response = message::response_to(request, reply.code, next_id);
-        if let Some(sequence) = observe {
-            response.set_observe_value(sequence);
-        }
-        if let Some(format) = reply.format {
-            message::set_format(&mut response, format);
-        }
-        for segment in &reply.location {
-            response.add_option(CoapOption::LocationPath, segment.clone().into_bytes());
-        }
-        response.payload = reply.payload;
+        let (response, effects) = self.answer(now, from, request, from_bootstrap, next_id);
+        let code = response.header.code;
         let bytes = match response.to_bytes() {
             Ok(bytes) => bytes,
-            Err(_) => {
-                let mut too_large = message::response_to(request, message::INTERNAL, next_id);
-                too_large.payload.clear();
-                too_large.to_bytes().unwrap_or_default()
-            }
+            Err(_) => coap_message::response(
+                request,
+                MessageClass::Response(ResponseType::InternalServerError),
+                next_id,
+            )
+            .to_bytes()
+            .unwrap_or_default(),
         };
         if confirmable {
             self.dedup.responded(&from, message_id, bytes.clone());
@@ -548,19 +581,114 @@ impl Engine {
             method: operation.to_owned(),
             path: path.map_or_else(
                 || {
-                    format!(
-                        "/{}",
-                        message::segments(request, CoapOption::UriPath).join("/")
-                    )
+                    let segments = options::uri_path(request).unwrap_or_default();
+                    format!("/{}", segments.join("/"))
                 },
                 |p| p.to_string(),
             ),
-            code: message::code_text(reply.code),
+            code: code.to_string(),
         });
-        for effect in reply.effects {
+        for effect in effects {
             self.apply(now, effect);
         }
         self.send_notifications(now);
+    }
+
+    /// The response to a new request (4.02 for an unknown critical option, block-wise transfers
+    /// as [`blockwise`] says) and the effects to carry out.
+    fn answer(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        request: &Packet,
+        bootstrap: bool,
+        next_id: u16,
+    ) -> (Packet, Vec<Effect>) {
+        if let Some(bad_option) = coap_message::bad_option_response(request, next_id) {
+            return (bad_option, Vec::new());
+        }
+        let bad_option = |request: &Packet| {
+            coap_message::response(
+                request,
+                MessageClass::Response(ResponseType::BadOption),
+                next_id,
+            )
+        };
+        let reassembled;
+        let (request, block1) = match self.block1.handle(now, &from, request) {
+            Block1Outcome::NotBlockwise => (request, None),
+            Block1Outcome::Complete { body, block1 } => {
+                let mut whole = request.clone();
+                whole.clear_option(CoapOption::Block1);
+                whole.payload = body;
+                reassembled = whole;
+                (&reassembled, Some(block1))
+            }
+            outcome => {
+                // 2.31 Continue, or a refusal (4.08, 4.13, 4.00, 4.02).
+                let mut response = coap_message::response(
+                    request,
+                    MessageClass::Response(ResponseType::Continue),
+                    next_id,
+                );
+                outcome.apply(&mut response);
+                return (response, Vec::new());
+            }
+        };
+        let Ok(requested) = block::block2(request) else {
+            return (bad_option(request), Vec::new());
+        };
+        let key = BodyKey::of(from, request);
+        let kept = requested
+            .filter(|block| block.num() > 0)
+            .and_then(|_| self.bodies.get(now, &key));
+        let (reply, observe) = match kept {
+            Some(reply) => (reply, None),
+            None => self.dispatch(now, from, request, bootstrap),
+        };
+        let mut response = coap_message::response(request, reply.code, next_id);
+        if let Some(sequence) = observe {
+            options::set_observe(&mut response, sequence);
+        }
+        if let Some(format) = reply.format {
+            options::set_content_format(&mut response, format);
+        }
+        for segment in &reply.location {
+            response.add_option(CoapOption::LocationPath, segment.clone().into_bytes());
+        }
+        let block_size = self.block_size();
+        if message::is_success(reply.code)
+            && (requested.is_some() || reply.payload.len() > block_size)
+        {
+            match serve_block2(&reply.payload, requested, block_size) {
+                Ok(slice) => {
+                    slice.apply(&mut response);
+                    if slice.block2.more() || slice.block2.num() > 0 {
+                        self.bodies.insert(now, key, &reply);
+                    }
+                }
+                Err(_) => return (bad_option(request), Vec::new()),
+            }
+        } else {
+            response.payload.clone_from(&reply.payload);
+        }
+        if let Some(block1) = block1 {
+            block::set_block1(&mut response, block1);
+        }
+        (response, reply.effects)
+    }
+
+    /// The block size of block-wise transfers.
+    fn block_size(&self) -> usize {
+        blockwise::block_size(self.config.block_size, self.config.max_message_size)
+    }
+
+    /// The largest datagram accepted: the maximum message size, at least RFC 7252's 1152 bytes
+    /// (a 1024-byte block with its header must fit).
+    fn receive_limit(&self) -> usize {
+        self.config
+            .max_message_size
+            .max(coap_message::DEFAULT_MAX_MESSAGE_SIZE)
     }
 
     /// Answers a request; the Observe value to put in the response, if it registers one.
@@ -571,25 +699,25 @@ impl Engine {
         request: &Packet,
         bootstrap: bool,
     ) -> (Reply, Option<u32>) {
-        let segments = message::segments(request, CoapOption::UriPath);
+        let segments = options::uri_path(request).unwrap_or_default();
         let is_post = request.header.code == MessageClass::Request(RequestType::Post);
         if bootstrap && is_post && segments == ["bs"] {
             // Bootstrap-Finish.
-            let mut reply = Reply::code(message::CHANGED);
+            let mut reply = Reply::code(ResponseType::Changed);
             reply.effects.push(Effect::Bootstrap);
             return (reply, None);
         }
         let Some(path) = message::request_path(request) else {
-            return (Reply::code(message::NOT_FOUND), None);
+            return (Reply::code(ResponseType::NotFound), None);
         };
         let method = request.header.code;
         let is_get = method == MessageClass::Request(RequestType::Get);
-        if is_get && let Ok(Some(observe)) = message::uint_option(request, CoapOption::Observe) {
+        if is_get && let Ok(Some(observe)) = options::observe(request) {
             return self.observe(now, from, request, path, observe);
         }
         let is_put = method == MessageClass::Request(RequestType::Put);
         if is_put && request.payload.is_empty() {
-            let query = message::queries(request);
+            let query = options::uri_query(request).unwrap_or_default();
             if !query.is_empty() {
                 return (self.write_attributes(now, &path, &query), None);
             }
@@ -597,9 +725,9 @@ impl Engine {
         if bootstrap {
             return (self.bootstrap_request(request, &path), None);
         }
-        if is_get && message::uint_option(request, CoapOption::Accept) == Ok(Some(40)) {
+        if is_get && options::accept(request) == Ok(Some(ContentFormat::LinkFormat.to_u16())) {
             if path.object_id().is_some_and(|o| o == 0 || o == 21) {
-                return (Reply::code(message::NOT_FOUND), None);
+                return (Reply::code(ResponseType::NotFound), None);
             }
             let observations = &self.observations;
             let reply = dm::discover(&mut self.store, &path, &|p| observations.attributes_of(p));
@@ -616,7 +744,7 @@ impl Engine {
         query: &[(String, Option<String>)],
     ) -> Reply {
         if path.is_root() {
-            return Reply::code(message::METHOD_NOT_ALLOWED);
+            return Reply::code(ResponseType::MethodNotAllowed);
         }
         let exists = match *path.ids() {
             [o] => self.store.objects().any(|m| m.id == o),
@@ -624,7 +752,7 @@ impl Engine {
             _ => false,
         };
         if !exists {
-            return Reply::code(message::NOT_FOUND);
+            return Reply::code(ResponseType::NotFound);
         }
         let raw: Vec<String> = query
             .iter()
@@ -641,8 +769,8 @@ impl Engine {
             &dm::StoreKinds(&self.store),
             defaults,
         ) {
-            Ok(()) => Reply::code(message::CHANGED),
-            Err(e) => Reply::code(e.coap_code()),
+            Ok(()) => Reply::code(ResponseType::Changed),
+            Err(e) => Reply::error(e.coap_code()),
         }
     }
 
@@ -670,14 +798,14 @@ impl Engine {
         observe: u32,
     ) -> (Reply, Option<u32>) {
         let token = request.get_token();
-        let accept = message::uint_option(request, CoapOption::Accept).unwrap_or(None);
+        let accept = options::accept(request).ok().flatten().map(u32::from);
         if path.is_root() || path.object_id().is_some_and(|o| o == 0 || o == 21) {
-            return (Reply::code(message::NOT_FOUND), None);
+            return (Reply::code(ResponseType::NotFound), None);
         }
         let ctx = self.ctx(false);
         let reply = dm::read(&mut self.store, ctx, &path, accept);
         match observe {
-            0 if reply.code.0 == 2 => {
+            0 if message::is_success(reply.code) => {
                 let defaults = self.defaults();
                 let initial = sample(&mut self.store, &path);
                 self.observations
@@ -693,8 +821,10 @@ impl Engine {
         }
     }
 
-    /// A request of the bootstrap server: writes create missing instances, deletes may cover
-    /// whole objects.
+    /// A request of the bootstrap server (Core TS §6.1): Bootstrap-Write creates missing
+    /// instances and may write any resource (the Security object's have no operations),
+    /// Bootstrap-Delete may cover whole objects or everything but keeps the Bootstrap-Server
+    /// account and the Device object; Bootstrap-Read and -Discover are answered as usual.
     fn bootstrap_request(&mut self, request: &Packet, path: &Path) -> Reply {
         let method = request.header.code;
         if method == MessageClass::Request(RequestType::Delete) {
@@ -707,7 +837,7 @@ impl Engine {
                     .collect(),
                 [o] => self.store.instances(o).map(|i| (o, i)).collect(),
                 [o, i] => vec![(o, i)],
-                _ => return Reply::code(message::BAD_REQUEST),
+                _ => return Reply::code(ResponseType::BadRequest),
             };
             for (o, i) in targets {
                 if o == 0 && self.is_bootstrap_account(i) {
@@ -715,41 +845,178 @@ impl Engine {
                 }
                 let _ = self.store.delete(o, i);
             }
-            return Reply::code(message::DELETED);
+            return Reply::code(ResponseType::Deleted);
         }
-        if method == MessageClass::Request(RequestType::Put)
-            && let [o, i] = *path.ids()
-            && self.store.instance(o, i).is_none()
-        {
-            let format = message::uint_option(request, CoapOption::ContentFormat).unwrap_or(None);
-            let format = format
-                .and_then(|f| u16::try_from(f).ok())
-                .and_then(crate::codec::ContentFormat::from_u16)
-                .unwrap_or(crate::codec::ContentFormat::Tlv);
-            let records = match crate::codec::decode(
-                format,
-                path,
-                &request.payload,
-                &dm::StoreKinds(&self.store),
-            ) {
-                Ok(records) => records,
-                Err(e) => return e.into(),
-            };
-            let values = dm::changes(records);
-            return match self.store.create(o, Some(i), values) {
-                Ok(_) => Reply::code(message::CHANGED),
-                Err(e) => e.into(),
-            };
+        if method == MessageClass::Request(RequestType::Put) && !path.is_root() {
+            return self.bootstrap_write(request, path);
         }
         let ctx = self.ctx(true);
         dm::handle(&mut self.store, ctx, request)
     }
 
+    /// Bootstrap-Write of an object, instance or resource: device-side writes (no operation
+    /// checks), creating missing instances.
+    fn bootstrap_write(&mut self, request: &Packet, path: &Path) -> Reply {
+        // The Security and Server objects must accept the instances the bootstrap server sends.
+        if !self.store.is_creatable(0) {
+            self.store
+                .creatable(|| (crate::objects::Security::default(), ()));
+        }
+        if !self.store.is_creatable(1) {
+            self.store
+                .creatable(|| (crate::objects::Server::default(), ()));
+        }
+        let format = match options::content_format(request) {
+            Ok(format) => format,
+            Err(_) => return Reply::code(ResponseType::UnsupportedContentFormat),
+        };
+        let format = match format {
+            Some(n) => match ContentFormat::from_u16(n) {
+                Some(f) => f,
+                None => return Reply::code(ResponseType::UnsupportedContentFormat),
+            },
+            None if path.is_resource() => ContentFormat::Text,
+            None => ContentFormat::Tlv,
+        };
+        let records = match crate::codec::decode(
+            format,
+            path,
+            &request.payload,
+            &dm::StoreKinds(&self.store),
+        ) {
+            Ok(records) => records,
+            Err(e) => return e.into(),
+        };
+        let mut by_instance: BTreeMap<u16, Vec<crate::codec::Record>> = BTreeMap::new();
+        for record in records {
+            match (record.path.object_id(), record.path.instance_id()) {
+                (Some(o), Some(i)) if Some(o) == path.object_id() => {
+                    by_instance.entry(i).or_default().push(record);
+                }
+                _ => return Reply::code(ResponseType::BadRequest),
+            }
+        }
+        let Some(object) = path.object_id() else {
+            return Reply::code(ResponseType::BadRequest);
+        };
+        for (instance, records) in by_instance {
+            let values = dm::changes(records);
+            let result = if self.store.instance(object, instance).is_some() {
+                self.store
+                    .write_internal(object, instance, values, WriteMode::Update)
+            } else {
+                self.store
+                    .create_internal(object, Some(instance), values)
+                    .map(|_| ())
+            };
+            if let Err(e) = result {
+                return e.into();
+            }
+        }
+        Reply::code(ResponseType::Changed)
+    }
+
+    /// Whether Security instance `instance` is the Bootstrap-Server account (`/0/x/1`).
     fn is_bootstrap_account(&mut self, instance: u16) -> bool {
         matches!(
-            self.store.read(0, instance, 1),
+            self.store.read_internal(0, instance, 1),
             Ok(ResourceValue::Single(Value::Boolean(true)))
         )
+    }
+
+    /// The URI (`/0/x/0`) and Short Server ID (`/0/x/10`) of the Security instances that are
+    /// (`bootstrap`) or are not the Bootstrap-Server account, by instance id.
+    fn accounts(&mut self, bootstrap: bool) -> Vec<(String, Option<i64>)> {
+        let instances: Vec<u16> = self.store.instances(0).collect();
+        let mut found = Vec::new();
+        for i in instances {
+            if self.is_bootstrap_account(i) != bootstrap {
+                continue;
+            }
+            let Ok(ResourceValue::Single(Value::String(uri))) = self.store.read_internal(0, i, 0)
+            else {
+                continue;
+            };
+            let ssid = match self.store.read_internal(0, i, 10) {
+                Ok(ResourceValue::Single(Value::Integer(n))) => Some(n),
+                Ok(ResourceValue::Single(Value::UnsignedInteger(n))) => i64::try_from(n).ok(),
+                _ => None,
+            };
+            found.push((uri, ssid));
+        }
+        found
+    }
+
+    /// Where to send a Bootstrap-Request: the configured bootstrap server, otherwise the
+    /// Bootstrap-Server account of the Security object when its URI is an IP literal.
+    fn bootstrap_address(&mut self) -> Option<SocketAddr> {
+        if let Some(address) = self.config.bootstrap_server {
+            return Some(address);
+        }
+        self.accounts(true)
+            .into_iter()
+            .find_map(|(uri, _)| parse_uri(&uri).ok()?.socket_addr())
+    }
+
+    /// After Bootstrap-Finish: register with the server of the first non-bootstrap Security
+    /// instance (its URI `/0/x/0`), with the Lifetime of the Server instance of the same Short
+    /// Server ID. An IP literal is used at once; a host name is handed to the driver with
+    /// [`Event::ResolveServer`] and the Register waits for [`Engine::set_server`]. Without such
+    /// an instance the configured server is used.
+    fn register_with_bootstrapped_server(&mut self, now: Instant) {
+        self.bootstrap_peer = None;
+        let Some((uri, ssid)) = self.accounts(false).into_iter().next() else {
+            self.send_register(now);
+            return;
+        };
+        if let Some(ssid) = ssid {
+            self.lifetime_of_server(ssid);
+        }
+        match parse_uri(&uri) {
+            Ok(parsed) => match parsed.socket_addr() {
+                Some(address) => {
+                    self.config.server = address;
+                    self.send_register(now);
+                }
+                None => {
+                    self.state = State::Resolving;
+                    self.events.push_back(Event::ResolveServer { uri });
+                }
+            },
+            Err(e) => {
+                self.state = State::Registering;
+                self.fail(now, format!("the bootstrapped server URI is unusable: {e}"));
+            }
+        }
+    }
+
+    /// Takes the Lifetime (`/1/x/1`) of the Server instance with Short Server ID `ssid`.
+    fn lifetime_of_server(&mut self, ssid: i64) {
+        let instances: Vec<u16> = self.store.instances(1).collect();
+        for i in instances {
+            let matches = matches!(
+                self.store.read_internal(1, i, 0),
+                Ok(ResourceValue::Single(Value::Integer(n))) if n == ssid
+            );
+            if matches
+                && let Ok(ResourceValue::Single(Value::Integer(secs))) =
+                    self.store.read_internal(1, i, 1)
+                && let Ok(secs) = u64::try_from(secs)
+                && secs > 0
+            {
+                self.config.lifetime = Duration::from_secs(secs);
+            }
+        }
+    }
+
+    /// The driver resolved the server's host name (after [`Event::ResolveServer`]), or the
+    /// application moves the client to another server: registers there if it was waiting.
+    pub(super) fn set_server(&mut self, now: Instant, address: SocketAddr) {
+        self.now = now;
+        self.config.server = address;
+        if self.state == State::Resolving {
+            self.send_register(now);
+        }
     }
 
     fn apply(&mut self, now: Instant, effect: Effect) {
@@ -767,10 +1034,10 @@ impl Engine {
             }
             Effect::Bootstrap if self.state == State::Bootstrapping => {
                 self.events.push_back(Event::Bootstrapped);
-                self.send_register(now);
+                self.register_with_bootstrapped_server(now);
             }
             Effect::Bootstrap => {
-                if self.config.bootstrap_server.is_some() {
+                if self.bootstrap_address().is_some() {
                     self.observations.clear();
                     self.send_bootstrap_request(now);
                 }
@@ -819,11 +1086,13 @@ impl Engine {
         }
         if self.state == State::Registered && !self.update_in_flight() {
             let links_changed = registration::object_links(&self.store) != self.links_sent;
+            let wake = self.asleep(now) && self.observations.any_due(now);
             if self.update_wanted.is_some()
                 || links_changed
                 || self.update_at.is_some_and(|at| at <= now)
-                || (self.asleep(now) && self.observations.any_due(now))
+                || wake
             {
+                self.waking = wake;
                 self.send_update(now);
             }
         }
@@ -861,7 +1130,7 @@ impl Engine {
     }
 
     fn send_notifications(&mut self, now: Instant) {
-        if self.state != State::Registered || self.asleep(now) {
+        if self.state != State::Registered || self.asleep(now) || self.waking {
             return;
         }
         let store = &mut self.store;
@@ -874,27 +1143,30 @@ impl Engine {
             let sequence = self.observations.next_sequence();
             self.notifications_sent = self.notifications_sent.wrapping_add(1);
             let confirmable = self.notifications_sent % 10 == 0;
-            let kind = if confirmable {
-                MessageType::Confirmable
-            } else {
-                MessageType::NonConfirmable
-            };
             let message_id = self.next_message_id();
-            let mut packet = Packet::new();
-            packet.header.set_type(kind);
-            packet.header.code = message::class(reply.code);
-            packet.header.message_id = message_id;
-            packet.set_token(observation.token.clone());
-            if reply.code.0 == 2 {
-                packet.set_observe_value(sequence);
+            let mut packet =
+                coap_message::separate(&observation.token, reply.code, message_id, confirmable);
+            if message::is_success(reply.code) {
+                options::set_observe(&mut packet, sequence);
             } else {
                 // The value can no longer be read: the observation ends with the error.
                 self.observations.cancel(&observation.token);
             }
             if let Some(format) = reply.format {
-                message::set_format(&mut packet, format);
+                options::set_content_format(&mut packet, format);
             }
-            packet.payload = reply.payload;
+            let block_size = self.block_size();
+            if reply.payload.len() > block_size
+                && let Ok(slice) = serve_block2(&reply.payload, None, block_size)
+            {
+                // Block 0; the server GETs the rest, answered from the kept body.
+                slice.apply(&mut packet);
+                let accept = observation.accept.and_then(|a| u16::try_from(a).ok());
+                let key = BodyKey::of_notification(observation.peer, &observation.path, accept);
+                self.bodies.insert(now, key, &reply);
+            } else {
+                packet.payload = reply.payload;
+            }
             let Ok(bytes) = packet.to_bytes() else {
                 continue;
             };

@@ -25,6 +25,7 @@
 //! }
 //! ```
 
+mod blockwise;
 mod dm;
 mod engine;
 mod message;
@@ -89,7 +90,8 @@ impl fmt::Display for Binding {
 pub struct Config {
     /// The endpoint client name (`ep=`).
     pub endpoint: String,
-    /// The LwM2M server (the driver resolves URIs to addresses).
+    /// The LwM2M server (the driver resolves URIs to addresses). After a bootstrap, the server
+    /// the Bootstrap-Server wrote replaces it (see [`Event::ResolveServer`] for host names).
     pub server: SocketAddr,
     /// `Some` => client-initiated bootstrap with this server before registering.
     pub bootstrap_server: Option<SocketAddr>,
@@ -177,6 +179,12 @@ pub enum Event {
     },
     /// The server executed Reboot (`/3/0/4`): the application should restart the device.
     Rebooting,
+    /// Bootstrap wrote a server URI whose host is a name, not an IP address: the driver must
+    /// resolve it and call [`Client::set_server`]; the Register waits until then.
+    ResolveServer {
+        /// The server URI written by the Bootstrap-Server (`/0/x/0`).
+        uri: String,
+    },
 }
 
 /// The sans-I/O LwM2M client: see the [module documentation](self).
@@ -247,6 +255,12 @@ impl Client {
     /// attributes allow.
     pub fn resource_changed(&mut self, now: Instant, path: &Path) {
         self.engine.resource_changed(now, path);
+    }
+
+    /// Sets the LwM2M server's address: the answer to [`Event::ResolveServer`] (the Register is
+    /// sent then), or a move to another server before [`Client::start`].
+    pub fn set_server(&mut self, now: Instant, address: SocketAddr) {
+        self.engine.set_server(now, address);
     }
 
     /// Graceful shutdown: sends Deregister (`DELETE /rd/..`).

@@ -1,0 +1,202 @@
+//! Device management details against a scripted server: Write replace vs partial update of a
+//! multiple-instance resource, composite Read/Write (FETCH/iPATCH) with SenML JSON and CBOR.
+
+// A failed unwrap is a failed test here.
+#![allow(clippy::unwrap_used)]
+
+mod client_support;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use client_support::*;
+use coap_lite::{CoapOption, RequestType, ResponseType};
+use lwm2m::client::{Client, LwM2mVersion};
+use lwm2m::codec::{self, ContentFormat, Record};
+use lwm2m::{Instances, Object, ObjectStore, Path, Value};
+
+/// An object with a writable multiple-instance resource beside a single one.
+#[derive(Debug, Default, Clone, PartialEq, Object)]
+#[lwm2m(id = 32770, name = "Tagged")]
+struct Tagged {
+    #[lwm2m(id = 0, name = "Label", op = "RW")]
+    label: Option<String>,
+    #[lwm2m(id = 1, name = "Tags", op = "RW", multiple)]
+    tags: Option<Instances<String>>,
+}
+
+fn tagged_client(now: Instant) -> Client {
+    let mut store: ObjectStore = store();
+    let tagged = Tagged {
+        label: Some("keep".to_owned()),
+        tags: Some(BTreeMap::from([(0, "a".to_owned()), (1, "b".to_owned())])),
+    };
+    store.insert(0, tagged, ()).unwrap();
+    let mut client = Client::new(config(LwM2mVersion::V1_1), store);
+    client.start(now);
+    let register = only(&mut client);
+    let mut created = answer(&register, ResponseType::Created);
+    created.add_option(CoapOption::LocationPath, b"rd/5".to_vec());
+    client.handle_datagram(now, server(), &created.to_bytes().unwrap());
+    assert!(client.is_registered());
+    events(&mut client);
+    client
+}
+
+fn tags(pairs: &[(u16, &str)]) -> Vec<u8> {
+    let records: Vec<Record> = pairs
+        .iter()
+        .map(|(ri, v)| {
+            Record::new(
+                Path::resource_instance(32770, 0, 1, *ri),
+                Value::String((*v).to_owned()),
+            )
+        })
+        .collect();
+    codec::encode(ContentFormat::Tlv, &Path::resource(32770, 0, 1), &records).unwrap()
+}
+
+fn current(client: &Client) -> (Option<String>, Vec<(u16, String)>) {
+    let tagged = client.store().get::<Tagged>(0).unwrap();
+    let tags = tagged
+        .tags
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    (tagged.label.clone(), tags)
+}
+
+#[test]
+fn put_of_a_multiple_resource_replaces_its_instances_and_post_adds() {
+    let now = Instant::now();
+    let mut client = tagged_client(now);
+    let put = Request::new(RequestType::Put, "/32770/0/1")
+        .format(11542)
+        .payload(&tags(&[(5, "z")]))
+        .send(&mut client, now);
+    assert_eq!(code(&put), "2.04");
+    assert_eq!(
+        current(&client),
+        (Some("keep".to_owned()), vec![(5, "z".to_owned())]),
+        "PUT replaces the instances and leaves the other resources"
+    );
+    let post = Request::new(RequestType::Post, "/32770/0/1")
+        .id(2)
+        .format(11542)
+        .payload(&tags(&[(6, "y"), (5, "x")]))
+        .send(&mut client, now);
+    assert_eq!(code(&post), "2.04");
+    assert_eq!(
+        current(&client),
+        (
+            Some("keep".to_owned()),
+            vec![(5, "x".to_owned()), (6, "y".to_owned())]
+        ),
+        "POST adds and overwrites instances"
+    );
+}
+
+fn kinds(path: &Path) -> Option<(lwm2m::Kind, bool)> {
+    let meta = match path.object_id()? {
+        3 => lwm2m::objects::Device::META,
+        3311 => Light::META,
+        32770 => Tagged::META,
+        _ => return None,
+    };
+    let r = meta.resource(path.resource_id()?)?;
+    Some((r.kind, r.multiple))
+}
+
+fn composite_values(format: ContentFormat, payload: &[u8]) -> Vec<(String, Value)> {
+    codec::decode(format, &Path::ROOT, payload, &kinds)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.path.to_string(), r.value))
+        .collect()
+}
+
+#[test]
+fn read_composite_in_senml_json_and_cbor() {
+    let now = Instant::now();
+    let mut client = tagged_client(now);
+    let json = Request::new(RequestType::Fetch, "/")
+        .format(110)
+        .accept(110)
+        .payload(br#"[{"n":"/3/0/0"},{"n":"/32770/0/0"},{"n":"/9/9/9"}]"#)
+        .send(&mut client, now);
+    assert_eq!(code(&json), "2.05");
+    assert_eq!(content_format(&json), Some(110));
+    let expected = vec![
+        (
+            "/3/0/0".to_owned(),
+            Value::String(lwm2m::objects::Device::DEMO_MANUFACTURER.to_owned()),
+        ),
+        ("/32770/0/0".to_owned(), Value::String("keep".to_owned())),
+    ];
+    assert_eq!(
+        composite_values(ContentFormat::SenmlJson, &json.payload),
+        expected
+    );
+    // SenML CBOR: [{0: "/3/0/0"}, {0: "/32770/0/0"}] (name is label 0).
+    let mut cbor = vec![0x82, 0xa1, 0x00, 0x66];
+    cbor.extend_from_slice(b"/3/0/0");
+    cbor.extend_from_slice(&[0xa1, 0x00, 0x6a]);
+    cbor.extend_from_slice(b"/32770/0/0");
+    let response = Request::new(RequestType::Fetch, "/")
+        .id(2)
+        .format(112)
+        .payload(&cbor)
+        .send(&mut client, now);
+    assert_eq!(code(&response), "2.05");
+    assert_eq!(content_format(&response), Some(112));
+    assert_eq!(
+        composite_values(ContentFormat::SenmlCbor, &response.payload),
+        expected
+    );
+    // A composite read may not be answered in TLV.
+    let refused = Request::new(RequestType::Fetch, "/")
+        .id(3)
+        .format(110)
+        .accept(11542)
+        .payload(br#"[{"n":"/3/0/0"}]"#)
+        .send(&mut client, now);
+    assert_eq!(code(&refused), "4.06");
+}
+
+#[test]
+fn write_composite_in_senml_json_and_cbor() {
+    let now = Instant::now();
+    let mut client = tagged_client(now);
+    let json = Request::new(RequestType::IPatch, "/")
+        .format(110)
+        .payload(br#"[{"n":"/32770/0/0","vs":"new"},{"n":"/3311/0/5851","v":42}]"#)
+        .send(&mut client, now);
+    assert_eq!(code(&json), "2.04");
+    assert_eq!(current(&client).0.as_deref(), Some("new"));
+    assert_eq!(client.store().get::<Light>(0).unwrap().dimmer, Some(42));
+    let records = [
+        Record::new(
+            Path::resource(32770, 0, 0),
+            Value::String("cbor".to_owned()),
+        ),
+        Record::new(Path::resource(3311, 0, 5851), Value::Integer(7)),
+    ];
+    let cbor = codec::encode(ContentFormat::SenmlCbor, &Path::ROOT, &records).unwrap();
+    let response = Request::new(RequestType::IPatch, "/")
+        .id(2)
+        .format(112)
+        .payload(&cbor)
+        .send(&mut client, now);
+    assert_eq!(code(&response), "2.04");
+    assert_eq!(current(&client).0.as_deref(), Some("cbor"));
+    assert_eq!(client.store().get::<Light>(0).unwrap().dimmer, Some(7));
+    // Out of range: refused, and the valid value in the same request is not written.
+    let bad = Request::new(RequestType::IPatch, "/")
+        .id(3)
+        .format(110)
+        .payload(br#"[{"n":"/3311/0/5851","v":500}]"#)
+        .send(&mut client, now);
+    assert_eq!(code(&bad), "4.00");
+    assert_eq!(client.store().get::<Light>(0).unwrap().dimmer, Some(7));
+}

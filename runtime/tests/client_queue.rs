@@ -1,0 +1,88 @@
+//! Queue mode (binding UQ) against a scripted server: quiet after the queue window,
+//! notifications held while asleep and delivered after the next Update.
+
+// A failed unwrap is a failed test here.
+#![allow(clippy::unwrap_used)]
+
+mod client_support;
+
+use std::time::{Duration, Instant};
+
+use client_support::*;
+use coap_lite::{CoapOption, RequestType, ResponseType};
+use lwm2m::Path;
+use lwm2m::client::{Binding, Client, Event, LwM2mVersion};
+
+const WINDOW: Duration = Duration::from_secs(10);
+
+fn queue_client(now: Instant) -> Client {
+    let mut config = config(LwM2mVersion::V1_1);
+    config.binding = Binding::UQ;
+    config.queue_window = WINDOW;
+    let mut client = Client::new(config, store());
+    client.start(now);
+    let register = only(&mut client);
+    let query = strings(&register, CoapOption::UriQuery);
+    assert!(
+        query.contains(&"b=U".to_owned()) && query.contains(&"Q".to_owned()),
+        "{query:?}"
+    );
+    let mut created = answer(&register, ResponseType::Created);
+    created.add_option(CoapOption::LocationPath, b"rd/5".to_vec());
+    client.handle_datagram(now, server(), &created.to_bytes().unwrap());
+    assert!(client.is_registered());
+    events(&mut client);
+    client
+}
+
+fn set_dimmer(client: &mut Client, now: Instant, value: i64) {
+    client.store_mut().get_mut::<Light>(0).unwrap().dimmer = Some(value);
+    client.resource_changed(now, &Path::resource(3311, 0, 5851));
+}
+
+#[test]
+fn asleep_notifications_wait_for_the_next_update() {
+    let start = Instant::now();
+    let mut client = queue_client(start);
+    client.store_mut().get_mut::<Light>(0).unwrap().dimmer = Some(1);
+    // No pmax within the test: only changes notify.
+    client
+        .store_mut()
+        .get_mut::<lwm2m::objects::Server>(0)
+        .unwrap()
+        .default_max_period = Some(3600);
+    let observe = Request::new(RequestType::Get, "/3311/0/5851")
+        .option(CoapOption::Observe, &[])
+        .send(&mut client, start);
+    assert_eq!(code(&observe), "2.05");
+    // Awake: a change is notified at once.
+    let awake = start + Duration::from_secs(1);
+    set_dimmer(&mut client, awake, 10);
+    let notification = only(&mut client);
+    assert_eq!(notification.get_token(), observe.get_token());
+    // Quiet after the window: nothing is sent, not even on a change.
+    let asleep = awake + WINDOW + Duration::from_secs(1);
+    client.handle_timeout(asleep);
+    let quiet = sent(&mut client);
+    assert!(quiet.is_empty(), "{quiet:?}");
+    set_dimmer(&mut client, asleep, 20);
+    assert!(sent(&mut client).is_empty(), "no notification while asleep");
+    // The held notification wakes the client with an Update first...
+    client.handle_timeout(asleep);
+    let update = only(&mut client);
+    assert_eq!(strings(&update, CoapOption::UriPath), ["rd", "5"]);
+    client.handle_timeout(asleep);
+    assert!(
+        sent(&mut client).is_empty(),
+        "held until the Update is answered"
+    );
+    // ...and is delivered once the server answered it.
+    let changed = answer(&update, ResponseType::Changed);
+    client.handle_datagram(asleep, server(), &changed.to_bytes().unwrap());
+    let delivered = sent(&mut client);
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    let (_, notification) = &delivered[0];
+    assert_eq!(notification.get_token(), observe.get_token());
+    assert_eq!(notification.payload, b"20");
+    assert!(events(&mut client).contains(&Event::Updated));
+}
