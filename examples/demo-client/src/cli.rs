@@ -9,7 +9,8 @@ use clap::{Parser, ValueEnum};
 #[derive(Debug, Clone, Parser)]
 #[command(name = "demo-client", version)]
 pub struct Args {
-    /// The LwM2M server (or, with --bootstrap, the Bootstrap-Server): coap://HOST[:PORT].
+    /// The LwM2M server (or, with --bootstrap, the Bootstrap-Server): coap://HOST[:PORT], or
+    /// coaps://HOST[:PORT] with --psk-identity and --psk-key (built with the `dtls` feature).
     #[arg(long, value_name = "URI")]
     pub server: String,
     /// The endpoint client name announced in the registration.
@@ -30,6 +31,34 @@ pub struct Args {
     /// How often the temperature is measured, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub tick_ms: u64,
+    /// The PSK identity for a coaps:// server (Security mode 0, resource /0/0/3).
+    #[arg(long, value_name = "ID", requires = "psk_key")]
+    pub psk_identity: Option<String>,
+    /// The pre-shared key for a coaps:// server, in hex (resource /0/0/5).
+    #[arg(long, value_name = "HEX", value_parser = parse_hex, requires = "psk_identity")]
+    pub psk_key: Option<HexKey>,
+}
+
+/// A key given in hex on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HexKey(pub Vec<u8>);
+
+/// Parses an even number of hex digits (at least two).
+fn parse_hex(text: &str) -> Result<HexKey, String> {
+    let digits = text.as_bytes();
+    if digits.is_empty() || digits.len() % 2 != 0 {
+        return Err("expected an even number of hex digits".to_owned());
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| format!("`{}` is not a hex byte", String::from_utf8_lossy(pair)))
+        })
+        .collect::<Result<Vec<u8>, String>>()
+        .map(HexKey)
 }
 
 impl Args {
@@ -41,6 +70,14 @@ impl Args {
     /// The measuring interval.
     pub fn tick(&self) -> Duration {
         Duration::from_millis(self.tick_ms)
+    }
+
+    /// The PSK identity and key, when given.
+    pub fn psk(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        match (&self.psk_identity, &self.psk_key) {
+            (Some(identity), Some(key)) => Some((identity.as_bytes().to_vec(), key.0.clone())),
+            _ => None,
+        }
     }
 }
 
@@ -92,6 +129,38 @@ mod tests {
         assert_eq!(args.lwm2m_version, Version::V1_0);
         assert!(args.bootstrap);
         assert_eq!(args.local_port, 5700);
+    }
+
+    #[test]
+    fn parses_the_psk_options() {
+        let args = Args::try_parse_from([
+            "demo-client",
+            "--server",
+            "coaps://127.0.0.1",
+            "--endpoint",
+            "e",
+            "--psk-identity",
+            "dev-1",
+            "--psk-key",
+            "00ffA5",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.psk(),
+            Some((b"dev-1".to_vec(), vec![0x00, 0xff, 0xa5]))
+        );
+        let base = ["demo-client", "--server", "coaps://h", "--endpoint", "e"];
+        for bad in [
+            &["--psk-key", "0g"][..],
+            &["--psk-key", "abc"],
+            &["--psk-identity", "id"],
+            &["--psk-key", "00"],
+        ] {
+            let mut argv = base.to_vec();
+            argv.extend(bad);
+            assert!(Args::try_parse_from(argv).is_err(), "{bad:?}");
+        }
+        assert_eq!(Args::try_parse_from(base).unwrap().psk(), None);
     }
 
     #[test]

@@ -28,25 +28,36 @@ pub struct Account {
     pub lifetime_s: u32,
     /// The binding, such as `"U"`.
     pub binding: String,
+    /// The PSK identity and key (Security mode 0) of a `coaps://` server; `None`: NoSec.
+    pub psk: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// The store of the demo device, measuring from `now`.
 ///
-/// With a plain account: Security `/0/0` (NoSec to the server), Server `/1/0` (SSID
+/// With a plain account: Security `/0/0` (NoSec to the server, or PSK when the account has a
+/// key), Server `/1/0` (SSID
 /// [`SHORT_SERVER_ID`]). With a bootstrap account: only the Bootstrap-Server's Security `/0/0`;
 /// Security and Server instances are creatable, for the Bootstrap-Server's writes.
 pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
     let mut store = ObjectStore::new();
     if account.bootstrap {
-        store.insert(0, Security::bootstrap(&account.server_uri), ())?;
+        let mut security = Security::bootstrap(&account.server_uri);
+        if let Some((identity, key)) = &account.psk {
+            security.security_mode = Security::MODE_PSK;
+            security.public_key_or_identity.clone_from(identity);
+            security.secret_key.clone_from(key);
+        }
+        store.insert(0, security, ())?;
         store.creatable(|| (Security::default(), ()));
         store.creatable(|| (Server::default(), ()));
     } else {
-        store.insert(
-            0,
-            Security::no_sec(&account.server_uri, SHORT_SERVER_ID),
-            (),
-        )?;
+        let security = match &account.psk {
+            Some((identity, key)) => {
+                Security::psk(&account.server_uri, SHORT_SERVER_ID, identity, key)
+            }
+            None => Security::no_sec(&account.server_uri, SHORT_SERVER_ID),
+        };
+        store.insert(0, security, ())?;
         store.insert(
             0,
             Server::new(SHORT_SERVER_ID, account.lifetime_s, &account.binding),
@@ -97,7 +108,19 @@ mod tests {
             bootstrap,
             lifetime_s: 300,
             binding: "U".to_owned(),
+            psk: None,
         }
+    }
+
+    #[test]
+    fn a_psk_account_puts_its_key_in_the_security_object() {
+        let mut account = account(false);
+        account.psk = Some((b"dev-1".to_vec(), vec![1, 2, 3]));
+        let store = store(&account, Instant::now()).unwrap();
+        let security = store.get::<Security>(0).unwrap();
+        assert_eq!(security.security_mode, Security::MODE_PSK);
+        assert_eq!(security.public_key_or_identity, b"dev-1");
+        assert_eq!(security.secret_key, [1, 2, 3]);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! ```text
 //! demo-client --server coap://127.0.0.1:5683 --endpoint demo-1 [--lifetime 300]
 //!             [--lwm2m-version 1.0|1.1|1.2] [--bootstrap] [--local-port 0]
+//! demo-client --server coaps://127.0.0.1:5684 --endpoint demo-1 \
+//!             --psk-identity demo-1 --psk-key 000102030405060708090a0b0c0d0e0f   # feature dtls
 //! ```
 //!
 //! The temperature changes every second (a slow sine plus noise) and observers of `/3303/0/5700`
@@ -30,8 +32,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+use lwm2m::ObjectStore;
 use lwm2m::client::{Binding, Client, Config, LwM2mVersion};
-use lwm2m::net::{UdpDriver, resolve};
+use lwm2m::net::{Driver, Transport, UdpDriver, resolve};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Args, Version};
@@ -59,22 +62,67 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn Error>> {
-    let server = resolve(&args.server).await?;
-    let local = match server {
-        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, args.local_port)),
-        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, args.local_port)),
-    };
-    let driver = UdpDriver::bind(local).await?;
+/// The local address of the socket towards `server`.
+fn local_for(server: SocketAddr, port: u16) -> SocketAddr {
+    match server {
+        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)),
+        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)),
+    }
+}
 
+async fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
     let account = device::Account {
         server_uri: args.server.clone(),
         bootstrap: args.bootstrap,
         lifetime_s: args.lifetime,
         binding: Binding::U.to_string(),
+        psk: args.psk(),
     };
     let store = device::store(&account, start)?;
+
+    #[cfg(feature = "dtls")]
+    if lwm2m::net::dtls::is_coaps(&args.server) {
+        use lwm2m::net::dtls::{Credentials, DtlsConfig, DtlsTransport, resolve_coaps};
+        use lwm2m::objects::Security;
+        if account.psk.is_none() {
+            return Err("a coaps:// server needs --psk-identity and --psk-key".into());
+        }
+        let server = resolve_coaps(&args.server).await?;
+        // The credentials come from the Security object, as a Bootstrap-Server would set them.
+        let security = store
+            .get::<Security>(0)
+            .ok_or("the store has no Security instance /0/0")?;
+        let credentials = Credentials::from_security(security)?;
+        let config = DtlsConfig::new(credentials);
+        let transport =
+            DtlsTransport::connect(local_for(server, args.local_port), server, config).await?;
+        return serve(args, server, store, start, Driver::new(transport)).await;
+    }
+    if account.psk.is_some() {
+        return Err(format!(
+            "--psk-identity and --psk-key need a coaps:// server{}",
+            if cfg!(feature = "dtls") {
+                ""
+            } else {
+                " and a demo-client built with the `dtls` feature"
+            }
+        )
+        .into());
+    }
+    let server = resolve(&args.server).await?;
+    let driver = UdpDriver::bind(local_for(server, args.local_port)).await?;
+    serve(args, server, store, start, driver).await
+}
+
+/// Runs the device on `driver` until a signal.
+async fn serve<T: Transport>(
+    args: Args,
+    server: SocketAddr,
+    store: ObjectStore,
+    start: Instant,
+    driver: Driver<T>,
+) -> Result<(), Box<dyn Error>> {
     let mut config = Config::new(args.endpoint.clone(), server);
     config.lifetime = args.lifetime();
     config.lwm2m_version = match args.lwm2m_version {

@@ -1,4 +1,5 @@
-//! [`UdpDriver`]: runs a [`Client`] on one tokio UDP socket.
+//! [`Driver`]: runs a [`Client`] on one datagram [`Transport`]; [`UdpDriver`] on a tokio UDP
+//! socket.
 
 use std::future::Future;
 use std::io;
@@ -10,6 +11,7 @@ use tokio::time::MissedTickBehavior;
 
 use crate::client::{Client, Event};
 use crate::net::events::log_event;
+use crate::net::transport::Transport;
 
 /// The largest UDP payload (IPv4: 65535 - 20 - 8): a receive buffer this large never truncates.
 const MAX_DATAGRAM: usize = 65_507;
@@ -17,20 +19,18 @@ const MAX_DATAGRAM: usize = 65_507;
 /// The shortest application tick; a shorter `tick_every` is raised to this.
 const MIN_TICK: Duration = Duration::from_millis(1);
 
-/// Runs a [`Client`] on one UDP socket that carries both directions: see the
+/// Runs a [`Client`] on one datagram [`Transport`] that carries both directions: see the
 /// [module documentation](crate::net).
 #[derive(Debug)]
-pub struct UdpDriver {
-    socket: UdpSocket,
+pub struct Driver<T = UdpSocket> {
+    socket: T,
     shutdown_timeout: Duration,
 }
 
-impl UdpDriver {
-    /// How long [`run`](Self::run) waits for the Deregister's answer after shutdown, by default:
-    /// the RFC 7252 `MAX_TRANSMIT_WAIT` (93 s) is far too long for a process being stopped, so
-    /// a few seconds (time for the first transmission and one retransmission).
-    pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+/// The driver of plain CoAP over UDP (`coap://`).
+pub type UdpDriver = Driver<UdpSocket>;
 
+impl UdpDriver {
     /// Binds the socket to `local` (port 0: any free port).
     pub async fn bind(local: SocketAddr) -> io::Result<UdpDriver> {
         Ok(UdpDriver::from_socket(UdpSocket::bind(local).await?))
@@ -38,14 +38,31 @@ impl UdpDriver {
 
     /// A driver on a socket bound elsewhere.
     pub fn from_socket(socket: UdpSocket) -> UdpDriver {
-        UdpDriver {
-            socket,
+        Driver::new(socket)
+    }
+}
+
+impl<T: Transport> Driver<T> {
+    /// How long [`run`](Self::run) waits for the Deregister's answer after shutdown, by default:
+    /// the RFC 7252 `MAX_TRANSMIT_WAIT` (93 s) is far too long for a process being stopped, so
+    /// a few seconds (time for the first transmission and one retransmission).
+    pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// A driver on any datagram transport, such as a DTLS session (feature `dtls`).
+    pub fn new(transport: T) -> Driver<T> {
+        Driver {
+            socket: transport,
             shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 
+    /// The transport, for example to inspect a DTLS session after a run.
+    pub fn transport(&self) -> &T {
+        &self.socket
+    }
+
     /// Sets how long [`run`](Self::run) waits, after shutdown, for the Deregister to be answered.
-    pub fn with_shutdown_timeout(mut self, timeout: Duration) -> UdpDriver {
+    pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Driver<T> {
         self.shutdown_timeout = timeout;
         self
     }
@@ -74,7 +91,7 @@ impl UdpDriver {
     /// receiving from the socket, other than an ICMP report of an unreachable peer, ends the run
     /// with that error.
     pub async fn run<F, S>(
-        self,
+        mut self,
         mut client: Client,
         tick_every: Duration,
         mut tick: F,
@@ -115,7 +132,7 @@ impl UdpDriver {
     }
 
     /// Deregisters a registered client and drives it until deregistered or the timeout.
-    async fn deregister(&self, client: &mut Client, buf: &mut [u8]) -> io::Result<()> {
+    async fn deregister(&mut self, client: &mut Client, buf: &mut [u8]) -> io::Result<()> {
         if !client.is_registered() {
             tracing::info!("shutting down (not registered)");
             return Ok(());
@@ -174,7 +191,7 @@ impl UdpDriver {
 
     /// Sends every pending datagram and logs every pending event; `true` if one was
     /// [`Event::Deregistered`].
-    async fn flush(&self, client: &mut Client) -> bool {
+    async fn flush(&mut self, client: &mut Client) -> bool {
         while let Some(transmit) = client.poll_transmit() {
             match self.socket.send_to(&transmit.bytes, transmit.to).await {
                 Ok(_) => {

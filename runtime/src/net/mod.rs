@@ -7,6 +7,10 @@
 //! (to update sensor values) and, when the shutdown future completes, deregisters.
 //! [`resolve`] turns a `coap://host:port` server URI into the socket address the client needs.
 //!
+//! The driver is generic over a datagram [`Transport`]: [`UdpDriver`] is plain CoAP, and with
+//! the `dtls` feature [`Driver::new`] over a `dtls::DtlsTransport` runs the same client over
+//! DTLS 1.2 with a pre-shared key (`coaps://`).
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use lwm2m::client::{Client, Config};
@@ -29,10 +33,15 @@
 
 mod driver;
 mod events;
+mod transport;
 mod uri;
 
-pub use driver::UdpDriver;
+#[cfg(feature = "dtls")]
+pub mod dtls;
+
+pub use driver::{Driver, UdpDriver};
 pub use events::log_event;
+pub use transport::Transport;
 pub use uri::{DEFAULT_PORT, ServerUri, UriError, parse_uri, resolve};
 
 #[cfg(test)]

@@ -1,0 +1,46 @@
+//! DTLS 1.2 with a pre-shared key for `coaps://` servers (feature `dtls`), through OpenSSL.
+//!
+//! [`DtlsTransport`] is a [`Transport`](crate::net::Transport): the same sans-I/O
+//! [`Client`](crate::client::Client) runs over it with [`Driver::new`](crate::net::Driver::new),
+//! exactly as over plain UDP. Its credentials come from the Security object (0) with
+//! [`Credentials::from_security`] (mode 0: identity `/0/x/3`, key `/0/x/5`); the cipher suites
+//! offered are [`DEFAULT_CIPHERS`] (TLS_PSK_WITH_AES_128_CCM_8, TLS_PSK_WITH_AES_128_CBC_SHA256).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use lwm2m::client::{Client, Config};
+//! use lwm2m::net::Driver;
+//! use lwm2m::net::dtls::{Credentials, DtlsConfig, DtlsTransport, resolve_coaps};
+//! use lwm2m::ObjectStore;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = resolve_coaps("coaps://127.0.0.1").await?; // port 5684
+//! let credentials = Credentials::psk(*b"my-device", [0x01, 0x02, 0x03, 0x04])?;
+//! let local = "0.0.0.0:0".parse()?;
+//! let transport = DtlsTransport::connect(local, server, DtlsConfig::new(credentials)).await?;
+//! let client = Client::new(Config::new("my-device", server), ObjectStore::new());
+//! Driver::new(transport)
+//!     .run(client, Duration::from_secs(1), |_client, _now| {}, std::future::pending())
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Design: OpenSSL's DTLS state machine runs over an in-memory datagram pipe (one `read` or
+//! `write` = one datagram) and the async transport moves datagrams between the pipe and a
+//! connected tokio UDP socket; see [`DtlsTransport`]. Raw Public Keys and X.509 certificates
+//! will be further [`Credentials`] variants configuring the same OpenSSL context.
+
+mod alert;
+mod credentials;
+mod error;
+mod pipe;
+mod session;
+mod transport;
+mod uri;
+
+pub use alert::{ALERT, APPLICATION_DATA, Alert, CHANGE_CIPHER_SPEC, HANDSHAKE, RECORD_HEADER_LEN};
+pub use credentials::{Credentials, MAX_PSK_IDENTITY_LEN, MAX_PSK_KEY_LEN};
+pub use error::DtlsError;
+pub use transport::{DEFAULT_CIPHERS, DtlsConfig, DtlsTransport};
+pub use uri::{DEFAULT_SECURE_PORT, is_coaps, parse_coaps_uri, resolve_coaps};

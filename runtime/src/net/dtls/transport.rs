@@ -1,0 +1,362 @@
+//! [`DtlsTransport`]: DTLS 1.2 client sessions with one server, on a connected tokio UDP socket.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use openssl::ssl::{SslContext, SslMethod, SslOptions, SslVersion};
+use tokio::net::UdpSocket;
+
+use super::session::{Received, Session};
+use super::{Credentials, DtlsError};
+use crate::net::Transport;
+
+/// The cipher suites offered, in OpenSSL's names: TLS_PSK_WITH_AES_128_CCM_8 (mandatory in
+/// LwM2M, RFC 7925) and TLS_PSK_WITH_AES_128_CBC_SHA256.
+pub const DEFAULT_CIPHERS: &str = "PSK-AES128-CCM8:PSK-AES128-CBC-SHA256";
+
+/// How often a pending handshake is re-driven: OpenSSL retransmits a flight when its DTLS timer
+/// (1 s, doubling up to 60 s) has expired at that moment, so this is the timer's resolution.
+const HANDSHAKE_POLL: Duration = Duration::from_millis(50);
+
+/// The largest UDP datagram read from the socket.
+const MAX_DATAGRAM: usize = 65_507;
+
+/// The settings of a [`DtlsTransport`].
+#[derive(Debug, Clone)]
+pub struct DtlsConfig {
+    /// The client's credentials.
+    pub credentials: Credentials,
+    /// How long a handshake may take, retransmissions included, before it fails.
+    pub handshake_timeout: Duration,
+    /// The path MTU (UDP payload bytes) handshake messages are fragmented to.
+    pub mtu: usize,
+    /// After this many datagrams sent in a row with nothing received, the next send starts a
+    /// new handshake first: a server that restarted has forgotten the session and drops its
+    /// records silently. 0 disables it. The default, 4, lets the last CoAP retransmission of a
+    /// confirmable message (`MAX_RETRANSMIT` = 4) reach a restarted server.
+    pub rehandshake_after_unanswered: u32,
+    /// The OpenSSL cipher list offered ([`DEFAULT_CIPHERS`]).
+    pub ciphers: String,
+}
+
+impl DtlsConfig {
+    /// The default handshake timeout: OpenSSL's retransmissions at 1, 3, 7 and 15 s fit in it.
+    pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
+    /// The default MTU: the IPv6 minimum MTU (1280) less the IPv6 and UDP headers.
+    pub const DEFAULT_MTU: usize = 1232;
+
+    /// The defaults with these credentials.
+    pub fn new(credentials: Credentials) -> DtlsConfig {
+        DtlsConfig {
+            credentials,
+            handshake_timeout: Self::DEFAULT_HANDSHAKE_TIMEOUT,
+            mtu: Self::DEFAULT_MTU,
+            rehandshake_after_unanswered: 4,
+            ciphers: DEFAULT_CIPHERS.to_owned(),
+        }
+    }
+}
+
+/// DTLS 1.2 client sessions with one server over one connected UDP socket: a
+/// [`Transport`] whose datagrams are the plaintext CoAP messages.
+///
+/// OpenSSL's DTLS engine runs sans-I/O over a datagram pipe in this task: no
+/// thread, and [`recv_from`](Transport::recv_from) stays cancel-safe (it awaits only the
+/// socket, then decrypts synchronously). The session starts with [`connect`](Self::connect) or
+/// lazily on the first send. Nothing but DTLS records ever goes on the socket: plaintext is
+/// only written through the established session.
+///
+/// A new handshake starts on the next send after the server closed the session (close_notify),
+/// after a fatal error, or after [`DtlsConfig::rehandshake_after_unanswered`] sends without
+/// an answer (a restarted server). Session resumption is not attempted: the `openssl` crate's
+/// `SslRef::set_session` is `unsafe`, which this crate forbids; a new PSK handshake costs two
+/// round trips and no public-key operation.
+pub struct DtlsTransport {
+    socket: UdpSocket,
+    peer: SocketAddr,
+    context: SslContext,
+    config: DtlsConfig,
+    session: Option<Session>,
+    plaintexts: VecDeque<Vec<u8>>,
+    unanswered: u32,
+    handshakes: u32,
+    buf: Vec<u8>,
+}
+
+impl DtlsTransport {
+    /// Binds a socket to `local`, connects it to `server` and completes a handshake.
+    pub async fn connect(
+        local: SocketAddr,
+        server: SocketAddr,
+        config: DtlsConfig,
+    ) -> Result<DtlsTransport, DtlsError> {
+        let mut transport = DtlsTransport::bind(local, server, config).await?;
+        transport.handshake().await?;
+        Ok(transport)
+    }
+
+    /// Binds a socket to `local` and connects it to `server`; the handshake happens on the
+    /// first send (or [`handshake`](Self::handshake)).
+    pub async fn bind(
+        local: SocketAddr,
+        server: SocketAddr,
+        config: DtlsConfig,
+    ) -> Result<DtlsTransport, DtlsError> {
+        let context = context(&config)?;
+        let socket = UdpSocket::bind(local).await?;
+        socket.connect(server).await?;
+        Ok(DtlsTransport {
+            socket,
+            peer: server,
+            context,
+            config,
+            session: None,
+            plaintexts: VecDeque::new(),
+            unanswered: 0,
+            handshakes: 0,
+            buf: vec![0; MAX_DATAGRAM],
+        })
+    }
+
+    /// The server.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// Whether a session is established.
+    pub fn is_established(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// How many handshakes completed (a new one after each server restart or close).
+    pub fn handshakes(&self) -> u32 {
+        self.handshakes
+    }
+
+    /// Runs a new handshake (dropping any current session), retransmitting lost flights, until
+    /// it completes, fails or [`DtlsConfig::handshake_timeout`] passes.
+    pub async fn handshake(&mut self) -> Result<(), DtlsError> {
+        self.session = None;
+        let mut session = Session::new(&self.context, self.peer, self.config.mtu)?;
+        let deadline = tokio::time::Instant::now() + self.config.handshake_timeout;
+        loop {
+            let progress = session.handshake();
+            // Also sends the alert OpenSSL queued when the handshake failed.
+            send_all(&self.socket, drain(&mut session)).await;
+            match progress {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "DTLS handshake failed");
+                    return Err(e);
+                }
+            }
+            tokio::select! {
+                received = self.socket.recv(&mut self.buf) => match received {
+                    Ok(len) => session.push(self.buf.get(..len).unwrap_or_default().to_vec()),
+                    // ICMP port unreachable: the server is not up (yet); retransmissions go on.
+                    Err(e) if is_transient(&e) => tracing::debug!(error = %e, "DTLS server unreachable"),
+                    Err(e) => return Err(e.into()),
+                },
+                () = tokio::time::sleep(HANDSHAKE_POLL) => {}
+                () = tokio::time::sleep_until(deadline) => {
+                    let e = DtlsError::Timeout {
+                        peer: self.peer,
+                        after: self.config.handshake_timeout,
+                        state: session.state(),
+                        hint: session.stall_hint(),
+                    };
+                    tracing::warn!(error = %e, "DTLS handshake failed");
+                    return Err(e);
+                }
+            }
+        }
+        self.handshakes += 1;
+        self.unanswered = 0;
+        tracing::info!(
+            peer = %self.peer,
+            cipher = session.cipher(),
+            handshakes = self.handshakes,
+            "DTLS session established"
+        );
+        self.session = Some(session);
+        Ok(())
+    }
+
+    /// Sends one datagram (one CoAP message) in the session, shaking hands first if needed.
+    pub async fn send(&mut self, plaintext: &[u8]) -> Result<(), DtlsError> {
+        let limit = self.config.rehandshake_after_unanswered;
+        if self.session.is_some() && limit > 0 && self.unanswered >= limit {
+            tracing::info!(
+                peer = %self.peer,
+                unanswered = self.unanswered,
+                "no answer in the DTLS session: the server may have restarted; new handshake"
+            );
+            self.session = None;
+        }
+        if self.session.is_none() {
+            self.handshake().await?;
+        }
+        let Some(session) = self.session.as_mut() else {
+            return Err(DtlsError::Io(io::Error::from(io::ErrorKind::NotConnected)));
+        };
+        if let Err(detail) = session.write(plaintext) {
+            self.session = None;
+            return Err(DtlsError::Io(io::Error::other(format!(
+                "DTLS write failed: {detail}"
+            ))));
+        }
+        let out = drain(session);
+        self.unanswered = self.unanswered.saturating_add(1);
+        send_all(&self.socket, out).await;
+        Ok(())
+    }
+
+    /// Receives the next datagram (one CoAP message) of the session into `buf` (truncated to
+    /// its length); cancel-safe. Datagrams arriving without a session are dropped.
+    pub async fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(plaintext) = self.plaintexts.pop_front() {
+                let mut len = 0;
+                for (dst, src) in buf.iter_mut().zip(&plaintext) {
+                    *dst = *src;
+                    len += 1;
+                }
+                return Ok(len);
+            }
+            let len = self.socket.recv(&mut self.buf).await?;
+            let datagram = self.buf.get(..len).unwrap_or_default().to_vec();
+            let Some(session) = self.session.as_mut() else {
+                tracing::debug!(len, "datagram without a DTLS session: dropped");
+                continue;
+            };
+            session.push(datagram);
+            let mut plaintexts = Vec::new();
+            let outcome = session.read_into(&mut plaintexts);
+            let out = drain(session);
+            if !plaintexts.is_empty() {
+                self.unanswered = 0;
+            }
+            self.plaintexts.extend(plaintexts);
+            match outcome {
+                Received::Open => {}
+                Received::Closed => {
+                    tracing::info!(peer = %self.peer, "the server closed the DTLS session; a new handshake on the next send");
+                    self.session = None;
+                }
+                Received::Failed(why) => {
+                    tracing::warn!(peer = %self.peer, error = %why, "DTLS session failed; a new handshake on the next send");
+                    self.session = None;
+                }
+            }
+            // Whatever OpenSSL answered (a retransmitted Finished, an alert); state is
+            // updated first so that cancelling here loses no plaintext.
+            send_all(&self.socket, out).await;
+        }
+    }
+
+    /// Closes the session with a close_notify alert.
+    pub async fn close(&mut self) {
+        if let Some(mut session) = self.session.take() {
+            session.close();
+            send_all(&self.socket, drain(&mut session)).await;
+        }
+    }
+}
+
+impl Transport for DtlsTransport {
+    async fn send_to(&mut self, bytes: &[u8], to: SocketAddr) -> io::Result<()> {
+        if to != self.peer {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("the DTLS session is with {}, not {to}", self.peer),
+            ));
+        }
+        self.send(bytes).await.map_err(io::Error::from)
+    }
+
+    async fn recv_from(&mut self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let len = self.recv(buf).await?;
+        Ok((len, self.peer))
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+}
+
+impl fmt::Debug for DtlsTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DtlsTransport")
+            .field("local", &self.socket.local_addr().ok())
+            .field("peer", &self.peer)
+            .field("established", &self.session.is_some())
+            .field("handshakes", &self.handshakes)
+            .field("credentials", &self.config.credentials)
+            .finish()
+    }
+}
+
+/// The OpenSSL context of a DTLS 1.2 client with these credentials.
+fn context(config: &DtlsConfig) -> Result<SslContext, DtlsError> {
+    let mut builder = SslContext::builder(SslMethod::dtls_client())?;
+    builder.set_min_proto_version(Some(SslVersion::DTLS1_2))?;
+    builder.set_max_proto_version(Some(SslVersion::DTLS1_2))?;
+    builder.set_cipher_list(&config.ciphers)?;
+    builder.set_options(SslOptions::NO_QUERY_MTU);
+    // OpenSSL 3.2 moved the CCM_8 suites (8-byte tag) to security level 0; LwM2M mandates
+    // TLS_PSK_WITH_AES_128_CCM_8 and the list above holds PSK suites only, so level 0 allows
+    // nothing else.
+    builder.set_security_level(0);
+    match &config.credentials {
+        Credentials::Psk { identity, key } => {
+            let identity = identity.clone();
+            let key = key.clone();
+            builder.set_psk_client_callback(move |_ssl, _hint, identity_out, key_out| {
+                // OpenSSL wants the identity as a NUL-terminated string.
+                let id = identity_out
+                    .get_mut(..=identity.len())
+                    .ok_or_else(openssl::error::ErrorStack::get)?;
+                let (text, nul) = id.split_at_mut(identity.len());
+                text.copy_from_slice(&identity);
+                nul.fill(0);
+                key_out
+                    .get_mut(..key.len())
+                    .ok_or_else(openssl::error::ErrorStack::get)?
+                    .copy_from_slice(&key);
+                Ok(key.len())
+            });
+        }
+    }
+    Ok(builder.build())
+}
+
+/// The datagrams a session wants sent.
+fn drain(session: &mut Session) -> Vec<Vec<u8>> {
+    std::iter::from_fn(|| session.pop_outgoing()).collect()
+}
+
+/// Sends datagrams on the connected socket; a failure is a lost datagram (DTLS and CoAP
+/// retransmit).
+async fn send_all(socket: &UdpSocket, datagrams: Vec<Vec<u8>>) {
+    for datagram in datagrams {
+        match socket.send(&datagram).await {
+            Ok(_) => tracing::trace!(len = datagram.len(), "DTLS record sent"),
+            Err(e) => tracing::debug!(error = %e, "DTLS send failed"),
+        }
+    }
+}
+
+/// Whether a socket error is an ICMP report about the peer rather than a broken socket.
+fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+    )
+}
