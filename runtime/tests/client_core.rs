@@ -39,7 +39,7 @@ fn register_sends_query_options_and_object_links() {
     let links = String::from_utf8(register.payload.clone()).unwrap();
     assert_eq!(
         links,
-        "</1>;ver=1.2,</1/0>,</3>;ver=1.2,</3/0>,</3311>;ver=1.1,</3311/0>"
+        "</1/0>,</3>;ver=1.2,</3/0>,</3311>;ver=1.1,</3311/0>"
     );
     assert!(!client.is_registered());
 }
@@ -56,6 +56,49 @@ fn register_announces_the_configured_version() {
         let register = only(&mut client);
         assert!(strings(&register, CoapOption::UriQuery).contains(&text.to_owned()));
     }
+}
+
+/// A LwM2M 1.0 Register (Core TS 1.0 §5.3.1): `lwm2m=1.0`, `b=U`, link format, and `ver=` only
+/// for objects a 1.0 server can know: Server 1.2 (needs LwM2M 1.2) and Device 1.2 (needs 1.1)
+/// are announced as the 1.0 core objects, Light Control 1.1 (an LwM2M 1.0 object) keeps its
+/// `ver`. LwM2M 1.2 announces every version.
+#[test]
+fn register_in_1_0_announces_only_object_versions_of_the_1_0_enabler() {
+    let now = Instant::now();
+    let mut fresh = client(LwM2mVersion::V1_0);
+    fresh.start(now);
+    let register = only(&mut fresh);
+    assert_eq!(strings(&register, CoapOption::UriPath), ["rd"]);
+    assert_eq!(
+        strings(&register, CoapOption::UriQuery),
+        ["ep=dev1", "lt=300", "lwm2m=1.0", "b=U"]
+    );
+    assert_eq!(content_format(&register), Some(40));
+    assert_eq!(
+        String::from_utf8(register.payload.clone()).unwrap(),
+        "</1/0>,</3/0>,</3311>;ver=1.1,</3311/0>"
+    );
+
+    let mut old = registered(LwM2mVersion::V1_0, now);
+    let discover = Request::new(RequestType::Get, "/1")
+        .accept(40)
+        .send(&mut old, now);
+    let links = String::from_utf8(discover.payload).unwrap();
+    assert!(links.starts_with("</1>,</1/0>,"), "{links}");
+    // Plain text is text/plain (0) in the final LwM2M 1.0 TS, not the draft-era 1541.
+    let text = Request::new(RequestType::Get, "/3/0/0")
+        .id(2)
+        .send(&mut old, now);
+    assert_eq!(content_format(&text), Some(0));
+    assert_eq!(text.payload, b"lwm2m-rs");
+
+    let mut new = client(LwM2mVersion::V1_2);
+    new.start(now);
+    let register = only(&mut new);
+    assert_eq!(
+        String::from_utf8(register.payload.clone()).unwrap(),
+        "</1>;ver=1.2,</1/0>,</3>;ver=1.2,</3/0>,</3311>;ver=1.1,</3311/0>"
+    );
 }
 
 #[test]
@@ -195,7 +238,7 @@ fn create_and_delete_send_an_update_with_the_new_links() {
     let update = only(&mut client);
     assert_eq!(
         String::from_utf8(update.payload.clone()).unwrap(),
-        "</1>;ver=1.2,</1/0>,</3>;ver=1.2,</3/0>,</3311>;ver=1.1,</3311/0>,</3311/4>"
+        "</1/0>,</3>;ver=1.2,</3/0>,</3311>;ver=1.1,</3311/0>,</3311/4>"
     );
     client.handle_datagram(
         now,
@@ -321,8 +364,8 @@ fn unsupported_accept_is_not_acceptable_and_missing_paths_are_not_found() {
         .send(&mut client, now);
     assert_eq!(
         code(&security),
-        "4.04",
-        "Security is the bootstrap server's"
+        "4.01",
+        "Security is the bootstrap server's (ETS int-221)"
     );
 }
 

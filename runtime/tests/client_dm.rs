@@ -200,3 +200,46 @@ fn write_composite_in_senml_json_and_cbor() {
     assert_eq!(code(&bad), "4.00");
     assert_eq!(client.store().get::<Light>(0).unwrap().dimmer, Some(7));
 }
+
+/// ETS LightweightM2M-1.1-int-221: every operation of the LwM2M server on the Security object
+/// gets 4.01 Unauthorized, and nothing changes.
+#[test]
+fn every_operation_on_security_is_unauthorized() {
+    let now = Instant::now();
+    let mut client = registered(LwM2mVersion::V1_1, now);
+    let requests = [
+        Request::new(RequestType::Get, "/0").accept(11542),
+        Request::new(RequestType::Get, "/0/0/0").accept(0),
+        Request::new(RequestType::Get, "/0").accept(40),
+        Request::new(RequestType::Get, "/0/0").option(CoapOption::Observe, &[]),
+        Request::new(RequestType::Put, "/0/0/0")
+            .format(0)
+            .payload(b"coap://x"),
+        Request::new(RequestType::Put, "/0").option(CoapOption::UriQuery, b"pmin=10"),
+        Request::new(RequestType::Post, "/0"),
+        Request::new(RequestType::Delete, "/0/0"),
+    ];
+    for (id, request) in requests.into_iter().enumerate() {
+        let what = format!("{:?}", request.packet.header.code);
+        let response = request.id(100 + id as u16).send(&mut client, now);
+        assert_eq!(code(&response), "4.01", "{what}");
+        assert!(response.payload.is_empty());
+    }
+    let patch = br#"[{"n":"/0/0/0","vs":"coap://evil"},{"n":"/3311/0/5850","vb":true}]"#;
+    let response = Request::new(RequestType::IPatch, "/")
+        .format(110)
+        .payload(patch)
+        .id(200)
+        .send(&mut client, now);
+    assert_eq!(code(&response), "4.01");
+    assert_eq!(
+        client.store_mut().read_internal(0, 0, 0).unwrap(),
+        lwm2m::ResourceValue::Single(Value::String("coap://127.0.0.1:5683".to_owned()))
+    );
+    let light = Request::new(RequestType::Get, "/3311/0/5850")
+        .accept(0)
+        .id(201)
+        .send(&mut client, now);
+    assert_eq!(light.payload, b"0", "the composite write was refused whole");
+    assert_eq!(client.store().instances(0).count(), 1);
+}

@@ -324,7 +324,6 @@ fn lwm2m_cbor_reads_of_object_and_instance() {
 ///
 /// Read, write and write-attributes on the Security object get 4.01.
 #[test]
-#[ignore = "client gap: GET /0 from the LwM2M server gets 4.04; ETS int-221 requires 4.01"]
 fn ets_1_1_int_221_attempt_to_perform_operations_on_security() {
     let mut s = Setup::new("aio-221", &[]);
     s.expect(json!({"op": "read", "path": "/0", "accept": TLV}), "4.01");
@@ -485,7 +484,6 @@ fn create_then_delete_an_instance() {
 /// A read of `/3/0` in 16-byte Block2 blocks (early negotiation by the server): several blocks of
 /// 16 bytes, the last one shorter or equal, that reassemble into valid TLV.
 #[test]
-#[ignore = "client gap: a GET with Block2 0/16 (early negotiation, RFC 7959 2.4) is answered whole (54 bytes, no Block2)"]
 fn block_wise_read_of_the_device_instance() {
     let mut s = Setup::new("aio-block", &[]);
     let reply = s.expect(

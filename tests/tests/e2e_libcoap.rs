@@ -73,7 +73,6 @@ fn plain_coap_get_from_the_server_address_is_answered_in_text() {
 /// `coap-client-notls -b 16` reads `/3/0` as TLV in 16-byte blocks from the server's address: the
 /// responses carry Block2 options and reassemble into a TLV holding the manufacturer.
 #[test]
-#[ignore = "client gap: a GET with Block2 0/16 (early negotiation, RFC 7959 2.4) is answered whole (54 bytes, no Block2)"]
 fn plain_coap_block_wise_get_of_the_device_instance() {
     let (client, address, server_port) = registered_then_server_gone("coap-block");
     let uri = format!("coap://{address}/3/0");

@@ -145,7 +145,6 @@ fn ets_1_1_int_102_registration_update_keep_alive() {
 ///
 /// The server executes Disable `/1/0/4`: 2.04, then the client de-registers (DELETE /rd/1).
 #[test]
-#[ignore = "client gap: Execute of Disable /1/0/4 gets 4.05 (Disable not implemented)"]
 fn ets_1_1_int_103_deregistration() {
     let (mut peer, client, _) = registered("node-103", &[]);
     ok(

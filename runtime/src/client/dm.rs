@@ -14,11 +14,13 @@
 //! | iPATCH (SenML values) | Write-Composite | 2.04 |
 //!
 //! Observe and Write-Attributes are the client's (see `client::notify`). Read formats: the Accept
-//! option if given (4.06 if the client cannot encode it); otherwise text (0, or 1541 when the
-//! client speaks LwM2M 1.0) or opaque (42) for a single resource, TLV (11542) for the rest.
+//! option if given (4.06 if the client cannot encode it); otherwise text (0: also under LwM2M
+//! 1.0, whose final TS §6.4 uses text/plain; the draft-era 1541 is served only when asked for)
+//! or opaque (42) for a single resource, TLV (11542) for the rest.
 //! Store and codec errors are answered with their `coap_code()`. The Security object (0) and
-//! OSCORE object (21) are not reachable by a management server: 4.04 (Core TS §6.3: they are
-//! only for the bootstrap server), except when `bootstrap` is set.
+//! OSCORE object (21) are not reachable by a management server: 4.01 Unauthorized for every
+//! operation (they are only for the bootstrap server; ETS int-221), except when `bootstrap` is
+//! set. A Read-Composite leaves them out; a Write-Composite touching them is refused whole.
 //!
 //! A PUT of a whole multiple-instance resource replaces its instances (Core TS §6.3.3), a POST
 //! adds to or overwrites them. Known limit: a Write-Composite is atomic per instance, not across
@@ -48,6 +50,9 @@ pub(crate) enum Effect {
     UpdateRegistration,
     /// Execute of `/1/x/9`: start a client-initiated bootstrap.
     Bootstrap,
+    /// Execute of Disable `/1/x/4`: de-register, stay away for the Disable Timeout of Server
+    /// instance `x`, then register again.
+    Disable(u16),
     /// Execute of `/3/0/4`.
     Reboot,
     /// Instances were created or deleted: the registration's object links changed.
@@ -147,13 +152,20 @@ pub(crate) struct Context {
     pub bootstrap: bool,
 }
 
+/// Whether `path` is in the Security (0) or OSCORE (21) object, which only the bootstrap server
+/// may reach: any operation of a management server on them gets 4.01 Unauthorized (Core TS
+/// §6.3 and Appendix E.1; ETS LightweightM2M-1.1-int-221).
+pub(crate) fn is_protected(path: &Path) -> bool {
+    path.object_id().is_some_and(|o| o == 0 || o == 21)
+}
+
 /// Answers a request that is not an Observe or a Write-Attributes.
 pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) -> Reply {
     let Some(path) = message::request_path(request) else {
         return Reply::code(ResponseType::NotFound);
     };
-    if !ctx.bootstrap && path.object_id().is_some_and(|o| o == 0 || o == 21) {
-        return Reply::code(ResponseType::NotFound);
+    if !ctx.bootstrap && is_protected(&path) {
+        return Reply::code(ResponseType::Unauthorized);
     }
     let accept = match options::accept(request) {
         Ok(accept) => accept.map(u32::from),
@@ -167,9 +179,9 @@ pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) ->
     match request.header.code {
         MessageClass::Request(RequestType::Get) => {
             if accept == Some(u32::from(ContentFormat::LinkFormat.to_u16())) {
-                discover(store, &path, &|_| Vec::new())
+                discover(store, ctx.version, &path, &|_| Vec::new())
             } else {
-                read(store, ctx, &path, accept)
+                read(store, &path, accept)
             }
         }
         MessageClass::Request(RequestType::Put) if !payload.is_empty() => {
@@ -181,7 +193,7 @@ pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) ->
         MessageClass::Request(RequestType::Fetch) => {
             read_composite(store, ctx, format, accept, payload)
         }
-        MessageClass::Request(RequestType::IPatch) => write_composite(store, format, payload),
+        MessageClass::Request(RequestType::IPatch) => write_composite(store, ctx, format, payload),
         _ => Reply::code(ResponseType::MethodNotAllowed),
     }
 }
@@ -268,7 +280,6 @@ fn push_values(
 
 /// The format of a Read answer: the Accept option, or the default for what is read.
 pub(crate) fn read_format(
-    ctx: Context,
     path: &Path,
     records: &[Record],
     accept: Option<u32>,
@@ -289,20 +300,14 @@ pub(crate) fn read_format(
             value: Value::Opaque(_),
             ..
         }) if single => ContentFormat::Opaque,
-        _ if single && ctx.version == LwM2mVersion::V1_0 => ContentFormat::OmaText,
         _ if single => ContentFormat::Text,
         _ => ContentFormat::Tlv,
     })
 }
 
 /// Read: the values at `path` in the negotiated format.
-pub(crate) fn read(
-    store: &mut ObjectStore,
-    ctx: Context,
-    path: &Path,
-    accept: Option<u32>,
-) -> Reply {
-    match encode_read(store, ctx, path, accept) {
+pub(crate) fn read(store: &mut ObjectStore, path: &Path, accept: Option<u32>) -> Reply {
+    match encode_read(store, path, accept) {
         Ok((format, bytes)) => Reply::content(format.to_u16(), bytes),
         Err(reply) => reply,
     }
@@ -311,12 +316,11 @@ pub(crate) fn read(
 /// The encoded answer of a Read (also for notifications).
 pub(crate) fn encode_read(
     store: &mut ObjectStore,
-    ctx: Context,
     path: &Path,
     accept: Option<u32>,
 ) -> Result<(ContentFormat, Vec<u8>), Reply> {
     let records = read_records(store, path)?;
-    let format = read_format(ctx, path, &records, accept)?;
+    let format = read_format(path, &records, accept)?;
     let bytes = codec::encode(format, path, &records)?;
     Ok((format, bytes))
 }
@@ -324,6 +328,7 @@ pub(crate) fn encode_read(
 /// Discover: the links of `path` with the attributes `attributes` gives for each.
 pub(crate) fn discover(
     store: &mut ObjectStore,
+    version: LwM2mVersion,
     path: &Path,
     attributes: &dyn Fn(&Path) -> Vec<(String, String)>,
 ) -> Reply {
@@ -346,8 +351,8 @@ pub(crate) fn discover(
     let mut links = Vec::new();
     if ids.len() == 1 {
         let mut link = Link::to_path(path);
-        if meta.version != "1.0" && !meta.version.is_empty() {
-            link = link.with("ver", meta.version);
+        if let Some(ver) = super::registration::announced_object_version(meta, version) {
+            link = link.with("ver", ver);
         }
         links.push(with_attributes(link, path));
     }
@@ -534,6 +539,7 @@ fn execute(
     // Client functions: the Server object's triggers and the Device's Reboot.
     let effect = match (object, resource) {
         (1, 8) => Some(Effect::UpdateRegistration),
+        (1, 4) => Some(Effect::Disable(instance)),
         (1, 9) => Some(Effect::Bootstrap),
         (3, 4) => Some(Effect::Reboot),
         _ => None,
@@ -620,7 +626,7 @@ fn read_composite(
     };
     let mut records: Vec<Record> = Vec::new();
     for path in paths {
-        if !ctx.bootstrap && path.object_id().is_some_and(|o| o == 0 || o == 21) {
+        if !ctx.bootstrap && is_protected(&path) {
             continue;
         }
         match read_records(store, &path) {
@@ -645,7 +651,12 @@ fn read_composite(
 
 /// Write-Composite: SenML values for several instances, each instance written as a partial
 /// update.
-fn write_composite(store: &mut ObjectStore, format: Option<u32>, payload: &[u8]) -> Reply {
+fn write_composite(
+    store: &mut ObjectStore,
+    ctx: Context,
+    format: Option<u32>,
+    payload: &[u8],
+) -> Reply {
     let format = match senml_format(format) {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -654,6 +665,9 @@ fn write_composite(store: &mut ObjectStore, format: Option<u32>, payload: &[u8])
         Ok(records) => records,
         Err(e) => return e.into(),
     };
+    if !ctx.bootstrap && records.iter().any(|r| is_protected(&r.path)) {
+        return Reply::code(ResponseType::Unauthorized);
+    }
     let mut by_instance: BTreeMap<(u16, u16), Vec<Record>> = BTreeMap::new();
     for record in records {
         match (record.path.object_id(), record.path.instance_id()) {

@@ -14,6 +14,9 @@
 //! - Queue mode (`UQ`): the client is awake for `queue_window` after it last sent or received;
 //!   asleep, it holds notifications and sends an Update when one is due, then delivers them
 //!   once the Update is answered (a 4.04 re-registers instead, and the observations end).
+//! - Disable (`/1/x/4`): the Execute is answered 2.04, then Deregister is sent; once it is
+//!   answered (or given up) every datagram is ignored until the Disable Timeout (`/1/x/5`,
+//!   default 86400 s) has passed, and then the client registers again.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -37,7 +40,8 @@ use super::dm::{self, Context, Effect, Reply};
 use super::message;
 use super::notify::Observations;
 use super::observe::{Defaults, Sample};
-use super::{Binding, Config, Event, Events, Transmit, registration};
+use super::send::{self, SendError};
+use super::{Binding, Config, Event, Events, LwM2mVersion, Transmit, registration};
 
 /// Where the client is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,8 @@ enum State {
     Registered,
     /// Deregister sent.
     Deregistering,
+    /// Disabled by the server (`/1/x/4`): silent until the Disable Timeout ends.
+    Disabled,
     /// Done.
     Deregistered,
 }
@@ -69,6 +75,10 @@ enum Kind {
     },
     Deregister,
     Notification,
+    /// A Send (`POST /dp`) of these paths.
+    Send {
+        paths: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +87,9 @@ struct Exchange {
     message_id: u16,
     peer: SocketAddr,
 }
+
+/// The Disable Timeout when the Server instance has none (`/1/x/5`, Core TS Appendix E.2).
+const DEFAULT_DISABLE_TIMEOUT: u64 = 86400;
 
 /// How many notification message ids are remembered (to match an RST).
 const NOTIFY_MEMORY: usize = 64;
@@ -116,6 +129,8 @@ pub(super) struct Engine {
     block1: Block1Assembler<SocketAddr>,
     /// Large response bodies kept for follow-up Block2 requests.
     bodies: BodyCache,
+    /// Disable (`/1/x/4`): when the client may register again.
+    disabled_until: Option<Instant>,
 }
 
 impl Engine {
@@ -153,6 +168,7 @@ impl Engine {
             bodies: BodyCache::new(params.exchange_lifetime()),
             bootstrap_peer: None,
             waking: false,
+            disabled_until: None,
         }
     }
 
@@ -259,7 +275,7 @@ impl Engine {
                 None => builder.query(&query, None),
             };
         }
-        let links = registration::object_links(&self.store);
+        let links = registration::object_links(&self.store, self.config.lwm2m_version);
         let built = builder
             .content_format(ContentFormat::LinkFormat.to_u16())
             .payload(links.clone().into_bytes())
@@ -284,7 +300,7 @@ impl Engine {
         if lifetime != self.lifetime_sent {
             builder = builder.query("lt", Some(&lifetime.to_string()));
         }
-        let links = registration::object_links(&self.store);
+        let links = registration::object_links(&self.store, self.config.lwm2m_version);
         let changed_links = (links != self.links_sent).then_some(links);
         if let Some(links) = &changed_links {
             builder = builder
@@ -304,7 +320,14 @@ impl Engine {
     }
 
     pub(super) fn deregister(&mut self, now: Instant) {
+        self.disabled_until = None;
+        self.send_deregister(now);
+    }
+
+    /// Sends Deregister if registered (otherwise the client is simply done).
+    fn send_deregister(&mut self, now: Instant) {
         self.observations.clear();
+        self.forget_exchanges(|k| matches!(k, Kind::Notification));
         if self.state != State::Registered {
             self.state = State::Deregistered;
             self.events.push_back(Event::Deregistered);
@@ -318,6 +341,52 @@ impl Engine {
             .build();
         let server = self.config.server;
         self.send_built(now, server, built, Kind::Deregister);
+    }
+
+    /// Send (`POST /dp`, see [`send`]): the values at `paths`, read now, to the server.
+    pub(super) fn send(&mut self, now: Instant, paths: &[Path]) -> Result<(), SendError> {
+        self.now = now;
+        if self.config.lwm2m_version == LwM2mVersion::V1_0 {
+            return Err(SendError::Unsupported);
+        }
+        if self.state != State::Registered {
+            return Err(SendError::NotRegistered);
+        }
+        if self.send_muted() {
+            return Err(SendError::Muted);
+        }
+        let payload = send::payload(&mut self.store, paths)?;
+        let packet = RequestBuilder::new(RequestType::Post, 0, &[])
+            .path([send::URI_PATH])
+            .content_format(send::FORMAT.to_u16())
+            .payload(payload)
+            .build()
+            .map_err(|e| SendError::Encode(e.to_string()))?;
+        // The token is added when it is sent: count the longest one.
+        let size = packet
+            .to_bytes()
+            .map_err(|e| SendError::Encode(e.to_string()))?
+            .len()
+            + 8;
+        let max = self.config.max_message_size;
+        if size > max {
+            return Err(SendError::TooLarge { size, max });
+        }
+        let paths = paths.iter().map(ToString::to_string).collect();
+        let server = self.config.server;
+        self.send_request(now, server, packet, Kind::Send { paths });
+        Ok(())
+    }
+
+    /// Whether the server muted Send: Mute Send (`/1/x/23`) of the (first) Server instance.
+    fn send_muted(&mut self) -> bool {
+        let Some(instance) = self.store.instances(1).next() else {
+            return false;
+        };
+        matches!(
+            self.store.read_internal(1, instance, 23),
+            Ok(ResourceValue::Single(Value::Boolean(true)))
+        )
     }
 
     fn forget_exchanges(&mut self, which: impl Fn(&Kind) -> bool) {
@@ -343,7 +412,10 @@ impl Engine {
             self.retry_at = Some(now + registration::retry_delay(self.failures));
             return;
         }
-        if matches!(self.state, State::Deregistering | State::Deregistered) {
+        if matches!(
+            self.state,
+            State::Deregistering | State::Deregistered | State::Disabled
+        ) {
             return;
         }
         self.state = State::Registering;
@@ -367,6 +439,11 @@ impl Engine {
                 return;
             }
         };
+        if self.state == State::Disabled {
+            // Core TS §E.2 (Disable): everything from the server is ignored for the period.
+            tracing::debug!(%from, "disabled: ignored a datagram");
+            return;
+        }
         let known = from == self.config.server || Some(from) == self.bootstrap_peer;
         if known {
             self.awake_until = Some(now + self.config.queue_window);
@@ -418,6 +495,10 @@ impl Engine {
                     self.observations.cancel(&token);
                 }
                 Kind::Deregister => self.deregistered(),
+                Kind::Send { paths } => self.events.push_back(Event::SendFailed {
+                    paths,
+                    reason: "the server reset the request".to_owned(),
+                }),
                 _ => self.fail(now, "the server reset the request".to_owned()),
             }
         }
@@ -470,6 +551,16 @@ impl Engine {
                 }
             }
             Kind::Notification => {}
+            Kind::Send { paths } => {
+                self.events.push_back(if message::is_success(code) {
+                    Event::Sent { paths }
+                } else {
+                    Event::SendFailed {
+                        paths,
+                        reason: format!("send answered {code}"),
+                    }
+                });
+            }
         }
     }
 
@@ -522,7 +613,11 @@ impl Engine {
     }
 
     fn deregistered(&mut self) {
-        self.state = State::Deregistered;
+        self.state = if self.disabled_until.is_some() {
+            State::Disabled
+        } else {
+            State::Deregistered
+        };
         self.location.clear();
         self.update_at = None;
         self.events.push_back(Event::Deregistered);
@@ -710,6 +805,10 @@ impl Engine {
         let Some(path) = message::request_path(request) else {
             return (Reply::code(ResponseType::NotFound), None);
         };
+        if !bootstrap && dm::is_protected(&path) {
+            // Security and OSCORE: only for the bootstrap server, whatever the operation.
+            return (Reply::code(ResponseType::Unauthorized), None);
+        }
         let method = request.header.code;
         let is_get = method == MessageClass::Request(RequestType::Get);
         if is_get && let Ok(Some(observe)) = options::observe(request) {
@@ -726,11 +825,11 @@ impl Engine {
             return (self.bootstrap_request(request, &path), None);
         }
         if is_get && options::accept(request) == Ok(Some(ContentFormat::LinkFormat.to_u16())) {
-            if path.object_id().is_some_and(|o| o == 0 || o == 21) {
-                return (Reply::code(ResponseType::NotFound), None);
-            }
             let observations = &self.observations;
-            let reply = dm::discover(&mut self.store, &path, &|p| observations.attributes_of(p));
+            let version = self.config.lwm2m_version;
+            let reply = dm::discover(&mut self.store, version, &path, &|p| {
+                observations.attributes_of(p)
+            });
             return (reply, None);
         }
         let ctx = self.ctx(false);
@@ -799,11 +898,10 @@ impl Engine {
     ) -> (Reply, Option<u32>) {
         let token = request.get_token();
         let accept = options::accept(request).ok().flatten().map(u32::from);
-        if path.is_root() || path.object_id().is_some_and(|o| o == 0 || o == 21) {
+        if path.is_root() || dm::is_protected(&path) {
             return (Reply::code(ResponseType::NotFound), None);
         }
-        let ctx = self.ctx(false);
-        let reply = dm::read(&mut self.store, ctx, &path, accept);
+        let reply = dm::read(&mut self.store, &path, accept);
         match observe {
             0 if message::is_success(reply.code) => {
                 let defaults = self.defaults();
@@ -1023,6 +1121,7 @@ impl Engine {
         match effect {
             Effect::UpdateRegistration => self.want_update(now),
             Effect::Reboot => self.events.push_back(Event::Rebooting),
+            Effect::Disable(instance) => self.disable(now, instance),
             Effect::ObjectsChanged => self.want_update(now),
             Effect::Changed(path) => {
                 let store = &mut self.store;
@@ -1043,6 +1142,25 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Disable (`/1/x/4`, Core TS Appendix E.2): de-register now (the Execute was answered
+    /// first), ignore the server for the Disable Timeout `/1/x/5` (86400 s when it has none),
+    /// then register again.
+    fn disable(&mut self, now: Instant, instance: u16) {
+        if self.state != State::Registered {
+            return;
+        }
+        let secs = match self.store.read_internal(1, instance, 5) {
+            Ok(ResourceValue::Single(Value::Integer(n))) => u64::try_from(n).ok(),
+            Ok(ResourceValue::Single(Value::UnsignedInteger(n))) => Some(n),
+            _ => None,
+        };
+        let timeout = Duration::from_secs(secs.unwrap_or(DEFAULT_DISABLE_TIMEOUT));
+        self.disabled_until = Some(now + timeout);
+        self.update_wanted = None;
+        self.events.push_back(Event::Disabled { timeout });
+        self.send_deregister(now);
     }
 
     fn want_update(&mut self, now: Instant) {
@@ -1076,6 +1194,10 @@ impl Engine {
                 }
             }
         }
+        if self.state == State::Disabled && self.disabled_until.is_some_and(|at| at <= now) {
+            self.disabled_until = None;
+            self.send_register(now);
+        }
         if self.retry_at.is_some_and(|at| at <= now) {
             self.retry_at = None;
             if self.state == State::Bootstrapping {
@@ -1085,7 +1207,8 @@ impl Engine {
             }
         }
         if self.state == State::Registered && !self.update_in_flight() {
-            let links_changed = registration::object_links(&self.store) != self.links_sent;
+            let links_changed = registration::object_links(&self.store, self.config.lwm2m_version)
+                != self.links_sent;
             let wake = self.asleep(now) && self.observations.any_due(now);
             if self.update_wanted.is_some()
                 || links_changed
@@ -1119,6 +1242,10 @@ impl Engine {
                 }
             }
             Kind::Deregister => self.deregistered(),
+            Kind::Send { paths } => self.events.push_back(Event::SendFailed {
+                paths,
+                reason: "no response from the server".to_owned(),
+            }),
             Kind::Register | Kind::Update { .. } | Kind::BootstrapRequest => {
                 self.fail(now, "no response from the server".to_owned());
             }
@@ -1138,8 +1265,7 @@ impl Engine {
             .observations
             .due(now, &mut |path: &Path| sample(store, path));
         for observation in due {
-            let ctx = self.ctx(false);
-            let reply = dm::read(&mut self.store, ctx, &observation.path, observation.accept);
+            let reply = dm::read(&mut self.store, &observation.path, observation.accept);
             let sequence = self.observations.next_sequence();
             self.notifications_sent = self.notifications_sent.wrapping_add(1);
             let confirmable = self.notifications_sent % 10 == 0;
@@ -1211,6 +1337,9 @@ impl Engine {
             .into_iter()
             .flatten()
             .min();
+        if self.state == State::Disabled {
+            next = [next, self.disabled_until].into_iter().flatten().min();
+        }
         if self.state == State::Registered {
             let update = self.update_wanted.or(self.update_at);
             let notify = self.observations.next_deadline(self.now);

@@ -6,10 +6,13 @@
 //! - **Registration** (LwM2M Core TS §6.2, Transport TS §6.4): `POST /rd?ep=..&lt=..&lwm2m=..&b=..`
 //!   with the object links of the store, Update before the lifetime runs out, on object or
 //!   instance changes and on an Execute of `/1/x/8`, Register again when an Update gets 4.04,
-//!   Deregister with `DELETE` on [`Client::deregister`]. See [`registration`] for the timing.
+//!   Deregister with `DELETE` on [`Client::deregister`], and on an Execute of Disable `/1/x/4`
+//!   after which the client stays away for the Disable Timeout `/1/x/5` and then registers
+//!   again. See [`registration`] for the timing.
 //! - **Device management** (§6.3): the server's Read, Discover, Write, Write-Attributes,
 //!   Execute, Create, Delete and composite Read/Write, answered from the store.
-//! - **Information reporting** (§6.4): Observe, Cancel Observation and notifications.
+//! - **Information reporting** (§6.4): Observe, Cancel Observation and notifications, and
+//!   Send ([`Client::send`], `POST /dp` in SenML CBOR, LwM2M 1.1 and later).
 //!
 //! ```no_run
 //! # use std::time::Instant;
@@ -32,6 +35,9 @@ mod message;
 mod notify;
 pub mod observe;
 pub mod registration;
+mod send;
+
+pub use send::SendError;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -177,6 +183,24 @@ pub enum Event {
         /// Its Observe sequence number.
         sequence: u32,
     },
+    /// A Send ([`Client::send`]) was answered with success (2.04).
+    Sent {
+        /// The paths sent.
+        paths: Vec<String>,
+    },
+    /// A Send was refused by the server, reset, or not answered.
+    SendFailed {
+        /// The paths of the Send.
+        paths: Vec<String>,
+        /// Why.
+        reason: String,
+    },
+    /// The server executed Disable (`/1/x/4`): the client de-registers, ignores the server for
+    /// the Disable Timeout (`/1/x/5`, 86400 s when unset) and then registers again.
+    Disabled {
+        /// How long the client stays away.
+        timeout: Duration,
+    },
     /// The server executed Reboot (`/3/0/4`): the application should restart the device.
     Rebooting,
     /// Bootstrap wrote a server URI whose host is a name, not an IP address: the driver must
@@ -261,6 +285,14 @@ impl Client {
     /// sent then), or a move to another server before [`Client::start`].
     pub fn set_server(&mut self, now: Instant, address: SocketAddr) {
         self.engine.set_server(now, address);
+    }
+
+    /// Send (LwM2M 1.1 and later): pushes the values at `paths`, read now, to the server with a
+    /// confirmable `POST /dp` in SenML CBOR. The outcome arrives as [`Event::Sent`] or
+    /// [`Event::SendFailed`]; an `Err` means nothing was sent (not registered, LwM2M 1.0, Send
+    /// muted by `/1/x/23`, a path that cannot be read...).
+    pub fn send(&mut self, now: Instant, paths: &[Path]) -> Result<(), SendError> {
+        self.engine.send(now, paths)
     }
 
     /// Graceful shutdown: sends Deregister (`DELETE /rd/..`).

@@ -4,7 +4,10 @@
 //! - Register is `POST /rd?ep=NAME&lt=SECS&lwm2m=VER&b=BINDING` (each as its own Uri-Query
 //!   option), Content-Format 40, with the object links of the store: Security (0) and OSCORE (21)
 //!   are never listed (Core TS §6.2.1), an object without instances is `</o>`, an object whose
-//!   version is not 1.0 gets `</o>;ver=x.y` before its instances. No `</>;ct=` link is sent: no
+//!   version is not 1.0 gets `</o>;ver=x.y` before its instances, unless that version needs a
+//!   newer LwM2M enabler than the one announced ([`announced_object_version`]: under LwM2M 1.0
+//!   the Server 1.2 and Device 1.2 objects are announced as `</1/0>`, `</3/0>`, i.e. the 1.0
+//!   versions a 1.0 server knows). No `</>;ct=` link is sent: no
 //!   `ct` means TLV, which the client serves, and some servers refuse `ct` values they do not know
 //!   (PEERS.md); the format is negotiated per request from the Accept option instead.
 //! - Queue mode: LwM2M 1.0 announces it in the binding (`b=UQ`), 1.1 and later with a separate
@@ -20,6 +23,7 @@
 use std::time::Duration;
 
 use crate::codec::link::{self, Link};
+use crate::meta::ObjectMeta;
 use crate::path::Path;
 use crate::store::ObjectStore;
 
@@ -28,14 +32,14 @@ use super::{Binding, Config, LwM2mVersion};
 /// Objects never listed in a registration: Security (0) and OSCORE (21).
 const UNLISTED: [u16; 2] = [0, 21];
 
-/// The link-format payload of a Register (or of an Update after objects changed).
-pub fn object_links(store: &ObjectStore) -> String {
+/// The link-format payload of a Register (or of an Update after objects changed) of a client
+/// announcing `version`.
+pub fn object_links(store: &ObjectStore, version: LwM2mVersion) -> String {
     let mut links = Vec::new();
     for meta in store.objects().filter(|m| !UNLISTED.contains(&m.id)) {
         let instances: Vec<u16> = store.instances(meta.id).collect();
-        let versioned = meta.version != "1.0" && !meta.version.is_empty();
-        if versioned {
-            links.push(Link::to_path(&Path::object(meta.id)).with("ver", meta.version));
+        if let Some(ver) = announced_object_version(meta, version) {
+            links.push(Link::to_path(&Path::object(meta.id)).with("ver", ver));
         } else if instances.is_empty() {
             links.push(Link::to_path(&Path::object(meta.id)));
         }
@@ -46,6 +50,32 @@ pub fn object_links(store: &ObjectStore) -> String {
         );
     }
     link::write(&links)
+}
+
+/// The `ver=` of an object's link (in a Register and a Discover) for a client announcing
+/// `version`: the object's version when it is not 1.0 (Core TS 1.0 §5.3.1 and 1.1 §7.2.3 object
+/// versioning), except for a version that needs a newer enabler than `version` (its
+/// `LWM2MVersion`, as Server 1.2 needs LwM2M 1.2): a server of `version` knows only the objects
+/// of its own enabler, so such an object is announced without `ver`, which stands for the
+/// version that comes with the announced enabler (for the core objects 0-7 under LwM2M 1.0,
+/// their 1.0 versions).
+pub fn announced_object_version(meta: &ObjectMeta, version: LwM2mVersion) -> Option<&'static str> {
+    if meta.version == "1.0" || meta.version.is_empty() {
+        return None;
+    }
+    let needs = parse_version(meta.lwm2m_version).unwrap_or((1, 0));
+    let announced = match version {
+        LwM2mVersion::V1_0 => (1, 0),
+        LwM2mVersion::V1_1 => (1, 1),
+        LwM2mVersion::V1_2 => (1, 2),
+    };
+    (needs <= announced).then_some(meta.version)
+}
+
+/// `"x.y"` as numbers.
+fn parse_version(text: &str) -> Option<(u16, u16)> {
+    let (major, minor) = text.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 /// The lifetime in whole seconds, at least 1.
@@ -102,7 +132,7 @@ mod tests {
         store
             .insert(0, Device::demo(), DeviceHandler::default())
             .unwrap();
-        let links = object_links(&store);
+        let links = object_links(&store, LwM2mVersion::V1_1);
         assert!(!links.contains("</0"), "{links}");
         assert!(links.contains("</1/0>"), "{links}");
         assert!(links.contains("</3/0>"), "{links}");

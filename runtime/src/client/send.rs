@@ -1,0 +1,95 @@
+//! The Send operation (LwM2M 1.1, Core TS §6.4.6, Transport TS §6.4): the client pushes values
+//! to its server unasked, with a confirmable `POST /dp` carrying SenML CBOR (Content-Format 112,
+//! the SenML format every 1.1 client must support for Send and the composite operations); the
+//! server answers 2.04 Changed.
+//!
+//! - The values are read device-side from the store at the moment of the call, like a server's
+//!   Read would see them; a path that cannot be read refuses the whole Send (nothing is sent).
+//! - Refused when the client is not registered, when it announced LwM2M 1.0 (Send does not exist
+//!   there), when the server muted Send (Mute Send `/1/x/23` = true), for the Security and OSCORE
+//!   objects, and when the message would exceed the maximum message size (a block-wise Send is
+//!   not implemented).
+//! - The outcome arrives as [`Event::Sent`](super::Event::Sent) or
+//!   [`Event::SendFailed`](super::Event::SendFailed).
+
+use crate::codec::{self, ContentFormat, Record};
+use crate::path::Path;
+use crate::store::ObjectStore;
+
+use super::dm;
+
+/// Why [`Client::send`](super::Client::send) sent nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The client is not registered with its server.
+    #[error("not registered: Send needs a registration")]
+    NotRegistered,
+    /// The client announced LwM2M 1.0, which has no Send operation.
+    #[error("Send is not part of LwM2M 1.0")]
+    Unsupported,
+    /// The server set Mute Send (`/1/x/23`).
+    #[error("the server muted Send (/1/x/23 is true)")]
+    Muted,
+    /// No path was given.
+    #[error("nothing to send: no path given")]
+    Empty,
+    /// A path of the Security (0) or OSCORE (21) object: never sent.
+    #[error("{path} is not sent: Security and OSCORE values stay on the device")]
+    Protected {
+        /// The path refused.
+        path: String,
+    },
+    /// A path could not be read.
+    #[error("{path} cannot be read ({code})")]
+    Read {
+        /// The path.
+        path: String,
+        /// The CoAP code a server's Read would have got, such as `4.04`.
+        code: String,
+    },
+    /// The values could not be encoded as SenML CBOR.
+    #[error("the values cannot be encoded: {0}")]
+    Encode(String),
+    /// The message would exceed the maximum message size.
+    #[error("the Send message of {size} bytes exceeds the maximum message size {max}")]
+    TooLarge {
+        /// The message size.
+        size: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+}
+
+/// The Content-Format of a Send: SenML CBOR.
+pub(super) const FORMAT: ContentFormat = ContentFormat::SenmlCbor;
+
+/// The URI path of a Send.
+pub(super) const URI_PATH: &str = "dp";
+
+/// The SenML CBOR payload of a Send of `paths`, read from `store`.
+pub(super) fn payload(store: &mut ObjectStore, paths: &[Path]) -> Result<Vec<u8>, SendError> {
+    if paths.is_empty() {
+        return Err(SendError::Empty);
+    }
+    let mut records: Vec<Record> = Vec::new();
+    for path in paths {
+        if dm::is_protected(path) {
+            return Err(SendError::Protected {
+                path: path.to_string(),
+            });
+        }
+        match dm::read_records(store, path) {
+            Ok(found) => records.extend(found),
+            Err(reply) => {
+                return Err(SendError::Read {
+                    path: path.to_string(),
+                    code: reply.code.to_string(),
+                });
+            }
+        }
+    }
+    records.sort_by_key(|r| r.path);
+    records.dedup_by_key(|r| r.path);
+    codec::encode(FORMAT, &Path::ROOT, &records).map_err(|e| SendError::Encode(e.to_string()))
+}
