@@ -460,25 +460,34 @@ fn ets_1_1_int_303_cancel_observations_using_observe_with_cancel_parameter() {
     );
 }
 
-/// Create a Temperature instance (TLV, `POST /3303`) → 2.01 with Location `/3303/1`; it reads back;
-/// Delete → 2.02; it is gone (4.04).
+/// Create a Temperature instance (TLV, `POST /3303`) → 2.01 with Location `/3303/1`; its
+/// Application Type reads back and its Sensor Value is live; Delete → 2.02; it is gone (4.04).
 #[test]
-#[ignore = "client gap: demo-client does not make Temperature (3303) creatable, POST /3303 (TLV) gets 4.05"]
 fn create_then_delete_an_instance() {
     let mut s = Setup::new("aio-create", &[]);
-    // Object Instance 1 (08 01 0c) { Resource 5700 (e8 16 44 08) = 20.5 (40 34 80 00 00 00 00 00) }.
-    let payload_hex = "08010ce81644084034800000000000";
+    // Object Instance 1 (08 01 0e) { Resource 5750 (e8 16 76 0a) = "greenhouse" }.
+    let payload_hex = format!("08010ee816760a{}", hex("greenhouse".as_bytes()));
     let created = s.expect(
         json!({"op": "create", "path": "/3303", "content_format": TLV, "payload_hex": payload_hex}),
         "2.01",
     );
     assert_eq!(created["location"], "/3303/1", "{created}");
-    assert_eq!(s.read("/3303/1/5700", TEXT), "20.5");
+    assert_eq!(s.read("/3303/1/5750", TEXT), "greenhouse");
+    let value: f64 = s
+        .read("/3303/1/5700", TEXT)
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .expect("Sensor Value is a number in text");
+    assert!((-40.0..=85.0).contains(&value), "{value}");
     s.expect(json!({"op": "delete", "path": "/3303/1"}), "2.02");
     s.expect(
         json!({"op": "read", "path": "/3303/1/5700", "accept": TEXT}),
         "4.04",
     );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A read of `/3/0` in 16-byte Block2 blocks (early negotiation by the server): several blocks of

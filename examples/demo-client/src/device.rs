@@ -71,6 +71,9 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
         temperature::initial(&sensor, now),
         Thermometer::new(sensor),
     )?;
+    // A server may create more temperature sensors (POST /3303); each reads the same simulated
+    // sensor, so an observation of any of them shows something.
+    store.creatable(move || (temperature::initial(&sensor, now), Thermometer::new(sensor)));
     store.insert(LIGHT_INSTANCE, light::initial(), Lamp::new())?;
     Ok(store)
 }

@@ -131,6 +131,8 @@ pub(super) struct Engine {
     bodies: BodyCache,
     /// Disable (`/1/x/4`): when the client may register again.
     disabled_until: Option<Instant>,
+    /// Shutdown came while a Register was in flight: deregister once it is answered.
+    deregister_after_register: bool,
 }
 
 impl Engine {
@@ -169,6 +171,7 @@ impl Engine {
             bootstrap_peer: None,
             waking: false,
             disabled_until: None,
+            deregister_after_register: false,
         }
     }
 
@@ -321,6 +324,18 @@ impl Engine {
 
     pub(super) fn deregister(&mut self, now: Instant) {
         self.disabled_until = None;
+        // A Register still in flight may already have created a registration on the server:
+        // wait for its answer, then deregister it (`registered` and `fail` finish the job).
+        if self.state == State::Registering
+            && self
+                .exchanges
+                .values()
+                .any(|e| matches!(e.kind, Kind::Register))
+        {
+            self.deregister_after_register = true;
+            self.retry_at = None;
+            return;
+        }
         self.send_deregister(now);
     }
 
@@ -408,6 +423,11 @@ impl Engine {
         self.waking = false;
         self.failures = self.failures.saturating_add(1);
         self.events.push_back(Event::RegistrationFailed { reason });
+        if std::mem::take(&mut self.deregister_after_register) {
+            // Shutting down: the Register failed, so there is nothing to deregister.
+            self.send_deregister(now);
+            return;
+        }
         if self.state == State::Bootstrapping {
             self.retry_at = Some(now + registration::retry_delay(self.failures));
             return;
@@ -578,6 +598,9 @@ impl Engine {
         self.events.push_back(Event::Registered {
             location: format!("/{}", self.location.join("/")),
         });
+        if std::mem::take(&mut self.deregister_after_register) {
+            self.send_deregister(now);
+        }
     }
 
     fn schedule_update(&mut self, now: Instant) {

@@ -131,13 +131,14 @@ impl<T: Transport> Driver<T> {
         Ok(client)
     }
 
-    /// Deregisters a registered client and drives it until deregistered or the timeout.
+    /// Deregisters the client and drives it until deregistered or the timeout. A client that is
+    /// not registered is done at once, unless a Register is in flight: then the client waits
+    /// for its answer and deregisters the registration it may have created.
     async fn deregister(&mut self, client: &mut Client, buf: &mut [u8]) -> io::Result<()> {
-        if !client.is_registered() {
-            tracing::info!("shutting down (not registered)");
-            return Ok(());
-        }
-        tracing::info!("shutting down: deregistering");
+        tracing::info!(
+            registered = client.is_registered(),
+            "shutting down: deregistering"
+        );
         let give_up = tokio::time::Instant::now() + self.shutdown_timeout;
         client.deregister(Instant::now());
         if self.flush(client).await {

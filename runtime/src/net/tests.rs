@@ -196,29 +196,68 @@ async fn shutdown_gives_up_when_the_deregistration_is_not_answered() {
 }
 
 #[tokio::test]
-async fn shutdown_before_registration_returns_at_once() {
+async fn shutdown_during_registration_deregisters_what_the_register_created() {
+    // SIGTERM can come while the Register is on its way: the server may already have created
+    // the registration, so the client must wait for the answer and then deregister it.
     let (server, driver, client) = setup(Duration::from_secs(5)).await;
-    let script = async {
-        // The Register arrives and is never answered.
-        let (register, _) = recv(&server).await;
-        assert_eq!(
-            register.header.code,
-            MessageClass::Request(RequestType::Post)
-        );
-    };
     let (stop, stopped) = oneshot::channel::<()>();
+    let script = async {
+        let (register, client_addr) = recv(&server).await;
+        stop.send(()).unwrap();
+        // Answer only after the shutdown has begun.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut created = ack(&register, ResponseType::Created);
+        created.add_option(CoapOption::LocationPath, b"rd".to_vec());
+        created.add_option(CoapOption::LocationPath, b"9".to_vec());
+        server
+            .send_to(&created.to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+        let (deregister, _) = recv(&server).await;
+        assert_eq!(
+            deregister.header.code,
+            MessageClass::Request(RequestType::Delete)
+        );
+        assert_eq!(path(&deregister, CoapOption::UriPath), "rd/9");
+        let deleted = ack(&deregister, ResponseType::Deleted);
+        server
+            .send_to(&deleted.to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+    };
     let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
         let _ = stopped.await;
     });
     let started = Instant::now();
-    let (client, ()) = tokio::time::timeout(LIMIT, async {
-        tokio::join!(run, async {
-            script.await;
-            stop.send(()).unwrap();
-        })
-    })
-    .await
-    .expect("the driver did not stop");
+    let (client, ()) = tokio::time::timeout(LIMIT, async { tokio::join!(run, script) })
+        .await
+        .expect("the driver did not stop");
+    assert!(!client.unwrap().is_registered());
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn shutdown_while_waiting_to_retry_registration_returns_at_once() {
+    // Nothing is in flight once the Register is refused: the client is simply done.
+    let (server, driver, client) = setup(Duration::from_secs(5)).await;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let script = async {
+        let (register, client_addr) = recv(&server).await;
+        let refused = ack(&register, ResponseType::Forbidden);
+        server
+            .send_to(&refused.to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stop.send(()).unwrap();
+    };
+    let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let started = Instant::now();
+    let (client, ()) = tokio::time::timeout(LIMIT, async { tokio::join!(run, script) })
+        .await
+        .expect("the driver did not stop");
     assert!(!client.unwrap().is_registered());
     assert!(started.elapsed() < Duration::from_secs(2));
 }
