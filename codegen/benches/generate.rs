@@ -1,13 +1,16 @@
 //! Code generation speed: (a) parse and generate every bundled object from the embedded text,
 //! (b) generate only, from parsed definitions, (c) the floor: read every bundled registry file
-//! from disk and run a quick-xml event reader over it, generating nothing.
+//! from disk and run a quick-xml event reader over it, generating nothing. Two more cases split
+//! (a) for BENCHMARKS.md: (d) parse only (the registry crate's XML to `ObjectDef`), and (e) the
+//! token streams only (`emit::object` for every object, without the syn parse and prettyplease
+//! formatting that `emit::file` adds).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lwm2m_codegen::emit::{self, FileOptions};
+use lwm2m_codegen::emit::{self, CratePath, FileOptions};
 use lwm2m_codegen::naming;
 use lwm2m_model::{ObjectDef, Registry, parse_str};
 
@@ -27,6 +30,18 @@ fn generate(defs: &[ObjectDef]) -> String {
         ..FileOptions::default()
     };
     emit::file(&refs, &names, &options).expect("generated code parses")
+}
+
+fn tokens_only(defs: &[ObjectDef]) -> usize {
+    let names: BTreeMap<u16, String> =
+        naming::type_names(defs.iter().map(|d| (d.id, d.name.as_str())));
+    let krate = CratePath::default();
+    defs.iter()
+        .map(|def| {
+            let name = names.get(&def.id).map_or("Unnamed", String::as_str);
+            emit::object(def, name, &krate).into_iter().count()
+        })
+        .sum()
 }
 
 fn read_and_scan(files: &[PathBuf]) -> usize {
@@ -63,6 +78,10 @@ fn benches(c: &mut Criterion) {
     });
     group.bench_function("generate only", |b| {
         b.iter(|| generate(black_box(&defs)).len())
+    });
+    group.bench_function("parse only", |b| b.iter(|| parse_all().len()));
+    group.bench_function("tokens only (no syn parse, no prettyplease)", |b| {
+        b.iter(|| tokens_only(black_box(&defs)))
     });
     group.bench_function(
         format!("floor: read + quick-xml scan ({} files)", files.len()),

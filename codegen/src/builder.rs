@@ -157,12 +157,13 @@ impl Builder {
         })
     }
 
-    /// For `build.rs`: prints `cargo:rerun-if-changed=` for each user path, generates and writes
-    /// the output file when changed ([`write`](Builder::write)), and prints the warnings of the
-    /// user's files as `cargo::warning=` lines.
+    /// For `build.rs`: prints `cargo:rerun-if-changed=` lines ([`rerun_if_changed`]), generates
+    /// and writes the output file when changed ([`write`](Builder::write)), and prints the
+    /// warnings of the user's files as `cargo::warning=` lines.
     pub fn compile(&self) -> Result<(), Error> {
         let mut stdout = std::io::stdout().lock();
-        for path in &self.paths {
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        for path in rerun_if_changed(&self.paths, manifest_dir.as_deref()) {
             let _ = writeln!(stdout, "cargo:rerun-if-changed={}", path.display());
         }
         let generated = self.write()?;
@@ -256,6 +257,24 @@ impl Builder {
     }
 }
 
+/// The paths a build script must be rerun for: the user's definition files and directories, or,
+/// when there are none, the package's `build.rs` (if `manifest_dir` has one).
+///
+/// Without any `rerun-if-changed` line Cargo reruns a build script whenever any file of the
+/// package changes, so that touching `src/main.rs` would regenerate every object (BENCHMARKS.md,
+/// "Build cost"). The generated code depends only on the build script (a change to it, or to
+/// lwm2m-codegen, rebuilds and reruns it anyway) and the user's files. A build script at another
+/// path (`package.build`) gets no line, and Cargo's default stays.
+pub fn rerun_if_changed(paths: &[PathBuf], manifest_dir: Option<&Path>) -> Vec<PathBuf> {
+    if !paths.is_empty() {
+        return paths.to_vec();
+    }
+    match manifest_dir {
+        Some(dir) if dir.join("build.rs").is_file() => vec![PathBuf::from("build.rs")],
+        _ => Vec::new(),
+    }
+}
+
 /// A diagnostic as one line for a `cargo::` instruction: `FILE:LINE:COL: message`.
 fn cargo_line(diagnostic: &Diagnostic) -> String {
     format!(
@@ -299,6 +318,21 @@ mod tests {
             message: "bad\nthing".to_owned(),
         };
         assert_eq!(cargo_line(&diagnostic), "x/1.xml:2:5: bad thing");
+    }
+
+    #[test]
+    fn rerun_for_user_paths_else_the_build_script() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = vec![PathBuf::from("objects"), PathBuf::from("x.xml")];
+        assert_eq!(rerun_if_changed(&user, Some(dir.path())), user);
+        // No build.rs in the package (a `package.build` elsewhere): Cargo's default.
+        assert!(rerun_if_changed(&[], Some(dir.path())).is_empty());
+        assert!(rerun_if_changed(&[], None).is_empty());
+        std::fs::write(dir.path().join("build.rs"), "fn main() {}").unwrap();
+        assert_eq!(
+            rerun_if_changed(&[], Some(dir.path())),
+            [PathBuf::from("build.rs")]
+        );
     }
 
     #[test]
