@@ -42,6 +42,9 @@ Register/Update):
                                                 {"answered": bool, "code": ..., "rst": bool}
   forget {ep}                                   drop the registration location: the next Update gets
                                                 4.04 (requests still reach the client's address)
+  parallel {ops: [command, ...]}                the commands (each with its own "op" and "ep") run
+                                                concurrently: {"results": [reply, ...]} in order,
+                                                each reply {"ok": ...} as if sent alone
   stop {}                                       exits
 """
 
@@ -510,6 +513,24 @@ class Server:
         reg = self.reg(cmd)
         REG.by_loc.pop(reg["loc"], None)
         return {}
+
+    async def op_parallel(self, cmd):
+        """Runs several commands at once (so that several requests are in flight together)."""
+
+        async def one(sub):
+            op = str(sub.get("op", "")).replace("-", "_")
+            fn = getattr(self, "op_" + op, None) if op not in ("parallel", "stop") else None
+            try:
+                if fn is None:
+                    raise ValueError("unknown op %r" % sub.get("op"))
+                return dict(ok=True, **(await fn(sub)))
+            except asyncio.TimeoutError:
+                return {"ok": False, "error": "timeout: the client did not answer"}
+            except Exception as e:
+                return {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
+
+        results = await asyncio.gather(*(one(sub) for sub in cmd.get("ops", [])))
+        return {"results": list(results)}
 
     async def op_registrations(self, cmd):
         return {"registrations": [public(r) for r in REG.by_ep.values()]}

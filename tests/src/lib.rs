@@ -24,3 +24,4 @@ pub mod shared_registry_objects {
 }
 
 pub mod peers;
+pub mod relay;

@@ -306,6 +306,45 @@ impl Peer {
         Peer::start(PeerKind::Aiocoap, port, command)
     }
 
+    /// Starts the aiocoap LwM2M server on `port` (for example the port of a server that was
+    /// stopped, to play a server restart that forgot every registration).
+    pub fn aiocoap_on(port: u16) -> Peer {
+        let python = peers_dir().join("venv").join("bin").join("python");
+        if !python.is_file() {
+            not_installed(&format!("the aiocoap venv ({})", python.display()));
+        }
+        let script = workspace_root().join("tests/peers/lwm2m_server.py");
+        let mut command = Command::new(python);
+        command
+            .arg(script)
+            .arg(port.to_string())
+            .env("PYTHONUNBUFFERED", "1");
+        Peer::start(PeerKind::Aiocoap, port, command)
+    }
+
+    /// Restarts the aiocoap server: stops this process (closing its stdin, killing it after a
+    /// second) and starts a new one on the same port, which knows no registration. Events not
+    /// yet taken are lost.
+    ///
+    /// Panics for a [`PeerKind::Node`] peer.
+    pub fn restart(&mut self) {
+        assert_eq!(
+            self.kind,
+            PeerKind::Aiocoap,
+            "only the aiocoap peer can be restarted"
+        );
+        self.stdin = None;
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while self.process.exited().is_none() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        if self.process.exited().is_none() {
+            let _ = self.process.child.kill();
+            let _ = self.process.child.wait();
+        }
+        *self = Peer::aiocoap_on(self.port);
+    }
+
     fn start(kind: PeerKind, port: u16, mut command: Command) -> Peer {
         command
             .current_dir(workspace_root())
