@@ -9,8 +9,8 @@ use clap::{Parser, ValueEnum};
 #[derive(Debug, Clone, Parser)]
 #[command(name = "demo-client", version)]
 pub struct Args {
-    /// The LwM2M server (or, with --bootstrap, the Bootstrap-Server): coap://HOST[:PORT], or
-    /// coaps://HOST[:PORT] with --psk-identity and --psk-key (built with the `dtls` feature).
+    /// The LwM2M server (or, with --bootstrap, the Bootstrap-Server): `coap://HOST[:PORT]`, or
+    /// `coaps://HOST[:PORT]` with --psk-identity and --psk-key (built with the `dtls` feature).
     #[arg(long, value_name = "URI")]
     pub server: String,
     /// The endpoint client name announced in the registration.

@@ -267,6 +267,7 @@ fn push_values(
     instance: u16,
     values: Vec<(u16, ResourceValue)>,
 ) {
+    records.reserve(values.len());
     for (resource, value) in values {
         let at = Path::resource(object, instance, resource);
         match value {

@@ -760,7 +760,7 @@ impl Engine {
         let kept = requested
             .filter(|block| block.num() > 0)
             .and_then(|_| self.bodies.get(now, &key));
-        let (reply, observe) = match kept {
+        let (mut reply, observe) = match kept {
             Some(reply) => (reply, None),
             None => self.dispatch(now, from, request, bootstrap),
         };
@@ -788,7 +788,7 @@ impl Engine {
                 Err(_) => return (bad_option(request), Vec::new()),
             }
         } else {
-            response.payload.clone_from(&reply.payload);
+            response.payload = std::mem::take(&mut reply.payload);
         }
         if let Some(block1) = block1 {
             block::set_block1(&mut response, block1);
@@ -817,9 +817,8 @@ impl Engine {
         request: &Packet,
         bootstrap: bool,
     ) -> (Reply, Option<u32>) {
-        let segments = options::uri_path(request).unwrap_or_default();
         let is_post = request.header.code == MessageClass::Request(RequestType::Post);
-        if bootstrap && is_post && segments == ["bs"] {
+        if bootstrap && is_post && options::uri_path(request).is_ok_and(|s| s == ["bs"]) {
             // Bootstrap-Finish.
             let mut reply = Reply::code(ResponseType::Changed);
             reply.effects.push(Effect::Bootstrap);

@@ -1,6 +1,6 @@
 //! Duplicate detection for incoming messages (RFC 7252 §4.5).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque, hash_map};
 use std::hash::Hash;
 use std::time::{Duration, Instant};
 
@@ -17,10 +17,38 @@ pub enum Seen {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    token: Vec<u8>,
+    token: Token,
     /// Which record of `order` belongs to this entry (ids are reused, records are not).
     record: u64,
     response: Option<Vec<u8>>,
+}
+
+/// A remembered token: inline up to the 8 bytes of RFC 7252 (no allocation per message),
+/// on the heap beyond (only a caller of [`DuplicateCache::check`] can pass a longer one).
+#[derive(Debug, Clone)]
+enum Token {
+    Inline { len: u8, bytes: [u8; 8] },
+    Heap(Box<[u8]>),
+}
+
+impl Token {
+    fn new(token: &[u8]) -> Token {
+        let mut bytes = [0u8; 8];
+        match (bytes.get_mut(..token.len()), u8::try_from(token.len())) {
+            (Some(prefix), Ok(len)) => {
+                prefix.copy_from_slice(token);
+                Token::Inline { len, bytes }
+            }
+            _ => Token::Heap(token.into()),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Token::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+            Token::Heap(bytes) => bytes,
+        }
+    }
 }
 
 /// Message ids seen per peer within `EXCHANGE_LIFETIME`, with the response sent for each.
@@ -57,29 +85,28 @@ impl<P: Eq + Hash + Clone> DuplicateCache<P> {
     pub fn check(&mut self, now: Instant, peer: &P, message_id: u16, token: &[u8]) -> Seen {
         self.expire(now);
         let key = (peer.clone(), message_id);
-        if let Some(entry) = self.entries.get(&key) {
-            if entry.token == token {
+        let record = self.next_record;
+        let fresh = Entry {
+            token: Token::new(token),
+            record,
+            response: None,
+        };
+        if let Some(entry) = self.entries.get_mut(&key) {
+            if entry.token.as_slice() == token {
                 return Seen::Duplicate(entry.response.clone());
             }
-        }
-        if !self.entries.contains_key(&key) {
+            // The id was reused with a new token: a new message takes the id's place.
+            *entry = fresh;
+        } else {
             while self.entries.len() >= self.capacity {
                 let Some((record, _, oldest)) = self.order.pop_front() else {
                     break;
                 };
-                self.remove_if_current(&oldest, record);
+                self.remove_if_current(oldest, record);
             }
+            self.entries.insert(key.clone(), fresh);
         }
-        let record = self.next_record;
         self.next_record += 1;
-        self.entries.insert(
-            key.clone(),
-            Entry {
-                token: token.to_vec(),
-                record,
-                response: None,
-            },
-        );
         self.order.push_back((record, now, key));
         // Stale records (ids reused with a new token) are dropped once they outnumber the live
         // ones, so `order` stays within twice the capacity.
@@ -114,15 +141,17 @@ impl<P: Eq + Hash + Clone> DuplicateCache<P> {
                 break;
             }
             if let Some((record, _, key)) = self.order.pop_front() {
-                self.remove_if_current(&key, record);
+                self.remove_if_current(key, record);
             }
         }
     }
 
     /// Removes the entry for `key` if `record` is its current record (not a stale one).
-    fn remove_if_current(&mut self, key: &(P, u16), record: u64) {
-        if self.entries.get(key).is_some_and(|e| e.record == record) {
-            self.entries.remove(key);
+    fn remove_if_current(&mut self, key: (P, u16), record: u64) {
+        if let hash_map::Entry::Occupied(entry) = self.entries.entry(key)
+            && entry.get().record == record
+        {
+            entry.remove();
         }
     }
 }
@@ -170,6 +199,20 @@ mod tests {
         );
         assert_eq!(cache.check(now + LIFETIME, &1u8, 10, b""), Seen::New);
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn tokens_of_any_length_are_compared_whole() {
+        let now = Instant::now();
+        let mut cache = DuplicateCache::new(LIFETIME, 16);
+        let long = b"a token longer than eight bytes";
+        assert_eq!(cache.check(now, &1u8, 1, long), Seen::New);
+        assert_eq!(cache.check(now, &1u8, 1, long), Seen::Duplicate(None));
+        assert_eq!(cache.check(now, &1u8, 1, &long[..8]), Seen::New);
+        assert_eq!(cache.check(now, &1u8, 1, &long[..8]), Seen::Duplicate(None));
+        assert_eq!(cache.check(now, &1u8, 1, &long[..7]), Seen::New);
+        assert_eq!(cache.check(now, &1u8, 1, b""), Seen::New);
+        assert_eq!(cache.check(now, &1u8, 1, b""), Seen::Duplicate(None));
     }
 
     #[test]

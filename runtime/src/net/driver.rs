@@ -16,6 +16,10 @@ use crate::net::transport::Transport;
 /// The largest UDP payload (IPv4: 65535 - 20 - 8): a receive buffer this large never truncates.
 const MAX_DATAGRAM: usize = 65_507;
 
+/// The most datagrams handled per turn of the driver's loop before the responses are sent and
+/// the timers, the tick and shutdown are looked at again.
+const MAX_BATCH: usize = 32;
+
 /// The shortest application tick; a shorter `tick_every` is raised to this.
 const MIN_TICK: Duration = Duration::from_millis(1);
 
@@ -114,13 +118,23 @@ impl<T: Transport> Driver<T> {
         client.start(Instant::now());
         self.flush(&mut client).await;
 
+        // One timer for the client's deadline, moved only when the deadline changes: a new
+        // `Sleep` per turn would insert into and remove from tokio's timer wheel per datagram.
+        let mut deadline = client.poll_timeout();
+        let timer = tokio::time::sleep_until(tokio_instant(deadline));
+        tokio::pin!(timer);
         loop {
-            let deadline = client.poll_timeout();
+            let next = client.poll_timeout();
+            if next != deadline {
+                deadline = next;
+                timer.as_mut().reset(tokio_instant(deadline));
+            }
             tokio::select! {
                 received = self.socket.recv_from(&mut buf) => {
                     self.received(&mut client, received, &buf)?;
+                    self.drain(&mut client, &mut buf)?;
                 }
-                () = sleep_until(deadline) => client.handle_timeout(Instant::now()),
+                () = &mut timer, if deadline.is_some() => client.handle_timeout(Instant::now()),
                 _ = ticker.tick() => tick(&mut client, Instant::now()),
                 () = &mut shutdown => break,
             }
@@ -161,6 +175,22 @@ impl<T: Transport> Driver<T> {
                 return Ok(());
             }
         }
+    }
+
+    /// Gives the client the datagrams already waiting in the socket, up to [`MAX_BATCH`], without
+    /// going back through `select!` for each: under load the socket holds several requests
+    /// whenever the driver looks, and each turn of the loop costs a poll of every branch.
+    /// The responses are sent together by the next [`flush`](Self::flush).
+    fn drain(&mut self, client: &mut Client, buf: &mut [u8]) -> io::Result<()> {
+        for _ in 1..MAX_BATCH {
+            // `recv_from` is cancel-safe (the `Transport` contract): polled once and dropped
+            // when nothing is waiting.
+            let Some(received) = poll_once(self.socket.recv_from(buf)) else {
+                break;
+            };
+            self.received(client, received, buf)?;
+        }
+        Ok(())
     }
 
     /// Gives a received datagram to the client; `Err` only for a socket failure that ends the run.
@@ -218,6 +248,25 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
+/// The timer's instant for a client deadline; `None` (no deadline: the timer's branch is then
+/// disabled) maps to a day ahead.
+fn tokio_instant(deadline: Option<Instant>) -> tokio::time::Instant {
+    deadline.map_or_else(
+        || tokio::time::Instant::now() + Duration::from_secs(86_400),
+        tokio::time::Instant::from_std,
+    )
+}
+
+/// Polls `future` once: its output if it is ready now, `None` (and the future dropped) if not.
+fn poll_once<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
+    }
+}
+
 /// Whether a socket error reports an unreachable peer rather than a broken socket.
 fn is_unreachable(e: &io::Error) -> bool {
     matches!(
@@ -227,4 +276,106 @@ fn is_unreachable(e: &io::Error) -> bool {
             | io::ErrorKind::HostUnreachable
             | io::ErrorKind::NetworkUnreachable
     )
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use std::collections::HashSet;
+
+    use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+    use tokio::net::UdpSocket;
+
+    use super::*;
+    use crate::client::Config;
+    use crate::objects::{Device, DeviceHandler, Security, Server};
+    use crate::store::ObjectStore;
+
+    const LIMIT: Duration = Duration::from_secs(10);
+
+    async fn recv(socket: &UdpSocket) -> (Packet, SocketAddr) {
+        let mut buf = [0u8; 2048];
+        let (len, from) = tokio::time::timeout(LIMIT, socket.recv_from(&mut buf))
+            .await
+            .expect("the server waited too long")
+            .unwrap();
+        (Packet::from_bytes(&buf[..len]).unwrap(), from)
+    }
+
+    #[test]
+    fn poll_once_gives_a_ready_output_and_none_for_a_pending_future() {
+        assert_eq!(poll_once(std::future::ready(7)), Some(7));
+        assert_eq!(poll_once(std::future::pending::<u8>()), None);
+    }
+
+    /// A burst of requests larger than a batch, sent before the driver looks: every one is
+    /// answered once, with its own message id and token (the drain neither drops nor repeats).
+    #[tokio::test]
+    async fn a_burst_of_requests_beyond_one_batch_is_answered_exactly_once_each() {
+        const BURST: u16 = 3 * MAX_BATCH as u16 + 5;
+        let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let driver = UdpDriver::bind("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+            .with_shutdown_timeout(Duration::from_millis(50));
+        let mut store = ObjectStore::new();
+        store
+            .insert(0, Security::no_sec("coap://127.0.0.1", 1), ())
+            .unwrap();
+        store.insert(0, Server::new(1, 60, "U"), ()).unwrap();
+        store
+            .insert(0, Device::demo(), DeviceHandler::default())
+            .unwrap();
+        let client = Client::new(Config::new("burst", server.local_addr().unwrap()), store);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+
+        let script = async {
+            let (register, client_addr) = recv(&server).await;
+            let mut created = Packet::new();
+            created.header.set_type(MessageType::Acknowledgement);
+            created.header.message_id = register.header.message_id;
+            created.header.code = MessageClass::Response(ResponseType::Created);
+            created.set_token(register.get_token().to_vec());
+            created.add_option(CoapOption::LocationPath, b"rd".to_vec());
+            created.add_option(CoapOption::LocationPath, b"1".to_vec());
+            server
+                .send_to(&created.to_bytes().unwrap(), client_addr)
+                .await
+                .unwrap();
+
+            for n in 0..BURST {
+                let mut read = Packet::new();
+                read.header.set_type(MessageType::Confirmable);
+                read.header.message_id = 1000 + n;
+                read.header.code = MessageClass::Request(RequestType::Get);
+                read.set_token(n.to_be_bytes().to_vec());
+                for part in ["3", "0", "0"] {
+                    read.add_option(CoapOption::UriPath, part.as_bytes().to_vec());
+                }
+                server
+                    .send_to(&read.to_bytes().unwrap(), client_addr)
+                    .await
+                    .unwrap();
+            }
+            let mut answered = HashSet::new();
+            while answered.len() < usize::from(BURST) {
+                let (response, _) = recv(&server).await;
+                if response.header.get_type() != MessageType::Acknowledgement {
+                    continue; // an Update, if the lifetime ran out (it does not at 60 s)
+                }
+                assert_eq!(
+                    response.header.code,
+                    MessageClass::Response(ResponseType::Content)
+                );
+                let n = response.header.message_id - 1000;
+                assert_eq!(response.get_token(), n.to_be_bytes());
+                assert!(answered.insert(n), "request {n} answered twice");
+            }
+            stop.send(()).unwrap();
+        };
+        let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+            let _ = stopped.await;
+        });
+        let (client, ()) = tokio::join!(run, script);
+        assert!(client.is_ok());
+    }
 }
