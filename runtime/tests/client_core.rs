@@ -562,3 +562,47 @@ fn pmin_holds_back_a_notification_until_it_passes() {
     let notification = only(&mut client);
     assert_eq!(notification.payload, b"1");
 }
+
+/// RFC 7252 §5.2.2: the server first acknowledges the Register with an empty ACK, then sends the
+/// 2.01 later as a separate confirmable response with the same token. The client stops
+/// retransmitting at the empty ACK, acknowledges the separate response, and is registered.
+#[test]
+fn a_separate_response_to_register_is_acknowledged_and_registers() {
+    let now = Instant::now();
+    let mut client = client(LwM2mVersion::V1_1);
+    client.start(now);
+    let register = only(&mut client);
+    let mut empty_ack = Packet::new();
+    empty_ack.header.set_type(MessageType::Acknowledgement);
+    empty_ack.header.code = MessageClass::Empty;
+    empty_ack.header.message_id = register.header.message_id;
+    client.handle_datagram(now, server(), &empty_ack.to_bytes().unwrap());
+    assert!(!client.is_registered());
+    // No retransmission of the Register after the empty ACK.
+    let later = now + Duration::from_secs(10);
+    client.handle_timeout(later);
+    assert!(
+        sent(&mut client)
+            .iter()
+            .all(|(_, p)| p.header.message_id != register.header.message_id),
+        "the Register was retransmitted after its empty ACK"
+    );
+    let mut separate = Packet::new();
+    separate.header.set_type(MessageType::Confirmable);
+    separate.header.code = MessageClass::Response(ResponseType::Created);
+    separate.header.message_id = register.header.message_id.wrapping_add(1000);
+    separate.set_token(register.get_token().to_vec());
+    separate.add_option(CoapOption::LocationPath, b"rd".to_vec());
+    separate.add_option(CoapOption::LocationPath, b"42".to_vec());
+    client.handle_datagram(later, server(), &separate.to_bytes().unwrap());
+    let ack = only(&mut client);
+    assert_eq!(ack.header.get_type(), MessageType::Acknowledgement);
+    assert_eq!(ack.header.message_id, separate.header.message_id);
+    assert!(client.is_registered());
+    assert_eq!(
+        events(&mut client),
+        [Event::Registered {
+            location: "/rd/42".to_owned()
+        }]
+    );
+}
