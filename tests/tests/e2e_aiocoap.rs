@@ -490,6 +490,28 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Block-wise read of a large opaque resource: the demo's 3000-byte `/19/0/0/0` (Binary App Data
+/// Container) as `application/octet-stream` (42) in 512-byte Block2 blocks: 5 full blocks and a
+/// last one of 440 bytes that together are exactly the payload (byte i = (7 i + 3) mod 256).
+#[test]
+fn block_wise_read_of_a_large_opaque_resource() {
+    let mut s = Setup::new("aio-blob", &[]);
+    let reply = s.expect(
+        json!({"op": "block-read", "path": "/19/0/0/0", "szx": 5, "accept": 42}),
+        "2.05",
+    );
+    let sizes: Vec<u64> = reply["sizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(sizes, [512, 512, 512, 512, 512, 440], "{reply}");
+    let payload = hex_to_bytes(reply["payload_hex"].as_str().unwrap());
+    let expected: Vec<u8> = (0..3000usize).map(|i| ((i * 7 + 3) % 256) as u8).collect();
+    assert_eq!(payload, expected);
+}
+
 /// A read of `/3/0` in 16-byte Block2 blocks (early negotiation by the server): several blocks of
 /// 16 bytes, the last one shorter or equal, that reassemble into valid TLV.
 #[test]

@@ -7,7 +7,7 @@ use lwm2m::objects::{Device, DeviceHandler, Security, Server};
 use lwm2m::{Error, ObjectStore, Path};
 
 use crate::light::{self, Lamp};
-use crate::objects::{LightControl, Temperature};
+use crate::objects::{BinaryAppDataContainer, LightControl, Temperature};
 use crate::temperature::{self, Sensor, Thermometer};
 
 /// The Short Server ID of the demo's LwM2M server account.
@@ -16,6 +16,18 @@ pub const SHORT_SERVER_ID: u16 = 1;
 pub const TEMPERATURE_INSTANCE: u16 = 0;
 /// The Light Control instance.
 pub const LIGHT_INSTANCE: u16 = 0;
+
+/// The instance id of the demo's Binary App Data Container (19): a payload larger than one CoAP
+/// message, so reading `/19/0/0` exercises block-wise transfer (RFC 7959).
+pub const BLOB_INSTANCE: u16 = 0;
+
+/// The size of the demo's binary payload `/19/0/0/0`, in bytes.
+pub const BLOB_LEN: usize = 3000;
+
+/// The demo's binary payload: byte `i` is `(7 i + 3) mod 256`, so a reader can check every byte.
+pub fn blob() -> Vec<u8> {
+    (0..BLOB_LEN).map(|i| ((i * 7 + 3) % 256) as u8).collect()
+}
 
 /// How the demo reaches its server.
 #[derive(Debug, Clone)]
@@ -75,6 +87,15 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
     // sensor, so an observation of any of them shows something.
     store.creatable(move || (temperature::initial(&sensor, now), Thermometer::new(sensor)));
     store.insert(LIGHT_INSTANCE, light::initial(), Lamp::new())?;
+    store.insert(
+        BLOB_INSTANCE,
+        BinaryAppDataContainer {
+            data: [(0, blob())].into(),
+            data_description: Some("demo payload".to_owned()),
+            ..BinaryAppDataContainer::default()
+        },
+        (),
+    )?;
     Ok(store)
 }
 
