@@ -148,10 +148,14 @@ mod tests {
     }
 
     #[test]
-    fn plain_store_has_the_five_objects() {
+    fn plain_store_has_the_six_objects() {
         let mut store = store(&account(false), Instant::now()).unwrap();
         let ids: Vec<u16> = store.objects().map(|m| m.id).collect();
-        assert_eq!(ids, [0, 1, 3, 3303, 3311]);
+        assert_eq!(ids, [0, 1, 3, 19, 3303, 3311]);
+        assert_eq!(
+            store.read(19, BLOB_INSTANCE, 0).unwrap(),
+            ResourceValue::Multiple([(0, Value::Opaque(blob()))].into())
+        );
         assert_eq!(
             store.read(1, 0, 1).unwrap(),
             ResourceValue::Single(Value::Integer(300))
