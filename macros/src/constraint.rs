@@ -167,9 +167,9 @@ fn length(text: &str) -> Option<(u64, u64)> {
 fn num_tokens(private: &TokenStream, n: Num) -> TokenStream {
     match n {
         Num::Int(v) => {
-            let lit = proc_macro2::Literal::u128_suffixed(v.unsigned_abs());
-            let neg = (v < 0).then(|| quote!(-));
-            quote!(#private::Number::Int(#neg (#lit as i128)))
+            // A negative literal: `-40i128`, in an expression the negation of `40i128`.
+            let lit = proc_macro2::Literal::i128_suffixed(v);
+            quote!(#private::Number::Int(#lit))
         }
         Num::Float(v) => {
             let lit = proc_macro2::Literal::f64_suffixed(v.abs());
@@ -183,9 +183,9 @@ fn opt_tokens(private: &TokenStream, n: Option<Num>) -> TokenStream {
     match n {
         Some(n) => {
             let n = num_tokens(private, n);
-            quote!(::core::option::Option::Some(#n))
+            quote!(#private::Option::Some(#n))
         }
-        None => quote!(::core::option::Option::None),
+        None => quote!(#private::Option::None),
     }
 }
 
@@ -248,5 +248,20 @@ mod tests {
             Some(Item::Range(Num::Int(5), Num::Int(7)))
         ));
         assert!(values("1,,2").is_none());
+    }
+
+    #[test]
+    fn integer_tokens_are_exact_i128_literals() {
+        let private = quote!(p);
+        let tokens = |n| num_tokens(&private, n).to_string().replace(' ', "");
+        assert_eq!(tokens(Num::Int(-40)), "p::Number::Int(-40i128)");
+        assert_eq!(
+            tokens(Num::Int(i128::from(i64::MIN))),
+            "p::Number::Int(-9223372036854775808i128)"
+        );
+        assert_eq!(
+            tokens(Num::Int(i128::from(u64::MAX))),
+            "p::Number::Int(18446744073709551615i128)"
+        );
     }
 }

@@ -1,7 +1,14 @@
 //! The code `#[derive(Object)]` generates for a checked [`ObjectModel`].
+//!
+//! Per object, not per resource operation: one `static` array of the resources' metadata (sorted
+//! by id), one function that maps a resource's position in it to its field (as `&dyn
+//! DynResourceField`), and its `&mut` twin. Each of the five methods of `Object` finds the
+//! position (`__private::find`, a binary search) and calls the runtime's shared helper
+//! (`__private::read`, `write`, ...), which checks the operations and converts the values.
+//! The compile-time checks of the field types are one `const` block per object.
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::model::{ObjectModel, Op, Resource};
@@ -9,7 +16,8 @@ use crate::model::{ObjectModel, Op, Resource};
 /// `impl Object` and the static metadata, inside `const _: () = { ... };`.
 pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
     let krate = &model.krate;
-    let private = quote!(#krate::__private);
+    // `#krate::__private` under a short name: the paths of the expansion are most of its text.
+    let private = quote!(__lwm2m);
     let ident = &model.ident;
     let ObjectModel {
         id,
@@ -21,59 +29,68 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
         mandatory,
         ..
     } = model;
-    let names: Vec<Ident> = model.resources.iter().map(const_name).collect();
-    let consts = model
-        .resources
-        .iter()
-        .zip(&names)
-        .map(|(r, name)| resource_const(&private, r, name));
-    let read_arms = model.resources.iter().zip(&names).map(|(r, name)| {
-        let (id, field) = (r.id, &r.field);
-        let ty = &r.ty;
-        // Every use of the field type as a ResourceField is spelled alike, so that a type that is
-        // not one gets one error (the compiler merges identical errors), on the type.
-        quote_spanned! {ty.span()=>
-            #id => #private::readable(&#name)
-                .and_then(|()| <#ty as #private::ResourceField>::read(&self.#field, &#name)),
-        }
-    });
-    let write_arms = model.resources.iter().zip(&names).map(|(r, name)| {
-        let (id, field) = (r.id, &r.field);
-        let ty = &r.ty;
-        quote_spanned! {ty.span()=>
-            #id => #private::writable(&#name).and_then(|()| {
-                <#ty as #private::ResourceField>::write(&mut self.#field, &#name, value)
-            }),
-        }
-    });
-    let read_unchecked_arms = model.resources.iter().zip(&names).map(|(r, name)| {
-        let (id, field) = (r.id, &r.field);
-        let ty = &r.ty;
-        quote_spanned! {ty.span()=>
-            #id => <#ty as #private::ResourceField>::read(&self.#field, &#name),
-        }
-    });
-    let write_unchecked_arms = model.resources.iter().zip(&names).map(|(r, name)| {
-        let (id, field) = (r.id, &r.field);
-        let ty = &r.ty;
-        quote_spanned! {ty.span()=>
-            #id => <#ty as #private::ResourceField>::write(&mut self.#field, &#name, value),
-        }
-    });
-    let reset_arms = model.resources.iter().map(|r| {
-        let (id, field) = (r.id, &r.field);
-        let ty = &r.ty;
-        quote_spanned! {ty.span()=>
-            #id => {
-                <#ty as #private::ResourceField>::reset(&mut self.#field);
-                #private::Result::Ok(())
+    let count = model.resources.len();
+    let metas = model.resources.iter().map(|r| resource_meta(&private, r));
+    let arms = |mutable: bool| -> Vec<TokenStream> {
+        let private = &private;
+        model
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(index, r)| {
+                let (ty, field) = (&r.ty, &r.field);
+                // Every use of the field type as a ResourceField is spelled alike (here and for
+                // the KIND of the metadata), so that a type that is not one gets one error (the
+                // compiler merges identical errors), on the type.
+                let field = if mutable {
+                    quote_spanned! {ty.span()=>
+                        <#ty as #private::ResourceField>::as_dyn_mut(&mut this.#field)
+                    }
+                } else {
+                    quote_spanned! {ty.span()=>
+                        <#ty as #private::ResourceField>::as_dyn(&this.#field)
+                    }
+                };
+                quote!(#index => #field,)
+            })
+            .collect()
+    };
+    let body = |arms: Vec<TokenStream>| {
+        if arms.is_empty() {
+            quote! {
+                let _ = (this, index);
+                #private::Option::None
+            }
+        } else {
+            quote! {
+                #private::Option::Some(match index {
+                    #(#arms)*
+                    _ => return #private::Option::None,
+                })
             }
         }
-    });
-    let checks = model.resources.iter().map(|r| checks(&private, r));
+    };
+    let (field, field_mut) = (body(arms(false)), body(arms(true)));
+    let checks = model.resources.iter().flat_map(|r| checks(&private, r));
     quote! {
         const _: () = {
-            #(#consts)*
+            use #krate::__private as __lwm2m;
+
+            static __LWM2M_RESOURCES: [#private::ResourceMeta; #count] = [#(#metas),*];
+
+            fn __lwm2m_field(
+                this: &#ident,
+                index: ::core::primitive::usize,
+            ) -> #private::Option<&dyn #private::DynResourceField> {
+                #field
+            }
+
+            fn __lwm2m_field_mut(
+                this: &mut #ident,
+                index: ::core::primitive::usize,
+            ) -> #private::Option<&mut dyn #private::DynResourceField> {
+                #field_mut
+            }
 
             #[automatically_derived]
             impl #krate::Object for #ident {
@@ -85,17 +102,15 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
                     urn: #urn,
                     multiple: #multiple,
                     mandatory: #mandatory,
-                    resources: &[#(#names),*],
+                    resources: &__LWM2M_RESOURCES,
                 };
 
                 fn read(
                     &self,
                     resource: ::core::primitive::u16,
                 ) -> #private::Result<#private::ResourceValue, #private::Error> {
-                    match resource {
-                        #(#read_arms)*
-                        _ => #private::Result::Err(#private::Error::NotFound { resource }),
-                    }
+                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
+                    #private::read(__lwm2m_field(self, index), meta)
                 }
 
                 fn write(
@@ -103,23 +118,16 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
                     resource: ::core::primitive::u16,
                     value: #private::ResourceValue,
                 ) -> #private::Result<(), #private::Error> {
-                    match resource {
-                        #(#write_arms)*
-                        _ => {
-                            let _ = value;
-                            #private::Result::Err(#private::Error::NotFound { resource })
-                        }
-                    }
+                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
+                    #private::write(__lwm2m_field_mut(self, index), meta, value)
                 }
 
                 fn read_unchecked(
                     &self,
                     resource: ::core::primitive::u16,
                 ) -> #private::Result<#private::ResourceValue, #private::Error> {
-                    match resource {
-                        #(#read_unchecked_arms)*
-                        _ => #private::Result::Err(#private::Error::NotFound { resource }),
-                    }
+                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
+                    #private::read_unchecked(__lwm2m_field(self, index), meta)
                 }
 
                 fn write_unchecked(
@@ -127,37 +135,26 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
                     resource: ::core::primitive::u16,
                     value: #private::ResourceValue,
                 ) -> #private::Result<(), #private::Error> {
-                    match resource {
-                        #(#write_unchecked_arms)*
-                        _ => {
-                            let _ = value;
-                            #private::Result::Err(#private::Error::NotFound { resource })
-                        }
-                    }
+                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
+                    #private::write_unchecked(__lwm2m_field_mut(self, index), meta, value)
                 }
 
                 fn reset(
                     &mut self,
                     resource: ::core::primitive::u16,
                 ) -> #private::Result<(), #private::Error> {
-                    match resource {
-                        #(#reset_arms)*
-                        _ => #private::Result::Err(#private::Error::NotFound { resource }),
-                    }
+                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
+                    #private::reset(__lwm2m_field_mut(self, index), meta)
                 }
             }
 
-            #(#checks)*
+            const _: () = { #(#checks)* };
         };
     }
 }
 
-fn const_name(resource: &Resource) -> Ident {
-    format_ident!("__LWM2M_RESOURCE_{}", resource.id)
-}
-
-/// `const __LWM2M_RESOURCE_ID: ResourceMeta = ...;`
-fn resource_const(private: &TokenStream, r: &Resource, name: &Ident) -> TokenStream {
+/// The `ResourceMeta` expression of one resource.
+fn resource_meta(private: &TokenStream, r: &Resource) -> TokenStream {
     let ty = &r.ty;
     let Resource {
         id,
@@ -166,19 +163,21 @@ fn resource_const(private: &TokenStream, r: &Resource, name: &Ident) -> TokenStr
         ..
     } = r;
     let operations = Ident::new(r.op.variant(), Span::call_site());
-    let kind = match r.kind {
-        Some((kind, _)) => {
+    let kind = match (r.kind, r.op) {
+        (Some((kind, _)), _) => {
             let variant = Ident::new(kind.variant, Span::call_site());
             quote!(#private::Kind::#variant)
         }
-        None => quote_spanned!(ty.span()=> <#ty as #private::ResourceField>::KIND),
+        // An executable resource's field is `Executable` (checked below), which has no kind.
+        (None, Op::Execute) => quote!(#private::Kind::None),
+        (None, _) => quote_spanned!(ty.span()=> <#ty as #private::ResourceField>::KIND),
     };
     let multiple = r.multiple.is_some();
-    let units = optional(r.units.as_deref());
-    let range = optional(r.range.as_deref());
+    let units = optional(private, r.units.as_deref());
+    let range = optional(private, r.range.as_deref());
     let constraint = crate::constraint::tokens(private, r.constraint.as_ref());
     quote! {
-        const #name: #private::ResourceMeta = #private::ResourceMeta {
+        #private::ResourceMeta {
             id: #id,
             name: #resource_name,
             operations: #private::Operations::#operations,
@@ -188,20 +187,20 @@ fn resource_const(private: &TokenStream, r: &Resource, name: &Ident) -> TokenStr
             units: #units,
             range: #range,
             constraint: #constraint,
-        };
+        }
     }
 }
 
-fn optional(text: Option<&str>) -> TokenStream {
+fn optional(private: &TokenStream, text: Option<&str>) -> TokenStream {
     match text {
-        Some(text) => quote!(::core::option::Option::Some(#text)),
-        None => quote!(::core::option::Option::None),
+        Some(text) => quote!(#private::Option::Some(#text)),
+        None => quote!(#private::Option::None),
     }
 }
 
 /// Compile-time checks that the field type fits the attribute, each failing on the attribute
 /// token it is about: `multiple` (or its absence), `op`, `kind`.
-fn checks(private: &TokenStream, r: &Resource) -> TokenStream {
+fn checks(private: &TokenStream, r: &Resource) -> Vec<TokenStream> {
     let mut asserts = Vec::new();
     let mut assert = |function: &str, span: Span| {
         let function = Ident::new(function, span);
@@ -219,9 +218,7 @@ fn checks(private: &TokenStream, r: &Resource) -> TokenStream {
     if let Some((kind, span)) = r.kind {
         assert(kind.check, span);
     }
-    quote! {
-        const _: () = { #(#asserts)* };
-    }
+    asserts
 }
 
 /// `tokens` shown at `span` (for error messages), still resolved where they were written.
@@ -240,4 +237,18 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn respan_keeps_the_tokens() {
+        let tokens = quote!(Option<(u8, [i64; 2])>: Trait);
+        assert_eq!(
+            respan(tokens.clone(), Span::call_site()).to_string(),
+            tokens.to_string()
+        );
+    }
 }

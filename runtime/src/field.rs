@@ -62,6 +62,64 @@ pub trait ResourceField {
     /// `None`, `Instances` empty. A field that is always present (`T`, [`Executable`]) keeps its
     /// value: that is the default.
     fn reset(&mut self) {}
+
+    /// The field as a [`DynResourceField`] trait object (this trait, with its constant, cannot be
+    /// one): what `#[derive(Object)]` dispatches through.
+    fn as_dyn(&self) -> &dyn DynResourceField
+    where
+        Self: Sized,
+    {
+        self
+    }
+
+    /// The field as a mutable [`DynResourceField`] trait object.
+    fn as_dyn_mut(&mut self) -> &mut dyn DynResourceField
+    where
+        Self: Sized,
+    {
+        self
+    }
+}
+
+/// [`ResourceField`] behind a pointer: what the code of `#[derive(Object)]` dispatches through.
+///
+/// [`ResourceField`] has an associated constant, so it cannot be a trait object; every
+/// [`ResourceField`] is a `DynResourceField` through a blanket implementation. The derive writes
+/// one function per object from a resource to its field as `&dyn DynResourceField`, and the
+/// runtime implements read, write and reset once for all objects, instead of the derive writing
+/// them for every resource. The methods are those of [`ResourceField`], under other names so that both
+/// traits can be in scope.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the type of a resource field",
+    label = "not a resource field type",
+    note = "a resource field is `T`, `Option<T>`, `Instances<T>` or `Option<Instances<T>>` where `T` is \
+            String, i8..i64, u8..u64, f32, f64, bool, Vec<u8>, Time, ObjLnk, CoreLnk or your own \
+            `ResourceType`; or `Executable` for an executable resource",
+    note = "a field that is not a resource needs `#[lwm2m(skip)]`"
+)]
+pub trait DynResourceField {
+    /// [`ResourceField::read`].
+    fn dyn_read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error>;
+
+    /// [`ResourceField::write`].
+    fn dyn_write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error>;
+
+    /// [`ResourceField::reset`].
+    fn dyn_reset(&mut self);
+}
+
+impl<F: ResourceField> DynResourceField for F {
+    fn dyn_read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
+        self.read(meta)
+    }
+
+    fn dyn_write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
+        self.write(meta, value)
+    }
+
+    fn dyn_reset(&mut self) {
+        self.reset();
+    }
 }
 
 /// Converts a field's natural value to the data type that `meta` declares: a `u32` field declared
@@ -318,6 +376,18 @@ mod tests {
         let mut optional_many: Option<Instances<u8>> = Some(BTreeMap::new());
         optional_many.reset();
         assert_eq!(optional_many, None);
+    }
+
+    #[test]
+    fn dyn_field_dispatches_to_the_field() -> Result<(), Error> {
+        let m = meta(Kind::Integer, false);
+        let mut field: Option<u8> = None;
+        let value = ResourceValue::Single(Value::Integer(3));
+        field.as_dyn_mut().dyn_write(&m, value.clone())?;
+        assert_eq!(field.as_dyn().dyn_read(&m), Ok(value));
+        field.as_dyn_mut().dyn_reset();
+        assert_eq!(field, None);
+        Ok(())
     }
 
     #[test]
