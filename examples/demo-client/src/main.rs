@@ -26,8 +26,10 @@ mod objects {
 }
 
 use std::error::Error;
+use std::future::Future;
 use std::io::IsTerminal;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -153,6 +155,7 @@ async fn serve<T: Transport>(
         "demo device starting"
     );
 
+    let stop = shutdown();
     let client = Client::new(config, store);
     let sensor = Sensor::new(start);
     let tick = move |client: &mut Client, now: Instant| {
@@ -160,7 +163,7 @@ async fn serve<T: Transport>(
             client.resource_changed(now, &path);
         }
     };
-    let client = driver.run(client, args.tick(), tick, shutdown()).await?;
+    let client = driver.run(client, args.tick(), tick, stop).await?;
     tracing::info!(
         light_on = device::light_is_on(client.store()),
         "demo device stopped"
@@ -168,28 +171,41 @@ async fn serve<T: Transport>(
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown() {
+/// A future that completes on SIGINT (Ctrl-C) or SIGTERM.
+///
+/// The signal listeners are installed when this function is called, not when the future is first
+/// polled: it is called before the client sends its Register, so a signal that arrives right after
+/// the registration is caught (and deregisters) instead of killing the process with the default
+/// action.
+fn shutdown() -> Pin<Box<dyn Future<Output = ()>>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT"),
-                    _ = term.recv() => tracing::info!("SIGTERM"),
-                }
-                return;
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                return Box::pin(async move {
+                    tokio::select! {
+                        _ = interrupt.recv() => tracing::info!("SIGINT"),
+                        _ = terminate.recv() => tracing::info!("SIGTERM"),
+                    }
+                });
             }
-            Err(e) => tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops"),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "cannot listen for signals; only Ctrl-C stops");
+            }
         }
     }
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => tracing::info!("SIGINT"),
-        Err(e) => {
-            // Without signals the device runs until killed.
-            tracing::warn!(error = %e, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
+    Box::pin(async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => tracing::info!("SIGINT"),
+            Err(e) => {
+                // Without signals the device runs until killed.
+                tracing::warn!(error = %e, "cannot listen for SIGINT");
+                std::future::pending::<()>().await;
+            }
         }
-    }
+    })
 }
