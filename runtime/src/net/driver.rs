@@ -287,8 +287,6 @@ mod batch_tests {
 
     use super::*;
     use crate::client::Config;
-    use crate::objects::{Device, DeviceHandler, Security, Server};
-    use crate::store::ObjectStore;
 
     const LIMIT: Duration = Duration::from_secs(10);
 
@@ -317,15 +315,10 @@ mod batch_tests {
             .await
             .unwrap()
             .with_shutdown_timeout(Duration::from_millis(50));
-        let mut store = ObjectStore::new();
-        store
-            .insert(0, Security::no_sec("coap://127.0.0.1", 1), ())
-            .unwrap();
-        store.insert(0, Server::new(1, 60, "U"), ()).unwrap();
-        store
-            .insert(0, Device::demo(), DeviceHandler::default())
-            .unwrap();
-        let client = Client::new(Config::new("burst", server.local_addr().unwrap()), store);
+        let client = Client::new(
+            Config::new("burst", server.local_addr().unwrap()),
+            crate::net::tests::store(),
+        );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 
         let script = async {

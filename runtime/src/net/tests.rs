@@ -18,7 +18,8 @@ use crate::store::ObjectStore;
 
 const LIMIT: Duration = Duration::from_secs(10);
 
-fn store() -> ObjectStore {
+/// The smallest store a registering client needs: Security, Server and Device instances.
+pub(crate) fn store() -> ObjectStore {
     let mut store = ObjectStore::new();
     store
         .insert(0, Security::no_sec("coap://127.0.0.1", 1), ())
