@@ -74,7 +74,7 @@ fn instance(object: u16) -> impl Strategy<Value = (Vec<Record>, BTreeMap<Path, (
                         Some(ri) => Path::resource_instance(object, inst, rid, ri),
                         None => res,
                     };
-                    records.push(Record { path, value });
+                    records.push(Record::new(path, value));
                 }
             }
             (records, kinds)
@@ -173,7 +173,7 @@ proptest! {
         let path = if multiple { Path::resource_instance(5, 0, 1, 7) } else { Path::resource(5, 0, 1) };
         let kind = v.kind();
         let kinds = move |_: &Path| Some((kind, multiple));
-        let records = [Record { path, value: v.clone() }];
+        let records = [Record::new(path, v.clone())];
         for format in [ContentFormat::Text, ContentFormat::OmaText] {
             match encode(format, &path, &records) {
                 Ok(bytes) => {

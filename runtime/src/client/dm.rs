@@ -450,7 +450,9 @@ fn decode(
     payload: &[u8],
 ) -> Result<Vec<Record>, Reply> {
     let format = payload_format(path, format)?;
-    Ok(codec::decode(format, path, payload, &StoreKinds(store))?)
+    let records = codec::decode(format, path, payload, &StoreKinds(store))?;
+    codec::single_values(&records)?;
+    Ok(records)
 }
 
 /// Write of an instance, a resource or a resource instance.
@@ -662,7 +664,9 @@ fn write_composite(
         Ok(f) => f,
         Err(reply) => return reply,
     };
-    let records = match codec::decode(format, &Path::ROOT, payload, &StoreKinds(store)) {
+    let records = match codec::decode(format, &Path::ROOT, payload, &StoreKinds(store))
+        .and_then(|records| codec::single_values(&records).map(|()| records))
+    {
         Ok(records) => records,
         Err(e) => return e.into(),
     };

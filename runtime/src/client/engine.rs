@@ -1003,7 +1003,9 @@ impl Engine {
             path,
             &request.payload,
             &dm::StoreKinds(&self.store),
-        ) {
+        )
+        .and_then(|records| crate::codec::single_values(&records).map(|()| records))
+        {
             Ok(records) => records,
             Err(e) => return e.into(),
         };

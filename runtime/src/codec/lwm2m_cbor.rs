@@ -141,7 +141,7 @@ fn decode_map(
                 }
                 let kind = kinds.lookup(&path)?;
                 let value = decode_value(d, &path, kind)?;
-                out.push(Record { path, value });
+                out.push(Record::new(path, value));
             }
         }
     }

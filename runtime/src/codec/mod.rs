@@ -51,23 +51,73 @@ pub mod text;
 pub mod tlv;
 
 /// One value at one absolute path: a single-instance resource (`/o/i/r`) or one instance of a
-/// multiple-instance resource (`/o/i/r/ri`).
+/// multiple-instance resource (`/o/i/r/ri`), optionally with the time it was taken.
+///
+/// Several records may share a path when their times differ: a time series (a Send or a
+/// notification of values stored while offline). Only SenML and OMA JSON carry times; the other
+/// formats refuse a timed record with [`EncodeError::NotRepresentable`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     /// Where the value lives.
     pub path: Path,
     /// The value.
     pub value: Value,
+    /// When the value was taken, in seconds, as SenML writes time (RFC 8428 §4.5.3): from
+    /// 2^28 on, seconds since the Unix epoch; below it, relative to now (negative is in the past).
+    /// `None` is "now", which is also what a time of 0 means: the decoders give `None` for it.
+    pub time: Option<f64>,
 }
 
 impl Record {
-    /// A record of `value` at `path`.
+    /// A record of `value` at `path`, with no time ("now").
     pub fn new(path: Path, value: impl Into<Value>) -> Record {
         Record {
             path,
             value: value.into(),
+            time: None,
         }
     }
+
+    /// The same record taken at `time` (seconds; see [`Record::time`]). A time of 0 is "now".
+    #[must_use]
+    pub fn at(mut self, time: f64) -> Record {
+        self.time = normalize_time(time);
+        self
+    }
+}
+
+/// A decoded SenML/OMA JSON time as a record time: 0 (and -0) mean "now", which is `None`.
+pub(crate) fn normalize_time(time: f64) -> Option<f64> {
+    (time != 0.0).then_some(time)
+}
+
+/// The order of records at one path: untimed ("now") first, then by time.
+fn time_key(time: Option<f64>) -> (bool, TotalF64) {
+    (time.is_some(), TotalF64(time.unwrap_or(0.0)))
+}
+
+/// An `f64` ordered by [`f64::total_cmp`], for sort keys.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TotalF64(f64);
+
+impl Eq for TotalF64 {}
+
+impl PartialOrd for TotalF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TotalF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// A record's place in the canonical order: by path, then (a time series) by time.
+#[inline]
+fn record_key(record: &Record) -> (u128, (bool, TotalF64)) {
+    (order_key(&record.path), time_key(record.time))
 }
 
 /// The resource types a decoder needs: the object store answers it from its metadata.
@@ -332,6 +382,19 @@ pub fn encode(
     base: &Path,
     records: &[Record],
 ) -> Result<Vec<u8>, EncodeError> {
+    let carries_time = matches!(
+        format,
+        ContentFormat::SenmlJson
+            | ContentFormat::SenmlCbor
+            | ContentFormat::Json
+            | ContentFormat::OmaJson
+    );
+    if !carries_time && records.iter().any(|r| r.time.is_some()) {
+        return Err(EncodeError::not_representable(
+            format,
+            "the format carries no timestamps",
+        ));
+    }
     match format {
         ContentFormat::Text | ContentFormat::OmaText => text::encode(format, base, records),
         ContentFormat::Opaque | ContentFormat::OmaOpaque => opaque::encode(format, base, records),
@@ -369,6 +432,15 @@ pub fn decode(
     };
     finish(base, &mut records)?;
     Ok(records)
+}
+
+/// Checks that decoded records hold one value per path, as a Write, Create or Write-Composite
+/// must: a time series (one path at several times) is a [`DecodeError::Duplicate`] (4.00).
+pub fn single_values(records: &[Record]) -> Result<(), DecodeError> {
+    match records.windows(2).find(|pair| pair[0].path == pair[1].path) {
+        Some(pair) => Err(DecodeError::Duplicate(pair[1].path)),
+        None => Ok(()),
+    }
 }
 
 /// Decodes with a raw Content-Format number: unknown numbers are a 4.15.
@@ -414,18 +486,22 @@ fn key_contains(outer: u128, inner: u128) -> bool {
     (outer ^ inner) & mask == 0
 }
 
-/// Sorts decoded records and rejects duplicates and values outside `base`.
+/// Sorts decoded records (by path, then by time) and rejects duplicates and values outside
+/// `base`. One path may come several times only with different times (a time series).
 fn finish(base: &Path, records: &mut [Record]) -> Result<(), DecodeError> {
-    if !records.is_sorted_by_key(|r| order_key(&r.path)) {
-        records.sort_by_cached_key(|r| order_key(&r.path));
+    if !records.is_sorted_by_key(record_key) {
+        records.sort_by_cached_key(record_key);
     }
-    let mut previous: Option<u128> = None;
+    let mut previous: Option<(u128, Option<f64>)> = None;
     for record in records.iter() {
         let key = order_key(&record.path);
-        if previous.is_some_and(|p| key_contains(p, key)) {
-            return Err(DecodeError::Duplicate(record.path));
+        if let Some((p, time)) = previous {
+            let same_path_other_time = p == key && record.time.is_some() && time != record.time;
+            if key_contains(p, key) && !same_path_other_time {
+                return Err(DecodeError::Duplicate(record.path));
+            }
         }
-        previous = Some(key);
+        previous = Some((key, record.time));
     }
     let base_key = order_key(base);
     if let Some(outside) = records
@@ -446,11 +522,11 @@ pub(crate) fn sorted<'r>(
     records: &'r [Record],
 ) -> Result<Vec<&'r Record>, EncodeError> {
     let mut out: Vec<&Record> = records.iter().collect();
-    if !out.is_sorted_by_key(|r| order_key(&r.path)) {
-        out.sort_by_cached_key(|r| order_key(&r.path));
+    if !out.is_sorted_by_key(|r| record_key(r)) {
+        out.sort_by_cached_key(|r| record_key(r));
     }
     let base_key = order_key(base);
-    let mut previous: Option<u128> = None;
+    let mut previous: Option<(u128, Option<f64>)> = None;
     for record in &out {
         let key = order_key(&record.path);
         if !key_contains(base_key, key) {
@@ -465,13 +541,16 @@ pub(crate) fn sorted<'r>(
                 record.path
             )));
         }
-        if previous.is_some_and(|p| key_contains(p, key)) {
-            return Err(EncodeError::InvalidRecords(format!(
-                "{} appears twice",
-                record.path
-            )));
+        if let Some((p, time)) = previous {
+            let same_path_other_time = p == key && record.time.is_some() && time != record.time;
+            if key_contains(p, key) && !same_path_other_time {
+                return Err(EncodeError::InvalidRecords(format!(
+                    "{} appears twice",
+                    record.path
+                )));
+            }
         }
-        previous = Some(key);
+        previous = Some((key, record.time));
     }
     Ok(out)
 }

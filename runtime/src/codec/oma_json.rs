@@ -195,10 +195,7 @@ fn resolve_entry(
         }
         (_, raw) => raw,
     };
-    Ok(Record {
-        path,
-        value: typed(&path, kind, raw)?,
-    })
+    Ok(Record::new(path, typed(&path, kind, raw)?))
 }
 
 /// A scanned entry: its name and value.

@@ -35,10 +35,7 @@ pub fn decode(
         ));
     }
     match require(kinds, base)? {
-        Kind::Opaque => Ok(vec![Record {
-            path: *base,
-            value: Value::Opaque(bytes.to_vec()),
-        }]),
+        Kind::Opaque => Ok(vec![Record::new(*base, Value::Opaque(bytes.to_vec()))]),
         kind => Err(DecodeError::mismatch(*base, kind, "opaque bytes")),
     }
 }

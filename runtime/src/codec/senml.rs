@@ -373,7 +373,7 @@ fn resolve<'a>(
             .value
             .ok_or_else(|| DecodeError::malformed(format, format!("{path} has no value")))?;
         let value = typed(&path, kinds.lookup(&path)?, raw)?;
-        out.push(Record { path, value });
+        out.push(Record::new(path, value));
     }
     Ok(out)
 }

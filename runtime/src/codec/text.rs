@@ -84,7 +84,7 @@ pub fn decode(
     let text = std::str::from_utf8(bytes)
         .map_err(|e| DecodeError::malformed(format, format!("not UTF-8: {e}")))?;
     let value = from_text(base, kind, text)?;
-    Ok(vec![Record { path: *base, value }])
+    Ok(vec![Record::new(*base, value)])
 }
 
 /// Parses the text form of a value of type `kind` (at `path`, for error messages).

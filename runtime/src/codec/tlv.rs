@@ -381,7 +381,7 @@ fn decode_entry(
         (2, RESOURCE) | (3, RESOURCE_INSTANCE) => {
             let kind = kinds.require(&path)?;
             let value = decode_value(&path, kind, entry.value)?;
-            out.push(Record { path, value });
+            out.push(Record::new(path, value));
             Ok(())
         }
         _ => Err(misplaced()),
