@@ -185,3 +185,190 @@ fn mute_send_written_by_the_server_stops_send() {
     let post = only(&mut client);
     assert_eq!(strings(&post, CoapOption::UriPath), ["dp"]);
 }
+
+/// The values of the Light's dimmer `/3311/0/5851` at two times, as SenML records.
+fn dimmer_series() -> Vec<codec::Record> {
+    vec![
+        codec::Record::new(Path::resource(3311, 0, 5851), Value::Integer(10)).at(1_700_000_000.0),
+        codec::Record::new(Path::resource(3311, 0, 5851), Value::Integer(20)).at(1_700_000_060.5),
+    ]
+}
+
+/// A Write (Replace, Partial Update, Write-Composite) carrying one path at two times is a time
+/// series, not one value: 4.00 Bad Request, and nothing is written. The same requests with the
+/// path once (timed) are accepted, so the refusal is about the series.
+#[test]
+fn a_write_carrying_a_time_series_is_bad_request_and_changes_nothing() {
+    let now = Instant::now();
+    let mut client = registered(LwM2mVersion::V1_1, now);
+    let dimmer = |client: &lwm2m::client::Client| client.store().get::<Light>(0).unwrap().dimmer;
+    let before = dimmer(&client);
+    let series = dimmer_series();
+    let json_series =
+        br#"[{"bn":"/3311/0/","n":"5851","bt":1700000000,"v":10},{"n":"5851","t":60,"v":20}]"#;
+    let requests = [
+        (
+            RequestType::Put,
+            "/3311/0/5851",
+            112,
+            codec::encode(ContentFormat::SenmlCbor, &Path::ROOT, &series).unwrap(),
+        ),
+        (RequestType::Put, "/3311/0/5851", 110, json_series.to_vec()),
+        (RequestType::Post, "/3311/0", 110, json_series.to_vec()),
+        (RequestType::IPatch, "/", 110, json_series.to_vec()),
+        (
+            RequestType::IPatch,
+            "/",
+            112,
+            codec::encode(ContentFormat::SenmlCbor, &Path::ROOT, &series).unwrap(),
+        ),
+    ];
+    for (id, (method, path, format, payload)) in requests.into_iter().enumerate() {
+        let response = Request::new(method, path)
+            .format(format)
+            .payload(&payload)
+            .id(10 + id as u16)
+            .send(&mut client, now);
+        assert_eq!(code(&response), "4.00", "{method:?} {path} in {format}");
+        assert_eq!(
+            dimmer(&client),
+            before,
+            "{method:?} {path} in {format} wrote"
+        );
+    }
+    let one = codec::encode(ContentFormat::SenmlCbor, &Path::ROOT, &series[1..]).unwrap();
+    let accepted = Request::new(RequestType::IPatch, "/")
+        .format(112)
+        .payload(&one)
+        .id(30)
+        .send(&mut client, now);
+    assert_eq!(code(&accepted), "2.04");
+    assert_eq!(dimmer(&client), Some(20));
+}
+
+/// Send of records built by the device: values sampled while offline, one path at several
+/// times, in SenML CBOR to /dp; the server reads back exactly the times and values.
+#[test]
+fn send_records_posts_a_time_series() {
+    let now = Instant::now();
+    let mut client = registered(LwM2mVersion::V1_1, now);
+    let mut records = dimmer_series();
+    records.push(codec::Record::new(
+        Path::resource(3, 0, 0),
+        Value::String("lwm2m-rs".to_owned()),
+    ));
+    client.send_records(now, &records).unwrap();
+    let post = only(&mut client);
+    assert_eq!(post.header.get_type(), MessageType::Confirmable);
+    assert_eq!(post.header.code, MessageClass::Request(RequestType::Post));
+    assert_eq!(strings(&post, CoapOption::UriPath), ["dp"]);
+    assert_eq!(content_format(&post), Some(112));
+    let decoded = codec::decode(
+        ContentFormat::SenmlCbor,
+        &Path::ROOT,
+        &post.payload,
+        &device_kinds,
+    )
+    .unwrap();
+    let seen: Vec<(String, Value, Option<f64>)> = decoded
+        .into_iter()
+        .map(|r| (r.path.to_string(), r.value, r.time))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "/3/0/0".to_owned(),
+                Value::String("lwm2m-rs".to_owned()),
+                None
+            ),
+            (
+                "/3311/0/5851".to_owned(),
+                Value::Integer(10),
+                Some(1_700_000_000.0)
+            ),
+            (
+                "/3311/0/5851".to_owned(),
+                Value::Integer(20),
+                Some(1_700_000_060.5)
+            ),
+        ]
+    );
+    client.handle_datagram(
+        now,
+        server(),
+        &answer(&post, ResponseType::Changed).to_bytes().unwrap(),
+    );
+    assert_eq!(
+        events(&mut client),
+        [Event::Sent {
+            paths: vec!["/3/0/0".to_owned(), "/3311/0/5851".to_owned()]
+        }]
+    );
+}
+
+/// Send of records passes the checks of every Send, and refuses records no Send may carry.
+#[test]
+fn send_records_is_refused_like_send() {
+    let now = Instant::now();
+    let series = dimmer_series();
+    let mut unregistered = client(LwM2mVersion::V1_1);
+    assert_eq!(
+        unregistered.send_records(now, &series),
+        Err(SendError::NotRegistered)
+    );
+    let mut old = registered(LwM2mVersion::V1_0, now);
+    assert_eq!(old.send_records(now, &series), Err(SendError::Unsupported));
+
+    let mut client = registered(LwM2mVersion::V1_1, now);
+    assert_eq!(client.send_records(now, &[]), Err(SendError::Empty));
+    let security = codec::Record::new(Path::resource(0, 0, 0), Value::String("coap://x".into()));
+    assert!(matches!(
+        client.send_records(now, &[series[0].clone(), security]),
+        Err(SendError::Protected { path }) if path == "/0/0/0"
+    ));
+    let oscore = codec::Record::new(Path::resource(21, 0, 0), Value::Opaque(vec![1]));
+    assert!(matches!(
+        client.send_records(now, &[oscore]),
+        Err(SendError::Protected { .. })
+    ));
+    // The same path twice at the same time, and a path above a resource: not encodable.
+    let twice = [series[0].clone(), series[0].clone()];
+    assert!(matches!(
+        client.send_records(now, &twice),
+        Err(SendError::Encode(_))
+    ));
+    let instance = codec::Record::new(Path::instance(3311, 0), Value::Integer(1));
+    assert!(matches!(
+        client.send_records(now, &[instance]),
+        Err(SendError::Encode(_))
+    ));
+    let nan = codec::Record {
+        time: Some(f64::NAN),
+        ..series[0].clone()
+    };
+    assert!(matches!(
+        client.send_records(now, &[nan]),
+        Err(SendError::Encode(_))
+    ));
+    // Too large for one message (the maximum message size is 1152 bytes).
+    let big: Vec<codec::Record> = (0..52)
+        .map(|i| series[0].clone().at(1_700_000_000.0 + f64::from(i)))
+        .collect();
+    let result = client.send_records(now, &big);
+    assert!(
+        matches!(result, Err(SendError::TooLarge { .. })),
+        "{result:?}"
+    );
+    assert!(sent(&mut client).is_empty(), "a refused Send sends nothing");
+
+    // Mute Send applies.
+    let mute = Request::new(RequestType::Put, "/1/0/23")
+        .format(0)
+        .payload(b"1")
+        .id(1)
+        .send(&mut client, now);
+    assert_eq!(code(&mute), "2.04");
+    assert_eq!(client.send_records(now, &series), Err(SendError::Muted));
+    assert!(sent(&mut client).is_empty());
+}

@@ -8,8 +8,11 @@ Location-Path options `rd`, `<n>`; Update answers 2.04; De-register 2.02) and se
 management requests back to the client from the same socket. It prints `READY <port>`, then one
 line per message on stdout, `E <event> <json>` or `R <id> <json>`:
 
-- events: {"event": "registration"|"update"|"deregistration"|"notify", "t": SECONDS, ...}, where
-  "t" is the arrival time on this process's monotonic clock (seconds, float);
+- events: {"event": "registration"|"update"|"deregistration"|"notify"|"send", "t": SECONDS, ...},
+  where "t" is the arrival time on this process's monotonic clock (seconds, float); a Send
+  (`POST /dp`, answered 2.04) is {"event": "send", "content_format", "payload_hex", "decoded",
+  "resolved"}, where "resolved" lists the SenML records resolved as RFC 8428 §4.6 says (name =
+  bn + n, time = bt + t, bn and bt carried over): [{"n": name, "t": time, "v"|"vs"|...: value}];
 - replies to the commands read from stdin (one JSON object per line; "id" is echoed back):
   {"id": N, "ok": true, ...} or {"id": N, "ok": false, "error": "..."}.
 
@@ -190,6 +193,46 @@ def summary(resp):
     return out
 
 
+SENML_CBOR_LABELS = {-2: "bn", -3: "bt", 0: "n", 2: "v", 3: "vs", 4: "vb", 6: "t", 8: "vd"}
+
+
+def resolve_senml(records):
+    """RFC 8428 §4.6 resolved records: name = bn + n and time = bt + t, where the base name and
+    base time hold until a record sets another; CBOR integer labels are read as their names."""
+    bn, bt, out = "", 0, []
+    for record in records:
+        record = {SENML_CBOR_LABELS.get(k, k): v for k, v in record.items()}
+        bn = record.get("bn", bn)
+        bt = record.get("bt", bt)
+        resolved = {"n": bn + record.get("n", ""), "t": bt + record.get("t", 0)}
+        for label in ("v", "vs", "vb", "vd", "vlo"):
+            if label in record:
+                resolved[label] = jsonable(record[label])
+        out.append(resolved)
+    return out
+
+
+def send_event(request):
+    """The `send` event of a Send (`POST /dp`): the payload decoded and resolved."""
+    cf = int(request.opt.content_format) if request.opt.content_format is not None else None
+    event = {
+        "event": "send",
+        "t": now(),
+        "address": request.remote.hostinfo,
+        "content_format": cf,
+        "payload_hex": request.payload.hex(),
+        "decoded": decode_payload(cf, request.payload),
+    }
+    try:
+        if cf == 112:
+            event["resolved"] = resolve_senml(cbor2.loads(request.payload))
+        elif cf == 110:
+            event["resolved"] = resolve_senml(json.loads(request.payload.decode("utf-8")))
+    except Exception as e:  # the tests assert on this: a pack that does not resolve
+        event["resolve_error"] = "%s: %s" % (type(e).__name__, e)
+    return event
+
+
 # ---------------------------------------------------------------- registration interface
 
 
@@ -219,13 +262,17 @@ def query_params(request):
 
 
 class RdResource(aiocoap.resource.Resource, aiocoap.resource.PathCapable):
-    """The whole site: /rd (Register) and /rd/<n> (Update, De-register); anything else is 4.04."""
+    """The whole site: /rd (Register), /rd/<n> (Update, De-register) and /dp (Send); anything else
+    is 4.04."""
 
     async def needs_blockwise_assembly(self, request):
         return True
 
     async def render(self, request):
         path = list(request.opt.uri_path)
+        if path == ["dp"] and request.code == Code.POST:
+            emit(send_event(request))
+            return Message(code=Code.CHANGED)
         if path[:1] != ["rd"]:
             return Message(code=Code.NOT_FOUND)
         path = path[1:]

@@ -360,6 +360,18 @@ impl Engine {
 
     /// Send (`POST /dp`, see [`send`]): the values at `paths`, read now, to the server.
     pub(super) fn send(&mut self, now: Instant, paths: &[Path]) -> Result<(), SendError> {
+        let names = paths.iter().map(ToString::to_string).collect();
+        self.send_with(now, names, |store| send::payload(store, paths))
+    }
+
+    /// Send (`POST /dp`) of the SenML CBOR `payload` builds, after the checks of every Send;
+    /// `paths` names what is sent in the outcome event.
+    pub(super) fn send_with(
+        &mut self,
+        now: Instant,
+        paths: Vec<String>,
+        payload: impl FnOnce(&mut ObjectStore) -> Result<Vec<u8>, SendError>,
+    ) -> Result<(), SendError> {
         self.now = now;
         if self.config.lwm2m_version == LwM2mVersion::V1_0 {
             return Err(SendError::Unsupported);
@@ -370,7 +382,7 @@ impl Engine {
         if self.send_muted() {
             return Err(SendError::Muted);
         }
-        let payload = send::payload(&mut self.store, paths)?;
+        let payload = payload(&mut self.store)?;
         let packet = RequestBuilder::new(RequestType::Post, 0, &[])
             .path([send::URI_PATH])
             .content_format(send::FORMAT.to_u16())
@@ -387,7 +399,6 @@ impl Engine {
         if size > max {
             return Err(SendError::TooLarge { size, max });
         }
-        let paths = paths.iter().map(ToString::to_string).collect();
         let server = self.config.server;
         self.send_request(now, server, packet, Kind::Send { paths });
         Ok(())

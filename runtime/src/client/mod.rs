@@ -295,6 +295,22 @@ impl Client {
         self.engine.send(now, paths)
     }
 
+    /// Send of records the device built (LwM2M 1.1 and later): pushes `records`, such as values
+    /// sampled while offline with the time each was taken ([`Record::at`](crate::codec::Record::at);
+    /// one path may come at several times), to the server with a confirmable `POST /dp` in SenML
+    /// CBOR. The checks of [`Client::send`] apply; the records must be resources or resource
+    /// instances outside the Security and OSCORE objects, each path at most once per time. The
+    /// outcome arrives as [`Event::Sent`] (naming each path once) or [`Event::SendFailed`].
+    pub fn send_records(
+        &mut self,
+        now: Instant,
+        records: &[crate::codec::Record],
+    ) -> Result<(), SendError> {
+        let paths = send::record_paths(records);
+        self.engine
+            .send_with(now, paths, |_| send::records_payload(records))
+    }
+
     /// Graceful shutdown: sends Deregister (`DELETE /rd/..`).
     pub fn deregister(&mut self, now: Instant) {
         self.engine.deregister(now);

@@ -9,6 +9,12 @@
 //!   there), when the server muted Send (Mute Send `/1/x/23` = true), for the Security and OSCORE
 //!   objects, and when the message would exceed the maximum message size (a block-wise Send is
 //!   not implemented).
+//! - [`Client::send_records`](super::Client::send_records) sends records the device built itself
+//!   instead, such as values sampled while it was offline, each with the time it was taken: a
+//!   time series of one path is several records with different times (SenML `bt`, see
+//!   [`codec::senml`](crate::codec::senml) for how times are written). The same checks apply
+//!   (registered, not 1.0, not muted, no Security or OSCORE path, the size), and the records must
+//!   be resources or resource instances, at most once per path and time.
 //! - The outcome arrives as [`Event::Sent`](super::Event::Sent) or
 //!   [`Event::SendFailed`](super::Event::SendFailed).
 
@@ -31,7 +37,7 @@ pub enum SendError {
     /// The server set Mute Send (`/1/x/23`).
     #[error("the server muted Send (/1/x/23 is true)")]
     Muted,
-    /// No path was given.
+    /// No path (or no record) was given.
     #[error("nothing to send: no path given")]
     Empty,
     /// A path of the Security (0) or OSCORE (21) object: never sent.
@@ -92,4 +98,27 @@ pub(super) fn payload(store: &mut ObjectStore, paths: &[Path]) -> Result<Vec<u8>
     records.sort_by_key(|r| r.path);
     records.dedup_by_key(|r| r.path);
     codec::encode(FORMAT, &Path::ROOT, &records).map_err(|e| SendError::Encode(e.to_string()))
+}
+
+/// The SenML CBOR payload of a Send of caller-built `records` (see
+/// [`Client::send_records`](super::Client::send_records)).
+pub(super) fn records_payload(records: &[Record]) -> Result<Vec<u8>, SendError> {
+    if records.is_empty() {
+        return Err(SendError::Empty);
+    }
+    if let Some(record) = records.iter().find(|r| dm::is_protected(&r.path)) {
+        return Err(SendError::Protected {
+            path: record.path.to_string(),
+        });
+    }
+    codec::encode(FORMAT, &Path::ROOT, records).map_err(|e| SendError::Encode(e.to_string()))
+}
+
+/// The distinct paths of `records`, in path order: what [`Event::Sent`](super::Event::Sent)
+/// names for a Send of records.
+pub(super) fn record_paths(records: &[Record]) -> Vec<String> {
+    let mut paths: Vec<Path> = records.iter().map(|r| r.path).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths.iter().map(ToString::to_string).collect()
 }

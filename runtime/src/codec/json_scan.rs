@@ -195,9 +195,14 @@ impl<'a> Scanner<'a> {
             }
             integer = false;
         }
-        let text = self.text.get(start..self.pos)?;
         if integer {
-            let magnitude: u64 = text.get(usize::from(negative)..)?.parse().ok()?;
+            // The digits as u64, `None` beyond it (as `str::parse` would).
+            let mut magnitude: u64 = 0;
+            for &digit in self.bytes.get(int_start..int_start + int_len)? {
+                magnitude = magnitude
+                    .checked_mul(10)?
+                    .checked_add(u64::from(digit - b'0'))?;
+            }
             return match (negative, magnitude) {
                 (false, n) => Some(Scalar::Int(i128::from(n))),
                 (true, 0) => None,
@@ -205,7 +210,7 @@ impl<'a> Scanner<'a> {
                 (true, _) => None,
             };
         }
-        let x: f64 = text.parse().ok()?;
+        let x: f64 = self.text.get(start..self.pos)?.parse().ok()?;
         x.is_finite().then_some(Scalar::Float(x))
     }
 }

@@ -1,21 +1,45 @@
 //! SenML (RFC 8428) in JSON (`application/senml+json`, 110) and CBOR (`application/senml+cbor`,
-//! 112), as LwM2M 1.1 uses it for reads, writes, composite operations and notifications.
+//! 112), as LwM2M 1.1 uses it for reads, writes, composite operations, notifications and Send.
 //!
 //! Names are paths: a record's name is its base name (`bn`, carried over to the following
 //! records until the next one) followed by its name (`n`), and must form a resource or resource
 //! instance path (`/3/0/7/1`). Values: `v` numbers (Integer, Unsigned Integer, Float, Time), `vs`
 //! strings (String, Corelnk), `vb` booleans, `vd` data (Opaque: base64url without padding in
-//! JSON, a byte string in CBOR), `vlo` object links (`"3:0"`). Times (`bt`, `t`) are checked and
-//! ignored: the records model has no timestamps, so one name twice (a time series) is rejected as
-//! a duplicate. Base value/sum/unit (`bv`, `bs`, `bu`) and names ending in `_` (RFC 8428
-//! must-understand) are rejected; other unknown labels are skipped.
+//! JSON, a byte string in CBOR), `vlo` object links (`"3:0"`). Base value/sum/unit (`bv`, `bs`,
+//! `bu`) and names ending in `_` (RFC 8428 must-understand) are rejected; `bver` and `ut` must be
+//! numbers and are otherwise ignored; other unknown labels are skipped.
 //!
-//! CBOR labels: `bn` -2, `bt` -3, `n` 0, `v` 2, `vs` 3, `vb` 4, `t` 6, `vd` 8, `vlo` the text
-//! "vlo". Indefinite lengths and tags are rejected, and nesting is never followed: a SenML pack is
-//! one array of flat maps.
+//! # Times
+//!
+//! Decoding resolves times as RFC 8428 §4.5.3 and §4.6 say: a record's time is the current base
+//! time (`bt`, carried over to the following records until a record sets another) plus its own
+//! `t` (0 when absent), kept in [`Record::time`] (a resolved time of 0 is "now": `None`). `bt` and
+//! `t` must be finite numbers (a string, a boolean, NaN or an infinity is malformed, 4.00). One
+//! name may come several times with different resolved times (a time series); twice at the same
+//! time it is a [`DecodeError::Duplicate`].
+//!
+//! Encoding writes each record's time exactly, without arithmetic on floats: a record whose time
+//! differs from the current base time carries its time as a new `bt` (a record without time after
+//! a timed one carries `"bt":0`, "now"); a record at the current base time carries no time field;
+//! `t` is never written. Whole times below 2^53 are written as integers, other times as the
+//! shortest float that reads back the same (4 bytes in CBOR when that loses nothing). A time
+//! series of one path thus reads `[{"bn":"/3303/0/5700","bt":1700000000,"v":21.5},
+//! {"bt":1700000060,"v":22}]`. A NaN or infinite time cannot be encoded (4.06).
+//!
+//! CBOR labels: `bver` -1, `bn` -2, `bt` -3, `n` 0, `v` 2, `vs` 3, `vb` 4, `t` 6, `ut` 7, `vd` 8,
+//! `vlo` the text "vlo". Indefinite lengths and tags are rejected, and nesting is never followed:
+//! a SenML pack is one array of flat maps.
 //!
 //! Encoding writes the request path as the base name of the first record (`"bn":"/3/0/"`) and the
 //! rest of each path as its name (`"n":"7/0"`); a request on the root (composite) writes full names.
+//!
+//! # Fast paths
+//!
+//! Both decoders first try a borrowing reader that resolves records as it reads them (JSON: the
+//! scanner of `json_scan`; CBOR: a minimal reader of the few CBOR items SenML uses). On anything
+//! unusual, and on any error, they give up and decode again with the general path (serde_json or
+//! minicbor, then resolution), which gives the answer or the error. The fast readers therefore
+//! never decide an error and never accept what the general path rejects.
 
 use std::borrow::Cow;
 
@@ -23,8 +47,8 @@ use minicbor::data::Type;
 
 use super::json_scan::{Scalar, Scanner};
 use super::{
-    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, infer_int, push_i64,
-    push_ids, push_objlnk, push_u64, value_from_float, value_from_int,
+    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, infer_int,
+    normalize_time, push_i64, push_objlnk, push_u64, value_from_float, value_from_int,
 };
 use crate::path::Path;
 use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
@@ -40,21 +64,51 @@ pub(crate) enum Raw<'a> {
     ObjLnk(Cow<'a, str>),
 }
 
-/// One SenML record as read: base name (if this record sets one), name, value.
+/// One SenML record as read: base name and base time (if this record sets them), name, time,
+/// value.
 #[derive(Debug, Default)]
 struct RawRecord<'a> {
     bn: Option<Cow<'a, str>>,
+    bt: Option<f64>,
     n: Option<Cow<'a, str>>,
+    t: Option<f64>,
     value: Option<Raw<'a>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------------------
+
+/// Appends the decimal digits of a path id (ids are mostly small: those take a branch).
+#[inline(always)]
+fn push_id(out: &mut Vec<u8>, id: u16) {
+    match id {
+        0..=9 => out.push(b'0' + id as u8),
+        10..=99 => out.extend_from_slice(&[b'0' + (id / 10) as u8, b'0' + (id % 10) as u8]),
+        _ => push_u64(out, u64::from(id)),
+    }
+}
+
+/// Appends the ids of `path` from position `from` on, joined by `/`, with a leading `/` when
+/// `leading` is set (like `push_ids`, faster for the short ids of paths).
+#[inline(always)]
+fn push_path_ids(out: &mut Vec<u8>, path: &Path, from: usize, leading: bool) {
+    let ids = path.ids().get(from..).unwrap_or(&[]);
+    for (i, id) in ids.iter().enumerate() {
+        if leading || i > 0 {
+            out.push(b'/');
+        }
+        push_id(out, *id);
+    }
 }
 
 /// The name written for `path`: its ids below `base` (`7/0` for `/3/0/7/0` below `/3/0`), or the
 /// whole path when `base` is the root.
 fn record_name(base: &Path, path: &Path, out: &mut Vec<u8>) {
     if base.is_root() {
-        push_ids(out, path, 0, true);
+        push_path_ids(out, path, 0, true);
     } else {
-        push_ids(out, path, base.len(), false);
+        push_path_ids(out, path, base.len(), false);
     }
 }
 
@@ -64,18 +118,47 @@ fn base_name(base: &Path, first: &Path, out: &mut Vec<u8>) -> bool {
     if base.is_root() {
         return false;
     }
-    push_ids(out, base, 0, true);
+    push_path_ids(out, base, 0, true);
     if first != base {
         out.push(b'/');
     }
     true
 }
 
+/// The base time the encoders write on a record: `Some` when the record's time (0 for "now")
+/// differs from the current base time `current`, which then becomes it.
+fn next_base_time(
+    format: ContentFormat,
+    record: &Record,
+    current: &mut f64,
+) -> Result<Option<f64>, EncodeError> {
+    let time = record.time.unwrap_or(0.0);
+    if !time.is_finite() {
+        return Err(EncodeError::not_representable(
+            format,
+            format!("{}: the time {time} is not a finite number", record.path),
+        ));
+    }
+    if time == *current {
+        return Ok(None);
+    }
+    *current = time;
+    Ok(Some(time))
+}
+
+/// A time written as an integer: whole and below 2^53 in magnitude, so exact both ways.
+fn whole_time(time: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    (time.fract() == 0.0 && time.abs() < EXACT).then_some(time as i64)
+}
+
 /// Encodes as SenML JSON.
 pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    const F: ContentFormat = ContentFormat::SenmlJson;
     let records = super::sorted(base, records)?;
     let mut out = Vec::with_capacity(records.len() * 32 + 16);
     let mut name = Vec::new();
+    let mut base_time = 0.0;
     out.push(b'[');
     for (i, record) in records.iter().enumerate() {
         if i > 0 {
@@ -95,6 +178,13 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
             key(&mut out, b"\"bn\":");
             json_ascii(&mut out, &name);
             name.clear();
+        }
+        if let Some(time) = next_base_time(F, record, &mut base_time)? {
+            key(&mut out, b"\"bt\":");
+            match whole_time(time) {
+                Some(whole) => json_i64(&mut out, whole),
+                None => json_f64(&mut out, time),
+            }
         }
         record_name(base, &record.path, &mut name);
         if !name.is_empty() {
@@ -116,7 +206,7 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
             }
             Value::Float(x) => {
                 return Err(EncodeError::not_representable(
-                    ContentFormat::SenmlJson,
+                    F,
                     format!("{}: JSON has no number {x}", record.path),
                 ));
             }
@@ -180,53 +270,140 @@ pub(crate) fn json_f64(out: &mut Vec<u8>, x: f64) {
     let _ = serde_json::to_writer(out, &x);
 }
 
-/// Encodes as SenML CBOR.
-pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
-    let records = super::sorted(base, records)?;
-    let mut enc = minicbor::Encoder::new(Vec::with_capacity(records.len() * 24 + 16));
-    let mut name = Vec::new();
-    encode_cbor_records(&mut enc, base, &records, &mut name)
-        .map_err(|e| EncodeError::InvalidRecords(format!("CBOR: {e}")))?;
-    Ok(enc.into_writer())
+/// CBOR major types.
+const CBOR_UNSIGNED: u8 = 0;
+const CBOR_NEGATIVE: u8 = 1;
+const CBOR_BYTES: u8 = 2;
+const CBOR_TEXT: u8 = 3;
+const CBOR_ARRAY: u8 = 4;
+const CBOR_MAP: u8 = 5;
+const CBOR_SIMPLE: u8 = 7;
+
+/// SenML CBOR labels, as the one-byte CBOR integers they are written as.
+const LABEL_BN: u8 = 0x21; // -2
+const LABEL_BT: u8 = 0x22; // -3
+const LABEL_N: u8 = 0x00;
+const LABEL_V: u8 = 0x02;
+const LABEL_VS: u8 = 0x03;
+const LABEL_VB: u8 = 0x04;
+const LABEL_VD: u8 = 0x08;
+const LABEL_T: u8 = 0x06;
+/// `vlo` is a text label: the CBOR text "vlo".
+const LABEL_VLO: [u8; 4] = [0x63, b'v', b'l', b'o'];
+
+/// Writes a CBOR head in its shortest form (RFC 8949 §3.1), as minicbor does.
+#[inline(always)]
+fn cbor_head(out: &mut Vec<u8>, major: u8, arg: u64) {
+    let major = major << 5;
+    match arg {
+        0..=23 => out.push(major | arg as u8),
+        24..=0xff => out.extend_from_slice(&[major | 24, arg as u8]),
+        0x100..=0xffff => {
+            out.push(major | 25);
+            out.extend_from_slice(&(arg as u16).to_be_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            out.push(major | 26);
+            out.extend_from_slice(&(arg as u32).to_be_bytes());
+        }
+        _ => {
+            out.push(major | 27);
+            out.extend_from_slice(&arg.to_be_bytes());
+        }
+    }
 }
 
-type CborResult = Result<(), minicbor::encode::Error<core::convert::Infallible>>;
+/// Writes a CBOR integer.
+fn cbor_i64(out: &mut Vec<u8>, n: i64) {
+    if n >= 0 {
+        cbor_head(out, CBOR_UNSIGNED, n as u64);
+    } else {
+        // -1 - n, which is `!n` in two's complement.
+        cbor_head(out, CBOR_NEGATIVE, !n as u64);
+    }
+}
 
-fn encode_cbor_records(
-    enc: &mut minicbor::Encoder<Vec<u8>>,
-    base: &Path,
-    records: &[&Record],
-    name: &mut Vec<u8>,
-) -> CborResult {
-    enc.array(records.len() as u64)?;
-    let mut bn = Vec::new();
+/// Writes a CBOR text string.
+fn cbor_text(out: &mut Vec<u8>, text: &[u8]) {
+    cbor_head(out, CBOR_TEXT, text.len() as u64);
+    out.extend_from_slice(text);
+}
+
+/// Writes a float in 4 bytes when that loses nothing, else in 8 (like [`cbor_float`]).
+fn cbor_f64(out: &mut Vec<u8>, x: f64) {
+    if f64::from(x as f32) == x || x.is_nan() {
+        out.push(0xfa);
+        out.extend_from_slice(&(x as f32).to_bits().to_be_bytes());
+    } else {
+        out.push(0xfb);
+        out.extend_from_slice(&x.to_bits().to_be_bytes());
+    }
+}
+
+/// Encodes as SenML CBOR.
+pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    const F: ContentFormat = ContentFormat::SenmlCbor;
+    let records = super::sorted(base, records)?;
+    let mut out = Vec::with_capacity(records.len() * 24 + 16);
+    let mut name = Vec::with_capacity(16);
+    let mut base_time = 0.0;
+    cbor_head(&mut out, CBOR_ARRAY, records.len() as u64);
     for (i, record) in records.iter().enumerate() {
-        let with_bn = i == 0 && base_name(base, &record.path, &mut bn);
         name.clear();
-        record_name(base, &record.path, name);
-        let fields = 1 + u64::from(with_bn) + u64::from(!name.is_empty());
-        enc.map(fields)?;
+        let with_bn = i == 0 && base_name(base, &record.path, &mut name);
+        let bn_len = name.len();
+        record_name(base, &record.path, &mut name);
+        let (bn, n) = name.split_at(bn_len);
+        let time = next_base_time(F, record, &mut base_time)?;
+        let fields = 1 + u64::from(with_bn) + u64::from(time.is_some()) + u64::from(!n.is_empty());
+        cbor_head(&mut out, CBOR_MAP, fields);
         if with_bn {
-            enc.i8(-2)?.str(ascii(&bn))?;
+            out.push(LABEL_BN);
+            cbor_text(&mut out, bn);
         }
-        if !name.is_empty() {
-            enc.u8(0)?.str(ascii(name))?;
+        if let Some(time) = time {
+            out.push(LABEL_BT);
+            match whole_time(time) {
+                Some(whole) => cbor_i64(&mut out, whole),
+                None => cbor_f64(&mut out, time),
+            }
+        }
+        if !n.is_empty() {
+            out.push(LABEL_N);
+            cbor_text(&mut out, n);
         }
         match &record.value {
-            Value::Integer(n) | Value::Time(Time(n)) => enc.u8(2)?.i64(*n)?,
-            Value::UnsignedInteger(n) => enc.u8(2)?.u64(*n)?,
-            Value::Float(x) => cbor_float(enc.u8(2)?, *x)?,
-            Value::String(s) | Value::CoreLnk(CoreLnk(s)) => enc.u8(3)?.str(s)?,
-            Value::Boolean(b) => enc.u8(4)?.bool(*b)?,
-            Value::Opaque(bytes) => enc.u8(8)?.bytes(bytes)?,
+            Value::Integer(n) | Value::Time(Time(n)) => {
+                out.push(LABEL_V);
+                cbor_i64(&mut out, *n);
+            }
+            Value::UnsignedInteger(n) => {
+                out.push(LABEL_V);
+                cbor_head(&mut out, CBOR_UNSIGNED, *n);
+            }
+            Value::Float(x) => {
+                out.push(LABEL_V);
+                cbor_f64(&mut out, *x);
+            }
+            Value::String(s) | Value::CoreLnk(CoreLnk(s)) => {
+                out.push(LABEL_VS);
+                cbor_text(&mut out, s.as_bytes());
+            }
+            Value::Boolean(b) => out.extend_from_slice(&[LABEL_VB, 0xf4 | u8::from(*b)]),
+            Value::Opaque(bytes) => {
+                out.push(LABEL_VD);
+                cbor_head(&mut out, CBOR_BYTES, bytes.len() as u64);
+                out.extend_from_slice(bytes);
+            }
             Value::ObjLnk(l) => {
+                out.extend_from_slice(&LABEL_VLO);
                 let mut text = Vec::with_capacity(11);
                 push_objlnk(&mut text, l);
-                enc.str("vlo")?.str(ascii(&text))?
+                cbor_text(&mut out, &text);
             }
-        };
+        }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Text the encoders built from digits, `/` and `:` (always ASCII, so never empty by mistake).
@@ -246,67 +423,108 @@ pub(crate) fn cbor_float(
     }
 }
 
-/// Decodes SenML JSON written to (or read from) `base`.
-pub fn decode_json(
-    base: &Path,
-    bytes: &[u8],
-    kinds: &dyn KindLookup,
-) -> Result<Vec<Record>, DecodeError> {
-    let raw = match scan_json(bytes) {
-        Some(raw) => raw,
-        None => parse_json(bytes)?,
-    };
-    resolve(ContentFormat::SenmlJson, base, raw, kinds)
+// ---------------------------------------------------------------------------------------------
+// Decoding: names, times, resolution
+// ---------------------------------------------------------------------------------------------
+
+/// A path being read from text, one byte at a time, so that a base name is read once and each
+/// name continues from it (names concatenate as text: `bn` "/3/0/1" and `n` "2" is `/3/0/12`).
+#[derive(Debug, Clone, Copy)]
+struct PathText {
+    path: Path,
+    id: Option<u32>,
+    started: bool,
 }
 
-/// Decodes SenML CBOR written to (or read from) `base`.
-pub fn decode_cbor(
-    base: &Path,
-    bytes: &[u8],
-    kinds: &dyn KindLookup,
-) -> Result<Vec<Record>, DecodeError> {
-    let raw = parse_cbor(bytes)?;
-    resolve(ContentFormat::SenmlCbor, base, raw, kinds)
-}
-
-/// The paths named by a SenML pack without values (a Read-Composite or Observe-Composite
-/// request body): any level from `/` to a resource instance.
-pub fn decode_paths(format: ContentFormat, bytes: &[u8]) -> Result<Vec<Path>, DecodeError> {
-    let raw = match format {
-        ContentFormat::SenmlJson => match scan_json(bytes) {
-            Some(raw) => raw,
-            None => parse_json(bytes)?,
-        },
-        ContentFormat::SenmlCbor => parse_cbor(bytes)?,
-        other => return Err(DecodeError::UnsupportedFormat(other.to_u16())),
+impl PathText {
+    /// Nothing read yet.
+    const START: PathText = PathText {
+        path: Path::ROOT,
+        id: None,
+        started: false,
     };
-    let mut names = Names::default();
-    let mut out = Vec::with_capacity(raw.len());
-    for record in &raw {
-        if record.value.is_some() {
-            return Err(DecodeError::malformed(
-                format,
-                "a path list carries a value",
-            ));
+
+    /// Reads on through `text`; `None` once it cannot be a path any more.
+    #[inline]
+    fn feed(mut self, text: &[u8]) -> Option<PathText> {
+        for &b in text {
+            if !self.started {
+                if b != b'/' {
+                    return None;
+                }
+                self.started = true;
+                continue;
+            }
+            match b {
+                b'0'..=b'9' => {
+                    let value = self.id.unwrap_or(0) * 10 + u32::from(b - b'0');
+                    if value > u32::from(u16::MAX) {
+                        return None;
+                    }
+                    self.id = Some(value);
+                }
+                // An empty component, unless it is the single trailing slash after one.
+                b'/' => self.path = self.path.child(u16::try_from(self.id.take()?).ok()?)?,
+                _ => return None,
+            }
         }
-        out.push(names.next(format, record)?);
+        Some(self)
     }
-    Ok(out)
+
+    /// The path read, if the text read is one.
+    fn finish(self) -> Option<Path> {
+        if !self.started {
+            return None;
+        }
+        match self.id {
+            Some(last) => self.path.child(u16::try_from(last).ok()?),
+            // Only "/" or a trailing slash after a component (`feed` rejects "//").
+            None => Some(self.path),
+        }
+    }
+}
+
+/// The path named by `bn` followed by `n`, exactly as `Path::from_str` reads their
+/// concatenation (one trailing slash allowed, leading zeros accepted), without building it;
+/// `None` when it is not a valid path.
+pub(crate) fn join_path(bn: &str, n: &str) -> Option<Path> {
+    PathText::START
+        .feed(bn.as_bytes())?
+        .feed(n.as_bytes())?
+        .finish()
 }
 
 /// Base-name state while walking a pack.
-#[derive(Default)]
 struct Names<'a> {
     bn: Cow<'a, str>,
+    /// `bn` read as the start of a path (`None` when it cannot start one).
+    prefix: Option<PathText>,
 }
 
 impl<'a> Names<'a> {
-    fn next(&mut self, format: ContentFormat, record: &RawRecord<'a>) -> Result<Path, DecodeError> {
-        if let Some(bn) = &record.bn {
-            self.bn = bn.clone();
+    fn new() -> Self {
+        Names {
+            bn: Cow::Borrowed(""),
+            prefix: Some(PathText::START),
         }
-        let n = record.n.as_deref().unwrap_or("");
-        if let Some(path) = join_path(&self.bn, n) {
+    }
+
+    fn next(
+        &mut self,
+        format: ContentFormat,
+        bn: Option<Cow<'a, str>>,
+        n: Option<&str>,
+    ) -> Result<Path, DecodeError> {
+        if let Some(bn) = bn {
+            self.prefix = PathText::START.feed(bn.as_bytes());
+            self.bn = bn;
+        }
+        let n = n.unwrap_or("");
+        if let Some(path) = self
+            .prefix
+            .and_then(|p| p.feed(n.as_bytes()))
+            .and_then(PathText::finish)
+        {
             return Ok(path);
         }
         // Not a valid path: let the path parser say why.
@@ -318,62 +536,176 @@ impl<'a> Names<'a> {
     }
 }
 
-/// The path named by `bn` followed by `n`, exactly as `Path::from_str` reads their
-/// concatenation (one trailing slash allowed, leading zeros accepted), without building it;
-/// `None` when it is not a valid path.
-pub(crate) fn join_path(bn: &str, n: &str) -> Option<Path> {
-    let mut bytes = bn.bytes().chain(n.bytes());
-    if bytes.next()? != b'/' {
-        return None;
-    }
-    let mut path = Path::ROOT;
-    let mut id: Option<u32> = None;
-    for b in bytes {
-        match b {
-            b'0'..=b'9' => {
-                let value = id.unwrap_or(0) * 10 + u32::from(b - b'0');
-                if value > u32::from(u16::MAX) {
-                    return None;
-                }
-                id = Some(value);
-            }
-            // An empty component, unless it is the single trailing slash after one.
-            b'/' => path = path.child(u16::try_from(id.take()?).ok()?)?,
-            _ => return None,
-        }
-    }
-    match id {
-        Some(last) => path.child(u16::try_from(last).ok()?),
-        // Only "/" or a trailing slash after a component (the loop rejects "//").
-        None => Some(path),
-    }
+/// Turns raw records into [`Record`]s one by one: names, times, types, and the checks.
+struct Resolver<'a, 'k> {
+    format: ContentFormat,
+    base: Path,
+    names: Names<'a>,
+    base_time: f64,
+    kinds: Kinds<'k>,
+    out: Vec<Record>,
 }
 
-fn resolve<'a>(
-    format: ContentFormat,
-    base: &Path,
-    raw: Vec<RawRecord<'a>>,
-    kinds: &dyn KindLookup,
-) -> Result<Vec<Record>, DecodeError> {
-    let mut names = Names::default();
-    let mut kinds = Kinds::new(kinds);
-    let mut out = Vec::with_capacity(raw.len());
-    for record in raw {
-        let path = names.next(format, &record)?;
+impl<'a, 'k> Resolver<'a, 'k> {
+    fn new(format: ContentFormat, base: &Path, kinds: &'k dyn KindLookup, capacity: usize) -> Self {
+        Resolver {
+            format,
+            base: *base,
+            names: Names::new(),
+            base_time: 0.0,
+            kinds: Kinds::new(kinds),
+            out: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Resolves one raw record (the general path: errors name the offending record).
+    fn push(&mut self, record: RawRecord<'a>) -> Result<(), DecodeError> {
+        let path = self
+            .names
+            .next(self.format, record.bn, record.n.as_deref())?;
+        self.record(path, record.bt, record.t, record.value)
+    }
+
+    /// Adds the record at `path` (already resolved from the names): checks the path, resolves
+    /// the time, types the value.
+    #[inline]
+    fn record(
+        &mut self,
+        path: Path,
+        bt: Option<f64>,
+        t: Option<f64>,
+        value: Option<Raw<'_>>,
+    ) -> Result<(), DecodeError> {
+        let format = self.format;
         if path.len() < 3 {
             return Err(DecodeError::malformed(
                 format,
                 format!("{path} is not a resource or resource instance"),
             ));
         }
-        if !base.contains(&path) {
-            return Err(DecodeError::OutsideBase { path, base: *base });
+        if !self.base.contains(&path) {
+            return Err(DecodeError::OutsideBase {
+                path,
+                base: self.base,
+            });
         }
-        let raw = record
-            .value
-            .ok_or_else(|| DecodeError::malformed(format, format!("{path} has no value")))?;
-        let value = typed(&path, kinds.lookup(&path)?, raw)?;
-        out.push(Record::new(path, value));
+        if let Some(bt) = bt {
+            self.base_time = bt;
+        }
+        let time = match t {
+            Some(t) => self.base_time + t,
+            None => self.base_time,
+        };
+        if !time.is_finite() {
+            return Err(DecodeError::malformed(
+                format,
+                format!("{path}: the time bt + t is not a finite number"),
+            ));
+        }
+        let raw =
+            value.ok_or_else(|| DecodeError::malformed(format, format!("{path} has no value")))?;
+        let value = typed(&path, self.kinds.lookup(&path)?, raw)?;
+        self.out.push(Record {
+            path,
+            value,
+            time: normalize_time(time),
+        });
+        Ok(())
+    }
+}
+
+/// A capacity for the records of a JSON pack of `len` bytes: one per 16 bytes (a record takes
+/// at least 7, `{"v":1}`), at most 256, so it is bounded by the input.
+fn json_capacity(len: usize) -> usize {
+    (len / 16).clamp(1, 256)
+}
+
+/// Decodes SenML JSON written to (or read from) `base`.
+pub fn decode_json(
+    base: &Path,
+    bytes: &[u8],
+    kinds: &dyn KindLookup,
+) -> Result<Vec<Record>, DecodeError> {
+    if let Some(records) = scan_json_records(base, bytes, kinds) {
+        return Ok(records);
+    }
+    resolve_all(ContentFormat::SenmlJson, base, parse_json(bytes)?, kinds)
+}
+
+/// The fast path of [`decode_json`]: scans and resolves in one pass; `None` when the scanner
+/// declines the payload or any record fails.
+fn scan_json_records(base: &Path, bytes: &[u8], kinds: &dyn KindLookup) -> Option<Vec<Record>> {
+    let mut fast = Resolver::new(
+        ContentFormat::SenmlJson,
+        base,
+        kinds,
+        json_capacity(bytes.len()),
+    );
+    let mut prefix = PathText::START;
+    scan_json(bytes, |record| {
+        if let Some(bn) = &record.bn {
+            prefix = PathText::START.feed(bn.as_bytes())?;
+        }
+        let n = record.n.as_deref().unwrap_or_default();
+        let path = prefix.feed(n.as_bytes())?.finish()?;
+        fast.record(path, record.bt, record.t, record.value).ok()
+    })?;
+    Some(fast.out)
+}
+
+/// Decodes SenML CBOR written to (or read from) `base`.
+pub fn decode_cbor(
+    base: &Path,
+    bytes: &[u8],
+    kinds: &dyn KindLookup,
+) -> Result<Vec<Record>, DecodeError> {
+    if let Some(records) = read_cbor_fast(base, bytes, kinds) {
+        return Ok(records);
+    }
+    resolve_all(ContentFormat::SenmlCbor, base, parse_cbor(bytes)?, kinds)
+}
+
+/// Resolves the records the general path read, one by one.
+fn resolve_all<'a>(
+    format: ContentFormat,
+    base: &Path,
+    raw: Vec<RawRecord<'a>>,
+    kinds: &dyn KindLookup,
+) -> Result<Vec<Record>, DecodeError> {
+    let mut resolver = Resolver::new(format, base, kinds, raw.len());
+    for record in raw {
+        resolver.push(record)?;
+    }
+    Ok(resolver.out)
+}
+
+/// The paths named by a SenML pack without values (a Read-Composite or Observe-Composite
+/// request body): any level from `/` to a resource instance.
+pub fn decode_paths(format: ContentFormat, bytes: &[u8]) -> Result<Vec<Path>, DecodeError> {
+    let raw = match format {
+        ContentFormat::SenmlJson => {
+            let mut fast = Vec::new();
+            match scan_json(bytes, |record| {
+                fast.push(record);
+                Some(())
+            }) {
+                Some(()) => fast,
+                None => parse_json(bytes)?,
+            }
+        }
+        ContentFormat::SenmlCbor => parse_cbor(bytes)?,
+        other => return Err(DecodeError::UnsupportedFormat(other.to_u16())),
+    };
+    let mut names = Names::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for record in raw {
+        if record.value.is_some() {
+            return Err(DecodeError::malformed(
+                format,
+                "a path list carries a value",
+            ));
+        }
+        out.push(names.next(format, record.bn, record.n.as_deref())?);
     }
     Ok(out)
 }
@@ -427,52 +759,94 @@ fn unsupported_label(format: ContentFormat, label: &str) -> DecodeError {
     DecodeError::malformed(format, format!("unsupported SenML field {label}"))
 }
 
-/// The fast path of [`parse_json`]: `None` when the payload is anything but a plain, valid pack
-/// (escapes, nesting, duplicate fields, errors...), which `parse_json` then reads or rejects.
-fn scan_json(bytes: &[u8]) -> Option<Vec<RawRecord<'_>>> {
+/// A `bt` or `t` read as a number: it must be finite.
+fn time_of(format: ContentFormat, label: &str, raw: Raw<'_>) -> Result<f64, DecodeError> {
+    let time = match raw {
+        Raw::Int(n) => n as f64,
+        Raw::Float(x) => x,
+        _ => {
+            return Err(DecodeError::malformed(
+                format,
+                format!("{label} is not a number"),
+            ));
+        }
+    };
+    if time.is_finite() {
+        Ok(time)
+    } else {
+        Err(DecodeError::malformed(
+            format,
+            format!("{label} is not a finite number"),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SenML JSON
+// ---------------------------------------------------------------------------------------------
+
+/// The fast path of [`parse_json`]: gives each record to `each` as it is read; `None` when the
+/// payload is anything but a plain, valid pack (escapes, nesting, duplicate fields, errors...)
+/// or when `each` gives up, and `parse_json` then reads or rejects it.
+fn scan_json<'a>(bytes: &'a [u8], mut each: impl FnMut(RawRecord<'a>) -> Option<()>) -> Option<()> {
     let mut s = Scanner::new(bytes)?;
-    // Each record takes at least two bytes (`{}`): the capacity is bounded by the input.
-    let mut out = Vec::with_capacity((bytes.len() / 24).clamp(1, 64));
     s.array(|s| {
         let mut record = RawRecord::default();
         s.object(|s, label| scan_field(s, label, &mut record))?;
-        out.push(record);
-        Some(())
+        each(record)
     })?;
-    s.at_end().then_some(out)
+    s.at_end().then_some(())
 }
 
 /// One field of a record on the fast path; `None` wherever `parse_json` might disagree.
 fn scan_field<'a>(s: &mut Scanner<'a>, label: &str, record: &mut RawRecord<'a>) -> Option<()> {
-    let (scalar, value) = (s.scalar(), &mut record.value);
-    let raw = match (label, scalar?) {
-        ("bn", Scalar::Str(text)) if record.bn.is_none() => {
-            record.bn = Some(Cow::Borrowed(text));
-            return Some(());
-        }
-        ("n", Scalar::Str(text)) if record.n.is_none() => {
+    let scalar = s.scalar()?;
+    // Labels are matched as bytes, by length first (cheaper than comparing strings one by one).
+    let raw = match (label.as_bytes(), scalar) {
+        (b"n", Scalar::Str(text)) if record.n.is_none() => {
             record.n = Some(Cow::Borrowed(text));
             return Some(());
         }
-        ("bt" | "t" | "ut" | "bver", Scalar::Int(_) | Scalar::Float(_)) => return Some(()),
-        ("v", Scalar::Int(n)) => Raw::Int(n),
-        ("v", Scalar::Float(x)) => Raw::Float(x),
-        ("vs", Scalar::Str(text)) => Raw::Str(Cow::Borrowed(text)),
-        ("vb", Scalar::Bool(b)) => Raw::Bool(b),
-        ("vd", Scalar::Str(text)) => Raw::Data(Cow::Owned(b64::decode(text)?)),
-        ("vlo", Scalar::Str(text)) => Raw::ObjLnk(Cow::Borrowed(text)),
+        (b"v", Scalar::Int(n)) => Raw::Int(n),
+        (b"v", Scalar::Float(x)) => Raw::Float(x),
+        (b"vs", Scalar::Str(text)) => Raw::Str(Cow::Borrowed(text)),
+        (b"bn", Scalar::Str(text)) if record.bn.is_none() => {
+            record.bn = Some(Cow::Borrowed(text));
+            return Some(());
+        }
+        (b"bt", Scalar::Int(_) | Scalar::Float(_)) if record.bt.is_none() => {
+            record.bt = Some(scalar_time(scalar)?);
+            return Some(());
+        }
+        (b"t", Scalar::Int(_) | Scalar::Float(_)) if record.t.is_none() => {
+            record.t = Some(scalar_time(scalar)?);
+            return Some(());
+        }
+        (b"ut" | b"bver", Scalar::Int(_) | Scalar::Float(_)) => return Some(()),
+        (b"vb", Scalar::Bool(b)) => Raw::Bool(b),
+        (b"vd", Scalar::Str(text)) => Raw::Data(Cow::Owned(b64::decode(text)?)),
+        (b"vlo", Scalar::Str(text)) => Raw::ObjLnk(Cow::Borrowed(text)),
         (
-            "bn" | "n" | "bt" | "t" | "ut" | "bver" | "v" | "vs" | "vb" | "vd" | "vlo" | "bv"
-            | "bs" | "bu" | "s",
+            b"bn" | b"n" | b"bt" | b"t" | b"ut" | b"bver" | b"v" | b"vs" | b"vb" | b"vd" | b"vlo"
+            | b"bv" | b"bs" | b"bu" | b"s",
             _,
         ) => return None,
-        (other, _) if other.ends_with('_') => return None,
+        ([.., b'_'], _) => return None,
         _ => return Some(()),
     };
-    if value.replace(raw).is_some() {
+    if record.value.replace(raw).is_some() {
         return None;
     }
     Some(())
+}
+
+/// A scanned number as a time (the scanner reads only finite numbers).
+fn scalar_time(scalar: Scalar<'_>) -> Option<f64> {
+    match scalar {
+        Scalar::Int(n) => Some(n as f64),
+        Scalar::Float(x) => Some(x),
+        _ => None,
+    }
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Vec<RawRecord<'static>>, DecodeError> {
@@ -493,7 +867,13 @@ fn parse_json(bytes: &[u8]) -> Result<Vec<RawRecord<'static>>, DecodeError> {
             match (label.as_str(), value) {
                 ("bn", serde_json::Value::String(s)) => record.bn = Some(Cow::Owned(s)),
                 ("n", serde_json::Value::String(s)) => record.n = Some(Cow::Owned(s)),
-                ("bt" | "t" | "ut" | "bver", serde_json::Value::Number(_)) => {}
+                ("bt", serde_json::Value::Number(n)) => {
+                    record.bt = Some(time_of(F, "bt", json_number(&n).ok_or_else(wrong)?)?);
+                }
+                ("t", serde_json::Value::Number(n)) => {
+                    record.t = Some(time_of(F, "t", json_number(&n).ok_or_else(wrong)?)?);
+                }
+                ("ut" | "bver", serde_json::Value::Number(_)) => {}
                 ("v", serde_json::Value::Number(n)) => {
                     let raw = json_number(&n).ok_or_else(wrong)?;
                     set_value(F, &mut record, raw)?;
@@ -531,6 +911,151 @@ fn json_number(n: &serde_json::Number) -> Option<Raw<'static>> {
     } else {
         n.as_f64().filter(|x| x.is_finite()).map(Raw::Float)
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SenML CBOR
+// ---------------------------------------------------------------------------------------------
+
+/// A minimal CBOR reader for the fast path: definite heads, text, bytes, integers, floats and
+/// booleans; `None` on anything else (the general path then decides).
+struct CborReader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> CborReader<'a> {
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(len)?;
+        let taken = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(taken)
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    /// A head: major type, additional information, argument. Indefinite lengths and reserved
+    /// values are `None`.
+    fn head(&mut self) -> Option<(u8, u8, u64)> {
+        let initial = self.byte()?;
+        let info = initial & 0x1f;
+        let arg = match info {
+            0..=23 => u64::from(info),
+            24 => u64::from(self.byte()?),
+            25 => u64::from(u16::from_be_bytes(self.take(2)?.try_into().ok()?)),
+            26 => u64::from(u32::from_be_bytes(self.take(4)?.try_into().ok()?)),
+            27 => u64::from_be_bytes(self.take(8)?.try_into().ok()?),
+            _ => return None,
+        };
+        Some((initial >> 5, info, arg))
+    }
+
+    /// The argument of a head of major type `major`.
+    fn expect(&mut self, major: u8) -> Option<u64> {
+        match self.head()? {
+            (m, _, arg) if m == major => Some(arg),
+            _ => None,
+        }
+    }
+
+    fn text(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.name()?).ok()
+    }
+
+    /// A text string's bytes, not checked as UTF-8 (for names, which must be ASCII anyway).
+    fn name(&mut self) -> Option<&'a [u8]> {
+        let len = usize::try_from(self.expect(CBOR_TEXT)?).ok()?;
+        self.take(len)
+    }
+
+    fn data(&mut self) -> Option<&'a [u8]> {
+        let len = usize::try_from(self.expect(CBOR_BYTES)?).ok()?;
+        self.take(len)
+    }
+
+    fn number(&mut self) -> Option<Raw<'a>> {
+        Some(match self.head()? {
+            (CBOR_UNSIGNED, _, n) => Raw::Int(i128::from(n)),
+            (CBOR_NEGATIVE, _, n) => Raw::Int(-1 - i128::from(n)),
+            (CBOR_SIMPLE, 25, bits) => Raw::Float(f16_to_f64(u16::try_from(bits).ok()?)),
+            (CBOR_SIMPLE, 26, bits) => {
+                Raw::Float(f64::from(f32::from_bits(u32::try_from(bits).ok()?)))
+            }
+            (CBOR_SIMPLE, 27, bits) => Raw::Float(f64::from_bits(bits)),
+            _ => return None,
+        })
+    }
+
+    fn time(&mut self) -> Option<f64> {
+        let time = match self.number()? {
+            Raw::Int(n) => n as f64,
+            Raw::Float(x) => x,
+            _ => return None,
+        };
+        time.is_finite().then_some(time)
+    }
+
+    fn bool(&mut self) -> Option<bool> {
+        match self.byte()? {
+            0xf4 => Some(false),
+            0xf5 => Some(true),
+            _ => None,
+        }
+    }
+}
+
+/// The fast path of [`decode_cbor`]: reads and resolves in one pass; `None` on any label it does
+/// not handle, any duplicate field and any error.
+fn read_cbor_fast(base: &Path, bytes: &[u8], kinds: &dyn KindLookup) -> Option<Vec<Record>> {
+    let mut r = CborReader { bytes, pos: 0 };
+    let len = usize::try_from(r.expect(CBOR_ARRAY)?).ok()?;
+    // Each record takes at least one byte: the capacity is bounded by the input.
+    let mut resolver = Resolver::new(ContentFormat::SenmlCbor, base, kinds, len.min(bytes.len()));
+    let mut prefix = PathText::START;
+    for _ in 0..len {
+        let fields = r.expect(CBOR_MAP)?;
+        let (mut bn, mut n, mut bt, mut t, mut value) = (None, None, None, None, None);
+        for _ in 0..fields {
+            let raw = match r.byte()? {
+                // Names are read as bytes: only ASCII digits and slashes make a path.
+                LABEL_BN if bn.is_none() => {
+                    bn = Some(r.name()?);
+                    continue;
+                }
+                LABEL_N if n.is_none() => {
+                    n = Some(r.name()?);
+                    continue;
+                }
+                LABEL_BT if bt.is_none() => {
+                    bt = Some(r.time()?);
+                    continue;
+                }
+                LABEL_T if t.is_none() => {
+                    t = Some(r.time()?);
+                    continue;
+                }
+                LABEL_V => r.number()?,
+                LABEL_VS => Raw::Str(Cow::Borrowed(r.text()?)),
+                LABEL_VB => Raw::Bool(r.bool()?),
+                LABEL_VD => Raw::Data(Cow::Borrowed(r.data()?)),
+                0x63 if r.take(3)? == b"vlo" => Raw::ObjLnk(Cow::Borrowed(r.text()?)),
+                _ => return None,
+            };
+            if value.replace(raw).is_some() {
+                return None;
+            }
+        }
+        if let Some(bn) = bn {
+            prefix = PathText::START.feed(bn)?;
+        }
+        let path = prefix.feed(n.unwrap_or_default())?.finish()?;
+        resolver.record(path, bt, t, value).ok()?;
+    }
+    (r.pos == bytes.len()).then_some(resolver.out)
 }
 
 fn parse_cbor(bytes: &[u8]) -> Result<Vec<RawRecord<'_>>, DecodeError> {
@@ -590,7 +1115,9 @@ fn read_cbor_field<'b>(
     match label {
         Label::Int(-2) => record.bn = Some(Cow::Borrowed(d.str().map_err(e)?)),
         Label::Int(0) => record.n = Some(Cow::Borrowed(d.str().map_err(e)?)),
-        Label::Int(-3 | 6 | 7 | -1) => {
+        Label::Int(-3) => record.bt = Some(time_of(F, "bt", cbor_number(d, F)?)?),
+        Label::Int(6) => record.t = Some(time_of(F, "t", cbor_number(d, F)?)?),
+        Label::Int(7 | -1) => {
             cbor_number(d, F)?;
         }
         Label::Int(2) => {
@@ -693,6 +1220,7 @@ pub(crate) fn cbor_error(format: ContentFormat, err: minicbor::decode::Error) ->
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::value::{ObjLnk, Time};
 
     #[test]
     fn half_floats() {
@@ -733,7 +1261,12 @@ b"}]"#,
         ];
         for (i, case) in cases.iter().enumerate() {
             let slow = parse_json(case);
-            match scan_json(case) {
+            let mut fast = Vec::new();
+            let scanned = scan_json(case, |record| {
+                fast.push(record);
+                Some(())
+            });
+            match scanned.map(|()| fast) {
                 Some(fast) => {
                     let slow = slow.unwrap();
                     assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{case:?}");
@@ -742,6 +1275,95 @@ b"}]"#,
                 None => assert!(i >= 4, "declined {}", String::from_utf8_lossy(case)),
             }
         }
+    }
+
+    /// Packs to mutate: every value type, times, instances, base names.
+    fn sample_records() -> Vec<Record> {
+        vec![
+            Record::new(Path::resource(3, 0, 0), Value::String("Open Mobile".into())),
+            Record::new(Path::resource_instance(3, 0, 7, 1), Value::Integer(-5)).at(1.5e9),
+            Record::new(Path::resource_instance(3, 0, 7, 2), Value::Integer(70_000)).at(-30.0),
+            Record::new(Path::resource(3, 0, 9), Value::UnsignedInteger(u64::MAX)),
+            Record::new(Path::resource(3, 0, 10), Value::Float(1.1)).at(1_700_000_000.25),
+            Record::new(Path::resource(3, 0, 11), Value::Boolean(true)),
+            Record::new(Path::resource(3, 0, 12), Value::Opaque(vec![0, 1, 2, 255])),
+            Record::new(
+                Path::resource(3, 0, 13),
+                Value::ObjLnk(ObjLnk::new(3, 65535)),
+            ),
+            Record::new(Path::resource(3, 0, 300), Value::Time(Time(-1))),
+        ]
+    }
+
+    fn sample_kinds(path: &Path) -> Option<(Kind, bool)> {
+        Some(match path.resource_id()? {
+            0 => (Kind::String, false),
+            7 => (Kind::Integer, true),
+            9 => (Kind::UnsignedInteger, false),
+            10 => (Kind::Float, false),
+            11 => (Kind::Boolean, false),
+            12 => (Kind::Opaque, false),
+            13 => (Kind::ObjLnk, false),
+            300 => (Kind::Time, false),
+            _ => return None,
+        })
+    }
+
+    /// Every truncation and many one-byte changes of valid packs: whenever a fast path accepts
+    /// the bytes, the general path accepts them too with the same records.
+    #[test]
+    fn fast_paths_agree_with_the_general_paths() {
+        let kinds: [&dyn KindLookup; 2] = [&sample_kinds, &super::super::NoKinds];
+        let mut accepted = [0usize; 2];
+        for base in [Path::ROOT, Path::instance(3, 0)] {
+            let records = sample_records();
+            let json = encode_json(&base, &records).unwrap();
+            let cbor = encode_cbor(&base, &records).unwrap();
+            for (which, bytes) in [json, cbor].into_iter().enumerate() {
+                let mut variants = vec![bytes.clone()];
+                for cut in 0..bytes.len() {
+                    variants.push(bytes[..cut].to_vec());
+                }
+                for at in 0..bytes.len() {
+                    for new in [
+                        0x00, 0x01, 0x17, 0x18, 0x20, 0x22, 0x2f, 0x30, 0x39, 0x3a, 0x5c, 0x60,
+                        0x61, 0x7b, 0x7d, 0x80, 0xa0, 0xc0, 0xf4, 0xf9, 0xfa, 0xfb, 0xff,
+                    ] {
+                        let mut changed = bytes.clone();
+                        changed[at] = new;
+                        variants.push(changed);
+                    }
+                }
+                for variant in &variants {
+                    for kinds in kinds {
+                        let (fast, slow) = if which == 0 {
+                            (
+                                scan_json_records(&base, variant, kinds),
+                                parse_json(variant).and_then(|raw| {
+                                    resolve_all(ContentFormat::SenmlJson, &base, raw, kinds)
+                                }),
+                            )
+                        } else {
+                            (
+                                read_cbor_fast(&base, variant, kinds),
+                                parse_cbor(variant).and_then(|raw| {
+                                    resolve_all(ContentFormat::SenmlCbor, &base, raw, kinds)
+                                }),
+                            )
+                        };
+                        if let Some(fast) = fast {
+                            accepted[which] += 1;
+                            let slow = slow.unwrap_or_else(|e| {
+                                panic!("fast accepted, general rejected ({e}): {variant:02x?}")
+                            });
+                            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{variant:02x?}");
+                        }
+                    }
+                }
+            }
+        }
+        // The fast paths did take the valid packs and some changed ones.
+        assert!(accepted[0] > 4 && accepted[1] > 4, "{accepted:?}");
     }
 
     #[test]
