@@ -11,8 +11,10 @@ use clap::{Parser, ValueEnum};
 pub struct Args {
     /// The LwM2M server (or, with --bootstrap, the Bootstrap-Server): `coap://HOST[:PORT]`, or
     /// `coaps://HOST[:PORT]` with --psk-identity and --psk-key (built with the `dtls` feature).
-    #[arg(long, value_name = "URI")]
-    pub server: String,
+    /// Repeat it for several `coap://` servers (Short Server IDs 1, 2, ... in order; each
+    /// gets full rights on every instance through Access Control instances).
+    #[arg(long, value_name = "URI", required = true)]
+    pub server: Vec<String>,
     /// The endpoint client name announced in the registration.
     #[arg(long, value_name = "NAME")]
     pub endpoint: String,
@@ -62,6 +64,16 @@ fn parse_hex(text: &str) -> Result<HexKey, String> {
 }
 
 impl Args {
+    /// The first (or only) server URI.
+    pub fn first_server(&self) -> &str {
+        self.server.first().map_or("", String::as_str)
+    }
+
+    /// The server URIs after the first.
+    pub fn more_servers(&self) -> &[String] {
+        self.server.get(1..).unwrap_or_default()
+    }
+
     /// The registration lifetime.
     pub fn lifetime(&self) -> Duration {
         Duration::from_secs(u64::from(self.lifetime))
@@ -123,7 +135,9 @@ mod tests {
             "5700",
         ])
         .unwrap();
-        assert_eq!(args.server, "coap://127.0.0.1:5690");
+        assert_eq!(args.server, ["coap://127.0.0.1:5690"]);
+        assert_eq!(args.first_server(), "coap://127.0.0.1:5690");
+        assert!(args.more_servers().is_empty());
         assert_eq!(args.endpoint, "ep1");
         assert_eq!(args.lifetime(), Duration::from_secs(60));
         assert_eq!(args.lwm2m_version, Version::V1_0);
@@ -161,6 +175,22 @@ mod tests {
             assert!(Args::try_parse_from(argv).is_err(), "{bad:?}");
         }
         assert_eq!(Args::try_parse_from(base).unwrap().psk(), None);
+    }
+
+    #[test]
+    fn the_server_option_repeats() {
+        let args = Args::try_parse_from([
+            "demo-client",
+            "--server",
+            "coap://127.0.0.1:5690",
+            "--endpoint",
+            "e",
+            "--server",
+            "coap://127.0.0.1:5691",
+        ])
+        .unwrap();
+        assert_eq!(args.first_server(), "coap://127.0.0.1:5690");
+        assert_eq!(args.more_servers(), ["coap://127.0.0.1:5691"]);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! objects, over CoAP/UDP with the tokio driver of `lwm2m::net`.
 //!
 //! ```text
-//! demo-client --server coap://127.0.0.1:5683 --endpoint demo-1 [--lifetime 300]
+//! demo-client --server coap://127.0.0.1:5683 [--server coap://127.0.0.1:5783 ...]
+//!             --endpoint demo-1 [--lifetime 300]
 //!             [--lwm2m-version 1.0|1.1|1.2] [--bootstrap] [--local-port 0]
 //! demo-client --server coaps://127.0.0.1:5684 --endpoint demo-1 \
 //!             --psk-identity demo-1 --psk-key 000102030405060708090a0b0c0d0e0f   # feature dtls
@@ -79,8 +80,13 @@ fn local_for(server: SocketAddr, port: u16) -> SocketAddr {
 
 async fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
+    let first = args.first_server().to_owned();
+    if !args.more_servers().is_empty() && (args.bootstrap || args.psk().is_some()) {
+        return Err("several --server options are for coap:// servers without --bootstrap".into());
+    }
     let account = device::Account {
-        server_uri: args.server.clone(),
+        server_uri: first.clone(),
+        more_server_uris: args.more_servers().to_vec(),
         bootstrap: args.bootstrap,
         lifetime_s: args.lifetime,
         binding: Binding::U.to_string(),
@@ -89,13 +95,13 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let store = device::store(&account, start)?;
 
     #[cfg(feature = "dtls")]
-    if lwm2m::net::dtls::is_coaps(&args.server) {
+    if lwm2m::net::dtls::is_coaps(&first) {
         use lwm2m::net::dtls::{Credentials, DtlsConfig, DtlsTransport, resolve_coaps};
         use lwm2m::objects::Security;
         if account.psk.is_none() {
             return Err("a coaps:// server needs --psk-identity and --psk-key".into());
         }
-        let server = resolve_coaps(&args.server).await?;
+        let server = resolve_coaps(&first).await?;
         // The credentials come from the Security object, as a Bootstrap-Server would set them.
         let security = store
             .get::<Security>(0)
@@ -117,7 +123,7 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
         )
         .into());
     }
-    let server = resolve(&args.server).await?;
+    let server = resolve(&first).await?;
     let driver = UdpDriver::bind(local_for(server, args.local_port)).await?;
     serve(args, server, store, start, driver).await
 }
@@ -140,6 +146,9 @@ async fn serve<T: Transport>(
     config.binding = Binding::U;
     if args.bootstrap {
         config.bootstrap_server = Some(server);
+    }
+    for (ssid, uri) in (device::SHORT_SERVER_ID + 1..).zip(args.more_servers()) {
+        config = config.with_server(ssid, resolve(uri).await?);
     }
     let objects: Vec<String> = objects::OBJECTS
         .iter()
