@@ -28,13 +28,17 @@
 //!
 //! Design: OpenSSL's DTLS state machine runs over an in-memory datagram pipe (one `read` or
 //! `write` = one datagram) and the async transport moves datagrams between the pipe and a
-//! connected tokio UDP socket; see [`DtlsTransport`]. Raw Public Keys and X.509 certificates
+//! connected tokio UDP socket; see [`DtlsTransport`]. A new handshake after a lost session
+//! offers the last one for resumption (an abbreviated handshake), through the one `unsafe` call
+//! of the workspace, confined to `resumption.rs`. Raw Public Keys and X.509 certificates
 //! will be further [`Credentials`] variants configuring the same OpenSSL context.
 
 mod alert;
 mod credentials;
 mod error;
 mod pipe;
+mod resumption;
+mod screen;
 mod session;
 mod transport;
 mod uri;

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use openssl::ssl::{ErrorCode, Ssl, SslContext, SslStream};
+use openssl::ssl::{ErrorCode, ShutdownState, Ssl, SslRef, SslStream};
 
 use super::DtlsError;
 use super::pipe::Pipe;
@@ -30,9 +30,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new client session on `context`, fragmenting handshake messages to fit `mtu`.
-    pub fn new(context: &SslContext, peer: SocketAddr, mtu: usize) -> Result<Session, DtlsError> {
-        let mut ssl = Ssl::new(context)?;
+    /// A new client session on `ssl` (fresh from its context, possibly offering a session to
+    /// resume), fragmenting handshake messages to fit `mtu`.
+    pub fn new(mut ssl: Ssl, peer: SocketAddr, mtu: usize) -> Result<Session, DtlsError> {
         ssl.set_connect_state();
         // The pipe cannot be asked for a path MTU (the context sets NO_QUERY_MTU): fix it
         // (OpenSSL raises a too small value to the DTLS minimum).
@@ -84,12 +84,27 @@ impl Session {
         }
     }
 
+    /// Whether any datagram came from the server in this session.
+    pub fn heard_from_peer(&self) -> bool {
+        self.stream.get_ref().heard_from_peer
+    }
+
     /// The negotiated cipher suite, such as `PSK-AES128-CCM8`.
     pub fn cipher(&self) -> &'static str {
         self.stream
             .ssl()
             .current_cipher()
             .map_or("none", |c| c.name())
+    }
+
+    /// Whether the completed handshake resumed the session offered (an abbreviated handshake).
+    pub fn resumed(&self) -> bool {
+        self.stream.ssl().session_reused()
+    }
+
+    /// The OpenSSL connection, to remember its session once established.
+    pub fn ssl(&self) -> &SslRef {
+        self.stream.ssl()
     }
 
     /// OpenSSL's handshake state, such as `SSLv3/TLS write finished`.
@@ -141,5 +156,17 @@ impl Session {
     pub fn close(&mut self) {
         // A failure to queue the alert changes nothing: the session is dropped either way.
         let _ = self.stream.shutdown();
+    }
+}
+
+impl Drop for Session {
+    /// Keeps the session resumable when the association is dropped without a close_notify
+    /// (lost, or replaced by a new handshake): OpenSSL marks the session of a connection freed
+    /// without one as not resumable, the TLS 1.0 rule that RFC 5246 §7.2.1 dropped ("failure
+    /// to properly close a connection no longer requires that a session not be resumed").
+    /// Nothing is sent. A session that ended in a fatal alert stays unresumable: OpenSSL
+    /// invalidated it when the alert went or came.
+    fn drop(&mut self) {
+        self.stream.set_shutdown(ShutdownState::SENT);
     }
 }

@@ -9,6 +9,8 @@ use std::time::Duration;
 use openssl::ssl::{SslContext, SslMethod, SslOptions, SslVersion};
 use tokio::net::UdpSocket;
 
+use super::resumption::ResumingContext;
+use super::screen::screen;
 use super::session::{Received, Session};
 use super::{Credentials, DtlsError};
 use crate::net::Transport;
@@ -40,6 +42,10 @@ pub struct DtlsConfig {
     pub rehandshake_after_unanswered: u32,
     /// The OpenSSL cipher list offered ([`DEFAULT_CIPHERS`]).
     pub ciphers: String,
+    /// Whether a new handshake offers the last session for resumption (an abbreviated
+    /// handshake: one round trip, no key exchange), falling back to a full handshake when the
+    /// server no longer knows it. On by default.
+    pub resume_sessions: bool,
 }
 
 impl DtlsConfig {
@@ -56,6 +62,7 @@ impl DtlsConfig {
             mtu: Self::DEFAULT_MTU,
             rehandshake_after_unanswered: 4,
             ciphers: DEFAULT_CIPHERS.to_owned(),
+            resume_sessions: true,
         }
     }
 }
@@ -67,22 +74,29 @@ impl DtlsConfig {
 /// thread, and [`recv_from`](Transport::recv_from) stays cancel-safe (it awaits only the
 /// socket, then decrypts synchronously). The session starts with [`connect`](Self::connect) or
 /// lazily on the first send. Nothing but DTLS records ever goes on the socket: plaintext is
-/// only written through the established session.
+/// only written through the established session; and only the session delivers what `recv`
+/// returns: the socket is connected to the server (the kernel drops other senders), and
+/// datagrams that cannot be genuine DTLS are dropped before OpenSSL sees them (see
+/// `screen.rs`: some would otherwise end the session).
 ///
 /// A new handshake starts on the next send after the server closed the session (close_notify),
 /// after a fatal error, or after [`DtlsConfig::rehandshake_after_unanswered`] sends without
-/// an answer (a restarted server). Session resumption is not attempted: the `openssl` crate's
-/// `SslRef::set_session` is `unsafe`, which this crate forbids; a new PSK handshake costs two
-/// round trips and no public-key operation.
+/// an answer (a lost connection or a restarted server). Every new handshake offers the last
+/// session for resumption ([`DtlsConfig::resume_sessions`]): a server that still holds it
+/// resumes it in one round trip; one that restarted answers with a full handshake.
+/// [`session_reused`](Self::session_reused) and
+/// [`resumed_handshakes`](Self::resumed_handshakes) tell which happened.
 pub struct DtlsTransport {
     socket: UdpSocket,
     peer: SocketAddr,
-    context: SslContext,
+    context: ResumingContext,
     config: DtlsConfig,
     session: Option<Session>,
     plaintexts: VecDeque<Vec<u8>>,
     unanswered: u32,
     handshakes: u32,
+    resumed_handshakes: u32,
+    session_reused: bool,
     buf: Vec<u8>,
 }
 
@@ -105,7 +119,7 @@ impl DtlsTransport {
         server: SocketAddr,
         config: DtlsConfig,
     ) -> Result<DtlsTransport, DtlsError> {
-        let context = context(&config)?;
+        let context = ResumingContext::new(context(&config)?);
         let socket = UdpSocket::bind(local).await?;
         socket.connect(server).await?;
         Ok(DtlsTransport {
@@ -117,6 +131,8 @@ impl DtlsTransport {
             plaintexts: VecDeque::new(),
             unanswered: 0,
             handshakes: 0,
+            resumed_handshakes: 0,
+            session_reused: false,
             buf: vec![0; MAX_DATAGRAM],
         })
     }
@@ -131,16 +147,31 @@ impl DtlsTransport {
         self.session.is_some()
     }
 
-    /// How many handshakes completed (a new one after each server restart or close).
+    /// How many handshakes completed (a new one after each server restart or close), resumed
+    /// ones included.
     pub fn handshakes(&self) -> u32 {
         self.handshakes
+    }
+
+    /// How many of the completed handshakes resumed an earlier session (abbreviated handshakes).
+    pub fn resumed_handshakes(&self) -> u32 {
+        self.resumed_handshakes
+    }
+
+    /// Whether the last completed handshake resumed an earlier session.
+    pub fn session_reused(&self) -> bool {
+        self.session_reused
     }
 
     /// Runs a new handshake (dropping any current session), retransmitting lost flights, until
     /// it completes, fails or [`DtlsConfig::handshake_timeout`] passes.
     pub async fn handshake(&mut self) -> Result<(), DtlsError> {
         self.session = None;
-        let mut session = Session::new(&self.context, self.peer, self.config.mtu)?;
+        if !self.config.resume_sessions {
+            self.context.forget();
+        }
+        let offered = self.context.has_session();
+        let mut session = Session::new(self.context.new_ssl()?, self.peer, self.config.mtu)?;
         let deadline = tokio::time::Instant::now() + self.config.handshake_timeout;
         loop {
             let progress = session.handshake();
@@ -150,19 +181,35 @@ impl DtlsTransport {
                 Ok(true) => break,
                 Ok(false) => {}
                 Err(e) => {
-                    tracing::warn!(error = %e, "DTLS handshake failed");
+                    tracing::warn!(error = %e, offered, "DTLS handshake failed");
+                    // The server answered and the handshake failed: the next attempt is a
+                    // full one, so a server that chokes on the offered session cannot fail
+                    // every attempt.
+                    self.context.forget();
                     return Err(e);
                 }
             }
             tokio::select! {
                 received = self.socket.recv(&mut self.buf) => match received {
-                    Ok(len) => session.push(self.buf.get(..len).unwrap_or_default().to_vec()),
+                    Ok(len) => {
+                        let datagram = self.buf.get(..len).unwrap_or_default();
+                        match screen(datagram) {
+                            Ok(()) => session.push(datagram.to_vec()),
+                            Err(why) => tracing::debug!(len, why, "datagram dropped in the DTLS handshake"),
+                        }
+                    }
                     // ICMP port unreachable: the server is not up (yet); retransmissions go on.
                     Err(e) if is_transient(&e) => tracing::debug!(error = %e, "DTLS server unreachable"),
                     Err(e) => return Err(e.into()),
                 },
                 () = tokio::time::sleep(HANDSHAKE_POLL) => {}
                 () = tokio::time::sleep_until(deadline) => {
+                    // Silence says nothing about the session (the network or the server is
+                    // down): it is kept for when the server is back. A server that answered
+                    // and then stalled may be choking on it: the next attempt is a full one.
+                    if session.heard_from_peer() {
+                        self.context.forget();
+                    }
                     let e = DtlsError::Timeout {
                         peer: self.peer,
                         after: self.config.handshake_timeout,
@@ -174,12 +221,19 @@ impl DtlsTransport {
                 }
             }
         }
-        self.handshakes += 1;
+        self.handshakes = self.handshakes.saturating_add(1);
+        self.session_reused = session.resumed();
+        if self.session_reused {
+            self.resumed_handshakes = self.resumed_handshakes.saturating_add(1);
+        }
         self.unanswered = 0;
+        self.context.remember(session.ssl());
         tracing::info!(
             peer = %self.peer,
             cipher = session.cipher(),
             handshakes = self.handshakes,
+            offered,
+            resumed = self.session_reused,
             "DTLS session established"
         );
         self.session = Some(session);
@@ -228,12 +282,16 @@ impl DtlsTransport {
                 return Ok(len);
             }
             let len = self.socket.recv(&mut self.buf).await?;
-            let datagram = self.buf.get(..len).unwrap_or_default().to_vec();
+            let datagram = self.buf.get(..len).unwrap_or_default();
             let Some(session) = self.session.as_mut() else {
                 tracing::debug!(len, "datagram without a DTLS session: dropped");
                 continue;
             };
-            session.push(datagram);
+            if let Err(why) = screen(datagram) {
+                tracing::debug!(len, why, "datagram dropped");
+                continue;
+            }
+            session.push(datagram.to_vec());
             let mut plaintexts = Vec::new();
             let outcome = session.read_into(&mut plaintexts);
             let out = drain(session);
@@ -249,6 +307,8 @@ impl DtlsTransport {
                 }
                 Received::Failed(why) => {
                     tracing::warn!(peer = %self.peer, error = %why, "DTLS session failed; a new handshake on the next send");
+                    // A session that ended in a fatal error is not resumed (RFC 5246 §7.2).
+                    self.context.forget();
                     self.session = None;
                 }
             }
@@ -295,6 +355,7 @@ impl fmt::Debug for DtlsTransport {
             .field("peer", &self.peer)
             .field("established", &self.session.is_some())
             .field("handshakes", &self.handshakes)
+            .field("resumed_handshakes", &self.resumed_handshakes)
             .field("credentials", &self.config.credentials)
             .finish()
     }
