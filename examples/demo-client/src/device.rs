@@ -6,6 +6,7 @@ use std::time::Instant;
 use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
 use lwm2m::{Error, ObjectStore, Path};
 
+use crate::cli::Psk;
 use crate::light::{self, Lamp};
 use crate::objects::{BinaryAppDataContainer, LightControl, Temperature};
 use crate::temperature::{self, Sensor, Thermometer};
@@ -43,7 +44,10 @@ pub struct Account {
     /// The binding, such as `"U"`.
     pub binding: String,
     /// The PSK identity and key (Security mode 0) of a `coaps://` server; `None`: NoSec.
-    pub psk: Option<(Vec<u8>, Vec<u8>)>,
+    pub psk: Option<Psk>,
+    /// The PSK identities and keys of the servers after the first, in the same order (empty:
+    /// NoSec).
+    pub more_psks: Vec<Psk>,
 }
 
 /// The store of the demo device, measuring from `now`.
@@ -111,7 +115,11 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
 fn add_servers(store: &mut ObjectStore, account: &Account) -> Result<(), Error> {
     for (instance, uri) in (1..).zip(&account.more_server_uris) {
         let ssid = SHORT_SERVER_ID + instance;
-        store.insert(instance, Security::no_sec(uri, ssid), ())?;
+        let security = match account.more_psks.get(usize::from(instance - 1)) {
+            Some((identity, key)) => Security::psk(uri, ssid, identity, key),
+            None => Security::no_sec(uri, ssid),
+        };
+        store.insert(instance, security, ())?;
         store.insert(
             instance,
             Server::new(ssid, account.lifetime_s, &account.binding),
@@ -176,6 +184,7 @@ mod tests {
             lifetime_s: 300,
             binding: "U".to_owned(),
             psk: None,
+            more_psks: Vec::new(),
         }
     }
 
@@ -212,6 +221,23 @@ mod tests {
             .unwrap();
         assert_eq!(create.rights(2), AccessControl::CREATE);
         assert!(!acos.iter().any(|a| a.object_id == 0));
+    }
+
+    #[test]
+    fn more_coaps_servers_get_their_own_keys() {
+        let mut account = account(false);
+        account.server_uri = "coaps://127.0.0.1:5684".to_owned();
+        account.psk = Some((b"dev-a".to_vec(), vec![0xa]));
+        account.more_server_uris = vec!["coaps://127.0.0.1:5784".to_owned()];
+        account.more_psks = vec![(b"dev-b".to_vec(), vec![0xb])];
+        let store = store(&account, Instant::now()).unwrap();
+        for (instance, identity, key) in [(0, b"dev-a", 0xa), (1, b"dev-b", 0xb)] {
+            let security = store.get::<Security>(instance).unwrap();
+            assert_eq!(security.security_mode, Security::MODE_PSK);
+            assert_eq!(security.short_server_id, Some(instance + 1));
+            assert_eq!(security.public_key_or_identity, identity);
+            assert_eq!(security.secret_key, [key]);
+        }
     }
 
     #[test]
