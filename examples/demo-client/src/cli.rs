@@ -11,8 +11,12 @@ use clap::{Parser, ValueEnum};
 pub struct Args {
     /// The LwM2M server (or, with --bootstrap, the Bootstrap-Server): `coap://HOST[:PORT]`, or
     /// `coaps://HOST[:PORT]` with --psk-identity and --psk-key (built with the `dtls` feature).
-    #[arg(long, value_name = "URI")]
-    pub server: String,
+    /// Repeat it for several servers, all `coap://` or all `coaps://` (Short Server IDs 1, 2,
+    /// ... in order; each gets full rights on every instance through Access Control
+    /// instances); each `coaps://` server takes the --psk-identity and --psk-key given in the
+    /// same position.
+    #[arg(long, value_name = "URI", required = true)]
+    pub server: Vec<String>,
     /// The endpoint client name announced in the registration.
     #[arg(long, value_name = "NAME")]
     pub endpoint: String,
@@ -25,19 +29,25 @@ pub struct Args {
     /// Bootstrap first: --server is a Bootstrap-Server that provisions the LwM2M server.
     #[arg(long)]
     pub bootstrap: bool,
-    /// The local UDP port (0: any free port).
+    /// The local UDP port (0: any free port). With several coaps:// servers, each has its own
+    /// socket: this port is the first server's, the others take free ports.
     #[arg(long, value_name = "P", default_value_t = 0)]
     pub local_port: u16,
     /// How often the temperature is measured, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub tick_ms: u64,
-    /// The PSK identity for a coaps:// server (Security mode 0, resource /0/0/3).
+    /// The PSK identity for a coaps:// server (Security mode 0, resource /0/x/3). Repeat it
+    /// with several coaps:// servers: the Nth goes with the Nth --server.
     #[arg(long, value_name = "ID", requires = "psk_key")]
-    pub psk_identity: Option<String>,
-    /// The pre-shared key for a coaps:// server, in hex (resource /0/0/5).
+    pub psk_identity: Vec<String>,
+    /// The pre-shared key for a coaps:// server, in hex (resource /0/x/5). Repeat it with
+    /// several coaps:// servers: the Nth goes with the Nth --server.
     #[arg(long, value_name = "HEX", value_parser = parse_hex, requires = "psk_identity")]
-    pub psk_key: Option<HexKey>,
+    pub psk_key: Vec<HexKey>,
 }
+
+/// A PSK identity and key (Security mode 0: `/0/x/3` and `/0/x/5`).
+pub type Psk = (Vec<u8>, Vec<u8>);
 
 /// A key given in hex on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +72,16 @@ fn parse_hex(text: &str) -> Result<HexKey, String> {
 }
 
 impl Args {
+    /// The first (or only) server URI.
+    pub fn first_server(&self) -> &str {
+        self.server.first().map_or("", String::as_str)
+    }
+
+    /// The server URIs after the first.
+    pub fn more_servers(&self) -> &[String] {
+        self.server.get(1..).unwrap_or_default()
+    }
+
     /// The registration lifetime.
     pub fn lifetime(&self) -> Duration {
         Duration::from_secs(u64::from(self.lifetime))
@@ -72,12 +92,22 @@ impl Args {
         Duration::from_millis(self.tick_ms)
     }
 
-    /// The PSK identity and key, when given.
-    pub fn psk(&self) -> Option<(Vec<u8>, Vec<u8>)> {
-        match (&self.psk_identity, &self.psk_key) {
-            (Some(identity), Some(key)) => Some((identity.as_bytes().to_vec(), key.0.clone())),
-            _ => None,
+    /// The PSK identities and keys, paired in the order given: empty when none is given, an
+    /// error when there are more identities than keys or the other way round.
+    pub fn psks(&self) -> Result<Vec<Psk>, String> {
+        if self.psk_identity.len() != self.psk_key.len() {
+            return Err(format!(
+                "{} --psk-identity but {} --psk-key: give them in pairs, one per coaps:// server",
+                self.psk_identity.len(),
+                self.psk_key.len()
+            ));
         }
+        Ok(self
+            .psk_identity
+            .iter()
+            .zip(&self.psk_key)
+            .map(|(identity, key)| (identity.as_bytes().to_vec(), key.0.clone()))
+            .collect())
     }
 }
 
@@ -123,7 +153,9 @@ mod tests {
             "5700",
         ])
         .unwrap();
-        assert_eq!(args.server, "coap://127.0.0.1:5690");
+        assert_eq!(args.server, ["coap://127.0.0.1:5690"]);
+        assert_eq!(args.first_server(), "coap://127.0.0.1:5690");
+        assert!(args.more_servers().is_empty());
         assert_eq!(args.endpoint, "ep1");
         assert_eq!(args.lifetime(), Duration::from_secs(60));
         assert_eq!(args.lwm2m_version, Version::V1_0);
@@ -146,8 +178,8 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            args.psk(),
-            Some((b"dev-1".to_vec(), vec![0x00, 0xff, 0xa5]))
+            args.psks(),
+            Ok(vec![(b"dev-1".to_vec(), vec![0x00, 0xff, 0xa5])])
         );
         let base = ["demo-client", "--server", "coaps://h", "--endpoint", "e"];
         for bad in [
@@ -160,7 +192,68 @@ mod tests {
             argv.extend(bad);
             assert!(Args::try_parse_from(argv).is_err(), "{bad:?}");
         }
-        assert_eq!(Args::try_parse_from(base).unwrap().psk(), None);
+        assert_eq!(Args::try_parse_from(base).unwrap().psks(), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn psk_options_repeat_in_the_order_of_the_servers() {
+        let args = Args::try_parse_from([
+            "demo-client",
+            "--endpoint",
+            "e",
+            "--server",
+            "coaps://127.0.0.1:5684",
+            "--psk-identity",
+            "dev-a",
+            "--psk-key",
+            "0a0a",
+            "--server",
+            "coaps://127.0.0.1:5784",
+            "--psk-identity",
+            "dev-b",
+            "--psk-key",
+            "0b",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.psks(),
+            Ok(vec![
+                (b"dev-a".to_vec(), vec![0x0a, 0x0a]),
+                (b"dev-b".to_vec(), vec![0x0b]),
+            ])
+        );
+        let unpaired = Args::try_parse_from([
+            "demo-client",
+            "--endpoint",
+            "e",
+            "--server",
+            "coaps://h",
+            "--psk-identity",
+            "dev-a",
+            "--psk-identity",
+            "dev-b",
+            "--psk-key",
+            "0a",
+        ])
+        .unwrap();
+        let err = unpaired.psks().unwrap_err();
+        assert!(err.contains("2 --psk-identity but 1 --psk-key"), "{err}");
+    }
+
+    #[test]
+    fn the_server_option_repeats() {
+        let args = Args::try_parse_from([
+            "demo-client",
+            "--server",
+            "coap://127.0.0.1:5690",
+            "--endpoint",
+            "e",
+            "--server",
+            "coap://127.0.0.1:5691",
+        ])
+        .unwrap();
+        assert_eq!(args.first_server(), "coap://127.0.0.1:5690");
+        assert_eq!(args.more_servers(), ["coap://127.0.0.1:5691"]);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 
 use std::time::Instant;
 
-use lwm2m::objects::{Device, DeviceHandler, Security, Server};
+use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
 use lwm2m::{Error, ObjectStore, Path};
 
+use crate::cli::Psk;
 use crate::light::{self, Lamp};
 use crate::objects::{BinaryAppDataContainer, LightControl, Temperature};
 use crate::temperature::{self, Sensor, Thermometer};
@@ -34,6 +35,8 @@ pub fn blob() -> Vec<u8> {
 pub struct Account {
     /// The server URI, such as `coap://127.0.0.1:5683`.
     pub server_uri: String,
+    /// More LwM2M servers (NoSec, not with `bootstrap`): Short Server IDs 2, 3, ...
+    pub more_server_uris: Vec<String>,
     /// `true`: the URI is a Bootstrap-Server, which provisions the LwM2M server account.
     pub bootstrap: bool,
     /// The registration lifetime, in seconds.
@@ -41,7 +44,10 @@ pub struct Account {
     /// The binding, such as `"U"`.
     pub binding: String,
     /// The PSK identity and key (Security mode 0) of a `coaps://` server; `None`: NoSec.
-    pub psk: Option<(Vec<u8>, Vec<u8>)>,
+    pub psk: Option<Psk>,
+    /// The PSK identities and keys of the servers after the first, in the same order (empty:
+    /// NoSec).
+    pub more_psks: Vec<Psk>,
 }
 
 /// The store of the demo device, measuring from `now`.
@@ -49,7 +55,10 @@ pub struct Account {
 /// With a plain account: Security `/0/0` (NoSec to the server, or PSK when the account has a
 /// key), Server `/1/0` (SSID
 /// [`SHORT_SERVER_ID`]). With a bootstrap account: only the Bootstrap-Server's Security `/0/0`;
-/// Security and Server instances are creatable, for the Bootstrap-Server's writes.
+/// Security and Server instances are creatable, for the Bootstrap-Server's writes. With more
+/// servers: a Security and a Server instance each, and Access Control instances (owned by the
+/// first server) that give every server every right on every instance and the right to create
+/// instances of every object.
 pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
     let mut store = ObjectStore::new();
     if account.bootstrap {
@@ -96,7 +105,48 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
         },
         (),
     )?;
+    if !account.bootstrap && !account.more_server_uris.is_empty() {
+        add_servers(&mut store, account)?;
+    }
     Ok(store)
+}
+
+/// The accounts of the servers after the first, and Access Control instances open to all.
+fn add_servers(store: &mut ObjectStore, account: &Account) -> Result<(), Error> {
+    for (instance, uri) in (1..).zip(&account.more_server_uris) {
+        let ssid = SHORT_SERVER_ID + instance;
+        let security = match account.more_psks.get(usize::from(instance - 1)) {
+            Some((identity, key)) => Security::psk(uri, ssid, identity, key),
+            None => Security::no_sec(uri, ssid),
+        };
+        store.insert(instance, security, ())?;
+        store.insert(
+            instance,
+            Server::new(ssid, account.lifetime_s, &account.binding),
+            (),
+        )?;
+    }
+    let targets: Vec<(u16, u16)> = store
+        .objects()
+        .filter(|m| m.id != 0 && m.id != 2)
+        .flat_map(|m| {
+            let instances: Vec<u16> = store.instances(m.id).collect();
+            instances
+                .into_iter()
+                .chain([u16::MAX])
+                .map(move |i| (m.id, i))
+        })
+        .collect();
+    for (aco, (object, instance)) in (0..).zip(targets) {
+        let rights = if instance == u16::MAX {
+            AccessControl::new(object, instance, AccessControl::BOOTSTRAP_OWNER)
+                .with_acl(0, AccessControl::CREATE)
+        } else {
+            AccessControl::new(object, instance, SHORT_SERVER_ID).with_acl(0, AccessControl::ALL)
+        };
+        store.insert(aco, rights, ())?;
+    }
+    Ok(())
 }
 
 /// Takes a new temperature measurement into the store: the paths whose value changed, for
@@ -128,11 +178,13 @@ mod tests {
 
     fn account(bootstrap: bool) -> Account {
         Account {
+            more_server_uris: Vec::new(),
             server_uri: "coap://127.0.0.1:5683".to_owned(),
             bootstrap,
             lifetime_s: 300,
             binding: "U".to_owned(),
             psk: None,
+            more_psks: Vec::new(),
         }
     }
 
@@ -145,6 +197,47 @@ mod tests {
         assert_eq!(security.security_mode, Security::MODE_PSK);
         assert_eq!(security.public_key_or_identity, b"dev-1");
         assert_eq!(security.secret_key, [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_second_server_gets_an_account_and_open_access_control() {
+        let mut account = account(false);
+        account.more_server_uris = vec!["coap://127.0.0.1:5783".to_owned()];
+        let store = store(&account, Instant::now()).unwrap();
+        assert_eq!(store.get::<Security>(1).unwrap().short_server_id, Some(2));
+        assert_eq!(store.get::<Server>(1).unwrap().short_server_id, 2);
+        let acos: Vec<&AccessControl> = store
+            .instances(2)
+            .filter_map(|i| store.get::<AccessControl>(i))
+            .collect();
+        let device = acos
+            .iter()
+            .find(|a| a.object_id == 3 && a.object_instance_id == 0)
+            .unwrap();
+        assert_eq!(device.rights(2), AccessControl::ALL);
+        let create = acos
+            .iter()
+            .find(|a| a.object_id == 3303 && a.object_instance_id == u16::MAX)
+            .unwrap();
+        assert_eq!(create.rights(2), AccessControl::CREATE);
+        assert!(!acos.iter().any(|a| a.object_id == 0));
+    }
+
+    #[test]
+    fn more_coaps_servers_get_their_own_keys() {
+        let mut account = account(false);
+        account.server_uri = "coaps://127.0.0.1:5684".to_owned();
+        account.psk = Some((b"dev-a".to_vec(), vec![0xa]));
+        account.more_server_uris = vec!["coaps://127.0.0.1:5784".to_owned()];
+        account.more_psks = vec![(b"dev-b".to_vec(), vec![0xb])];
+        let store = store(&account, Instant::now()).unwrap();
+        for (instance, identity, key) in [(0, b"dev-a", 0xa), (1, b"dev-b", 0xb)] {
+            let security = store.get::<Security>(instance).unwrap();
+            assert_eq!(security.security_mode, Security::MODE_PSK);
+            assert_eq!(security.short_server_id, Some(instance + 1));
+            assert_eq!(security.public_key_or_identity, identity);
+            assert_eq!(security.secret_key, [key]);
+        }
     }
 
     #[test]

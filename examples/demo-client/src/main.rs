@@ -3,11 +3,24 @@
 //! objects, over CoAP/UDP with the tokio driver of `lwm2m::net`.
 //!
 //! ```text
-//! demo-client --server coap://127.0.0.1:5683 --endpoint demo-1 [--lifetime 300]
+//! demo-client --server coap://127.0.0.1:5683 [--server coap://127.0.0.1:5783 ...]
+//!             --endpoint demo-1 [--lifetime 300]
 //!             [--lwm2m-version 1.0|1.1|1.2] [--bootstrap] [--local-port 0]
 //! demo-client --server coaps://127.0.0.1:5684 --endpoint demo-1 \
 //!             --psk-identity demo-1 --psk-key 000102030405060708090a0b0c0d0e0f   # feature dtls
+//! demo-client --endpoint demo-1 \
+//!             --server coaps://127.0.0.1:5684 --psk-identity demo-1 --psk-key 0001020304050607 \
+//!             --server coaps://127.0.0.1:5784 --psk-identity dev-b --psk-key 08090a0b0c0d0e0f
 //! ```
+//!
+//! Several `--server` options register with several servers at once (Short Server IDs 1, 2,
+//! ... in order), all `coap://` or all `coaps://`. Each `coaps://` server takes the Nth
+//! `--psk-identity` and `--psk-key` (N = its position among the `--server` options) into its
+//! Security instance `/0/N-1`, and gets its own DTLS session and UDP socket
+//! (`lwm2m::net::dtls::MultiDtlsTransport`): a server that refuses its key, or is down, fails
+//! alone while the others stay registered. `--local-port` applies to the first server's socket;
+//! the others take free ports. With one `coaps://` server, the handshake comes first and a
+//! wrong key stops the device.
 //!
 //! The temperature changes every second (a slow sine plus noise) and observers of `/3303/0/5700`
 //! are notified; executing `/3303/0/5605` resets the min/max measured values. Logs go to stderr
@@ -79,53 +92,110 @@ fn local_for(server: SocketAddr, port: u16) -> SocketAddr {
 
 async fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
+    let first = args.first_server().to_owned();
+    let coaps = is_coaps(&first);
+    if args.server.iter().any(|uri| is_coaps(uri) != coaps) {
+        return Err("the --server options must be all coap:// or all coaps://".into());
+    }
+    if !args.more_servers().is_empty() && args.bootstrap {
+        return Err("several --server options are for servers without --bootstrap".into());
+    }
+    if coaps && !cfg!(feature = "dtls") {
+        return Err("coaps:// servers need a demo-client built with the `dtls` feature".into());
+    }
+    let psks = args.psks()?;
+    if coaps && psks.len() != args.server.len() {
+        return Err(format!(
+            "{} coaps:// server(s) need as many --psk-identity and --psk-key pairs (got {})",
+            args.server.len(),
+            psks.len()
+        )
+        .into());
+    }
+    let mut psks = psks.into_iter();
+    let psk = psks.next();
+    let more_psks: Vec<_> = psks.collect();
     let account = device::Account {
-        server_uri: args.server.clone(),
+        server_uri: first.clone(),
+        more_server_uris: args.more_servers().to_vec(),
         bootstrap: args.bootstrap,
         lifetime_s: args.lifetime,
         binding: Binding::U.to_string(),
-        psk: args.psk(),
+        psk,
+        more_psks,
     };
     let store = device::store(&account, start)?;
 
     #[cfg(feature = "dtls")]
-    if lwm2m::net::dtls::is_coaps(&args.server) {
-        use lwm2m::net::dtls::{Credentials, DtlsConfig, DtlsTransport, resolve_coaps};
+    if coaps {
+        use lwm2m::net::dtls::{
+            Credentials, DtlsConfig, DtlsTransport, MultiDtlsTransport, resolve_coaps,
+        };
         use lwm2m::objects::Security;
-        if account.psk.is_none() {
-            return Err("a coaps:// server needs --psk-identity and --psk-key".into());
+        let server = resolve_coaps(&first).await?;
+        // The credentials come from the Security objects, as a Bootstrap-Server would set them.
+        let security = |instance: u16| {
+            store
+                .get::<Security>(instance)
+                .ok_or(format!("the store has no Security instance /0/{instance}"))
+        };
+        if args.more_servers().is_empty() {
+            // One server: the handshake first, so that a wrong key stops the device at once.
+            let config = DtlsConfig::new(Credentials::from_security(security(0)?)?);
+            let transport =
+                DtlsTransport::connect(local_for(server, args.local_port), server, config).await?;
+            return serve(
+                args,
+                server,
+                Vec::new(),
+                store,
+                start,
+                Driver::new(transport),
+            )
+            .await;
         }
-        let server = resolve_coaps(&args.server).await?;
-        // The credentials come from the Security object, as a Bootstrap-Server would set them.
-        let security = store
-            .get::<Security>(0)
-            .ok_or("the store has no Security instance /0/0")?;
-        let credentials = Credentials::from_security(security)?;
-        let config = DtlsConfig::new(credentials);
-        let transport =
-            DtlsTransport::connect(local_for(server, args.local_port), server, config).await?;
-        return serve(args, server, store, start, Driver::new(transport)).await;
+        // Several: a session (and a socket) per server, each shaking hands when the client
+        // first sends to it; a server that refuses its key does not stop the others.
+        let mut transport = MultiDtlsTransport::new();
+        let mut more = Vec::new();
+        for instance in 0..u16::try_from(args.server.len())? {
+            let security = security(instance)?;
+            let address = resolve_coaps(&security.server_uri).await?;
+            let port = if instance == 0 { args.local_port } else { 0 };
+            let config = DtlsConfig::new(Credentials::from_security(security)?);
+            transport
+                .add(local_for(address, port), address, config)
+                .await?;
+            if instance > 0 {
+                more.push(address);
+            }
+        }
+        return serve(args, server, more, store, start, Driver::new(transport)).await;
     }
     if account.psk.is_some() {
-        return Err(format!(
-            "--psk-identity and --psk-key need a coaps:// server{}",
-            if cfg!(feature = "dtls") {
-                ""
-            } else {
-                " and a demo-client built with the `dtls` feature"
-            }
-        )
-        .into());
+        return Err("--psk-identity and --psk-key need coaps:// servers".into());
     }
-    let server = resolve(&args.server).await?;
+    let server = resolve(&first).await?;
+    let mut more = Vec::new();
+    for uri in args.more_servers() {
+        more.push(resolve(uri).await?);
+    }
     let driver = UdpDriver::bind(local_for(server, args.local_port)).await?;
-    serve(args, server, store, start, driver).await
+    serve(args, server, more, store, start, driver).await
 }
 
-/// Runs the device on `driver` until a signal.
+/// Whether `uri` is a `coaps://` URI (case-insensitive scheme).
+fn is_coaps(uri: &str) -> bool {
+    uri.split_once("://")
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("coaps"))
+}
+
+/// Runs the device on `driver` until a signal: registered with `server` (Short Server ID 1)
+/// and the `more` servers (2, 3, ...).
 async fn serve<T: Transport>(
     args: Args,
     server: SocketAddr,
+    more: Vec<SocketAddr>,
     store: ObjectStore,
     start: Instant,
     driver: Driver<T>,
@@ -140,6 +210,9 @@ async fn serve<T: Transport>(
     config.binding = Binding::U;
     if args.bootstrap {
         config.bootstrap_server = Some(server);
+    }
+    for (ssid, address) in (device::SHORT_SERVER_ID + 1..).zip(more) {
+        config = config.with_server(ssid, address);
     }
     let objects: Vec<String> = objects::OBJECTS
         .iter()

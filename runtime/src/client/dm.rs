@@ -22,6 +22,12 @@
 //! operation (they are only for the bootstrap server; ETS int-221), except when `bootstrap` is
 //! set. A Read-Composite leaves them out; a Write-Composite touching them is refused whole.
 //!
+//! With Access Control enforced (several servers, see `client::access`), each operation needs
+//! its right on the target instance ([`needed_right`]); a missing right is answered 4.01 before
+//! anything is read or written, an object-level Read or Discover lists only the readable
+//! instances, a Read-Composite leaves out what is not readable and a Write-Composite needs Write
+//! on every instance it touches.
+//!
 //! A PUT of a whole multiple-instance resource replaces its instances (Core TS §6.3.3), a POST
 //! adds to or overwrites them. Known limit: a Write-Composite is atomic per instance, not across
 //! instances.
@@ -40,14 +46,15 @@ use crate::store::{ObjectStore, WriteMode};
 use crate::value::{Kind, Value};
 
 use super::LwM2mVersion;
+use super::access::{self, Policy};
 use super::message;
 use crate::coap::options;
 
 /// A side effect of a request that the client (not the store) carries out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Effect {
-    /// Execute of `/1/x/8`: send an Update now.
-    UpdateRegistration,
+    /// Execute of `/1/x/8`: send an Update now to the server of Server instance `x`.
+    UpdateRegistration(u16),
     /// Execute of `/1/x/9`: start a client-initiated bootstrap.
     Bootstrap,
     /// Execute of Disable `/1/x/4`: de-register, stay away for the Disable Timeout of Server
@@ -57,6 +64,10 @@ pub(crate) enum Effect {
     Reboot,
     /// Instances were created or deleted: the registration's object links changed.
     ObjectsChanged,
+    /// A server created `/o/i`: with Access Control enforced, it becomes the owner.
+    Created(u16, u16),
+    /// A server deleted `/o/i`: its Access Control instances go too.
+    Deleted(u16, u16),
     /// Values at this path were written: observers may be notified.
     Changed(Path),
 }
@@ -145,11 +156,86 @@ impl KindLookup for StoreKinds<'_> {
 
 /// What the server may reach.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Context {
+pub(crate) struct Context<'p> {
     /// The LwM2M version the client speaks.
     pub version: LwM2mVersion,
     /// Whether the request comes from the bootstrap server.
     pub bootstrap: bool,
+    /// The requester's access rights (Access Control, object 2).
+    pub policy: &'p Policy,
+}
+
+/// The right an operation on `path` needs, on which instance: `None` when nothing is checked
+/// up front (object-level reads and discovers are filtered instead, composite operations check
+/// each path, an instance that does not exist is answered 4.04 by the operation).
+pub(crate) fn needed_right(
+    store: &ObjectStore,
+    method: MessageClass,
+    path: &Path,
+    has_payload: bool,
+) -> Option<(u16, u16, u8)> {
+    let ids = path.ids();
+    let (object, instance) = match *ids {
+        [object] => {
+            return (method == MessageClass::Request(RequestType::Post)).then_some((
+                object,
+                access::CREATE_INSTANCE,
+                access::CREATE,
+            ));
+        }
+        [object, instance, ..] => (object, instance),
+        _ => return None,
+    };
+    store.instance(object, instance)?;
+    let right = match method {
+        MessageClass::Request(RequestType::Get) => access::READ,
+        MessageClass::Request(RequestType::Put) if has_payload => access::WRITE,
+        MessageClass::Request(RequestType::Put) => access::READ,
+        MessageClass::Request(RequestType::Delete) => access::DELETE,
+        MessageClass::Request(RequestType::Post) => match path.resource_id() {
+            Some(resource) if ids.len() == 3 => {
+                let executable = store
+                    .objects()
+                    .find(|m| m.id == object)
+                    .and_then(|m| m.resource(resource))
+                    .is_some_and(|r| r.operations.is_executable());
+                if executable {
+                    access::EXECUTE
+                } else {
+                    access::WRITE
+                }
+            }
+            _ => access::WRITE,
+        },
+        _ => return None,
+    };
+    Some((object, instance, right))
+}
+
+/// 4.01 Unauthorized when `policy` lacks the right `needed_right` names.
+pub(crate) fn check_access(
+    store: &ObjectStore,
+    policy: &Policy,
+    method: MessageClass,
+    path: &Path,
+    has_payload: bool,
+) -> Result<(), Reply> {
+    if *policy == Policy::Full {
+        return Ok(());
+    }
+    match needed_right(store, method, path, has_payload) {
+        Some((object, access::CREATE_INSTANCE, access::CREATE)) if path.is_object() => {
+            if policy.allows_create(object) {
+                Ok(())
+            } else {
+                Err(Reply::code(ResponseType::Unauthorized))
+            }
+        }
+        Some((object, instance, right)) if !policy.allows(object, instance, right) => {
+            Err(Reply::code(ResponseType::Unauthorized))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Whether `path` is in the Security (0) or OSCORE (21) object, which only the bootstrap server
@@ -167,6 +253,16 @@ pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) ->
     if !ctx.bootstrap && is_protected(&path) {
         return Reply::code(ResponseType::Unauthorized);
     }
+    let payload = &request.payload;
+    if let Err(refused) = check_access(
+        store,
+        ctx.policy,
+        request.header.code,
+        &path,
+        !payload.is_empty(),
+    ) {
+        return refused;
+    }
     let accept = match options::accept(request) {
         Ok(accept) => accept.map(u32::from),
         Err(_) => return Reply::code(ResponseType::NotAcceptable),
@@ -175,13 +271,12 @@ pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) ->
         Ok(format) => format.map(u32::from),
         Err(_) => return Reply::code(ResponseType::UnsupportedContentFormat),
     };
-    let payload = &request.payload;
     match request.header.code {
         MessageClass::Request(RequestType::Get) => {
             if accept == Some(u32::from(ContentFormat::LinkFormat.to_u16())) {
-                discover(store, ctx.version, &path, &|_| Vec::new())
+                discover(store, ctx.version, &path, ctx.policy, &|_| Vec::new())
             } else {
-                read(store, &path, accept)
+                read_as(store, &path, accept, ctx.policy)
             }
         }
         MessageClass::Request(RequestType::Put) if !payload.is_empty() => {
@@ -306,21 +401,40 @@ pub(crate) fn read_format(
     })
 }
 
-/// Read: the values at `path` in the negotiated format.
-pub(crate) fn read(store: &mut ObjectStore, path: &Path, accept: Option<u32>) -> Reply {
-    match encode_read(store, path, accept) {
+/// Read by a requester with `policy` (also for notifications): the values at `path` in the
+/// negotiated format; an object-level read leaves out the instances `policy` may not read.
+pub(crate) fn read_as(
+    store: &mut ObjectStore,
+    path: &Path,
+    accept: Option<u32>,
+    policy: &Policy,
+) -> Reply {
+    match encode_read(store, path, accept, policy) {
         Ok((format, bytes)) => Reply::content(format.to_u16(), bytes),
         Err(reply) => reply,
     }
 }
 
-/// The encoded answer of a Read (also for notifications).
-pub(crate) fn encode_read(
+/// Only the records `policy` may read.
+fn readable(records: &mut Vec<Record>, policy: &Policy) {
+    if *policy == Policy::Full {
+        return;
+    }
+    records.retain(|r| match (r.path.object_id(), r.path.instance_id()) {
+        (Some(o), Some(i)) => policy.allows(o, i, access::READ),
+        _ => true,
+    });
+}
+
+/// The encoded answer of a Read.
+fn encode_read(
     store: &mut ObjectStore,
     path: &Path,
     accept: Option<u32>,
+    policy: &Policy,
 ) -> Result<(ContentFormat, Vec<u8>), Reply> {
-    let records = read_records(store, path)?;
+    let mut records = read_records(store, path)?;
+    readable(&mut records, policy);
     let format = read_format(path, &records, accept)?;
     let bytes = codec::encode(format, path, &records)?;
     Ok((format, bytes))
@@ -331,6 +445,7 @@ pub(crate) fn discover(
     store: &mut ObjectStore,
     version: LwM2mVersion,
     path: &Path,
+    policy: &Policy,
     attributes: &dyn Fn(&Path) -> Vec<(String, String)>,
 ) -> Reply {
     let ids = path.ids().to_vec();
@@ -359,7 +474,10 @@ pub(crate) fn discover(
     }
     let instances: Vec<u16> = match ids.get(1) {
         Some(&i) => vec![i],
-        None => store.instances(object).collect(),
+        None => store
+            .instances(object)
+            .filter(|i| policy.allows(object, *i, access::READ))
+            .collect(),
     };
     for instance in instances {
         let managed = match store.instance_mut(object, instance) {
@@ -541,7 +659,7 @@ fn execute(
     }
     // Client functions: the Server object's triggers and the Device's Reboot.
     let effect = match (object, resource) {
-        (1, 8) => Some(Effect::UpdateRegistration),
+        (1, 8) => Some(Effect::UpdateRegistration(instance)),
         (1, 4) => Some(Effect::Disable(instance)),
         (1, 9) => Some(Effect::Bootstrap),
         (3, 4) => Some(Effect::Reboot),
@@ -585,6 +703,7 @@ fn create(store: &mut ObjectStore, object: u16, format: Option<u32>, payload: &[
             location: vec![object.to_string(), id.to_string()],
             ..Reply::code(ResponseType::Created)
         }
+        .with(Effect::Created(object, id))
         .with(Effect::ObjectsChanged),
         Err(e) => e.into(),
     }
@@ -593,7 +712,9 @@ fn create(store: &mut ObjectStore, object: u16, format: Option<u32>, payload: &[
 fn delete(store: &mut ObjectStore, path: &Path) -> Reply {
     match *path.ids() {
         [object, instance] => match store.delete(object, instance) {
-            Ok(()) => Reply::code(ResponseType::Deleted).with(Effect::ObjectsChanged),
+            Ok(()) => Reply::code(ResponseType::Deleted)
+                .with(Effect::Deleted(object, instance))
+                .with(Effect::ObjectsChanged),
             Err(e) => e.into(),
         },
         _ => Reply::code(ResponseType::MethodNotAllowed),
@@ -633,7 +754,10 @@ fn read_composite(
             continue;
         }
         match read_records(store, &path) {
-            Ok(found) => records.extend(found),
+            Ok(mut found) => {
+                readable(&mut found, ctx.policy);
+                records.extend(found);
+            }
             // A path the client does not have is left out (Core TS §6.3.8).
             Err(reply) if reply.code == MessageClass::Response(ResponseType::NotFound) => {}
             Err(reply) => return reply,
@@ -680,10 +804,13 @@ fn write_composite(
             _ => return Reply::code(ResponseType::BadRequest),
         }
     }
-    // Every instance must exist before anything is written.
+    // Every instance must exist, and be writable by the requester, before anything is written.
     for (object, instance) in by_instance.keys() {
         if let Err(e) = store.instance_mut(*object, *instance) {
             return e.into();
+        }
+        if !ctx.policy.allows(*object, *instance, access::WRITE) {
+            return Reply::code(ResponseType::Unauthorized);
         }
     }
     let mut reply = Reply::code(ResponseType::Changed);

@@ -1,22 +1,34 @@
 //! The client's state machine behind [`Client`](super::Client).
 //!
 //! Decisions documented here:
-//! - Requests are accepted only from the server's address (and the bootstrap server's while
-//!   bootstrapping). A confirmable request from any other address is answered 4.01 Unauthorized
-//!   (nothing is read or changed); a non-confirmable one is dropped.
+//! - The client registers with every server account of the store ([`session`] says which and
+//!   at which address), each with its own registration, lifetime, update timer, observations
+//!   and Write-Attributes values. Requests are accepted only from those servers' addresses (and
+//!   the bootstrap server's while bootstrapping); the address tells which server (its Short
+//!   Server ID) asks. A confirmable request from any other address is answered 4.01
+//!   Unauthorized (nothing is read or changed); a non-confirmable one is dropped. The accounts
+//!   are read from the store when the client is made, on [`Engine::start`] and after a
+//!   bootstrap; accounts added otherwise count from the next of these.
+//! - With more than one server account, Access Control (object 2) is enforced as [`access`]
+//!   says: a missing right is answered 4.01 and changes nothing; a server that creates an
+//!   instance becomes the owner of a new Access Control instance for it, and deleting an
+//!   instance deletes its Access Control instances.
 //! - Notifications are non-confirmable except every 10th, which is confirmable so that a server
 //!   that went away is noticed (RFC 7641 §4.5); an RST to a notification, a GET with Observe=1
 //!   or a notification that is given up on cancels the observation.
 //! - A Register gets a new token and message id each attempt; retries follow
 //!   [`registration::retry_delay`]. A 4.04 (or 4.00) to an Update re-registers at once.
-//! - The registration lifetime is `Config::lifetime` at first; when a server writes the Lifetime
-//!   of a Server object instance (`/1/x/1`), the new value is sent in the next Update.
+//! - The registration lifetime is `Config::lifetime` at first for the first server, the
+//!   Lifetime of its Server instance (`/1/x/1`) for the others; when a server writes the
+//!   Lifetime of a Server instance, the new value is sent in that server's next Update.
 //! - Queue mode (`UQ`): the client is awake for `queue_window` after it last sent or received;
 //!   asleep, it holds notifications and sends an Update when one is due, then delivers them
 //!   once the Update is answered (a 4.04 re-registers instead, and the observations end).
-//! - Disable (`/1/x/4`): the Execute is answered 2.04, then Deregister is sent; once it is
-//!   answered (or given up) every datagram is ignored until the Disable Timeout (`/1/x/5`,
-//!   default 86400 s) has passed, and then the client registers again.
+//! - Disable (`/1/x/4`): the Execute is answered 2.04, then Deregister is sent to the server of
+//!   `/1/x`; once it is answered (or given up) every datagram from that server is ignored until
+//!   the Disable Timeout (`/1/x/5`, default 86400 s) has passed, and then the client registers
+//!   with it again. Registration Update Trigger (`/1/x/8`) updates the registration with the
+//!   server of `/1/x`.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -35,33 +47,33 @@ use crate::store::{ObjectStore, WriteMode};
 use crate::uri::parse_uri;
 use crate::value::Value;
 
+use super::access::{self, Policy, Table};
 use super::blockwise::{self, BodyCache, BodyKey};
 use super::dm::{self, Context, Effect, Reply};
 use super::message;
-use super::notify::Observations;
 use super::observe::{Defaults, Sample};
 use super::send::{self, SendError};
-use super::{Binding, Config, Event, Events, LwM2mVersion, Transmit, registration};
+use super::session::{self, Session, State};
+use super::{Binding, Config, Event, Events, LwM2mVersion, ServerEvent, Transmit, registration};
 
-/// Where the client is in its life.
+/// Where the client as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Not started.
-    Idle,
+enum Phase {
+    /// Not started, or serving its servers (each [`Session`] has its own state).
+    Serving,
     /// Bootstrap-Request sent or being provisioned.
     Bootstrapping,
     /// Bootstrap finished with a server URI naming a host: waiting for the driver's address.
     Resolving,
-    /// Register sent, or waiting to retry.
-    Registering,
-    /// Registered.
-    Registered,
-    /// Deregister sent.
-    Deregistering,
-    /// Disabled by the server (`/1/x/4`): silent until the Disable Timeout ends.
-    Disabled,
-    /// Done.
-    Deregistered,
+}
+
+/// Who sent a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Requester {
+    /// The bootstrap server, while bootstrapping.
+    Bootstrap,
+    /// The server of this session.
+    Server(usize),
 }
 
 /// What an outgoing confirmable request or notification was.
@@ -85,7 +97,6 @@ enum Kind {
 struct Exchange {
     kind: Kind,
     message_id: u16,
-    peer: SocketAddr,
 }
 
 /// The Disable Timeout when the Server instance has none (`/1/x/5`, Core TS Appendix E.2).
@@ -103,43 +114,38 @@ pub(super) struct Engine {
     dedup: DuplicateCache<SocketAddr>,
     tokens: TokenGenerator,
     message_id: u16,
-    state: State,
-    /// Outgoing requests awaiting a response, by token.
-    exchanges: BTreeMap<Vec<u8>, Exchange>,
-    location: Vec<String>,
-    update_at: Option<Instant>,
-    retry_at: Option<Instant>,
-    failures: u32,
-    /// An Update was asked for (at this time) and is sent on the next timeout.
-    update_wanted: Option<Instant>,
-    links_sent: String,
-    lifetime_sent: u64,
-    observations: Observations,
-    /// Recent notification message ids -> observation token.
-    notify_ids: VecDeque<(u16, Vec<u8>)>,
+    phase: Phase,
+    /// One registration per server account.
+    sessions: Vec<Session>,
+    /// How many complete server accounts the store held when the sessions were built: Access
+    /// Control is enforced above one.
+    accounts: usize,
+    /// Outgoing requests and confirmable notifications awaiting a response, by peer and token.
+    exchanges: BTreeMap<(SocketAddr, Vec<u8>), Exchange>,
+    /// Bootstrap-Request retries.
+    bootstrap_retry_at: Option<Instant>,
+    bootstrap_failures: u32,
+    /// Recent notification message ids -> observer and observation token.
+    notify_ids: VecDeque<(u16, SocketAddr, Vec<u8>)>,
     notifications_sent: u32,
     awake_until: Option<Instant>,
     /// The latest time the client was given.
     now: Instant,
     /// The bootstrap server of the bootstrap in progress.
     bootstrap_peer: Option<SocketAddr>,
-    /// Queue mode: an Update was sent to wake up; held notifications wait for its answer.
-    waking: bool,
     /// Large writes being reassembled (Block1).
     block1: Block1Assembler<SocketAddr>,
     /// Large response bodies kept for follow-up Block2 requests.
     bodies: BodyCache,
-    /// Disable (`/1/x/4`): when the client may register again.
-    disabled_until: Option<Instant>,
-    /// Shutdown came while a Register was in flight: deregister once it is answered.
-    deregister_after_register: bool,
 }
 
 impl Engine {
-    pub(super) fn new(config: Config, store: ObjectStore) -> Engine {
+    pub(super) fn new(config: Config, mut store: ObjectStore) -> Engine {
         let params = config.transmission;
         let mut tokens = TokenGenerator::new();
         let seed = tokens.next_token();
+        let sessions = build_sessions(&config, &mut store);
+        let accounts = session::complete_accounts(&mut store);
         Engine {
             retransmit: Retransmitter::new(params),
             dedup: DuplicateCache::new(params.exchange_lifetime(), 256),
@@ -149,16 +155,12 @@ impl Engine {
             store,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
-            state: State::Idle,
+            phase: Phase::Serving,
+            sessions,
+            accounts,
             exchanges: BTreeMap::new(),
-            location: Vec::new(),
-            update_at: None,
-            retry_at: None,
-            failures: 0,
-            update_wanted: None,
-            links_sent: String::new(),
-            lifetime_sent: 0,
-            observations: Observations::default(),
+            bootstrap_retry_at: None,
+            bootstrap_failures: 0,
             notify_ids: VecDeque::new(),
             notifications_sent: 0,
             awake_until: None,
@@ -169,34 +171,100 @@ impl Engine {
             }),
             bodies: BodyCache::new(params.exchange_lifetime()),
             bootstrap_peer: None,
-            waking: false,
-            disabled_until: None,
-            deregister_after_register: false,
         }
     }
 
+    /// Whether at least one server accepted the registration and it has not been removed.
     pub(super) fn is_registered(&self) -> bool {
-        self.state == State::Registered
+        self.sessions.iter().any(|s| s.state == State::Registered)
     }
 
-    fn ctx(&self, bootstrap: bool) -> Context {
-        Context {
-            version: self.config.lwm2m_version,
-            bootstrap,
+    /// Whether a Deregister is in flight (or waits for a Register's answer).
+    pub(super) fn is_deregistering(&self) -> bool {
+        self.sessions.iter().any(|s| {
+            s.state == State::Deregistering
+                || (s.deregister_after_register && s.state == State::Registering)
+        })
+    }
+
+    /// The servers: Short Server ID, address, and whether registered.
+    pub(super) fn servers(&self) -> Vec<super::ServerStatus> {
+        self.sessions
+            .iter()
+            .map(|s| super::ServerStatus {
+                short_server_id: s.short_server_id,
+                address: s.address,
+                registered: s.state == State::Registered,
+            })
+            .collect()
+    }
+
+    fn emit(&mut self, server: Option<u16>, event: Event) {
+        self.events.push_back(ServerEvent { server, event });
+    }
+
+    /// An event about the server of session `s`.
+    fn emit_for(&mut self, s: usize, event: Event) {
+        let server = self.sessions.get(s).and_then(|x| x.short_server_id);
+        self.emit(server, event);
+    }
+
+    /// The session of the server at `peer`.
+    fn session_at(&self, peer: SocketAddr) -> Option<usize> {
+        self.sessions.iter().position(|s| s.address == peer)
+    }
+
+    /// The session whose Server instance is `/1/instance`.
+    fn session_of_instance(&self, instance: u16) -> Option<usize> {
+        self.sessions
+            .iter()
+            .position(|s| s.server_instance == Some(instance))
+    }
+
+    /// What the requester may do: everything for the bootstrap server or with one server
+    /// account, otherwise what Access Control gives its Short Server ID.
+    fn policy(&mut self, requester: Requester) -> Policy {
+        let Requester::Server(s) = requester else {
+            return Policy::Full;
+        };
+        self.policy_of(s)
+    }
+
+    fn policy_of(&mut self, s: usize) -> Policy {
+        if self.accounts <= 1 {
+            return Policy::Full;
+        }
+        Policy::Acl {
+            server: self.sessions.get(s).and_then(|x| x.short_server_id),
+            table: Table::of_store(&mut self.store),
         }
     }
 
     /// Bootstraps first when a bootstrap server is configured, or when the store has a
     /// Bootstrap-Server account (with an IP-literal URI) but no other server account.
     pub(super) fn start(&mut self, now: Instant) {
-        let unprovisioned = self.accounts(false).is_empty();
+        let unprovisioned = session::accounts(&mut self.store).is_empty();
         if self.config.bootstrap_server.is_some()
             || (unprovisioned && self.bootstrap_address().is_some())
         {
             self.send_bootstrap_request(now);
         } else {
-            self.send_register(now);
+            self.register_all(now);
         }
+    }
+
+    /// Registers with every server account of the store (the sessions are rebuilt).
+    fn register_all(&mut self, now: Instant) {
+        self.rebuild_sessions();
+        for s in 0..self.sessions.len() {
+            self.send_register(now, s);
+        }
+    }
+
+    /// The sessions of the store's server accounts, as they are now.
+    fn rebuild_sessions(&mut self) {
+        self.sessions = build_sessions(&self.config, &mut self.store);
+        self.accounts = session::complete_accounts(&mut self.store);
     }
 
     // ----- outgoing -------------------------------------------------------------------------
@@ -218,18 +286,12 @@ impl Engine {
         let token = self.tokens.next_token().to_vec();
         packet.set_token(token.clone());
         let Ok(bytes) = packet.to_bytes() else {
-            self.fail(now, "the request does not fit a CoAP message".to_owned());
+            self.fail_exchange(now, to, &kind, "the request does not fit a CoAP message");
             return;
         };
         self.retransmit.sent(now, to, message_id, bytes.clone());
-        self.exchanges.insert(
-            token,
-            Exchange {
-                kind,
-                message_id,
-                peer: to,
-            },
-        );
+        self.exchanges
+            .insert((to, token), Exchange { kind, message_id });
         self.transmit(now, to, bytes);
     }
 
@@ -243,7 +305,22 @@ impl Engine {
     ) {
         match built {
             Ok(packet) => self.send_request(now, to, packet, kind),
-            Err(e) => self.fail(now, format!("the request cannot be built: {e}")),
+            Err(e) => {
+                let reason = format!("the request cannot be built: {e}");
+                self.fail_exchange(now, to, &kind, &reason);
+            }
+        }
+    }
+
+    /// A request of `kind` to `to` could not be sent.
+    fn fail_exchange(&mut self, now: Instant, to: SocketAddr, kind: &Kind, reason: &str) {
+        match kind {
+            Kind::BootstrapRequest => self.fail_bootstrap(now, reason.to_owned()),
+            _ => {
+                if let Some(s) = self.session_at(to) {
+                    self.fail(now, s, reason.to_owned());
+                }
+            }
         }
     }
 
@@ -251,9 +328,9 @@ impl Engine {
         let Some(to) = self.bootstrap_address() else {
             return;
         };
-        self.state = State::Bootstrapping;
+        self.phase = Phase::Bootstrapping;
         self.bootstrap_peer = Some(to);
-        self.retry_at = None;
+        self.bootstrap_retry_at = None;
         let built = RequestBuilder::new(RequestType::Post, 0, &[])
             .path(["bs"])
             .query("ep", Some(&self.config.endpoint))
@@ -261,18 +338,23 @@ impl Engine {
         self.send_built(now, to, built, Kind::BootstrapRequest);
     }
 
-    fn lifetime(&self) -> u64 {
-        registration::lifetime_secs(self.config.lifetime)
-    }
-
-    fn send_register(&mut self, now: Instant) {
-        self.waking = false;
-        self.state = State::Registering;
-        self.retry_at = None;
-        self.update_at = None;
-        self.forget_exchanges(|k| matches!(k, Kind::Register | Kind::Update { .. }));
+    fn send_register(&mut self, now: Instant, s: usize) {
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        session.waking = false;
+        session.state = State::Registering;
+        session.retry_at = None;
+        session.update_at = None;
+        let server = session.address;
+        let lifetime = session.lifetime;
+        self.forget_exchanges(|peer, k| {
+            peer == server && matches!(k, Kind::Register | Kind::Update { .. })
+        });
         let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(["rd"]);
-        for query in registration::register_query(&self.config) {
+        let mut config = self.config.clone();
+        config.lifetime = lifetime;
+        for query in registration::register_query(&config) {
             builder = match query.split_once('=') {
                 Some((key, value)) => builder.query(key, Some(value)),
                 None => builder.query(&query, None),
@@ -283,34 +365,41 @@ impl Engine {
             .content_format(ContentFormat::LinkFormat.to_u16())
             .payload(links.clone().into_bytes())
             .build();
-        self.links_sent = links;
-        self.lifetime_sent = self.lifetime();
-        let server = self.config.server;
+        if let Some(session) = self.sessions.get_mut(s) {
+            session.links_sent = links;
+            session.lifetime_sent = registration::lifetime_secs(lifetime);
+        }
         self.send_built(now, server, built, Kind::Register);
     }
 
-    fn update_in_flight(&self) -> bool {
-        self.exchanges
-            .values()
-            .any(|e| matches!(e.kind, Kind::Update { .. } | Kind::Register))
+    fn update_in_flight(&self, s: usize) -> bool {
+        let Some(server) = self.sessions.get(s).map(|x| x.address) else {
+            return false;
+        };
+        self.exchanges.iter().any(|((peer, _), e)| {
+            *peer == server && matches!(e.kind, Kind::Update { .. } | Kind::Register)
+        })
     }
 
-    fn send_update(&mut self, now: Instant) {
-        self.update_wanted = None;
-        self.update_at = None;
-        let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(&self.location);
-        let lifetime = self.lifetime();
-        if lifetime != self.lifetime_sent {
+    fn send_update(&mut self, now: Instant, s: usize) {
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        session.update_wanted = None;
+        session.update_at = None;
+        let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(&session.location);
+        let lifetime = registration::lifetime_secs(session.lifetime);
+        if lifetime != session.lifetime_sent {
             builder = builder.query("lt", Some(&lifetime.to_string()));
         }
         let links = registration::object_links(&self.store, self.config.lwm2m_version);
-        let changed_links = (links != self.links_sent).then_some(links);
+        let changed_links = (links != session.links_sent).then_some(links);
         if let Some(links) = &changed_links {
             builder = builder
                 .content_format(ContentFormat::LinkFormat.to_u16())
                 .payload(links.clone().into_bytes());
         }
-        let server = self.config.server;
+        let server = session.address;
         self.send_built(
             now,
             server,
@@ -322,43 +411,66 @@ impl Engine {
         );
     }
 
+    /// Graceful shutdown: Deregister with every server.
     pub(super) fn deregister(&mut self, now: Instant) {
-        self.disabled_until = None;
-        // A Register still in flight may already have created a registration on the server:
-        // wait for its answer, then deregister it (`registered` and `fail` finish the job).
-        if self.state == State::Registering
-            && self
-                .exchanges
-                .values()
-                .any(|e| matches!(e.kind, Kind::Register))
-        {
-            self.deregister_after_register = true;
-            self.retry_at = None;
-            return;
+        if self.phase == Phase::Bootstrapping {
+            self.phase = Phase::Serving;
+            self.bootstrap_retry_at = None;
         }
-        self.send_deregister(now);
+        for s in 0..self.sessions.len() {
+            self.deregister_session(now, s);
+        }
     }
 
-    /// Sends Deregister if registered (otherwise the client is simply done).
-    fn send_deregister(&mut self, now: Instant) {
-        self.observations.clear();
-        self.forget_exchanges(|k| matches!(k, Kind::Notification));
-        if self.state != State::Registered {
-            self.state = State::Deregistered;
-            self.events.push_back(Event::Deregistered);
+    fn deregister_session(&mut self, now: Instant, s: usize) {
+        let register_in_flight = self.sessions.get(s).is_some_and(|x| {
+            x.state == State::Registering
+                && self
+                    .exchanges
+                    .iter()
+                    .any(|((peer, _), e)| *peer == x.address && matches!(e.kind, Kind::Register))
+        });
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        session.disabled_until = None;
+        // A Register still in flight may already have created a registration on the server:
+        // wait for its answer, then deregister it (`registered` and `fail` finish the job).
+        if register_in_flight {
+            session.deregister_after_register = true;
+            session.retry_at = None;
             return;
         }
-        self.state = State::Deregistering;
-        self.update_at = None;
-        self.retry_at = None;
+        self.send_deregister(now, s);
+    }
+
+    /// Sends Deregister if registered (otherwise that registration is simply done).
+    fn send_deregister(&mut self, now: Instant, s: usize) {
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        session.observations.clear();
+        let server = session.address;
+        self.forget_exchanges(|peer, k| peer == server && matches!(k, Kind::Notification));
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        if session.state != State::Registered {
+            session.state = State::Deregistered;
+            self.emit_for(s, Event::Deregistered);
+            return;
+        }
+        session.state = State::Deregistering;
+        session.update_at = None;
+        session.retry_at = None;
         let built = RequestBuilder::new(RequestType::Delete, 0, &[])
-            .path(&self.location)
+            .path(&session.location)
             .build();
-        let server = self.config.server;
         self.send_built(now, server, built, Kind::Deregister);
     }
 
-    /// Send (`POST /dp`, see [`send`]): the values at `paths`, read now, to the server.
+    /// Send (`POST /dp`, see [`send`]): the values at `paths`, read now, to the first registered
+    /// server.
     pub(super) fn send(&mut self, now: Instant, paths: &[Path]) -> Result<(), SendError> {
         let names = paths.iter().map(ToString::to_string).collect();
         self.send_with(now, names, |store| send::payload(store, paths))
@@ -376,10 +488,14 @@ impl Engine {
         if self.config.lwm2m_version == LwM2mVersion::V1_0 {
             return Err(SendError::Unsupported);
         }
-        if self.state != State::Registered {
+        let Some(s) = self
+            .sessions
+            .iter()
+            .position(|x| x.state == State::Registered)
+        else {
             return Err(SendError::NotRegistered);
-        }
-        if self.send_muted() {
+        };
+        if self.send_muted(s) {
             return Err(SendError::Muted);
         }
         let payload = payload(&mut self.store)?;
@@ -399,14 +515,19 @@ impl Engine {
         if size > max {
             return Err(SendError::TooLarge { size, max });
         }
-        let server = self.config.server;
+        let server = self
+            .sessions
+            .get(s)
+            .map_or(self.config.server, |x| x.address);
         self.send_request(now, server, packet, Kind::Send { paths });
         Ok(())
     }
 
-    /// Whether the server muted Send: Mute Send (`/1/x/23`) of the (first) Server instance.
-    fn send_muted(&mut self) -> bool {
-        let Some(instance) = self.store.instances(1).next() else {
+    /// Whether the server of session `s` muted Send: Mute Send (`/1/x/23`) of its Server
+    /// instance (the first Server instance for a server without one).
+    fn send_muted(&mut self, s: usize) -> bool {
+        let instance = self.sessions.get(s).and_then(|x| x.server_instance);
+        let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
             return false;
         };
         matches!(
@@ -415,43 +536,56 @@ impl Engine {
         )
     }
 
-    fn forget_exchanges(&mut self, which: impl Fn(&Kind) -> bool) {
-        let gone: Vec<Vec<u8>> = self
+    fn forget_exchanges(&mut self, which: impl Fn(SocketAddr, &Kind) -> bool) {
+        let gone: Vec<(SocketAddr, Vec<u8>)> = self
             .exchanges
             .iter()
-            .filter(|(_, e)| which(&e.kind))
-            .map(|(t, _)| t.clone())
+            .filter(|((peer, _), e)| which(*peer, &e.kind))
+            .map(|(key, _)| key.clone())
             .collect();
-        for token in gone {
-            if let Some(e) = self.exchanges.remove(&token) {
-                self.retransmit.acknowledged(&e.peer, e.message_id);
+        for key in gone {
+            if let Some(e) = self.exchanges.remove(&key) {
+                self.retransmit.acknowledged(&key.0, e.message_id);
             }
         }
     }
 
-    /// A Register, Update or Bootstrap-Request failed: retry after a back-off.
-    fn fail(&mut self, now: Instant, reason: String) {
-        self.waking = false;
-        self.failures = self.failures.saturating_add(1);
-        self.events.push_back(Event::RegistrationFailed { reason });
-        if std::mem::take(&mut self.deregister_after_register) {
+    /// A Bootstrap-Request failed: retry after a back-off.
+    fn fail_bootstrap(&mut self, now: Instant, reason: String) {
+        self.bootstrap_failures = self.bootstrap_failures.saturating_add(1);
+        self.emit(None, Event::RegistrationFailed { reason });
+        if self.phase == Phase::Bootstrapping {
+            self.bootstrap_retry_at =
+                Some(now + registration::retry_delay(self.bootstrap_failures));
+        }
+    }
+
+    /// A Register or Update with the server of session `s` failed: retry after a back-off.
+    fn fail(&mut self, now: Instant, s: usize, reason: String) {
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        session.waking = false;
+        session.failures = session.failures.saturating_add(1);
+        let deregister = std::mem::take(&mut session.deregister_after_register);
+        self.emit_for(s, Event::RegistrationFailed { reason });
+        if deregister {
             // Shutting down: the Register failed, so there is nothing to deregister.
-            self.send_deregister(now);
+            self.send_deregister(now, s);
             return;
         }
-        if self.state == State::Bootstrapping {
-            self.retry_at = Some(now + registration::retry_delay(self.failures));
+        let Some(session) = self.sessions.get_mut(s) else {
             return;
-        }
+        };
         if matches!(
-            self.state,
+            session.state,
             State::Deregistering | State::Deregistered | State::Disabled
         ) {
             return;
         }
-        self.state = State::Registering;
-        self.update_at = None;
-        self.retry_at = Some(now + registration::retry_delay(self.failures));
+        session.state = State::Registering;
+        session.update_at = None;
+        session.retry_at = Some(now + registration::retry_delay(session.failures));
     }
 
     // ----- incoming -------------------------------------------------------------------------
@@ -470,12 +604,17 @@ impl Engine {
                 return;
             }
         };
-        if self.state == State::Disabled {
+        let session = self.session_at(from);
+        if session.is_some_and(|s| {
+            self.sessions
+                .get(s)
+                .is_some_and(|x| x.state == State::Disabled)
+        }) {
             // Core TS §E.2 (Disable): everything from the server is ignored for the period.
             tracing::debug!(%from, "disabled: ignored a datagram");
             return;
         }
-        let known = from == self.config.server || Some(from) == self.bootstrap_peer;
+        let known = session.is_some() || Some(from) == self.bootstrap_peer;
         if known {
             self.awake_until = Some(now + self.config.queue_window);
         }
@@ -506,31 +645,49 @@ impl Engine {
         }
     }
 
+    /// Ends the observation `token` of the server at `peer`.
+    fn cancel_observation(&mut self, peer: SocketAddr, token: &[u8]) {
+        if let Some(s) = self.session_at(peer)
+            && let Some(session) = self.sessions.get_mut(s)
+        {
+            session.observations.cancel(token);
+        }
+    }
+
     fn handle_reset(&mut self, now: Instant, from: SocketAddr, message_id: u16) {
         self.retransmit.acknowledged(&from, message_id);
-        if let Some(pos) = self.notify_ids.iter().position(|(id, _)| *id == message_id)
-            && let Some((_, token)) = self.notify_ids.remove(pos)
+        if let Some(pos) = self
+            .notify_ids
+            .iter()
+            .position(|(id, peer, _)| *id == message_id && *peer == from)
+            && let Some((_, _, token)) = self.notify_ids.remove(pos)
         {
-            self.observations.cancel(&token);
+            self.cancel_observation(from, &token);
         }
-        let token = self
+        let key = self
             .exchanges
             .iter()
-            .find(|(_, e)| e.message_id == message_id && e.peer == from)
-            .map(|(t, _)| t.clone());
-        if let Some(token) = token
-            && let Some(exchange) = self.exchanges.remove(&token)
+            .find(|((peer, _), e)| e.message_id == message_id && *peer == from)
+            .map(|(key, _)| key.clone());
+        if let Some(key) = key
+            && let Some(exchange) = self.exchanges.remove(&key)
         {
+            let s = self.session_at(from);
             match exchange.kind {
-                Kind::Notification => {
-                    self.observations.cancel(&token);
+                Kind::Notification => self.cancel_observation(from, &key.1),
+                Kind::Deregister => {
+                    if let Some(s) = s {
+                        self.deregistered(s);
+                    }
                 }
-                Kind::Deregister => self.deregistered(),
-                Kind::Send { paths } => self.events.push_back(Event::SendFailed {
-                    paths,
-                    reason: "the server reset the request".to_owned(),
-                }),
-                _ => self.fail(now, "the server reset the request".to_owned()),
+                Kind::Send { paths } => self.emit(
+                    s.and_then(|s| self.sessions.get(s)?.short_server_id),
+                    Event::SendFailed {
+                        paths,
+                        reason: "the server reset the request".to_owned(),
+                    },
+                ),
+                kind => self.fail_exchange(now, from, &kind, "the server reset the request"),
             }
         }
     }
@@ -541,11 +698,9 @@ impl Engine {
             self.retransmit
                 .acknowledged(&from, packet.header.message_id);
         }
-        let token = packet.get_token().to_vec();
-        let matching = self.exchanges.get(&token).is_some_and(|e| {
-            e.peer == from
-                && (kind != MessageType::Acknowledgement
-                    || e.message_id == packet.header.message_id)
+        let key = (from, packet.get_token().to_vec());
+        let matching = self.exchanges.get(&key).is_some_and(|e| {
+            kind != MessageType::Acknowledgement || e.message_id == packet.header.message_id
         });
         if !matching {
             if kind == MessageType::Confirmable {
@@ -562,108 +717,142 @@ impl Engine {
                 packet.header.message_id,
             );
         }
-        let Some(exchange) = self.exchanges.remove(&token) else {
+        let Some(exchange) = self.exchanges.remove(&key) else {
             return;
         };
         self.retransmit.acknowledged(&from, exchange.message_id);
         let code = packet.header.code;
-        match exchange.kind {
-            Kind::Register => self.registered(now, code, packet),
-            Kind::Update { links, lifetime } => self.updated(now, code, links, lifetime),
-            Kind::Deregister => self.deregistered(),
-            Kind::BootstrapRequest => {
+        let session = self.session_at(from);
+        match (exchange.kind, session) {
+            (Kind::Register, Some(s)) => self.registered(now, s, code, packet),
+            (Kind::Update { links, lifetime }, Some(s)) => {
+                self.updated(now, s, code, links, lifetime);
+            }
+            (Kind::Deregister, Some(s)) => self.deregistered(s),
+            (Kind::BootstrapRequest, _) => {
                 if message::is_success(code) {
-                    self.failures = 0;
+                    self.bootstrap_failures = 0;
                     // Wait for the bootstrap server's writes and Bootstrap-Finish; if it never
                     // comes, start over.
-                    self.retry_at = Some(now + self.config.transmission.exchange_lifetime());
+                    if self.phase == Phase::Bootstrapping {
+                        self.bootstrap_retry_at =
+                            Some(now + self.config.transmission.exchange_lifetime());
+                    }
                 } else {
-                    self.fail(now, format!("bootstrap request answered {}", code));
+                    self.fail_bootstrap(now, format!("bootstrap request answered {}", code));
                 }
             }
-            Kind::Notification => {}
-            Kind::Send { paths } => {
-                self.events.push_back(if message::is_success(code) {
-                    Event::Sent { paths }
-                } else {
-                    Event::SendFailed {
-                        paths,
-                        reason: format!("send answered {code}"),
-                    }
-                });
+            (Kind::Send { paths }, s) => {
+                let server = s.and_then(|s| self.sessions.get(s)?.short_server_id);
+                self.emit(
+                    server,
+                    if message::is_success(code) {
+                        Event::Sent { paths }
+                    } else {
+                        Event::SendFailed {
+                            paths,
+                            reason: format!("send answered {code}"),
+                        }
+                    },
+                );
             }
+            _ => {}
         }
     }
 
-    fn registered(&mut self, now: Instant, code: MessageClass, packet: &Packet) {
+    fn registered(&mut self, now: Instant, s: usize, code: MessageClass, packet: &Packet) {
         let location = options::location_path(packet).unwrap_or_default();
         if code != MessageClass::Response(ResponseType::Created) || location.is_empty() {
-            self.fail(now, format!("register answered {}", code));
+            self.fail(now, s, format!("register answered {}", code));
             return;
         }
-        self.location = location;
-        self.state = State::Registered;
-        self.failures = 0;
-        self.observations.clear();
-        self.schedule_update(now);
-        self.events.push_back(Event::Registered {
-            location: format!("/{}", self.location.join("/")),
-        });
-        if std::mem::take(&mut self.deregister_after_register) {
-            self.send_deregister(now);
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        session.location = location;
+        session.state = State::Registered;
+        session.failures = 0;
+        session.observations.clear();
+        let location = format!("/{}", session.location.join("/"));
+        let deregister = std::mem::take(&mut session.deregister_after_register);
+        self.schedule_update(now, s);
+        self.emit_for(s, Event::Registered { location });
+        if deregister {
+            self.send_deregister(now, s);
         }
     }
 
-    fn schedule_update(&mut self, now: Instant) {
-        let lifetime = Duration::from_secs(self.lifetime_sent);
-        let margin =
-            registration::update_margin(lifetime, self.config.transmission.max_transmit_wait());
-        self.update_at = Some(now + lifetime - margin);
+    fn schedule_update(&mut self, now: Instant, s: usize) {
+        let wait = self.config.transmission.max_transmit_wait();
+        if let Some(session) = self.sessions.get_mut(s) {
+            let lifetime = Duration::from_secs(session.lifetime_sent);
+            let margin = registration::update_margin(lifetime, wait);
+            session.update_at = Some(now + lifetime - margin);
+        }
     }
 
-    fn updated(&mut self, now: Instant, code: MessageClass, links: Option<String>, lifetime: u64) {
-        if self.state != State::Registered {
+    fn updated(
+        &mut self,
+        now: Instant,
+        s: usize,
+        code: MessageClass,
+        links: Option<String>,
+        lifetime: u64,
+    ) {
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        if session.state != State::Registered {
             return;
         }
         if message::is_success(code) {
             if let Some(links) = links {
-                self.links_sent = links;
+                session.links_sent = links;
             }
-            self.lifetime_sent = lifetime;
-            self.failures = 0;
-            self.schedule_update(now);
-            self.events.push_back(Event::Updated);
+            session.lifetime_sent = lifetime;
+            session.failures = 0;
             // Queue mode: the server knows the client is awake; deliver what was held.
-            self.waking = false;
+            session.waking = false;
+            self.schedule_update(now, s);
+            self.emit_for(s, Event::Updated);
             self.send_notifications(now);
         } else if code == MessageClass::Response(ResponseType::NotFound)
             || code == MessageClass::Response(ResponseType::BadRequest)
         {
             // The server forgot the registration: register again at once.
-            self.send_register(now);
+            self.send_register(now, s);
         } else {
-            self.fail(now, format!("update answered {}", code));
+            self.fail(now, s, format!("update answered {}", code));
         }
     }
 
-    fn deregistered(&mut self) {
-        self.state = if self.disabled_until.is_some() {
+    fn deregistered(&mut self, s: usize) {
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        session.state = if session.disabled_until.is_some() {
             State::Disabled
         } else {
             State::Deregistered
         };
-        self.location.clear();
-        self.update_at = None;
-        self.events.push_back(Event::Deregistered);
+        session.location.clear();
+        session.update_at = None;
+        self.emit_for(s, Event::Deregistered);
+    }
+
+    /// Who sent a request from `from`: the bootstrap server while bootstrapping, or a server.
+    fn requester(&self, from: SocketAddr) -> Option<Requester> {
+        if Some(from) == self.bootstrap_peer && self.phase == Phase::Bootstrapping {
+            return Some(Requester::Bootstrap);
+        }
+        self.session_at(from).map(Requester::Server)
     }
 
     fn handle_request(&mut self, now: Instant, from: SocketAddr, request: &Packet) {
         let message_id = request.header.message_id;
         let confirmable = request.header.get_type() == MessageType::Confirmable;
-        let from_bootstrap =
-            Some(from) == self.bootstrap_peer && self.state == State::Bootstrapping;
-        if from != self.config.server && !from_bootstrap {
-            tracing::warn!(%from, "refused a request from an address that is not the server");
+        let Some(requester) = self.requester(from) else {
+            tracing::warn!(%from, "refused a request from an address that is not a server");
             if confirmable {
                 let response = coap_message::response(
                     request,
@@ -675,7 +864,7 @@ impl Engine {
                 }
             }
             return;
-        }
+        };
         match self
             .dedup
             .check(now, &from, message_id, request.get_token())
@@ -690,7 +879,7 @@ impl Engine {
         let path = message::request_path(request);
         let operation = dm::operation(request);
         let next_id = self.next_message_id();
-        let (response, effects) = self.answer(now, from, request, from_bootstrap, next_id);
+        let (response, effects) = self.answer(now, from, request, requester, next_id);
         let code = response.header.code;
         let bytes = match response.to_bytes() {
             Ok(bytes) => bytes,
@@ -706,19 +895,26 @@ impl Engine {
             self.dedup.responded(&from, message_id, bytes.clone());
         }
         self.transmit(now, from, bytes);
-        self.events.push_back(Event::Request {
-            method: operation.to_owned(),
-            path: path.map_or_else(
-                || {
-                    let segments = options::uri_path(request).unwrap_or_default();
-                    format!("/{}", segments.join("/"))
-                },
-                |p| p.to_string(),
-            ),
-            code: code.to_string(),
-        });
+        let server = match requester {
+            Requester::Server(s) => self.sessions.get(s).and_then(|x| x.short_server_id),
+            Requester::Bootstrap => None,
+        };
+        self.emit(
+            server,
+            Event::Request {
+                method: operation.to_owned(),
+                path: path.map_or_else(
+                    || {
+                        let segments = options::uri_path(request).unwrap_or_default();
+                        format!("/{}", segments.join("/"))
+                    },
+                    |p| p.to_string(),
+                ),
+                code: code.to_string(),
+            },
+        );
         for effect in effects {
-            self.apply(now, effect);
+            self.apply(now, requester, effect);
         }
         self.send_notifications(now);
     }
@@ -730,7 +926,7 @@ impl Engine {
         now: Instant,
         from: SocketAddr,
         request: &Packet,
-        bootstrap: bool,
+        requester: Requester,
         next_id: u16,
     ) -> (Packet, Vec<Effect>) {
         if let Some(bad_option) = coap_message::bad_option_response(request, next_id) {
@@ -773,7 +969,7 @@ impl Engine {
             .and_then(|_| self.bodies.get(now, &key));
         let (mut reply, observe) = match kept {
             Some(reply) => (reply, None),
-            None => self.dispatch(now, from, request, bootstrap),
+            None => self.dispatch(now, from, request, requester),
         };
         let mut response = coap_message::response(request, reply.code, next_id);
         if let Some(sequence) = observe {
@@ -826,8 +1022,9 @@ impl Engine {
         now: Instant,
         from: SocketAddr,
         request: &Packet,
-        bootstrap: bool,
+        requester: Requester,
     ) -> (Reply, Option<u32>) {
+        let bootstrap = requester == Requester::Bootstrap;
         let is_post = request.header.code == MessageClass::Request(RequestType::Post);
         if bootstrap && is_post && options::uri_path(request).is_ok_and(|s| s == ["bs"]) {
             // Bootstrap-Finish.
@@ -842,36 +1039,64 @@ impl Engine {
             // Security and OSCORE: only for the bootstrap server, whatever the operation.
             return (Reply::code(ResponseType::Unauthorized), None);
         }
+        // Observations and attributes of the bootstrap server are kept with the first server.
+        let s = match requester {
+            Requester::Server(s) => s,
+            Requester::Bootstrap => 0,
+        };
+        let policy = self.policy(requester);
         let method = request.header.code;
         let is_get = method == MessageClass::Request(RequestType::Get);
-        if is_get && let Ok(Some(observe)) = options::observe(request) {
-            return self.observe(now, from, request, path, observe);
-        }
         let is_put = method == MessageClass::Request(RequestType::Put);
-        if is_put && request.payload.is_empty() {
-            let query = options::uri_query(request).unwrap_or_default();
-            if !query.is_empty() {
-                return (self.write_attributes(now, &path, &query), None);
-            }
+        let observe = is_get
+            .then(|| options::observe(request).ok().flatten())
+            .flatten();
+        let query = if is_put && request.payload.is_empty() {
+            options::uri_query(request).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let write_attributes = !query.is_empty();
+        if (observe.is_some() || write_attributes)
+            && let Err(refused) = dm::check_access(&self.store, &policy, method, &path, false)
+        {
+            return (refused, None);
+        }
+        if let Some(observe) = observe {
+            return self.observe(now, s, from, request, path, observe, &policy);
+        }
+        if write_attributes {
+            return (self.write_attributes(now, s, &path, &query), None);
         }
         if bootstrap {
             return (self.bootstrap_request(request, &path), None);
         }
         if is_get && options::accept(request) == Ok(Some(ContentFormat::LinkFormat.to_u16())) {
-            let observations = &self.observations;
+            if let Err(refused) = dm::check_access(&self.store, &policy, method, &path, false) {
+                return (refused, None);
+            }
             let version = self.config.lwm2m_version;
-            let reply = dm::discover(&mut self.store, version, &path, &|p| {
+            let Some(session) = self.sessions.get(s) else {
+                return (Reply::code(ResponseType::InternalServerError), None);
+            };
+            let observations = &session.observations;
+            let reply = dm::discover(&mut self.store, version, &path, &policy, &|p| {
                 observations.attributes_of(p)
             });
             return (reply, None);
         }
-        let ctx = self.ctx(false);
+        let ctx = Context {
+            version: self.config.lwm2m_version,
+            bootstrap: false,
+            policy: &policy,
+        };
         (dm::handle(&mut self.store, ctx, request), None)
     }
 
     fn write_attributes(
         &mut self,
         now: Instant,
+        s: usize,
         path: &Path,
         query: &[(String, Option<String>)],
     ) -> Reply {
@@ -893,8 +1118,11 @@ impl Engine {
                 None => name.clone(),
             })
             .collect();
-        let defaults = self.defaults();
-        match self.observations.write_attributes(
+        let defaults = self.defaults(s);
+        let Some(session) = self.sessions.get_mut(s) else {
+            return Reply::code(ResponseType::InternalServerError);
+        };
+        match session.observations.write_attributes(
             now,
             path,
             &raw,
@@ -906,9 +1134,11 @@ impl Engine {
         }
     }
 
-    /// The Server object's Default Minimum and Maximum Periods.
-    fn defaults(&mut self) -> Defaults {
-        let Some(instance) = self.store.instances(1).next() else {
+    /// The Default Minimum and Maximum Periods of the Server instance of session `s` (the
+    /// first Server instance for a server without one).
+    fn defaults(&mut self, s: usize) -> Defaults {
+        let instance = self.sessions.get(s).and_then(|x| x.server_instance);
+        let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
             return Defaults::default();
         };
         let mut period = |resource| match self.store.read(1, instance, resource) {
@@ -921,32 +1151,39 @@ impl Engine {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn observe(
         &mut self,
         now: Instant,
+        s: usize,
         from: SocketAddr,
         request: &Packet,
         path: Path,
         observe: u32,
+        policy: &Policy,
     ) -> (Reply, Option<u32>) {
         let token = request.get_token();
         let accept = options::accept(request).ok().flatten().map(u32::from);
         if path.is_root() || dm::is_protected(&path) {
             return (Reply::code(ResponseType::NotFound), None);
         }
-        let reply = dm::read(&mut self.store, &path, accept);
+        let reply = dm::read_as(&mut self.store, &path, accept, policy);
+        let defaults = self.defaults(s);
+        let initial = sample(&mut self.store, &path);
+        let Some(session) = self.sessions.get_mut(s) else {
+            return (Reply::code(ResponseType::InternalServerError), None);
+        };
         match observe {
             0 if message::is_success(reply.code) => {
-                let defaults = self.defaults();
-                let initial = sample(&mut self.store, &path);
-                self.observations
+                session
+                    .observations
                     .register(now, token, from, path, accept, defaults, initial);
-                let sequence = self.observations.next_sequence();
+                let sequence = session.observations.next_sequence();
                 (reply, Some(sequence))
             }
             _ => {
                 // Observe=1 (cancel) or any other value: a plain read that ends the observation.
-                self.observations.cancel(token);
+                session.observations.cancel(token);
                 (reply, None)
             }
         }
@@ -971,7 +1208,7 @@ impl Engine {
                 _ => return Reply::code(ResponseType::BadRequest),
             };
             for (o, i) in targets {
-                if o == 0 && self.is_bootstrap_account(i) {
+                if o == 0 && session::is_bootstrap_account(&mut self.store, i) {
                     continue;
                 }
                 let _ = self.store.delete(o, i);
@@ -981,14 +1218,19 @@ impl Engine {
         if method == MessageClass::Request(RequestType::Put) && !path.is_root() {
             return self.bootstrap_write(request, path);
         }
-        let ctx = self.ctx(true);
+        let ctx = Context {
+            version: self.config.lwm2m_version,
+            bootstrap: true,
+            policy: &Policy::Full,
+        };
         dm::handle(&mut self.store, ctx, request)
     }
 
     /// Bootstrap-Write of an object, instance or resource: device-side writes (no operation
     /// checks), creating missing instances.
     fn bootstrap_write(&mut self, request: &Packet, path: &Path) -> Reply {
-        // The Security and Server objects must accept the instances the bootstrap server sends.
+        // The Security, Server and Access Control objects must accept the instances the
+        // bootstrap server sends.
         if !self.store.is_creatable(0) {
             self.store
                 .creatable(|| (crate::objects::Security::default(), ()));
@@ -996,6 +1238,10 @@ impl Engine {
         if !self.store.is_creatable(1) {
             self.store
                 .creatable(|| (crate::objects::Server::default(), ()));
+        }
+        if path.object_id() == Some(access::OBJECT) && !self.store.is_creatable(access::OBJECT) {
+            self.store
+                .creatable(|| (crate::objects::AccessControl::default(), ()));
         }
         let format = match options::content_format(request) {
             Ok(format) => format,
@@ -1049,95 +1295,62 @@ impl Engine {
         Reply::code(ResponseType::Changed)
     }
 
-    /// Whether Security instance `instance` is the Bootstrap-Server account (`/0/x/1`).
-    fn is_bootstrap_account(&mut self, instance: u16) -> bool {
-        matches!(
-            self.store.read_internal(0, instance, 1),
-            Ok(ResourceValue::Single(Value::Boolean(true)))
-        )
-    }
-
-    /// The URI (`/0/x/0`) and Short Server ID (`/0/x/10`) of the Security instances that are
-    /// (`bootstrap`) or are not the Bootstrap-Server account, by instance id.
-    fn accounts(&mut self, bootstrap: bool) -> Vec<(String, Option<i64>)> {
-        let instances: Vec<u16> = self.store.instances(0).collect();
-        let mut found = Vec::new();
-        for i in instances {
-            if self.is_bootstrap_account(i) != bootstrap {
-                continue;
-            }
-            let Ok(ResourceValue::Single(Value::String(uri))) = self.store.read_internal(0, i, 0)
-            else {
-                continue;
-            };
-            let ssid = match self.store.read_internal(0, i, 10) {
-                Ok(ResourceValue::Single(Value::Integer(n))) => Some(n),
-                Ok(ResourceValue::Single(Value::UnsignedInteger(n))) => i64::try_from(n).ok(),
-                _ => None,
-            };
-            found.push((uri, ssid));
-        }
-        found
-    }
-
     /// Where to send a Bootstrap-Request: the configured bootstrap server, otherwise the
     /// Bootstrap-Server account of the Security object when its URI is an IP literal.
     fn bootstrap_address(&mut self) -> Option<SocketAddr> {
         if let Some(address) = self.config.bootstrap_server {
             return Some(address);
         }
-        self.accounts(true)
+        session::security_accounts(&mut self.store, true)
             .into_iter()
-            .find_map(|(uri, _)| parse_uri(&uri).ok()?.socket_addr())
+            .find_map(|account| parse_uri(&account.uri).ok()?.socket_addr())
     }
 
-    /// After Bootstrap-Finish: register with the server of the first non-bootstrap Security
-    /// instance (its URI `/0/x/0`), with the Lifetime of the Server instance of the same Short
-    /// Server ID. An IP literal is used at once; a host name is handed to the driver with
-    /// [`Event::ResolveServer`] and the Register waits for [`Engine::set_server`]. Without such
-    /// an instance the configured server is used.
+    /// After Bootstrap-Finish: register with every server account written. The first
+    /// non-bootstrap Security instance's URI (`/0/x/0`) becomes [`Config::server`], with the
+    /// Lifetime of the Server instance of the same Short Server ID. An IP literal is used at
+    /// once; a host name is handed to the driver with [`Event::ResolveServer`] and the Registers
+    /// wait for [`Engine::set_server`]. Without such an instance the configured server is used.
     fn register_with_bootstrapped_server(&mut self, now: Instant) {
         self.bootstrap_peer = None;
-        let Some((uri, ssid)) = self.accounts(false).into_iter().next() else {
-            self.send_register(now);
+        self.phase = Phase::Serving;
+        self.bootstrap_retry_at = None;
+        let Some(account) = session::accounts(&mut self.store).into_iter().next() else {
+            self.register_all(now);
             return;
         };
-        if let Some(ssid) = ssid {
-            self.lifetime_of_server(ssid);
+        if let Some(lifetime) = account
+            .server_instance
+            .and_then(|x| session::lifetime_of(&mut self.store, x))
+        {
+            self.config.lifetime = lifetime;
         }
-        match parse_uri(&uri) {
+        match parse_uri(&account.uri) {
             Ok(parsed) => match parsed.socket_addr() {
                 Some(address) => {
                     self.config.server = address;
-                    self.send_register(now);
+                    self.register_all(now);
                 }
                 None => {
-                    self.state = State::Resolving;
-                    self.events.push_back(Event::ResolveServer { uri });
+                    self.phase = Phase::Resolving;
+                    self.emit(
+                        account.short_server_id,
+                        Event::ResolveServer { uri: account.uri },
+                    );
                 }
             },
             Err(e) => {
-                self.state = State::Registering;
-                self.fail(now, format!("the bootstrapped server URI is unusable: {e}"));
-            }
-        }
-    }
-
-    /// Takes the Lifetime (`/1/x/1`) of the Server instance with Short Server ID `ssid`.
-    fn lifetime_of_server(&mut self, ssid: i64) {
-        let instances: Vec<u16> = self.store.instances(1).collect();
-        for i in instances {
-            let matches = matches!(
-                self.store.read_internal(1, i, 0),
-                Ok(ResourceValue::Single(Value::Integer(n))) if n == ssid
-            );
-            if matches
-                && let Ok(ResourceValue::Single(Value::Integer(secs))) =
-                    self.store.read_internal(1, i, 1)
-                && let Ok(secs) = u64::try_from(secs)
-                && secs > 0
-            {
-                self.config.lifetime = Duration::from_secs(secs);
+                self.rebuild_sessions();
+                for s in 0..self.sessions.len() {
+                    if let Some(session) = self.sessions.get_mut(s) {
+                        session.state = State::Registering;
+                    }
+                    self.fail(
+                        now,
+                        s,
+                        format!("the bootstrapped server URI is unusable: {e}"),
+                    );
+                }
             }
         }
     }
@@ -1147,43 +1360,86 @@ impl Engine {
     pub(super) fn set_server(&mut self, now: Instant, address: SocketAddr) {
         self.now = now;
         self.config.server = address;
-        if self.state == State::Resolving {
-            self.send_register(now);
+        if self.phase == Phase::Resolving {
+            self.phase = Phase::Serving;
+            self.register_all(now);
+        } else if let Some(first) = self.sessions.first_mut()
+            && first.state == State::Idle
+        {
+            first.address = address;
         }
     }
 
-    fn apply(&mut self, now: Instant, effect: Effect) {
+    fn apply(&mut self, now: Instant, requester: Requester, effect: Effect) {
+        let own = match requester {
+            Requester::Server(s) => s,
+            Requester::Bootstrap => 0,
+        };
         match effect {
-            Effect::UpdateRegistration => self.want_update(now),
-            Effect::Reboot => self.events.push_back(Event::Rebooting),
-            Effect::Disable(instance) => self.disable(now, instance),
-            Effect::ObjectsChanged => self.want_update(now),
+            Effect::UpdateRegistration(instance) => {
+                let s = self.session_of_instance(instance).unwrap_or(own);
+                self.want_update(now, s);
+            }
+            Effect::Reboot => self.emit(None, Event::Rebooting),
+            Effect::Disable(instance) => {
+                let s = self.session_of_instance(instance).unwrap_or(own);
+                self.disable(now, s, instance);
+            }
+            Effect::ObjectsChanged => {
+                for s in 0..self.sessions.len() {
+                    self.want_update(now, s);
+                }
+            }
+            Effect::Created(object, instance) => {
+                // The creating server owns the new instance (only when rights are checked).
+                if requester != Requester::Bootstrap
+                    && let Some(server) = self.policy(requester).server()
+                    && let Err(e) = access::grant_creator(&mut self.store, server, object, instance)
+                {
+                    tracing::warn!(object, instance, error = %e, "no Access Control instance");
+                }
+            }
+            Effect::Deleted(object, instance) => access::forget(&mut self.store, object, instance),
             Effect::Changed(path) => {
                 let store = &mut self.store;
-                self.observations
-                    .changed(now, &path, &mut |p: &Path| sample(store, p));
+                for session in &mut self.sessions {
+                    session
+                        .observations
+                        .changed(now, &path, &mut |p: &Path| sample(store, p));
+                }
                 if path.object_id() == Some(1) {
                     self.lifetime_from_store(now);
                 }
             }
-            Effect::Bootstrap if self.state == State::Bootstrapping => {
-                self.events.push_back(Event::Bootstrapped);
+            Effect::Bootstrap if self.phase == Phase::Bootstrapping => {
+                self.emit(None, Event::Bootstrapped);
                 self.register_with_bootstrapped_server(now);
             }
             Effect::Bootstrap => {
                 if self.bootstrap_address().is_some() {
-                    self.observations.clear();
+                    // The registrations are over until the bootstrap finishes and rebuilds them.
+                    for session in &mut self.sessions {
+                        session.observations.clear();
+                        session.state = State::Idle;
+                        session.update_at = None;
+                        session.update_wanted = None;
+                        session.retry_at = None;
+                    }
                     self.send_bootstrap_request(now);
                 }
             }
         }
     }
 
-    /// Disable (`/1/x/4`, Core TS Appendix E.2): de-register now (the Execute was answered
-    /// first), ignore the server for the Disable Timeout `/1/x/5` (86400 s when it has none),
-    /// then register again.
-    fn disable(&mut self, now: Instant, instance: u16) {
-        if self.state != State::Registered {
+    /// Disable (`/1/x/4`, Core TS Appendix E.2) of the server of session `s`: de-register now
+    /// (the Execute was answered first), ignore the server for the Disable Timeout `/1/x/5`
+    /// (86400 s when it has none), then register again.
+    fn disable(&mut self, now: Instant, s: usize, instance: u16) {
+        if self
+            .sessions
+            .get(s)
+            .is_none_or(|x| x.state != State::Registered)
+        {
             return;
         }
         let secs = match self.store.read_internal(1, instance, 5) {
@@ -1192,27 +1448,39 @@ impl Engine {
             _ => None,
         };
         let timeout = Duration::from_secs(secs.unwrap_or(DEFAULT_DISABLE_TIMEOUT));
-        self.disabled_until = Some(now + timeout);
-        self.update_wanted = None;
-        self.events.push_back(Event::Disabled { timeout });
-        self.send_deregister(now);
+        if let Some(session) = self.sessions.get_mut(s) {
+            session.disabled_until = Some(now + timeout);
+            session.update_wanted = None;
+        }
+        self.emit_for(s, Event::Disabled { timeout });
+        self.send_deregister(now, s);
     }
 
-    fn want_update(&mut self, now: Instant) {
-        self.update_wanted.get_or_insert(now);
+    fn want_update(&mut self, now: Instant, s: usize) {
+        if let Some(session) = self.sessions.get_mut(s) {
+            session.update_wanted.get_or_insert(now);
+        }
     }
 
-    /// A server wrote a Server object: take its Lifetime.
+    /// A server wrote a Server object: each server takes the Lifetime of its Server instance
+    /// (a server without one: of any Server instance).
     fn lifetime_from_store(&mut self, now: Instant) {
-        let instances: Vec<u16> = self.store.instances(1).collect();
-        for i in instances {
-            if let Ok(ResourceValue::Single(Value::Integer(secs))) = self.store.read(1, i, 1)
-                && let Ok(secs) = u64::try_from(secs)
-                && secs > 0
-                && secs != self.lifetime()
-            {
-                self.config.lifetime = Duration::from_secs(secs);
-                self.want_update(now);
+        let all: Vec<u16> = self.store.instances(1).collect();
+        for s in 0..self.sessions.len() {
+            let instances = match self.sessions.get(s).and_then(|x| x.server_instance) {
+                Some(x) => vec![x],
+                None => all.clone(),
+            };
+            for i in instances {
+                if let Ok(ResourceValue::Single(Value::Integer(secs))) = self.store.read(1, i, 1)
+                    && let Ok(secs) = u64::try_from(secs)
+                    && secs > 0
+                    && let Some(session) = self.sessions.get_mut(s)
+                    && secs != registration::lifetime_secs(session.lifetime)
+                {
+                    session.lifetime = Duration::from_secs(secs);
+                    self.want_update(now, s);
+                }
             }
         }
     }
@@ -1229,61 +1497,90 @@ impl Engine {
                 }
             }
         }
-        if self.state == State::Disabled && self.disabled_until.is_some_and(|at| at <= now) {
-            self.disabled_until = None;
-            self.send_register(now);
-        }
-        if self.retry_at.is_some_and(|at| at <= now) {
-            self.retry_at = None;
-            if self.state == State::Bootstrapping {
+        if self.bootstrap_retry_at.is_some_and(|at| at <= now) {
+            self.bootstrap_retry_at = None;
+            if self.phase == Phase::Bootstrapping {
                 self.send_bootstrap_request(now);
-            } else if self.state == State::Registering {
-                self.send_register(now);
             }
         }
-        if self.state == State::Registered && !self.update_in_flight() {
-            let links_changed = registration::object_links(&self.store, self.config.lwm2m_version)
-                != self.links_sent;
-            let wake = self.asleep(now) && self.observations.any_due(now);
-            if self.update_wanted.is_some()
-                || links_changed
-                || self.update_at.is_some_and(|at| at <= now)
-                || wake
-            {
-                self.waking = wake;
-                self.send_update(now);
-            }
+        let links = registration::object_links(&self.store, self.config.lwm2m_version);
+        for s in 0..self.sessions.len() {
+            self.session_timeout(now, s, &links);
         }
         self.send_notifications(now);
     }
 
-    fn gave_up(&mut self, now: Instant, peer: SocketAddr, message_id: u16) {
-        let token = self
-            .exchanges
-            .iter()
-            .find(|(_, e)| e.message_id == message_id && e.peer == peer)
-            .map(|(t, _)| t.clone());
-        let Some(token) = token else { return };
-        let Some(exchange) = self.exchanges.remove(&token) else {
+    /// The timers of session `s`; `links` are the current object links.
+    fn session_timeout(&mut self, now: Instant, s: usize, links: &str) {
+        let Some(session) = self.sessions.get_mut(s) else {
             return;
         };
+        if session.state == State::Disabled && session.disabled_until.is_some_and(|at| at <= now) {
+            session.disabled_until = None;
+            self.send_register(now, s);
+            return;
+        }
+        if session.retry_at.is_some_and(|at| at <= now) {
+            session.retry_at = None;
+            if session.state == State::Registering {
+                self.send_register(now, s);
+                return;
+            }
+        }
+        if session.state == State::Registered && !self.update_in_flight(s) {
+            let asleep = self.asleep(now);
+            let Some(session) = self.sessions.get_mut(s) else {
+                return;
+            };
+            let links_changed = links != session.links_sent;
+            let wake = asleep && session.observations.any_due(now);
+            if session.update_wanted.is_some()
+                || links_changed
+                || session.update_at.is_some_and(|at| at <= now)
+                || wake
+            {
+                session.waking = wake;
+                self.send_update(now, s);
+            }
+        }
+    }
+
+    fn gave_up(&mut self, now: Instant, peer: SocketAddr, message_id: u16) {
+        let key = self
+            .exchanges
+            .iter()
+            .find(|((p, _), e)| e.message_id == message_id && *p == peer)
+            .map(|(key, _)| key.clone());
+        let Some(key) = key else { return };
+        let Some(exchange) = self.exchanges.remove(&key) else {
+            return;
+        };
+        let s = self.session_at(peer);
         match exchange.kind {
             Kind::Notification => {
                 // The observer is gone (RFC 7641 §4.5).
-                if let Some(pos) = self.notify_ids.iter().position(|(id, _)| *id == message_id)
-                    && let Some((_, observation)) = self.notify_ids.remove(pos)
+                if let Some(pos) = self
+                    .notify_ids
+                    .iter()
+                    .position(|(id, p, _)| *id == message_id && *p == peer)
+                    && let Some((_, _, token)) = self.notify_ids.remove(pos)
                 {
-                    self.observations.cancel(&observation);
+                    self.cancel_observation(peer, &token);
                 }
             }
-            Kind::Deregister => self.deregistered(),
-            Kind::Send { paths } => self.events.push_back(Event::SendFailed {
-                paths,
-                reason: "no response from the server".to_owned(),
-            }),
-            Kind::Register | Kind::Update { .. } | Kind::BootstrapRequest => {
-                self.fail(now, "no response from the server".to_owned());
+            Kind::Deregister => {
+                if let Some(s) = s {
+                    self.deregistered(s);
+                }
             }
+            Kind::Send { paths } => self.emit(
+                s.and_then(|s| self.sessions.get(s)?.short_server_id),
+                Event::SendFailed {
+                    paths,
+                    reason: "no response from the server".to_owned(),
+                },
+            ),
+            kind => self.fail_exchange(now, peer, &kind, "no response from the server"),
         }
     }
 
@@ -1292,16 +1589,41 @@ impl Engine {
     }
 
     fn send_notifications(&mut self, now: Instant) {
-        if self.state != State::Registered || self.asleep(now) || self.waking {
+        if self.asleep(now) {
+            return;
+        }
+        for s in 0..self.sessions.len() {
+            self.send_session_notifications(now, s);
+        }
+    }
+
+    /// The notifications due to the server of session `s`.
+    fn send_session_notifications(&mut self, now: Instant, s: usize) {
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        if session.state != State::Registered || session.waking {
             return;
         }
         let store = &mut self.store;
-        let due = self
+        let due = session
             .observations
             .due(now, &mut |path: &Path| sample(store, path));
+        if due.is_empty() {
+            return;
+        }
+        let policy = self.policy_of(s);
         for observation in due {
-            let reply = dm::read(&mut self.store, &observation.path, observation.accept);
-            let sequence = self.observations.next_sequence();
+            let reply = dm::read_as(
+                &mut self.store,
+                &observation.path,
+                observation.accept,
+                &policy,
+            );
+            let Some(session) = self.sessions.get_mut(s) else {
+                return;
+            };
+            let sequence = session.observations.next_sequence();
             self.notifications_sent = self.notifications_sent.wrapping_add(1);
             let confirmable = self.notifications_sent % 10 == 0;
             let message_id = self.next_message_id();
@@ -1311,7 +1633,7 @@ impl Engine {
                 options::set_observe(&mut packet, sequence);
             } else {
                 // The value can no longer be read: the observation ends with the error.
-                self.observations.cancel(&observation.token);
+                self.cancel_observation(observation.peer, &observation.token);
             }
             if let Some(format) = reply.format {
                 options::set_content_format(&mut packet, format);
@@ -1335,32 +1657,37 @@ impl Engine {
                 self.retransmit
                     .sent(now, observation.peer, message_id, bytes.clone());
                 self.exchanges.insert(
-                    observation.token.clone(),
+                    (observation.peer, observation.token.clone()),
                     Exchange {
                         kind: Kind::Notification,
                         message_id,
-                        peer: observation.peer,
                     },
                 );
             }
             self.notify_ids
-                .push_back((message_id, observation.token.clone()));
+                .push_back((message_id, observation.peer, observation.token.clone()));
             if self.notify_ids.len() > NOTIFY_MEMORY {
                 self.notify_ids.pop_front();
             }
             self.transmit(now, observation.peer, bytes);
-            self.events.push_back(Event::Notified {
-                path: observation.path.to_string(),
-                sequence,
-            });
+            self.emit_for(
+                s,
+                Event::Notified {
+                    path: observation.path.to_string(),
+                    sequence,
+                },
+            );
         }
     }
 
     pub(super) fn resource_changed(&mut self, now: Instant, path: &Path) {
         self.now = now;
         let store = &mut self.store;
-        self.observations
-            .changed(now, path, &mut |p: &Path| sample(store, p));
+        for session in &mut self.sessions {
+            session
+                .observations
+                .changed(now, path, &mut |p: &Path| sample(store, p));
+        }
         if self.asleep(now) {
             return;
         }
@@ -1368,20 +1695,65 @@ impl Engine {
     }
 
     pub(super) fn next_timeout(&self) -> Option<Instant> {
-        let mut next = [self.retransmit.next_deadline(), self.retry_at]
+        let mut next = [self.retransmit.next_deadline(), self.bootstrap_retry_at]
             .into_iter()
             .flatten()
             .min();
-        if self.state == State::Disabled {
-            next = [next, self.disabled_until].into_iter().flatten().min();
-        }
-        if self.state == State::Registered {
-            let update = self.update_wanted.or(self.update_at);
-            let notify = self.observations.next_deadline(self.now);
-            next = [next, update, notify].into_iter().flatten().min();
+        for session in &self.sessions {
+            let mut candidates = vec![session.retry_at];
+            if session.state == State::Disabled {
+                candidates.push(session.disabled_until);
+            }
+            if session.state == State::Registered {
+                candidates.push(session.update_wanted.or(session.update_at));
+                candidates.push(session.observations.next_deadline(self.now));
+            }
+            next = candidates.into_iter().chain([next]).flatten().min();
         }
         next
     }
+}
+
+/// The sessions of the server accounts of `store` (see [`session`]): the first at
+/// `config.server`, the others at their configured or URI address.
+fn build_sessions(config: &Config, store: &mut ObjectStore) -> Vec<Session> {
+    let mut sessions: Vec<Session> = Vec::new();
+    for (k, account) in session::accounts(store).into_iter().enumerate() {
+        let address = if k == 0 {
+            Some(config.server)
+        } else if account.server_instance.is_none() {
+            tracing::warn!(uri = %account.uri, "a server account without a Server instance: skipped");
+            continue;
+        } else {
+            session::address_of(&account, &config.server_addresses)
+        };
+        let Some(address) = address else {
+            tracing::warn!(uri = %account.uri, "no address for this server account: skipped");
+            continue;
+        };
+        if sessions.iter().any(|s| s.address == address) {
+            tracing::warn!(%address, "two server accounts at one address: the second is skipped");
+            continue;
+        }
+        let lifetime = if k == 0 {
+            config.lifetime
+        } else {
+            account
+                .server_instance
+                .and_then(|x| session::lifetime_of(store, x))
+                .unwrap_or(config.lifetime)
+        };
+        sessions.push(Session::new(
+            account.short_server_id,
+            account.server_instance,
+            address,
+            lifetime,
+        ));
+    }
+    if sessions.is_empty() {
+        sessions.push(Session::new(None, None, config.server, config.lifetime));
+    }
+    sessions
 }
 
 /// What the rules know of the value at `path`: a number or boolean of a single resource,

@@ -1,7 +1,13 @@
 //! The LwM2M client, sans I/O: datagrams and time in, datagrams, timers and events out.
 //!
-//! [`Client`] owns the [`ObjectStore`] and speaks LwM2M over CoAP with one server, on one socket
-//! for both directions (the driver in `lwm2m::net` moves the bytes):
+//! [`Client`] owns the [`ObjectStore`] and speaks LwM2M over CoAP with its servers, on one socket
+//! for both directions (the driver in `lwm2m::net` moves the bytes). It registers with every
+//! server account of the store (a non-bootstrap Security instance and the Server instance of the
+//! same Short Server ID; [`Config::with_server`] says where each is), keeps a registration,
+//! observations and Write-Attributes values per server, and with more than one account enforces
+//! Access Control (object 2, Core TS §7.3.1): a server lacking the right for an operation gets
+//! 4.01 Unauthorized, a server that creates an instance owns it. [`Client::poll_server_event`]
+//! tells which server an event concerns.
 //!
 //! - **Registration** (LwM2M Core TS §6.2, Transport TS §6.4): `POST /rd?ep=..&lt=..&lwm2m=..&b=..`
 //!   with the object links of the store, Update before the lifetime runs out, on object or
@@ -28,6 +34,7 @@
 //! }
 //! ```
 
+mod access;
 mod blockwise;
 mod dm;
 mod engine;
@@ -36,10 +43,11 @@ mod notify;
 pub mod observe;
 pub mod registration;
 mod send;
+mod session;
 
 pub use send::SendError;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -96,9 +104,15 @@ impl fmt::Display for Binding {
 pub struct Config {
     /// The endpoint client name (`ep=`).
     pub endpoint: String,
-    /// The LwM2M server (the driver resolves URIs to addresses). After a bootstrap, the server
-    /// the Bootstrap-Server wrote replaces it (see [`Event::ResolveServer`] for host names).
+    /// The LwM2M server (the driver resolves URIs to addresses): with several server accounts
+    /// in the store, the address of the first (the first non-bootstrap Security instance).
+    /// After a bootstrap, the server the Bootstrap-Server wrote replaces it (see
+    /// [`Event::ResolveServer`] for host names).
     pub server: SocketAddr,
+    /// The addresses of the other server accounts, by Short Server ID; an account not listed is
+    /// reached at the IP literal of its Security URI (`/0/x/0`). See
+    /// [`Config::with_server`].
+    pub server_addresses: BTreeMap<u16, SocketAddr>,
     /// `Some` => client-initiated bootstrap with this server before registering.
     pub bootstrap_server: Option<SocketAddr>,
     /// The registration lifetime (`lt=`); whole seconds are sent, at least 1.
@@ -126,6 +140,7 @@ impl Config {
         Config {
             endpoint: endpoint.into(),
             server,
+            server_addresses: BTreeMap::new(),
             bootstrap_server: None,
             lifetime: Duration::from_secs(86400),
             lwm2m_version: LwM2mVersion::default(),
@@ -136,6 +151,46 @@ impl Config {
             block_size: 512,
         }
     }
+
+    /// Several servers: the client registers with every server account of its store (a
+    /// non-bootstrap Security instance `/0/y` and the Server instance `/1/x` with the same
+    /// Short Server ID), the first at [`Config::server`], the others at the address given here
+    /// for their Short Server ID, or else at the IP literal of their Security URI. With more than
+    /// one account, Access Control (object 2) decides what each server may do.
+    ///
+    /// ```
+    /// use lwm2m::client::Config;
+    ///
+    /// let first = "127.0.0.1:5683".parse().unwrap();
+    /// let second = "127.0.0.1:5783".parse().unwrap();
+    /// let config = Config::new("dev", first).with_server(2, second);
+    /// assert_eq!(config.server_addresses.get(&2), Some(&second));
+    /// ```
+    pub fn with_server(mut self, short_server_id: u16, address: SocketAddr) -> Config {
+        self.server_addresses.insert(short_server_id, address);
+        self
+    }
+}
+
+/// An [`Event`] with the server it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerEvent {
+    /// The Short Server ID of the server (`None`: the bootstrap server, the device itself, or a
+    /// server account without a Short Server ID).
+    pub server: Option<u16>,
+    /// What happened.
+    pub event: Event,
+}
+
+/// One server the client registers with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerStatus {
+    /// Its Short Server ID (`None`: a store without server accounts).
+    pub short_server_id: Option<u16>,
+    /// Its address.
+    pub address: SocketAddr,
+    /// Whether it accepted the registration and it has not been removed.
+    pub registered: bool,
 }
 
 /// A datagram for the driver to send.
@@ -260,7 +315,18 @@ impl Client {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
+        self.engine.events.pop_front().map(|e| e.event)
+    }
+
+    /// The next event with the server it concerns, if any (the same queue as
+    /// [`Client::poll_event`]).
+    pub fn poll_server_event(&mut self) -> Option<ServerEvent> {
         self.engine.events.pop_front()
+    }
+
+    /// The servers the client registers with, in order (see [`Config::with_server`]).
+    pub fn servers(&self) -> Vec<ServerStatus> {
+        self.engine.servers()
     }
 
     /// The objects served.
@@ -287,17 +353,19 @@ impl Client {
         self.engine.set_server(now, address);
     }
 
-    /// Send (LwM2M 1.1 and later): pushes the values at `paths`, read now, to the server with a
-    /// confirmable `POST /dp` in SenML CBOR. The outcome arrives as [`Event::Sent`] or
-    /// [`Event::SendFailed`]; an `Err` means nothing was sent (not registered, LwM2M 1.0, Send
-    /// muted by `/1/x/23`, a path that cannot be read...).
+    /// Send (LwM2M 1.1 and later): pushes the values at `paths`, read now, to the server (with
+    /// several servers: the first registered one) with a confirmable `POST /dp` in SenML CBOR.
+    /// The outcome arrives as [`Event::Sent`] or [`Event::SendFailed`]; an `Err` means nothing
+    /// was sent (not registered, LwM2M 1.0, Send muted by that server's `/1/x/23`, a path that
+    /// cannot be read...).
     pub fn send(&mut self, now: Instant, paths: &[Path]) -> Result<(), SendError> {
         self.engine.send(now, paths)
     }
 
     /// Send of records the device built (LwM2M 1.1 and later): pushes `records`, such as values
     /// sampled while offline with the time each was taken ([`Record::at`](crate::codec::Record::at);
-    /// one path may come at several times), to the server with a confirmable `POST /dp` in SenML
+    /// one path may come at several times), to the server (with several servers: the first
+    /// registered one) with a confirmable `POST /dp` in SenML
     /// CBOR. The checks of [`Client::send`] apply; the records must be resources or resource
     /// instances outside the Security and OSCORE objects, each path at most once per time. The
     /// outcome arrives as [`Event::Sent`] (naming each path once) or [`Event::SendFailed`].
@@ -311,16 +379,22 @@ impl Client {
             .send_with(now, paths, |_| send::records_payload(records))
     }
 
-    /// Graceful shutdown: sends Deregister (`DELETE /rd/..`).
+    /// Graceful shutdown: sends Deregister (`DELETE /rd/..`) to every registered server.
     pub fn deregister(&mut self, now: Instant) {
         self.engine.deregister(now);
     }
 
-    /// Whether the server accepted the registration and it has not been removed.
+    /// Whether a server accepted the registration and it has not been removed (with several
+    /// servers: at least one; see [`Client::servers`]).
     pub fn is_registered(&self) -> bool {
         self.engine.is_registered()
+    }
+
+    /// Whether a Deregister is still waiting for its answer (after [`Client::deregister`]).
+    pub fn is_deregistering(&self) -> bool {
+        self.engine.is_deregistering()
     }
 }
 
 /// Events waiting to be polled.
-type Events = VecDeque<Event>;
+type Events = VecDeque<ServerEvent>;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::time::MissedTickBehavior;
 
-use crate::client::{Client, Event};
+use crate::client::{Client, Event, ServerEvent};
 use crate::net::events::log_event;
 use crate::net::transport::Transport;
 
@@ -221,7 +221,7 @@ impl<T: Transport> Driver<T> {
     }
 
     /// Sends every pending datagram and logs every pending event; `true` if one was
-    /// [`Event::Deregistered`].
+    /// [`Event::Deregistered`] and no other Deregister is still in flight (several servers).
     async fn flush(&mut self, client: &mut Client) -> bool {
         while let Some(transmit) = client.poll_transmit() {
             match self.socket.send_to(&transmit.bytes, transmit.to).await {
@@ -232,11 +232,13 @@ impl<T: Transport> Driver<T> {
             }
         }
         let mut deregistered = false;
-        while let Some(event) = client.poll_event() {
+        while let Some(ServerEvent { server, event }) = client.poll_server_event() {
+            // With several servers, each line names the server (its Short Server ID).
+            let _span = server.map(|ssid| tracing::info_span!("server", ssid).entered());
             log_event(&event);
             deregistered |= event == Event::Deregistered;
         }
-        deregistered
+        deregistered && !client.is_deregistering()
     }
 }
 

@@ -9,7 +9,8 @@
 //!
 //! The driver is generic over a datagram [`Transport`]: [`UdpDriver`] is plain CoAP, and with
 //! the `dtls` feature [`Driver::new`] over a `dtls::DtlsTransport` runs the same client over
-//! DTLS 1.2 with a pre-shared key (`coaps://`).
+//! DTLS 1.2 with a pre-shared key (`coaps://`), and over a `dtls::MultiDtlsTransport` with
+//! several `coaps://` servers at once (a session per server).
 //!
 //! ```no_run
 //! use std::time::Duration;

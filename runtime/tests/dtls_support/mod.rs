@@ -154,6 +154,13 @@ impl SServer {
         self.output.lock().unwrap().matches(text).count()
     }
 
+    /// Sends `bytes` to the client in one record (s_server writes each read of its stdin into
+    /// the session; `bytes` must not start with one of its command letters `Q`, `q`, `P`, `S`).
+    pub fn say_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
     /// Sends a line to the client (s_server writes its stdin into the session).
     pub fn say(&mut self, line: &str) {
         writeln!(self.stdin, "{line}").unwrap();
@@ -179,15 +186,25 @@ pub struct CoapServer {
 
 impl CoapServer {
     pub async fn start(port: u16, key: &str) -> CoapServer {
-        let log = std::env::temp_dir().join(format!("dtls-coap-server-{port}.log"));
-        let child = Command::new("coap-server-openssl")
+        CoapServer::start_program("coap-server-openssl", port, key).await
+    }
+
+    /// libcoap's resource directory `coap-rd-openssl` (it accepts `POST /rd` and answers 2.01),
+    /// started as [`start`](Self::start) starts the server.
+    pub async fn start_rd(port: u16, key: &str) -> CoapServer {
+        CoapServer::start_program("coap-rd-openssl", port, key).await
+    }
+
+    async fn start_program(program: &str, port: u16, key: &str) -> CoapServer {
+        let log = std::env::temp_dir().join(format!("dtls-{program}-{port}.log"));
+        let child = Command::new(program)
             .args(["-A", "127.0.0.1", "-p"])
             .arg(port.to_string())
             .args(["-k", key, "-v", "7"])
             .stdout(std::fs::File::create(&log).unwrap())
             .stderr(Stdio::null())
             .spawn()
-            .expect("coap-server-openssl (apt-get install libcoap3-bin)");
+            .unwrap_or_else(|e| panic!("{program} (apt-get install libcoap3-bin): {e}"));
         let server = CoapServer {
             child,
             log,
@@ -199,10 +216,7 @@ impl CoapServer {
         while Instant::now() < give_up && !server.log().contains(&ready) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(
-            server.log().contains(&ready),
-            "coap-server-openssl did not start"
-        );
+        assert!(server.log().contains(&ready), "{program} did not start");
         server
     }
 

@@ -54,6 +54,10 @@ pub enum DtlsError {
     /// The socket failed.
     #[error("DTLS socket: {0}")]
     Io(#[from] io::Error),
+    /// A [`MultiDtlsTransport`](super::MultiDtlsTransport) already has a session with this
+    /// server: each server address takes one session.
+    #[error("a DTLS session with {0} is already configured")]
+    DuplicateServer(SocketAddr),
 }
 
 impl From<DtlsError> for io::Error {
@@ -64,7 +68,9 @@ impl From<DtlsError> for io::Error {
             DtlsError::Alert { .. } | DtlsError::Handshake { .. } => {
                 io::ErrorKind::PermissionDenied
             }
-            DtlsError::Credentials(_) | DtlsError::Setup(_) => io::ErrorKind::InvalidInput,
+            DtlsError::Credentials(_) | DtlsError::Setup(_) | DtlsError::DuplicateServer(_) => {
+                io::ErrorKind::InvalidInput
+            }
         };
         io::Error::new(kind, e)
     }

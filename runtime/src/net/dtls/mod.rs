@@ -26,6 +26,10 @@
 //! # }
 //! ```
 //!
+//! Several `coaps://` servers at once: [`MultiDtlsTransport`] keeps one [`DtlsTransport`] (own
+//! socket, credentials and session) per server address, each run by its own task so that a
+//! slow or failing handshake with one server never delays the others.
+//!
 //! Design: OpenSSL's DTLS state machine runs over an in-memory datagram pipe (one `read` or
 //! `write` = one datagram) and the async transport moves datagrams between the pipe and a
 //! connected tokio UDP socket; see [`DtlsTransport`]. A new handshake after a lost session
@@ -36,6 +40,7 @@
 mod alert;
 mod credentials;
 mod error;
+mod multi;
 mod pipe;
 mod resumption;
 mod screen;
@@ -46,5 +51,6 @@ mod uri;
 pub use alert::{ALERT, APPLICATION_DATA, Alert, CHANGE_CIPHER_SPEC, HANDSHAKE, RECORD_HEADER_LEN};
 pub use credentials::{Credentials, MAX_PSK_IDENTITY_LEN, MAX_PSK_KEY_LEN};
 pub use error::DtlsError;
+pub use multi::{MultiDtlsTransport, PeerStatus, PeerStatuses};
 pub use transport::{DEFAULT_CIPHERS, DtlsConfig, DtlsTransport};
 pub use uri::{DEFAULT_SECURE_PORT, is_coaps, parse_coaps_uri, resolve_coaps};

@@ -412,7 +412,7 @@ async fn send_all(socket: &UdpSocket, datagrams: Vec<Vec<u8>>) {
 }
 
 /// Whether a socket error is an ICMP report about the peer rather than a broken socket.
-fn is_transient(e: &io::Error) -> bool {
+pub(super) fn is_transient(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::ConnectionRefused

@@ -1,0 +1,201 @@
+//! The server accounts of a store and the registration state the client keeps with each.
+//!
+//! A server account is a non-bootstrap Security instance (`/0/y`, Bootstrap-Server `/0/y/1`
+//! false) and the Server instance (`/1/x`) with the same Short Server ID (`/0/y/10` =
+//! `/1/x/0`). The client registers with every account ([`accounts`], in Security instance
+//! order): the first is reached at [`Config::server`](super::Config::server) (compatible with a
+//! one-server configuration whose Security URI names a host or another address), every account
+//! at the address [`Config::server_addresses`](super::Config::server_addresses) gives for its
+//! Short Server ID, otherwise at the IP literal of its Security URI (`coap://127.0.0.1:5684`).
+//! An account after the first needs its Server instance; one whose URI names a host and has no
+//! configured address is skipped (logged), as is a second account at the same address.
+//! A store without accounts gets one anonymous session at `Config::server`.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::field::ResourceValue;
+use crate::store::ObjectStore;
+use crate::uri::parse_uri;
+use crate::value::Value;
+
+use super::notify::Observations;
+
+/// Where one registration is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum State {
+    /// Not started.
+    Idle,
+    /// Register sent, or waiting to retry.
+    Registering,
+    /// Registered.
+    Registered,
+    /// Deregister sent.
+    Deregistering,
+    /// Disabled by the server (`/1/x/4`): silent until the Disable Timeout ends.
+    Disabled,
+    /// Done.
+    Deregistered,
+}
+
+/// A server account found in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Account {
+    /// The Security instance (`/0/y`).
+    pub security_instance: u16,
+    /// The LwM2M Server URI (`/0/y/0`).
+    pub uri: String,
+    /// The Short Server ID (`/0/y/10`), if set.
+    pub short_server_id: Option<u16>,
+    /// The Server instance with the same Short Server ID (`/1/x`), if any.
+    pub server_instance: Option<u16>,
+}
+
+/// A resource as an integer, signed or not.
+fn integer(store: &mut ObjectStore, object: u16, instance: u16, resource: u16) -> Option<i64> {
+    match store.read_internal(object, instance, resource) {
+        Ok(ResourceValue::Single(Value::Integer(n))) => Some(n),
+        Ok(ResourceValue::Single(Value::UnsignedInteger(n))) => i64::try_from(n).ok(),
+        _ => None,
+    }
+}
+
+/// Whether Security instance `instance` is the Bootstrap-Server account (`/0/x/1`).
+pub(super) fn is_bootstrap_account(store: &mut ObjectStore, instance: u16) -> bool {
+    matches!(
+        store.read_internal(0, instance, 1),
+        Ok(ResourceValue::Single(Value::Boolean(true)))
+    )
+}
+
+/// The Security instances that are (`bootstrap`) or are not the Bootstrap-Server account, with
+/// their URI, Short Server ID and matching Server instance, by Security instance id. An
+/// instance without a URI is left out.
+pub(super) fn security_accounts(store: &mut ObjectStore, bootstrap: bool) -> Vec<Account> {
+    let security: Vec<u16> = store.instances(0).collect();
+    let servers: Vec<u16> = store.instances(1).collect();
+    let server_ids: Vec<(u16, Option<i64>)> = servers
+        .into_iter()
+        .map(|x| (x, integer(store, 1, x, 0)))
+        .collect();
+    let mut found = Vec::new();
+    for y in security {
+        if is_bootstrap_account(store, y) != bootstrap {
+            continue;
+        }
+        let Ok(ResourceValue::Single(Value::String(uri))) = store.read_internal(0, y, 0) else {
+            continue;
+        };
+        let ssid = integer(store, 0, y, 10);
+        let server_instance = ssid.and_then(|ssid| {
+            server_ids
+                .iter()
+                .find(|(_, id)| *id == Some(ssid))
+                .map(|(x, _)| *x)
+        });
+        found.push(Account {
+            security_instance: y,
+            uri,
+            short_server_id: ssid.and_then(|n| u16::try_from(n).ok()),
+            server_instance,
+        });
+    }
+    found
+}
+
+/// The server accounts: non-bootstrap Security instances (see the module documentation).
+pub(super) fn accounts(store: &mut ObjectStore) -> Vec<Account> {
+    security_accounts(store, false)
+}
+
+/// How many complete server accounts (Security and Server instance) the store holds: Access
+/// Control is enforced above one.
+pub(super) fn complete_accounts(store: &mut ObjectStore) -> usize {
+    accounts(store)
+        .iter()
+        .filter(|a| a.server_instance.is_some())
+        .count()
+}
+
+/// The Lifetime (`/1/x/1`) of Server instance `x`, when positive.
+pub(super) fn lifetime_of(store: &mut ObjectStore, server_instance: u16) -> Option<Duration> {
+    let secs = integer(store, 1, server_instance, 1)?;
+    u64::try_from(secs)
+        .ok()
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+}
+
+/// The address of a secondary account: its configured address, else its URI's IP literal.
+pub(super) fn address_of(
+    account: &Account,
+    configured: &std::collections::BTreeMap<u16, SocketAddr>,
+) -> Option<SocketAddr> {
+    if let Some(address) = account
+        .short_server_id
+        .and_then(|ssid| configured.get(&ssid))
+    {
+        return Some(*address);
+    }
+    parse_uri(&account.uri).ok()?.socket_addr()
+}
+
+/// The registration with one server.
+#[derive(Debug)]
+pub(super) struct Session {
+    /// The server's Short Server ID (`None`: a store without server accounts).
+    pub short_server_id: Option<u16>,
+    /// Its Server instance (`/1/x`), if any.
+    pub server_instance: Option<u16>,
+    /// Where it is.
+    pub address: SocketAddr,
+    /// The registration lifetime to announce.
+    pub lifetime: Duration,
+    pub state: State,
+    /// The registration's location path.
+    pub location: Vec<String>,
+    pub update_at: Option<Instant>,
+    pub retry_at: Option<Instant>,
+    pub failures: u32,
+    /// An Update was asked for (at this time) and is sent on the next timeout.
+    pub update_wanted: Option<Instant>,
+    pub links_sent: String,
+    pub lifetime_sent: u64,
+    /// This server's observations and Write-Attributes values.
+    pub observations: Observations,
+    /// Queue mode: an Update was sent to wake up; held notifications wait for its answer.
+    pub waking: bool,
+    /// Disable (`/1/x/4`): when the client may register again.
+    pub disabled_until: Option<Instant>,
+    /// Shutdown came while a Register was in flight: deregister once it is answered.
+    pub deregister_after_register: bool,
+}
+
+impl Session {
+    /// A session not started yet.
+    pub(super) fn new(
+        short_server_id: Option<u16>,
+        server_instance: Option<u16>,
+        address: SocketAddr,
+        lifetime: Duration,
+    ) -> Session {
+        Session {
+            short_server_id,
+            server_instance,
+            address,
+            lifetime,
+            state: State::Idle,
+            location: Vec::new(),
+            update_at: None,
+            retry_at: None,
+            failures: 0,
+            update_wanted: None,
+            links_sent: String::new(),
+            lifetime_sent: 0,
+            observations: Observations::default(),
+            waking: false,
+            disabled_until: None,
+            deregister_after_register: false,
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! Several `coaps://` servers at once (ETS LightweightM2M-1.1-int-950, Multi-Servers
+//! Registration, over DTLS): one client, one [`MultiDtlsTransport`] with a DTLS session per
+//! server, each with its own pre-shared key, against real peers started on free loopback ports:
+//! libcoap's resource directory `coap-rd-openssl` (answers the Register with 2.01) and
+//! `openssl s_server` (writes what the test gives it into its session, so it can send the
+//! client a CoAP request and show the answer).
+#![cfg(feature = "dtls")]
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lwm2m::ObjectStore;
+use lwm2m::client::{Client, Config};
+use lwm2m::net::dtls::{Credentials, DtlsConfig, DtlsError, MultiDtlsTransport, PeerStatuses};
+use lwm2m::net::{Driver, Transport};
+use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
+
+mod dtls_support;
+
+use dtls_support::*;
+
+const ENDPOINT: &str = "int-950-dtls";
+
+/// A Security (PSK) and a Server instance per account, in Short Server ID order, the Device
+/// object, and an Access Control instance that lets every server read `/3/0`.
+fn store(accounts: &[Security]) -> ObjectStore {
+    let mut store = ObjectStore::new();
+    let mut aco = AccessControl::new(3, 0, 1);
+    for (instance, security) in (0..).zip(accounts) {
+        let ssid = security.short_server_id.unwrap();
+        store.insert(instance, security.clone(), ()).unwrap();
+        store
+            .insert(instance, Server::new(ssid, 300, "U"), ())
+            .unwrap();
+        aco = aco.with_acl(ssid, AccessControl::READ);
+    }
+    store.insert(0, aco, ()).unwrap();
+    store
+        .insert(0, Device::demo(), DeviceHandler::default())
+        .unwrap();
+    store
+}
+
+fn psk(server: SocketAddr, ssid: u16, identity: &[u8], key: &[u8]) -> Security {
+    Security::psk(&format!("coaps://{server}"), ssid, identity, key)
+}
+
+/// When each server was first seen registered, and whether it still is, as the driver's tick saw.
+#[derive(Debug, Default)]
+struct Seen {
+    registered_at: BTreeMap<SocketAddr, Instant>,
+    registered: BTreeMap<SocketAddr, bool>,
+}
+
+/// Runs `client` on `transport` until `stop` completes (then deregisters for at most 1 s);
+/// returns what the tick saw.
+async fn drive(
+    transport: MultiDtlsTransport,
+    client: Client,
+    stop: impl Future<Output = ()>,
+    seen: Arc<Mutex<Seen>>,
+) -> Client {
+    let tick = move |client: &mut Client, now: Instant| {
+        let mut seen = seen.lock().unwrap();
+        for server in client.servers() {
+            if server.registered {
+                seen.registered_at.entry(server.address).or_insert(now);
+            }
+            seen.registered.insert(server.address, server.registered);
+        }
+    };
+    Driver::new(transport)
+        .with_shutdown_timeout(Duration::from_secs(1))
+        .run(client, Duration::from_millis(20), tick, stop)
+        .await
+        .unwrap()
+}
+
+/// Waits until `done` holds or `within` passes.
+async fn until(within: Duration, mut done: impl FnMut() -> bool) {
+    let give_up = Instant::now() + within;
+    while !done() && Instant::now() < give_up {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// ETS int-950 over DTLS: the client registers with two `coap-rd-openssl` servers with
+/// different keys; each answers 2.01 in its own session, under the identity and key of its
+/// own Security instance (one socket and one handshake each).
+#[tokio::test]
+async fn int_950_registers_with_two_servers_over_dtls_each_with_its_own_key() {
+    let rd1 = CoapServer::start_rd(free_udp_port_pair(), "key-one").await;
+    let rd2 = CoapServer::start_rd(free_udp_port_pair(), "key-two").await;
+    let accounts = [
+        psk(rd1.addr, 1, b"dev-one", b"key-one"),
+        psk(rd2.addr, 2, b"dev-two", b"key-two"),
+    ];
+    let mut transport = MultiDtlsTransport::new();
+    for security in &accounts {
+        let server = transport.add_security(any_local(), security).await.unwrap();
+        assert_eq!(
+            format!("coaps://{server}"),
+            security.server_uri,
+            "resolved from the Security instance"
+        );
+    }
+    let statuses = transport.statuses();
+    let client = Client::new(
+        Config::new(ENDPOINT, rd1.addr).with_server(2, rd2.addr),
+        store(&accounts),
+    );
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let watch = seen.clone();
+    let stop = until(Duration::from_secs(15), move || {
+        watch.lock().unwrap().registered_at.len() == 2
+    });
+    drive(transport, client, stop, seen.clone()).await;
+
+    let (log1, log2) = (rd1.log(), rd2.log());
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.registered_at.contains_key(&rd1.addr) && seen.registered_at.contains_key(&rd2.addr),
+        "{seen:?}\n--- rd1:\n{log1}\n--- rd2:\n{log2}"
+    );
+    // Each server saw only its own account's identity, and the registration.
+    assert!(log1.contains("psk_identity: 'dev-one'"), "{log1}");
+    assert!(!log1.contains("dev-two"), "{log1}");
+    assert!(log2.contains("psk_identity: 'dev-two'"), "{log2}");
+    assert!(!log2.contains("dev-one"), "{log2}");
+    for log in [&log1, &log2] {
+        assert!(log.contains(&format!("Uri-Query:ep={ENDPOINT}")), "{log}");
+    }
+    let (one, two) = (
+        statuses.get(rd1.addr).unwrap(),
+        statuses.get(rd2.addr).unwrap(),
+    );
+    assert_eq!((one.handshakes, two.handshakes), (1, 1), "{one:?} {two:?}");
+    assert!(one.last_error.is_none() && two.last_error.is_none());
+    assert_ne!(one.local, two.local, "one socket per server");
+}
+
+/// A CoAP CON GET of `/3/0/{resource}` with message ID `mid` and token `token`, all printable
+/// bytes but the options' headers (s_server takes its stdin as is; no newline, no command
+/// letter first).
+fn get_device_resource(mid: [u8; 2], token: [u8; 2], resource: u8) -> Vec<u8> {
+    let mut m = vec![0x42, 0x01, mid[0], mid[1], token[0], token[1]];
+    m.extend([0xb1, b'3', 0x01, b'0', 0x01, resource]); // Uri-Path 3, 0, resource
+    m
+}
+
+/// The start of the answer to that GET: ACK (type 2, TKL 2: 0x62 = `b`), 2.05 Content (0x45 =
+/// `E`), the same message ID and token.
+fn content_answer(mid: [u8; 2], token: [u8; 2]) -> String {
+    String::from_utf8(vec![0x62, 0x45, mid[0], mid[1], token[0], token[1]]).unwrap()
+}
+
+/// ETS int-950 over DTLS: each of two servers (`openssl s_server`, different keys) reads a
+/// resource of the Device object through its own session, and each answer comes back in the
+/// session of the server that asked: server 1 gets the manufacturer, server 2 the model number,
+/// and neither sees the other's.
+#[tokio::test]
+async fn int_950_requests_from_two_servers_are_answered_over_their_own_dtls_sessions() {
+    let key_two = [0x5a; 16];
+    let mut server1 = SServer::start(free_udp_port(), &KEY, "PSK-AES128-CCM8").await;
+    let mut server2 = SServer::start(free_udp_port(), &key_two, "PSK-AES128-CCM8").await;
+    let accounts = [
+        psk(server1.addr, 1, IDENTITY, &KEY),
+        psk(server2.addr, 2, IDENTITY, &key_two),
+    ];
+    let mut transport = MultiDtlsTransport::new();
+    for security in &accounts {
+        transport.add_security(any_local(), security).await.unwrap();
+    }
+    let statuses = transport.statuses();
+    let client = Client::new(
+        Config::new(ENDPOINT, server1.addr).with_server(2, server2.addr),
+        store(&accounts),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (mid1, token1) = (*b"AA", *b"t1");
+    let (mid2, token2) = (*b"BB", *b"t2");
+    let script = async {
+        for server in [&server1, &server2] {
+            assert!(
+                server
+                    .wait_for("CIPHER is PSK-AES128-CCM8", Duration::from_secs(10))
+                    .await,
+                "no session: {}",
+                server.output.lock().unwrap()
+            );
+            // The Register came through (s_server does not answer it).
+            assert!(
+                server
+                    .wait_for(&format!("ep={ENDPOINT}"), Duration::from_secs(5))
+                    .await
+            );
+        }
+        server1.say_raw(&get_device_resource(mid1, token1, b'0'));
+        server2.say_raw(&get_device_resource(mid2, token2, b'1'));
+        for (server, payload) in [
+            (&server1, Device::DEMO_MANUFACTURER),
+            (&server2, Device::DEMO_MODEL_NUMBER),
+        ] {
+            assert!(
+                server.wait_for(payload, Duration::from_secs(5)).await,
+                "no answer: {}",
+                server.output.lock().unwrap()
+            );
+        }
+        stop.send(()).unwrap();
+    };
+    let stop = async {
+        let _ = stopped.await;
+    };
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    tokio::join!(drive(transport, client, stop, seen), script);
+
+    let (out1, out2) = (
+        server1.output.lock().unwrap().clone(),
+        server2.output.lock().unwrap().clone(),
+    );
+    assert!(out1.contains(&content_answer(mid1, token1)), "{out1}");
+    assert!(out2.contains(&content_answer(mid2, token2)), "{out2}");
+    // "lwm2m-rs" is a prefix of the model number "lwm2m-rs-demo": look for the latter only.
+    assert!(!out1.contains(Device::DEMO_MODEL_NUMBER), "{out1}");
+    assert!(!out1.contains(&content_answer(mid2, token2)), "{out1}");
+    assert!(!out2.contains(&content_answer(mid1, token1)), "{out2}");
+    for server in [server1.addr, server2.addr] {
+        let status = statuses.get(server).unwrap();
+        assert_eq!(status.handshakes, 1, "{status:?}");
+    }
+}
+
+/// ETS int-950 over DTLS, one key wrong: the handshake with that server (Short Server ID 1, the
+/// first the client sends to) fails with an error that names it and the likely cause, and is
+/// retried on the next retransmission, while the other server registers at once: its session
+/// never waits for the failing handshake.
+#[tokio::test]
+async fn int_950_a_wrong_key_fails_only_that_server_over_dtls() {
+    let bad = CoapServer::start_rd(free_udp_port_pair(), "key-one").await;
+    let good = CoapServer::start_rd(free_udp_port_pair(), "key-two").await;
+    let accounts = [
+        psk(bad.addr, 1, b"dev-one", b"not-key-one"),
+        psk(good.addr, 2, b"dev-two", b"key-two"),
+    ];
+    let handshake_timeout = Duration::from_secs(4);
+    let mut transport = MultiDtlsTransport::new();
+    for security in &accounts {
+        let mut config = DtlsConfig::new(Credentials::from_security(security).unwrap());
+        config.handshake_timeout = handshake_timeout;
+        let server = security.server_uri.trim_start_matches("coaps://");
+        transport
+            .add(any_local(), server.parse().unwrap(), config)
+            .await
+            .unwrap();
+    }
+    let statuses: PeerStatuses = transport.statuses();
+    let client = Client::new(
+        Config::new(ENDPOINT, bad.addr).with_server(2, good.addr),
+        store(&accounts),
+    );
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let failed_at = Arc::new(Mutex::new(None::<Instant>));
+    let (watch, watch_failure, watch_statuses) =
+        (seen.clone(), failed_at.clone(), statuses.clone());
+    let bad_addr = bad.addr;
+    let good_addr = good.addr;
+    let stop = until(Duration::from_secs(20), move || {
+        let failed = watch_statuses
+            .get(bad_addr)
+            .is_some_and(|s| s.last_error.is_some());
+        if failed {
+            watch_failure
+                .lock()
+                .unwrap()
+                .get_or_insert_with(Instant::now);
+        }
+        failed && watch.lock().unwrap().registered_at.contains_key(&good_addr)
+    });
+    let client = drive(transport, client, stop, seen.clone()).await;
+
+    let status = statuses.get(bad.addr).unwrap();
+    let error = status.last_error.clone().expect("the bad handshake failed");
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("DTLS handshake with {}", bad.addr)),
+        "{text}"
+    );
+    match &*error {
+        DtlsError::Timeout { hint, .. } => {
+            assert!(hint.contains("wrong pre-shared key"), "{text}");
+            // Registered well before the failing handshake gave up: it did not wait for it.
+            let registered = seen.lock().unwrap().registered_at[&good.addr];
+            let failed = failed_at.lock().unwrap().unwrap();
+            assert!(registered < failed, "{text}");
+        }
+        DtlsError::Alert { alert, .. } => assert_eq!(alert.level, 2, "{text}"),
+        other => panic!("unexpected error: {other}"),
+    }
+    assert!(!status.established);
+    assert_eq!(status.handshakes, 0);
+    assert!(statuses.get(good.addr).unwrap().last_error.is_none());
+    let servers = client.servers();
+    let registered = |addr| {
+        servers
+            .iter()
+            .find(|s| s.address == addr)
+            .unwrap()
+            .registered
+    };
+    assert!(!registered(bad.addr), "{servers:?}");
+    assert!(
+        seen.lock().unwrap().registered[&good.addr],
+        "{servers:?}: the good server stayed registered until shutdown"
+    );
+    assert!(!bad.log().contains("ep="), "{}", bad.log());
+    assert!(good.log().contains(&format!("ep={ENDPOINT}")));
+}
+
+/// Datagrams go only to the servers added, each server is added once, and without a server
+/// there is no local address; no peer needed (nothing is sent before the first datagram).
+#[tokio::test]
+async fn a_server_not_added_is_refused_and_each_server_is_added_once() {
+    let mut transport = MultiDtlsTransport::new();
+    let err = Transport::local_addr(&transport).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    let server: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let other: SocketAddr = "127.0.0.1:10".parse().unwrap();
+    let credentials = Credentials::psk(*b"id", [1; 16]).unwrap();
+    transport
+        .add(any_local(), server, DtlsConfig::new(credentials.clone()))
+        .await
+        .unwrap();
+    let again = transport
+        .add(any_local(), server, DtlsConfig::new(credentials))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, DtlsError::DuplicateServer(s) if s == server),
+        "{again}"
+    );
+    assert_eq!(transport.servers().collect::<Vec<_>>(), [server]);
+    let local = Transport::local_addr(&transport).unwrap();
+    assert_eq!(transport.status(server).unwrap().local, Some(local));
+
+    let refused = transport.send_to(b"x", other).await.unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(refused.to_string().contains("127.0.0.1:10"), "{refused}");
+    assert!(transport.status(other).is_none());
+    transport.send_to(b"x", server).await.unwrap();
+}
