@@ -180,16 +180,33 @@ impl Path {
 
     /// Whether `other` is this path or below it (`/3` contains `/3/0/1`; the root contains all).
     pub fn contains(&self, other: &Path) -> bool {
-        other.len >= self.len && other.ids().starts_with(self.ids())
+        if other.len < self.len {
+            return false;
+        }
+        // The top `16 * len` bits of the packed ids must agree (none for the root).
+        let prefix = u64::MAX
+            .checked_shl(64u32.saturating_sub(16 * u32::from(self.len)))
+            .unwrap_or(0);
+        (self.packed_ids() ^ other.packed_ids()) & prefix == 0
+    }
+
+    /// The four id slots packed into one integer, outermost in the high bits. Ids past the length
+    /// are zero, so comparing packed ids (then lengths) is comparing paths in tree order.
+    #[inline]
+    pub(crate) const fn packed_ids(&self) -> u64 {
+        let [a, b, c, d] = self.ids;
+        (a as u64) << 48 | (b as u64) << 32 | (c as u64) << 16 | d as u64
     }
 }
 
 impl Ord for Path {
     fn cmp(&self, other: &Path) -> std::cmp::Ordering {
-        // Tree order (a prefix first). Ids past `len` are zero, so comparing the whole arrays and
-        // then the lengths gives the same order as comparing the `ids()` slices, without the
-        // slice comparison's per-call cost (this is on every store and codec lookup).
-        self.ids.cmp(&other.ids).then(self.len.cmp(&other.len))
+        // Tree order (a prefix first). Ids past `len` are zero, so comparing the packed ids and
+        // then the lengths gives the same order as comparing the `ids()` slices, in two integer
+        // comparisons (this is on every store and codec lookup).
+        self.packed_ids()
+            .cmp(&other.packed_ids())
+            .then(self.len.cmp(&other.len))
     }
 }
 
@@ -307,7 +324,7 @@ mod tests {
     }
 
     #[test]
-    fn order_agrees_with_comparing_the_id_slices() {
+    fn order_and_containment_agree_with_the_id_slices() {
         // Every path of length 0..=4 with ids in 0..3 (121 paths), compared pairwise.
         let mut all = vec![Path::ROOT];
         let mut frontier = vec![Path::ROOT];
@@ -320,9 +337,22 @@ mod tests {
             }
         }
         assert_eq!(all.len(), 121);
+        // Ids that use the high bits of their 16-bit slot.
+        all.extend([
+            Path::object(65535),
+            Path::instance(256, 65535),
+            Path::resource(1, 256, 255),
+            Path::resource_instance(65535, 65535, 65535, 65535),
+            Path::resource_instance(2, 0, 32768, 1),
+        ]);
         for a in &all {
             for b in &all {
                 assert_eq!(a.cmp(b), a.ids().cmp(b.ids()), "{a} vs {b}");
+                assert_eq!(
+                    a.contains(b),
+                    b.ids().starts_with(a.ids()),
+                    "{a} contains {b}"
+                );
             }
         }
     }

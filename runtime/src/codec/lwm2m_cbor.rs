@@ -11,9 +11,10 @@
 //! indefinite lengths, other tags, `null` values (deletions in Write-Composite are not supported),
 //! empty fragments and keys that would make a path longer than four ids.
 
-use minicbor::data::{Tag, Type};
+use std::borrow::Cow;
 
-use super::senml::{Raw, ascii, cbor_error, cbor_float, cbor_len, cbor_number, typed};
+use super::cbor_read::{Item, ReadError, Reader};
+use super::senml::{Raw, ascii, cbor_float, typed};
 use super::{DecodeError, EncodeError, KindLookup, Kinds, Record, push_objlnk};
 use crate::codec::ContentFormat;
 use crate::path::Path;
@@ -100,126 +101,181 @@ pub fn decode(
     bytes: &[u8],
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
-    let mut d = minicbor::Decoder::new(bytes);
+    let mut reader = Reader::new(bytes);
     // Each value takes at least two bytes (key and value): the capacity is bounded by the input.
     let mut out = Vec::with_capacity((bytes.len() / 4).clamp(1, 64));
-    decode_map(&mut d, Path::ROOT, base, &mut Kinds::new(kinds), &mut out)?;
-    if d.position() != bytes.len() {
+    let entries = match reader.item().map_err(e)? {
+        Item::Map(entries) => entries,
+        Item::Indefinite(_) => return Err(DecodeError::malformed(F, "indefinite-length map")),
+        other => {
+            return Err(DecodeError::malformed(
+                F,
+                format!("{} at the top level, not a map", describe(&other)),
+            ));
+        }
+    };
+    decode_map(
+        &mut reader,
+        entries,
+        Path::ROOT,
+        base,
+        &mut Kinds::new(kinds),
+        &mut out,
+    )?;
+    if reader.position() != bytes.len() {
         return Err(DecodeError::malformed(F, "bytes after the top-level map"));
     }
     Ok(out)
 }
 
-fn e(err: minicbor::decode::Error) -> DecodeError {
-    cbor_error(F, err)
+#[cold]
+fn e(err: ReadError) -> DecodeError {
+    DecodeError::malformed(F, format!("CBOR: {err}"))
 }
 
-/// Decodes one map below `prefix`. Recursion is bounded: every level adds at least one id and
-/// paths stop at four.
+/// What an item is, for error messages.
+fn describe(item: &Item<'_>) -> &'static str {
+    match item {
+        Item::Unsigned(_) | Item::Negative(_) => "an integer",
+        Item::Bytes(_) => "a byte string",
+        Item::Text(_) => "a text string",
+        Item::Array(_) => "an array",
+        Item::Map(_) => "a map",
+        Item::Tag(_) => "a tag",
+        Item::Bool(_) => "a boolean",
+        Item::Null | Item::Undefined => "null",
+        Item::Float(_) => "a float",
+        Item::Simple(_) => "a simple value",
+        Item::Indefinite(_) => "an indefinite-length item",
+    }
+}
+
+/// CBOR major type 5, a map.
+const MAP: u8 = 5;
+
+/// Decodes the `entries` pairs of one map below `prefix`. Recursion is bounded: every level adds
+/// at least one id and paths stop at four.
 fn decode_map(
-    d: &mut minicbor::Decoder<'_>,
+    reader: &mut Reader<'_>,
+    entries: u64,
     prefix: Path,
     base: &Path,
     kinds: &mut Kinds<'_>,
     out: &mut Vec<Record>,
 ) -> Result<(), DecodeError> {
-    let entries = cbor_len(F, d.map().map_err(e)?)?;
     for _ in 0..entries {
-        let path = decode_key(d, prefix)?;
-        match d.datatype().map_err(e)? {
-            Type::Map => decode_map(d, path, base, kinds, out)?,
-            Type::MapIndef => return Err(DecodeError::malformed(F, "indefinite-length map")),
-            _ => {
-                if path.len() < 3 {
-                    return Err(DecodeError::malformed(
-                        F,
-                        format!("a value at {path}, above any resource"),
-                    ));
-                }
-                if !base.contains(&path) {
-                    return Err(DecodeError::OutsideBase { path, base: *base });
-                }
-                let kind = kinds.lookup(&path)?;
-                let value = decode_value(d, &path, kind)?;
-                out.push(Record::new(path, value));
+        let path = decode_key(reader, prefix)?;
+        if reader.peek_major().map_err(e)? == MAP {
+            match reader.item().map_err(e)? {
+                Item::Map(inner) => decode_map(reader, inner, path, base, kinds, out)?,
+                _ => return Err(DecodeError::malformed(F, "indefinite-length map")),
             }
+            continue;
         }
+        if path.len() < 3 {
+            return Err(DecodeError::malformed(
+                F,
+                format!("a value at {path}, above any resource"),
+            ));
+        }
+        if !base.contains(&path) {
+            return Err(DecodeError::OutsideBase { path, base: *base });
+        }
+        let kind = kinds.lookup(&path)?;
+        let value = decode_value(reader, &path, kind)?;
+        out.push(Record::new(path, value));
     }
     Ok(())
 }
 
-fn decode_key(d: &mut minicbor::Decoder<'_>, prefix: Path) -> Result<Path, DecodeError> {
+/// A path id: an unsigned integer up to 65535.
+fn id(item: Item<'_>) -> Result<u16, DecodeError> {
+    match item {
+        Item::Unsigned(n) => u16::try_from(n)
+            .map_err(|_| DecodeError::malformed(F, format!("the id {n} is above 65535"))),
+        _ => Err(DecodeError::malformed(F, "a path fragment holds a non-id")),
+    }
+}
+
+fn decode_key(reader: &mut Reader<'_>, prefix: Path) -> Result<Path, DecodeError> {
     let too_long =
         || DecodeError::malformed(F, format!("a key below {prefix} makes a path too long"));
-    match d.datatype().map_err(e)? {
-        Type::U8 | Type::U16 | Type::U32 | Type::U64 => {
-            let id = d.u16().map_err(e)?;
-            prefix.child(id).ok_or_else(too_long)
-        }
-        Type::Array => {
-            let len = cbor_len(F, d.array().map_err(e)?)?;
-            if len == 0 {
-                return Err(DecodeError::malformed(F, "an empty path fragment"));
-            }
+    match reader.item().map_err(e)? {
+        key @ Item::Unsigned(_) => prefix.child(id(key)?).ok_or_else(too_long),
+        Item::Array(0) => Err(DecodeError::malformed(F, "an empty path fragment")),
+        Item::Array(len) => {
             let mut path = prefix;
             for _ in 0..len {
-                if !matches!(
-                    d.datatype().map_err(e)?,
-                    Type::U8 | Type::U16 | Type::U32 | Type::U64
-                ) {
-                    return Err(DecodeError::malformed(F, "a path fragment holds a non-id"));
-                }
-                path = path.child(d.u16().map_err(e)?).ok_or_else(too_long)?;
+                path = path
+                    .child(id(reader.item().map_err(e)?)?)
+                    .ok_or_else(too_long)?;
             }
             Ok(path)
         }
+        Item::Indefinite(_) => Err(DecodeError::malformed(
+            F,
+            "indefinite-length CBOR is not accepted",
+        )),
         other => Err(DecodeError::malformed(
             F,
-            format!("a {other} as a path key"),
+            format!("{} as a path key", describe(&other)),
         )),
     }
 }
 
 fn decode_value(
-    d: &mut minicbor::Decoder<'_>,
+    reader: &mut Reader<'_>,
     path: &Path,
     kind: Option<Kind>,
 ) -> Result<Value, DecodeError> {
-    let raw = match d.datatype().map_err(e)? {
-        Type::Bool => Raw::Bool(d.bool().map_err(e)?),
-        Type::String => {
-            let s = d.str().map_err(e)?;
-            if kind == Some(Kind::ObjLnk) {
-                Raw::ObjLnk(s.into())
-            } else {
-                Raw::Str(s.into())
+    let item = reader.item().map_err(e)?;
+    // The common cases, straight to the value; everything else goes through `typed`.
+    match (kind, item) {
+        (Some(Kind::String), Item::Text(s)) => return Ok(Value::String(s.to_owned())),
+        (Some(Kind::Integer), Item::Unsigned(n)) => {
+            if let Ok(n) = i64::try_from(n) {
+                return Ok(Value::Integer(n));
             }
         }
-        Type::Bytes => Raw::Data(d.bytes().map_err(e)?.into()),
-        Type::Tag => {
-            let tag = d.tag().map_err(e)?;
-            if tag != Tag::new(1) {
-                return Err(DecodeError::malformed(
-                    F,
-                    format!("unexpected CBOR tag {tag}"),
-                ));
-            }
-            match cbor_number(d, F)? {
-                Raw::Int(n) if matches!(kind, None | Some(Kind::Time)) => {
-                    let t = i64::try_from(n)
-                        .map_err(|_| DecodeError::mismatch(*path, Kind::Time, n.to_string()))?;
-                    return Ok(Value::Time(Time(t)));
-                }
+        (Some(Kind::Boolean), Item::Bool(b)) => return Ok(Value::Boolean(b)),
+        _ => {}
+    }
+    let raw = match item {
+        Item::Bool(b) => Raw::Bool(b),
+        Item::Text(s) if kind == Some(Kind::ObjLnk) => Raw::ObjLnk(Cow::Borrowed(s)),
+        Item::Text(s) => Raw::Str(Cow::Borrowed(s)),
+        Item::Bytes(b) => Raw::Data(Cow::Borrowed(b)),
+        Item::Unsigned(n) => Raw::Int(i128::from(n)),
+        Item::Negative(n) => Raw::Int(-1 - i128::from(n)),
+        Item::Float(x) => Raw::Float(x),
+        Item::Tag(1) => {
+            let n = match reader.item().map_err(e)? {
+                Item::Unsigned(n) => i128::from(n),
+                Item::Negative(n) => -1 - i128::from(n),
                 _ => return Err(DecodeError::malformed(F, "tag 1 on a non-Time value")),
+            };
+            if !matches!(kind, None | Some(Kind::Time)) {
+                return Err(DecodeError::malformed(F, "tag 1 on a non-Time value"));
             }
+            let t = i64::try_from(n)
+                .map_err(|_| DecodeError::mismatch(*path, Kind::Time, n.to_string()))?;
+            return Ok(Value::Time(Time(t)));
         }
-        Type::Null | Type::Undefined => {
+        Item::Tag(tag) => {
+            return Err(DecodeError::malformed(
+                F,
+                format!("unexpected CBOR tag {tag}"),
+            ));
+        }
+        Item::Null | Item::Undefined => {
             return Err(DecodeError::malformed(F, "null values are not supported"));
         }
-        Type::BytesIndef | Type::StringIndef | Type::ArrayIndef | Type::Array => {
-            return Err(DecodeError::malformed(F, "unexpected CBOR item as a value"));
+        other => {
+            return Err(DecodeError::malformed(
+                F,
+                format!("unexpected CBOR item as a value: {}", describe(&other)),
+            ));
         }
-        _ => cbor_number(d, F)?,
     };
     typed(path, kind, raw)
 }

@@ -34,6 +34,7 @@
 //! Every decoder bounds its allocations by the remaining input: no length field read from the
 //! payload is trusted before it is checked against the bytes left.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -41,6 +42,7 @@ use crate::path::Path;
 use crate::value::{Kind, Value};
 
 pub(crate) mod b64;
+pub(crate) mod cbor_read;
 pub(crate) mod json_scan;
 pub mod link;
 pub mod lwm2m_cbor;
@@ -460,15 +462,7 @@ pub fn decode_u16(
 /// children, siblings by id) without walking slices.
 #[inline]
 pub(crate) fn order_key(path: &Path) -> u128 {
-    let (a, b, c, d) = match *path.ids() {
-        [] => (0, 0, 0, 0),
-        [a] => (a, 0, 0, 0),
-        [a, b] => (a, b, 0, 0),
-        [a, b, c] => (a, b, c, 0),
-        [a, b, c, d, ..] => (a, b, c, d),
-    };
-    let ids = u64::from(a) << 48 | u64::from(b) << 32 | u64::from(c) << 16 | u64::from(d);
-    (u128::from(ids) << 8) | path.len() as u128
+    (u128::from(path.packed_ids()) << 8) | path.len() as u128
 }
 
 /// Whether the path with key `outer` contains the one with key `inner` (see [`Path::contains`]).
@@ -478,42 +472,86 @@ fn key_contains(outer: u128, inner: u128) -> bool {
     if inner & 0xff < outer_len {
         return false;
     }
-    // The top `16 * len` bits of the packed ids (bits 8..72 of the key) must agree.
-    let mask = match outer_len {
-        0 => 0,
-        len => (!0u128 << (72 - 16 * len)) & (u128::from(u64::MAX) << 8),
-    };
-    (outer ^ inner) & mask == 0
+    // The top `16 * len` bits of the packed ids (bits 8..72 of the key) must agree; lengths are
+    // at most 4, so the shift stays within 8..=72.
+    (outer ^ inner) >> (72 - 16 * (outer_len as u32).min(4)) == 0
 }
 
 /// Sorts decoded records (by path, then by time) and rejects duplicates and values outside
 /// `base`. One path may come several times only with different times (a time series).
+///
+/// Decoders usually produce records in order already: then one pass checks everything.
 fn finish(base: &Path, records: &mut [Record]) -> Result<(), DecodeError> {
-    if !records.is_sorted_by_key(record_key) {
-        records.sort_by_cached_key(record_key);
+    if let Some(verdict) = check_sorted(base, records) {
+        return verdict;
     }
-    let mut previous: Option<(u128, Option<f64>)> = None;
-    for record in records.iter() {
-        let key = order_key(&record.path);
-        if let Some((p, time)) = previous {
-            let same_path_other_time = p == key && record.time.is_some() && time != record.time;
-            if key_contains(p, key) && !same_path_other_time {
-                return Err(DecodeError::Duplicate(record.path));
+    records.sort_by_cached_key(record_key);
+    check_sorted(base, records).unwrap_or(Ok(()))
+}
+
+/// One pass over decoded records: `None` when they are not in canonical order; else the first
+/// duplicate, or else the first record outside `base`, as an error.
+fn check_sorted(base: &Path, records: &[Record]) -> Option<Result<(), DecodeError>> {
+    let base_key = PathKey::of(base);
+    let mut duplicate = None;
+    let mut outside = None;
+    let mut previous: Option<(PathKey, Option<f64>)> = None;
+    for record in records {
+        let key = PathKey::of(&record.path);
+        if let Some((previous_key, previous_time)) = previous {
+            let repeated = match previous_key.cmp(&key) {
+                Ordering::Less => previous_key.contains(key),
+                Ordering::Equal => {
+                    if time_key(previous_time) > time_key(record.time) {
+                        return None;
+                    }
+                    // The same path again: only a time series may repeat it.
+                    record.time.is_none() || previous_time == record.time
+                }
+                Ordering::Greater => return None,
+            };
+            if repeated && duplicate.is_none() {
+                duplicate = Some(record.path);
             }
+        }
+        if outside.is_none() && !base_key.contains(key) {
+            outside = Some(record.path);
         }
         previous = Some((key, record.time));
     }
-    let base_key = order_key(base);
-    if let Some(outside) = records
-        .iter()
-        .find(|r| !key_contains(base_key, order_key(&r.path)))
-    {
-        return Err(DecodeError::OutsideBase {
-            path: outside.path,
-            base: *base,
-        });
+    Some(match (duplicate, outside) {
+        (Some(path), _) => Err(DecodeError::Duplicate(path)),
+        (None, Some(path)) => Err(DecodeError::OutsideBase { path, base: *base }),
+        (None, None) => Ok(()),
+    })
+}
+
+/// A path as its packed ids and its length, computed once for the checks of [`check_sorted`]:
+/// ordered as the tuple, which is tree order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct PathKey {
+    ids: u64,
+    len: u32,
+}
+
+impl PathKey {
+    #[inline]
+    fn of(path: &Path) -> PathKey {
+        PathKey {
+            ids: path.packed_ids(),
+            len: path.len() as u32,
+        }
     }
-    Ok(())
+
+    /// As [`Path::contains`]: the top `16 * len` bits of the ids agree (none for the root).
+    #[inline]
+    fn contains(self, inner: PathKey) -> bool {
+        inner.len >= self.len
+            && (self.ids ^ inner.ids)
+                .checked_shr(64u32.saturating_sub(16 * self.len))
+                .unwrap_or(0)
+                == 0
+    }
 }
 
 /// Checks records for an encoder and returns them in path order.
@@ -769,6 +807,12 @@ mod tests {
                 assert_eq!(order_key(a).cmp(&order_key(b)), a.cmp(b), "{a} vs {b}");
                 assert_eq!(
                     key_contains(order_key(a), order_key(b)),
+                    a.contains(b),
+                    "{a} contains {b}"
+                );
+                assert_eq!(PathKey::of(a).cmp(&PathKey::of(b)), a.cmp(b), "{a} vs {b}");
+                assert_eq!(
+                    PathKey::of(a).contains(PathKey::of(b)),
                     a.contains(b),
                     "{a} contains {b}"
                 );

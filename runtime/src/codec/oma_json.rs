@@ -3,14 +3,30 @@
 //!
 //! Entry values: `v` numbers (Integer, Unsigned Integer, Float, Time), `bv` booleans, `sv` strings
 //! (String, Corelnk, and Opaque as base64), `ov` object links (`"3:0"`). Names are the base name
-//! followed by the entry name. Times (`bt`, `t`) are checked and ignored.
+//! followed by the entry name; without a base name, entry names are relative to the request path
+//! (LwM2M 1.0 TS §6.4.4: "the path of the Resource relative to the request URI").
+//!
+//! # Times
+//!
+//! The top-level `bt` (Base Time) is the time the entry times `t` are relative to, in seconds:
+//! an entry's time is `bt + t` (either absent counts as 0), kept in [`Record::time`] like a SenML
+//! time (a time of 0 is "now": `None`). The TS example of a notification with stored values:
+//! `{"e":[{"n":"1/2","v":22.4,"t":-5},...],"bt":25462634}`.
+//!
+//! The encoder writes no time field when no record has a time. When every record has one, it
+//! writes the latest as `bt` and each entry's offset from it as a negative `t` (none for the
+//! latest), as the TS describes, provided `bt + t` gives back every time exactly; otherwise (and
+//! when some records are "now") there is no `bt` and each timed entry carries its whole time as
+//! `t`. Whole times below 2^53 are written as integers, others as the shortest exact decimal. A
+//! NaN or infinite time cannot be encoded (4.06).
 
 use std::borrow::Cow;
 
 use super::json_scan::{Scalar, Scanner};
 use super::senml::{Raw, join_path, json_ascii, json_f64, json_i64, json_str, json_u64, typed};
 use super::{
-    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, push_ids, push_objlnk,
+    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, normalize_time,
+    push_ids, push_objlnk,
 };
 use crate::path::Path;
 use crate::value::{CoreLnk, Kind, Time, Value};
@@ -18,6 +34,7 @@ use crate::value::{CoreLnk, Kind, Time, Value};
 /// Encodes `records` answering a request on `base`.
 pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
     let records = super::sorted(base, records)?;
+    let times = TimeScheme::for_records(&records)?;
     let mut out = Vec::with_capacity(records.len() * 32 + 32);
     let single = matches!(records.as_slice(), [r] if r.path == *base);
     out.extend_from_slice(b"{\"bn\":\"");
@@ -29,7 +46,12 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
             out.push(b'/');
         }
     }
-    out.extend_from_slice(b"\",\"e\":[");
+    out.push(b'"');
+    if let TimeScheme::Base(bt) = times {
+        out.extend_from_slice(b",\"bt\":");
+        push_time(&mut out, bt);
+    }
+    out.extend_from_slice(b",\"e\":[");
     let mut name = Vec::new();
     for (i, record) in records.iter().enumerate() {
         if i > 0 {
@@ -81,10 +103,74 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
                 out.push(b'"');
             }
         }
+        if let Some(t) = times.entry_time(record) {
+            out.extend_from_slice(b",\"t\":");
+            push_time(&mut out, t);
+        }
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");
     Ok(out)
+}
+
+/// How the encoder writes the records' times (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TimeScheme {
+    /// No record has a time: no time fields.
+    Untimed,
+    /// Every record has a time: this `bt`, and `t` relative to it.
+    Base(f64),
+    /// No `bt`; each timed entry carries its time as `t`.
+    Whole,
+}
+
+impl TimeScheme {
+    fn for_records(records: &[&Record]) -> Result<TimeScheme, EncodeError> {
+        let mut latest: Option<f64> = None;
+        let mut all_timed = true;
+        for record in records {
+            match record.time {
+                Some(time) if !time.is_finite() => {
+                    return Err(EncodeError::not_representable(
+                        ContentFormat::Json,
+                        format!("{}: the time {time} is not a finite number", record.path),
+                    ));
+                }
+                Some(time) => latest = Some(latest.map_or(time, |l| l.max(time))),
+                None => all_timed = false,
+            }
+        }
+        let Some(bt) = latest else {
+            return Ok(TimeScheme::Untimed);
+        };
+        let exact = |r: &&Record| r.time.is_some_and(|time| bt + (time - bt) == time);
+        Ok(if all_timed && records.iter().all(exact) {
+            TimeScheme::Base(bt)
+        } else {
+            TimeScheme::Whole
+        })
+    }
+
+    /// The `t` written on the entry of `record`, if any.
+    fn entry_time(self, record: &Record) -> Option<f64> {
+        let time = record.time?;
+        match self {
+            TimeScheme::Untimed => None,
+            TimeScheme::Base(bt) => Some(time - bt).filter(|t| *t != 0.0),
+            TimeScheme::Whole => Some(time),
+        }
+    }
+}
+
+/// Writes a time: an integer when it is whole and below 2^53 in magnitude (so exact both ways),
+/// else the shortest decimal that reads back as the same `f64`.
+fn push_time(out: &mut Vec<u8>, time: f64) {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if time.fract() == 0.0 && time.abs() < EXACT {
+        json_i64(out, time as i64);
+    } else {
+        json_f64(out, time);
+    }
 }
 
 /// Decodes OMA JSON written to (or read from) `base`.
@@ -94,11 +180,12 @@ pub fn decode(
     bytes: &[u8],
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
-    if let Some((bn, entries)) = scan(bytes) {
+    if let Some((head, entries)) = scan(bytes) {
+        let head = head.with_prefix();
         let mut kinds = Kinds::new(kinds);
         let mut out = Vec::with_capacity(entries.len());
-        for (n, raw) in entries {
-            out.push(resolve_entry(format, base, &mut kinds, bn, n, raw)?);
+        for entry in entries {
+            out.push(resolve_entry(format, base, &mut kinds, head, entry)?);
         }
         return Ok(out);
     }
@@ -108,41 +195,45 @@ pub fn decode(
     let serde_json::Value::Object(top) = json else {
         return Err(bad("the payload is not a JSON object".into()));
     };
-    let mut bn = "";
+    let mut head = Head::default();
     let mut entries = None;
     for (label, value) in &top {
+        let wrong = || bad(format!("field {label} has the wrong type"));
         match (label.as_str(), value) {
-            ("bn", serde_json::Value::String(s)) => bn = s,
-            ("bt", serde_json::Value::Number(_)) => {}
+            ("bn", serde_json::Value::String(s)) => head.bn = Some(s),
+            ("bt", serde_json::Value::Number(n)) => head.bt = Some(finite(n).ok_or_else(wrong)?),
             ("e", serde_json::Value::Array(e)) => entries = Some(e),
-            ("bn" | "bt" | "e", _) => return Err(bad(format!("field {label} has the wrong type"))),
+            ("bn" | "bt" | "e", _) => return Err(wrong()),
             _ => {}
         }
     }
     let entries = entries.ok_or_else(|| bad("no \"e\" array".into()))?;
+    let head = head.with_prefix();
     let mut out = Vec::with_capacity(entries.len());
     let mut kinds = Kinds::new(kinds);
     for entry in entries {
         let serde_json::Value::Object(fields) = entry else {
             return Err(bad("an entry is not a JSON object".into()));
         };
-        let mut n = "";
-        let mut raw = None;
+        let mut scanned = ScannedEntry::default();
         for (label, value) in fields {
             let wrong = || bad(format!("field {label} has the wrong type"));
             let item = match (label.as_str(), value) {
                 ("n", serde_json::Value::String(name)) => {
-                    n = name;
+                    scanned.n = name;
                     continue;
                 }
-                ("t", serde_json::Value::Number(_)) => continue,
+                ("t", serde_json::Value::Number(n)) => {
+                    scanned.t = Some(finite(n).ok_or_else(wrong)?);
+                    continue;
+                }
                 ("v", serde_json::Value::Number(n)) => {
                     if let Some(i) = n.as_i64() {
                         Raw::Int(i128::from(i))
                     } else if let Some(u) = n.as_u64() {
                         Raw::Int(i128::from(u))
                     } else {
-                        Raw::Float(n.as_f64().filter(|x| x.is_finite()).ok_or_else(wrong)?)
+                        Raw::Float(finite(n).ok_or_else(wrong)?)
                     }
                 }
                 ("bv", serde_json::Value::Bool(b)) => Raw::Bool(*b),
@@ -151,29 +242,95 @@ pub fn decode(
                 ("n" | "t" | "v" | "bv" | "sv" | "ov", _) => return Err(wrong()),
                 _ => continue,
             };
-            if raw.replace(item).is_some() {
+            if scanned.raw.replace(item).is_some() {
                 return Err(bad("an entry with two values".into()));
             }
         }
-        out.push(resolve_entry(format, base, &mut kinds, bn, n, raw)?);
+        out.push(resolve_entry(format, base, &mut kinds, head, scanned)?);
     }
     Ok(out)
 }
 
-/// One entry: its path from the base name `bn` and its name `n`, its value typed.
+/// A JSON number as a finite `f64` (times and float values).
+fn finite(n: &serde_json::Number) -> Option<f64> {
+    n.as_f64().filter(|x| x.is_finite())
+}
+
+/// The top-level fields every entry depends on: the base name and the base time.
+#[derive(Debug, Clone, Copy, Default)]
+struct Head<'a> {
+    bn: Option<&'a str>,
+    bt: Option<f64>,
+    /// The path of a base name ending in `/` (`/3/0/`), read once for all entries.
+    prefix: Option<Path>,
+}
+
+impl Head<'_> {
+    fn with_prefix(mut self) -> Self {
+        self.prefix = self
+            .bn
+            .filter(|bn| bn.ends_with('/'))
+            .and_then(|bn| join_path(bn, ""));
+        self
+    }
+}
+
+/// The path of a base name ending in `/` whose path is `prefix`, followed by the name `n`: as
+/// [`join_path`] reads their concatenation (ids of digits up to 65535, leading zeros accepted,
+/// one trailing slash), without reading the base name again.
+fn below(prefix: Path, n: &str) -> Option<Path> {
+    let mut path = prefix;
+    let mut id: Option<u32> = None;
+    for b in n.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                let value = id.unwrap_or(0) * 10 + u32::from(b - b'0');
+                if value > u32::from(u16::MAX) {
+                    return None;
+                }
+                id = Some(value);
+            }
+            // An empty component, unless it is the single trailing slash after one.
+            b'/' => path = path.child(u16::try_from(id.take()?).ok()?)?,
+            _ => return None,
+        }
+    }
+    match id {
+        Some(last) => path.child(u16::try_from(last).ok()?),
+        // Nothing more, or a trailing slash after a component (a slash without one is refused).
+        None => Some(path),
+    }
+}
+
+/// One entry as read: its name, value and time.
+#[derive(Debug, Default)]
+struct ScannedEntry<'a> {
+    n: &'a str,
+    raw: Option<Raw<'a>>,
+    t: Option<f64>,
+}
+
+/// One entry: its path from the base name (or the request path) and its name, its value typed,
+/// its time `bt + t`.
 fn resolve_entry(
     format: ContentFormat,
     base: &Path,
     kinds: &mut Kinds<'_>,
-    bn: &str,
-    n: &str,
-    raw: Option<Raw<'_>>,
+    head: Head<'_>,
+    entry: ScannedEntry<'_>,
 ) -> Result<Record, DecodeError> {
     let bad = |reason: String| DecodeError::malformed(format, reason);
-    let path = match join_path(bn, n) {
+    let n = entry.n;
+    let path = match (head.prefix, head.bn) {
+        (Some(prefix), _) => below(prefix, n),
+        (None, Some(bn)) => join_path(bn, n),
+        (None, None) if n.starts_with('/') => join_path("", n),
+        (None, None) => relative_to(base, n),
+    };
+    let path = match path {
         Some(path) => path,
         // Not a valid path: let the path parser say why.
-        None => format!("{bn}{n}")
+        None => format!("{}{n}", head.bn.unwrap_or_default())
             .parse::<Path>()
             .map_err(|e| bad(format!("entry name: {e}")))?,
     };
@@ -185,7 +342,15 @@ fn resolve_entry(
     if !base.contains(&path) {
         return Err(DecodeError::OutsideBase { path, base: *base });
     }
-    let raw = raw.ok_or_else(|| bad(format!("{path} has no value")))?;
+    let time = head.bt.unwrap_or(0.0) + entry.t.unwrap_or(0.0);
+    if !time.is_finite() {
+        return Err(bad(format!(
+            "{path}: the time bt + t is not a finite number"
+        )));
+    }
+    let raw = entry
+        .raw
+        .ok_or_else(|| bad(format!("{path} has no value")))?;
     let kind = kinds.lookup(&path)?;
     let raw = match (kind, raw) {
         (Some(Kind::Opaque), Raw::Str(s)) => {
@@ -195,33 +360,40 @@ fn resolve_entry(
         }
         (_, raw) => raw,
     };
-    Ok(Record::new(path, typed(&path, kind, raw)?))
+    Ok(Record {
+        path,
+        value: typed(&path, kind, raw)?,
+        time: normalize_time(time),
+    })
 }
 
-/// A scanned entry: its name and value.
-type ScannedEntry<'a> = (&'a str, Option<Raw<'a>>);
+/// The path named by `n` relative to the request path `base` (`1/2` below `/3303`), `None` when
+/// it is not a valid path.
+fn relative_to(base: &Path, n: &str) -> Option<Path> {
+    let mut prefix = Vec::with_capacity(24);
+    push_ids(&mut prefix, base, 0, true);
+    prefix.push(b'/');
+    join_path(std::str::from_utf8(&prefix).ok()?, n)
+}
 
-/// The fast path of [`decode`]: the base name and the entries, or `None` when the payload is
-/// anything but plain, valid OMA JSON (escapes, nesting, duplicate fields, errors...), which the
-/// `serde_json` path then reads or rejects.
-fn scan(bytes: &[u8]) -> Option<(&str, Vec<ScannedEntry<'_>>)> {
+/// The fast path of [`decode`]: the top-level fields and the entries, or `None` when the payload
+/// is anything but plain, valid OMA JSON (escapes, nesting, duplicate fields, errors...), which
+/// the `serde_json` path then reads or rejects.
+fn scan(bytes: &[u8]) -> Option<(Head<'_>, Vec<ScannedEntry<'_>>)> {
     let mut s = Scanner::new(bytes)?;
-    let (mut bn, mut bt, mut entries) = (None, false, None);
+    let (mut head, mut entries) = (Head::default(), None);
     s.object(|s, label| match label {
-        "bn" if bn.is_none() => match s.scalar()? {
+        "bn" if head.bn.is_none() => match s.scalar()? {
             Scalar::Str(text) => {
-                bn = Some(text);
+                head.bn = Some(text);
                 Some(())
             }
             _ => None,
         },
-        "bt" if !bt => match s.scalar()? {
-            Scalar::Int(_) | Scalar::Float(_) => {
-                bt = true;
-                Some(())
-            }
-            _ => None,
-        },
+        "bt" if head.bt.is_none() => {
+            head.bt = Some(scalar_time(s.scalar()?)?);
+            Some(())
+        }
         "e" if entries.is_none() => {
             // Each entry takes at least two bytes (`{}`): the capacity is bounded by the input.
             let mut list = Vec::with_capacity((bytes.len() / 24).clamp(1, 64));
@@ -239,19 +411,30 @@ fn scan(bytes: &[u8]) -> Option<(&str, Vec<ScannedEntry<'_>>)> {
     if !s.at_end() {
         return None;
     }
-    Some((bn.unwrap_or(""), entries?))
+    Some((head, entries?))
+}
+
+/// A number as a time, `None` for anything else.
+fn scalar_time(scalar: Scalar<'_>) -> Option<f64> {
+    match scalar {
+        Scalar::Int(i) => Some(i as f64),
+        Scalar::Float(x) => Some(x),
+        _ => None,
+    }
 }
 
 fn scan_entry<'a>(s: &mut Scanner<'a>) -> Option<ScannedEntry<'a>> {
-    let (mut n, mut t, mut raw) = (None, false, None);
+    let mut entry = ScannedEntry::default();
+    let mut named = false;
     s.object(|s, label| {
         let item = match (label, s.scalar()?) {
-            ("n", Scalar::Str(text)) if n.is_none() => {
-                n = Some(text);
+            ("n", Scalar::Str(text)) if !named => {
+                entry.n = text;
+                named = true;
                 return Some(());
             }
-            ("t", Scalar::Int(_) | Scalar::Float(_)) if !t => {
-                t = true;
+            ("t", scalar) if entry.t.is_none() => {
+                entry.t = Some(scalar_time(scalar)?);
                 return Some(());
             }
             ("v", Scalar::Int(i)) => Raw::Int(i),
@@ -263,12 +446,12 @@ fn scan_entry<'a>(s: &mut Scanner<'a>) -> Option<ScannedEntry<'a>> {
             _ => return Some(()),
         };
         // Two values in one entry: left to the serde_json path, which rejects it.
-        if raw.replace(item).is_some() {
+        if entry.raw.replace(item).is_some() {
             return None;
         }
         Some(())
     })?;
-    Some((n.unwrap_or(""), raw))
+    Some(entry)
 }
 
 #[cfg(test)]
@@ -276,6 +459,34 @@ fn scan_entry<'a>(s: &mut Scanner<'a>) -> Option<ScannedEntry<'a>> {
 mod tests {
     use super::*;
     use crate::codec::NoKinds;
+
+    #[test]
+    fn names_below_a_base_name_read_as_joined_text() {
+        let names = [
+            "",
+            "0",
+            "7/0",
+            "7/0/",
+            "007",
+            "65535",
+            "65536",
+            "1/2/3",
+            "/",
+            "7//",
+            "//",
+            "a",
+            "7/a",
+            "-1",
+            "1/",
+            "0000000000000000000012",
+        ];
+        for bn in ["/", "/3/", "/3/0/", "/3/0/7/", "/3/0/7/1/"] {
+            let prefix = join_path(bn, "").unwrap();
+            for n in names {
+                assert_eq!(below(prefix, n), join_path(bn, n), "{bn:?} + {n:?}");
+            }
+        }
+    }
 
     #[test]
     fn names_join_the_base_name() {

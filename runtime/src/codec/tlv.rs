@@ -261,26 +261,51 @@ struct Entry<'a> {
     value: &'a [u8],
 }
 
+/// A field of an entry that runs past the end of its level: what, how many bytes it needs and
+/// how many are left. Small and `Copy`, so the hot path moves no error around; it becomes a
+/// [`DecodeError`] only when a payload is rejected.
+#[derive(Debug, Clone, Copy)]
+struct Truncated {
+    what: &'static str,
+    needed: usize,
+    left: usize,
+}
+
+impl Truncated {
+    #[cold]
+    fn into_error(self, format: ContentFormat) -> DecodeError {
+        DecodeError::malformed(
+            format,
+            format!(
+                "{} needs {} bytes, {} left",
+                self.what, self.needed, self.left
+            ),
+        )
+    }
+}
+
 /// Iterates over the entries of one TLV level; lengths are checked against the bytes left.
 struct Entries<'a> {
     rest: &'a [u8],
-    format: ContentFormat,
 }
 
 impl<'a> Entries<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], DecodeError> {
-        if n > self.rest.len() {
-            return Err(DecodeError::malformed(
-                self.format,
-                format!("{what} needs {n} bytes, {} left", self.rest.len()),
-            ));
+    #[inline]
+    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Truncated> {
+        match self.rest.split_at_checked(n) {
+            Some((head, tail)) => {
+                self.rest = tail;
+                Ok(head)
+            }
+            None => Err(Truncated {
+                what,
+                needed: n,
+                left: self.rest.len(),
+            }),
         }
-        let (head, tail) = self.rest.split_at(n);
-        self.rest = tail;
-        Ok(head)
     }
 
-    fn next_entry(&mut self) -> Result<Entry<'a>, DecodeError> {
+    fn next_entry(&mut self) -> Result<Entry<'a>, Truncated> {
         let ty = *self.take(1, "type")?.first().unwrap_or(&0);
         let id = match self.take(if ty & 0x20 != 0 { 2 } else { 1 }, "identifier")? {
             [a, b] => u16::from_be_bytes([*a, *b]),
@@ -304,7 +329,7 @@ impl<'a> Entries<'a> {
 }
 
 impl<'a> Iterator for Entries<'a> {
-    type Item = Result<Entry<'a>, DecodeError>;
+    type Item = Result<Entry<'a>, Truncated>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
@@ -318,11 +343,8 @@ impl<'a> Iterator for Entries<'a> {
     }
 }
 
-fn entries(format: ContentFormat, bytes: &[u8]) -> Entries<'_> {
-    Entries {
-        rest: bytes,
-        format,
-    }
+fn entries(bytes: &[u8]) -> Entries<'_> {
+    Entries { rest: bytes }
 }
 
 /// Decodes a TLV payload written to (or read from) `base`.
@@ -335,8 +357,8 @@ pub fn decode(
     // Each value takes at least two bytes: the capacity is bounded by the input.
     let mut out = Vec::with_capacity((bytes.len() / 4).clamp(1, 64));
     let mut kinds = Kinds::new(kinds);
-    for entry in entries(format, bytes) {
-        let entry = entry?;
+    for entry in entries(bytes) {
+        let entry = entry.map_err(|t| t.into_error(format))?;
         // The level the entry sits below: resources and resource instances named by the request
         // path carry their own id, so they hang below the request's parent.
         let parent = match (base.len(), entry.kind) {
@@ -373,8 +395,9 @@ fn decode_entry(
     match (parent.len(), entry.kind) {
         (1, OBJECT_INSTANCE) | (2, MULTIPLE_RESOURCE) => {
             // Bounded recursion: each level adds a path component, and paths stop at 4.
-            for child in entries(format, entry.value) {
-                decode_entry(format, path, child?, kinds, out)?;
+            for child in entries(entry.value) {
+                let child = child.map_err(|t| t.into_error(format))?;
+                decode_entry(format, path, child, kinds, out)?;
             }
             Ok(())
         }

@@ -1,0 +1,213 @@
+//! A borrowing reader of single CBOR items (RFC 8949 §3), for the decoders' hot paths.
+//!
+//! It reads one data item head at a time and hands out byte and text strings as slices of the
+//! payload, so decoding copies nothing until a value is stored. Every length is checked against
+//! the bytes left before it is used; nothing is allocated. Indefinite lengths and the `break`
+//! byte come back as [`Item::Indefinite`] for the caller to reject; the reserved additional
+//! information values 28 to 30 are an error, as RFC 8949 §3 says.
+
+/// One CBOR data item head, with the content of byte and text strings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Item<'a> {
+    /// Major type 0: an unsigned integer.
+    Unsigned(u64),
+    /// Major type 1: the negative integer `-1 - n`.
+    Negative(u64),
+    /// Major type 2 with a definite length.
+    Bytes(&'a [u8]),
+    /// Major type 3 with a definite length, valid UTF-8.
+    Text(&'a str),
+    /// Major type 4 with a definite length: this many items follow.
+    Array(u64),
+    /// Major type 5 with a definite length: this many key/value pairs follow.
+    Map(u64),
+    /// Major type 6: a tag; the tagged item follows.
+    Tag(u64),
+    /// `false` or `true`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// `undefined`.
+    Undefined,
+    /// A half, single or double precision float, widened.
+    Float(f64),
+    /// Another simple value.
+    Simple(u8),
+    /// An indefinite-length string, array or map of this major type, or `break` (major type 7).
+    Indefinite(u8),
+}
+
+/// Why an item could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadError {
+    /// The payload ends inside the item.
+    End,
+    /// Additional information 28, 29 or 30, which RFC 8949 reserves.
+    Reserved(u8),
+    /// A text string that is not UTF-8.
+    NotUtf8,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::End => f.write_str("the payload ends inside an item"),
+            ReadError::Reserved(info) => write!(f, "reserved additional information {info}"),
+            ReadError::NotUtf8 => f.write_str("a text string that is not UTF-8"),
+        }
+    }
+}
+
+/// A position in a CBOR payload.
+pub(crate) struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `bytes`.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, pos: 0 }
+    }
+
+    /// How many bytes have been read.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The major type of the next item, without reading it.
+    #[inline]
+    pub(crate) fn peek_major(&self) -> Result<u8, ReadError> {
+        self.bytes
+            .get(self.pos)
+            .map(|initial| initial >> 5)
+            .ok_or(ReadError::End)
+    }
+
+    /// Reads the next item (for strings, their content too).
+    #[inline]
+    pub(crate) fn item(&mut self) -> Result<Item<'a>, ReadError> {
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        let (&initial, after) = rest.split_first().ok_or(ReadError::End)?;
+        let (major, info) = (initial >> 5, initial & 0x1f);
+        // The argument and the length of the head (RFC 8949 §3).
+        let (argument, head_len) = match (info, after) {
+            (0..=23, _) => (u64::from(info), 1),
+            (24, [a, ..]) => (u64::from(*a), 2),
+            (25, [a, b, ..]) => (u64::from(u16::from_be_bytes([*a, *b])), 3),
+            (26, [a, b, c, d, ..]) => (u64::from(u32::from_be_bytes([*a, *b, *c, *d])), 5),
+            (27, [a, b, c, d, e, f, g, h, ..]) => {
+                (u64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h]), 9)
+            }
+            (24..=27, _) => return Err(ReadError::End),
+            (28..=30, _) => return Err(ReadError::Reserved(info)),
+            _ => {
+                self.pos += 1;
+                return Ok(Item::Indefinite(major));
+            }
+        };
+        self.pos += head_len;
+        Ok(match major {
+            0 => Item::Unsigned(argument),
+            1 => Item::Negative(argument),
+            2 | 3 => {
+                let content = usize::try_from(argument)
+                    .ok()
+                    .and_then(|len| after.get(head_len - 1..)?.get(..len))
+                    .ok_or(ReadError::End)?;
+                self.pos += content.len();
+                if major == 2 {
+                    Item::Bytes(content)
+                } else {
+                    Item::Text(std::str::from_utf8(content).map_err(|_| ReadError::NotUtf8)?)
+                }
+            }
+            4 => Item::Array(argument),
+            5 => Item::Map(argument),
+            6 => Item::Tag(argument),
+            // Major type 7: the head's length tells the float widths apart from simple values.
+            _ => match (head_len, argument) {
+                (1, 20) => Item::Bool(false),
+                (1, 21) => Item::Bool(true),
+                (1, 22) => Item::Null,
+                (1, 23) => Item::Undefined,
+                (3, bits) => Item::Float(super::senml::f16_to_f64(bits as u16)),
+                (5, bits) => Item::Float(f64::from(f32::from_bits(bits as u32))),
+                (9, bits) => Item::Float(f64::from_bits(bits)),
+                (_, value) => Item::Simple(value as u8),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn one(bytes: &[u8]) -> Result<Item<'_>, ReadError> {
+        let mut reader = Reader::new(bytes);
+        let item = reader.item();
+        if item.is_ok() {
+            assert_eq!(reader.position(), bytes.len(), "{bytes:02x?}");
+        }
+        item
+    }
+
+    #[test]
+    fn rfc_8949_appendix_a_examples() {
+        assert_eq!(one(&[0x00]), Ok(Item::Unsigned(0)));
+        assert_eq!(one(&[0x17]), Ok(Item::Unsigned(23)));
+        assert_eq!(one(&[0x18, 0x18]), Ok(Item::Unsigned(24)));
+        assert_eq!(one(&[0x19, 0x03, 0xe8]), Ok(Item::Unsigned(1000)));
+        assert_eq!(
+            one(&[0x1a, 0x00, 0x0f, 0x42, 0x40]),
+            Ok(Item::Unsigned(1_000_000))
+        );
+        assert_eq!(
+            one(&[0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            Ok(Item::Unsigned(u64::MAX))
+        );
+        assert_eq!(one(&[0x20]), Ok(Item::Negative(0)));
+        assert_eq!(one(&[0x38, 0x63]), Ok(Item::Negative(99)));
+        assert_eq!(one(&[0xf9, 0x3c, 0x00]), Ok(Item::Float(1.0)));
+        assert_eq!(one(&[0xf9, 0xc4, 0x00]), Ok(Item::Float(-4.0)));
+        assert_eq!(
+            one(&[0xfa, 0x47, 0xc3, 0x50, 0x00]),
+            Ok(Item::Float(100000.0))
+        );
+        assert_eq!(
+            one(&[0xfb, 0x3f, 0xf1, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a]),
+            Ok(Item::Float(1.1))
+        );
+        assert_eq!(one(&[0xf4]), Ok(Item::Bool(false)));
+        assert_eq!(one(&[0xf5]), Ok(Item::Bool(true)));
+        assert_eq!(one(&[0xf6]), Ok(Item::Null));
+        assert_eq!(one(&[0xf7]), Ok(Item::Undefined));
+        assert_eq!(one(&[0xf0]), Ok(Item::Simple(16)));
+        assert_eq!(one(&[0xf8, 0xff]), Ok(Item::Simple(255)));
+        assert_eq!(one(&[0xc1]), Ok(Item::Tag(1)));
+        assert_eq!(one(&[0x44, 1, 2, 3, 4]), Ok(Item::Bytes(&[1, 2, 3, 4])));
+        assert_eq!(one(&[0x62, 0xc3, 0xbc]), Ok(Item::Text("ü")));
+        assert_eq!(one(&[0x83]), Ok(Item::Array(3)));
+        assert_eq!(one(&[0xa2]), Ok(Item::Map(2)));
+        assert_eq!(one(&[0x5f]), Ok(Item::Indefinite(2)));
+        assert_eq!(one(&[0xbf]), Ok(Item::Indefinite(5)));
+        assert_eq!(one(&[0xff]), Ok(Item::Indefinite(7)));
+    }
+
+    #[test]
+    fn bad_items_are_errors() {
+        assert_eq!(one(&[]), Err(ReadError::End));
+        assert_eq!(one(&[0x19, 0x03]), Err(ReadError::End));
+        assert_eq!(one(&[0x1c]), Err(ReadError::Reserved(28)));
+        assert_eq!(one(&[0xfe]), Err(ReadError::Reserved(30)));
+        assert_eq!(one(&[0x62, 0xc3]), Err(ReadError::End));
+        assert_eq!(one(&[0x61, 0xff]), Err(ReadError::NotUtf8));
+        // A length of 2^64 - 1 with nothing behind it: an error, not an allocation.
+        let huge = [0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        assert_eq!(one(&huge), Err(ReadError::End));
+        assert_eq!(Reader::new(&[0xa1]).peek_major(), Ok(5));
+        assert_eq!(Reader::new(&[]).peek_major(), Err(ReadError::End));
+    }
+}
