@@ -14,71 +14,10 @@ mod dtls_support;
 use std::time::Duration;
 
 use dtls_support::*;
-use lwm2m::net::dtls::{DtlsTransport, HANDSHAKE};
+use lwm2m::net::Transport;
+use lwm2m::net::dtls::DtlsTransport;
 
 const SECOND: Duration = Duration::from_secs(1);
-
-/// The session ID in the ServerHellos of `datagrams` (RFC 5246 §7.4.1.3: after server_version
-/// and random, like the ClientHello's).
-fn server_hello_session_ids(datagrams: &[(Dir, Vec<u8>)]) -> Vec<Vec<u8>> {
-    datagrams
-        .iter()
-        .filter(|(d, _)| *d == Dir::FromServer)
-        .filter_map(|(_, g)| records(g))
-        .flatten()
-        .filter(|(kind, epoch, body)| {
-            *kind == HANDSHAKE && *epoch == 0 && body.first() == Some(&SERVER_HELLO)
-        })
-        .map(|(_, _, body)| {
-            let len = usize::from(body[12 + 2 + 32]);
-            body[12 + 2 + 32 + 1..][..len].to_vec()
-        })
-        .collect()
-}
-
-/// Asserts the shape of a full handshake in `phase`: key exchange and ServerHelloDone.
-fn assert_full_handshake(phase: &[(Dir, Vec<u8>)]) {
-    let client = handshake_messages(phase, Dir::FromClient);
-    let server = handshake_messages(phase, Dir::FromServer);
-    assert!(client.contains(&CLIENT_KEY_EXCHANGE), "client: {client:?}");
-    assert!(server.contains(&SERVER_HELLO_DONE), "server: {server:?}");
-}
-
-/// Asserts the shape of an abbreviated handshake in `phase`: the server echoed the non-empty
-/// session ID the client offered, and there was no key exchange.
-fn assert_abbreviated_handshake(phase: &[(Dir, Vec<u8>)]) {
-    let client = handshake_messages(phase, Dir::FromClient);
-    let server = handshake_messages(phase, Dir::FromServer);
-    assert!(client.contains(&CLIENT_HELLO), "client: {client:?}");
-    assert!(server.contains(&SERVER_HELLO), "server: {server:?}");
-    assert!(!client.contains(&CLIENT_KEY_EXCHANGE), "client: {client:?}");
-    assert!(!server.contains(&SERVER_HELLO_DONE), "server: {server:?}");
-    let offered = offered_session_ids(phase);
-    let last_offered = offered.last().unwrap();
-    assert!(!last_offered.is_empty(), "no session offered: {offered:?}");
-    assert_eq!(
-        server_hello_session_ids(phase).last(),
-        Some(last_offered),
-        "the server did not echo the offered session"
-    );
-}
-
-/// Asserts that the abbreviated handshake `resumed` took fewer flights than the full `full`,
-/// the server's in particular (its ServerHello, ChangeCipherSpec and Finished go as one).
-fn assert_one_round_trip_less(resumed: &[(Dir, Vec<u8>)], full: &[(Dir, Vec<u8>)]) {
-    let (resumed_flights, full_flights) = (handshake_flights(resumed), handshake_flights(full));
-    eprintln!("flights: resumed {resumed_flights:?}, full {full_flights:?}");
-    let from_server = |flights: &[Dir]| flights.iter().filter(|d| **d == Dir::FromServer).count();
-    assert!(
-        resumed_flights.len() < full_flights.len()
-            && from_server(&resumed_flights) < from_server(&full_flights),
-        "resumed {resumed_flights:?} {:?}/{:?}, full {full_flights:?} {:?}/{:?}",
-        handshake_messages(resumed, Dir::FromClient),
-        handshake_messages(resumed, Dir::FromServer),
-        handshake_messages(full, Dir::FromClient),
-        handshake_messages(full, Dir::FromServer),
-    );
-}
 
 /// A CoAP GET of `/` to libcoap's server and its 2.05 answer (matched by message ID, RFC 7252
 /// §4.4: an ACK carries the message ID of the CON; code 2.05 is 0x45).
@@ -144,6 +83,12 @@ async fn a_lost_connection_is_resumed_from_a_new_address() {
     get_root(&mut transport, 1).await;
     let full = relay.since(0);
     assert_full_handshake(&full);
+    let first_local = transport.local_addr().unwrap();
+    assert_eq!(
+        transport.poll_change(),
+        None,
+        "the first handshake is no change"
+    );
 
     // The client's address changes under it (NAT rebinding): its records reach the server
     // from an address the server has no association with, and go unanswered.
@@ -162,6 +107,68 @@ async fn a_lost_connection_is_resumed_from_a_new_address() {
     assert_abbreviated_handshake(&resumed);
     assert_one_round_trip_less(&resumed, &full);
     assert_only_dtls_from_client(&relay.capture, b"\x41\x01");
+
+    // The session was lost silently: the new handshake went out from a fresh local port, and
+    // the change is reported once, for the client to update its registration.
+    let new_local = transport.local_addr().unwrap();
+    assert_eq!(new_local.ip(), first_local.ip());
+    assert_ne!(new_local.port(), first_local.port());
+    assert_eq!(transport.port_changes(), 1);
+    let change = transport.poll_change().unwrap();
+    assert_eq!(change.server, relay.addr);
+    assert_eq!(change.local, Some(new_local));
+    assert!(change.moved && change.resumed, "{change:?}");
+    assert_eq!(transport.poll_change(), None);
+}
+
+#[tokio::test]
+async fn a_pinned_local_port_is_kept_when_the_session_is_lost() {
+    let server = CoapServer::start(free_udp_port_pair(), "resume-secret").await;
+    let relay = Relay::start(server.addr, 0).await;
+    let mut cfg = libcoap_config("resume-secret");
+    cfg.rehandshake_after_unanswered = 2;
+    let pinned = std::net::SocketAddr::from(([127, 0, 0, 1], free_udp_port()));
+    let mut transport = DtlsTransport::connect(pinned, relay.addr, cfg)
+        .await
+        .unwrap();
+    assert!(transport.port_pinned());
+    get_root(&mut transport, 1).await;
+
+    // Lost as above; the relay's new address lets the server accept the new ClientHello
+    // from the same client port.
+    relay.rebind();
+    transport.send(&coap_get_root(2, 0x5a)).await.unwrap();
+    transport.send(&coap_get_root(3, 0x5a)).await.unwrap();
+    get_root(&mut transport, 4).await;
+
+    assert_eq!(transport.handshakes(), 2);
+    assert_eq!(transport.local_addr().unwrap(), pinned);
+    assert_eq!(transport.port_changes(), 0);
+    let change = transport.poll_change().unwrap();
+    assert!(!change.moved && change.resumed, "{change:?}");
+}
+
+#[tokio::test]
+async fn non_confirmable_messages_do_not_count_as_unanswered() {
+    let server = CoapServer::start(free_udp_port_pair(), "resume-secret").await;
+    let relay = Relay::start(server.addr, 0).await;
+    let mut cfg = libcoap_config("resume-secret");
+    cfg.rehandshake_after_unanswered = 2;
+    let mut transport = DtlsTransport::connect(any_local(), relay.addr, cfg)
+        .await
+        .unwrap();
+    get_root(&mut transport, 1).await;
+    // Notifications are mostly non-confirmable: the server sends nothing back to them.
+    for mid in 2..6 {
+        let mut notification = coap_get_root(mid, 0x5a);
+        notification[0] = 0x51; // NON, token length 1
+        notification[1] = 0x45; // 2.05 Content
+        transport.send(&notification).await.unwrap();
+    }
+    get_root(&mut transport, 6).await;
+    assert_eq!(transport.handshakes(), 1, "a healthy session was dropped");
+    assert_eq!(transport.port_changes(), 0);
+    assert_eq!(transport.poll_change(), None);
 }
 
 #[tokio::test]

@@ -411,6 +411,26 @@ impl Engine {
         );
     }
 
+    /// The transport re-established its session with `server` (a new handshake, maybe from a
+    /// new local port): a registered client sends that server an Update at once, so that it
+    /// learns the new address and session. Nothing when a Register or Update to it is already
+    /// in flight (its next retransmission goes through the new session and tells the same),
+    /// or when `server` is not a registered server.
+    pub(super) fn transport_changed(&mut self, now: Instant, server: SocketAddr) {
+        self.now = now;
+        let Some(s) = self.session_at(server) else {
+            return;
+        };
+        if self
+            .sessions
+            .get(s)
+            .is_some_and(|x| x.state == State::Registered)
+            && !self.update_in_flight(s)
+        {
+            self.send_update(now, s);
+        }
+    }
+
     /// Graceful shutdown: Deregister with every server.
     pub(super) fn deregister(&mut self, now: Instant) {
         if self.phase == Phase::Bootstrapping {

@@ -379,6 +379,17 @@ impl Client {
             .send_with(now, paths, |_| send::records_payload(records))
     }
 
+    /// The transport re-established its secure session with the server at `server` (a new DTLS
+    /// handshake after the old session was lost, possibly from a new local port: see
+    /// `lwm2m::net::TransportChange`): the server may still know the client
+    /// at its old address, so a registered client sends it a Registration Update now (one, and
+    /// none if a Register or Update to it is in flight already: its retransmission goes
+    /// through the new session). The driver (`lwm2m::net::Driver`) calls this; a custom
+    /// driver should too. Other servers are not affected; an unknown address is ignored.
+    pub fn transport_changed(&mut self, now: Instant, server: SocketAddr) {
+        self.engine.transport_changed(now, server);
+    }
+
     /// Graceful shutdown: sends Deregister (`DELETE /rd/..`) to every registered server.
     pub fn deregister(&mut self, now: Instant) {
         self.engine.deregister(now);

@@ -10,7 +10,7 @@ use tokio::net::UdpSocket;
 use tokio::time::MissedTickBehavior;
 
 use crate::client::{Client, Event, ServerEvent};
-use crate::net::events::log_event;
+use crate::net::events::{log_event, log_transport_change};
 use crate::net::transport::Transport;
 
 /// The largest UDP payload (IPv4: 65535 - 20 - 8): a receive buffer this large never truncates.
@@ -84,7 +84,10 @@ impl<T: Transport> Driver<T> {
     /// ([`Client::handle_timeout`]), the application tick every `tick_every` (`tick(&mut client,
     /// now)`, where the device updates values and calls [`Client::resource_changed`]) or
     /// `shutdown`. After each, every datagram of [`Client::poll_transmit`] is sent and every
-    /// [`Event`] logged ([`log_event`]).
+    /// [`Event`] logged ([`log_event`]). A session the transport re-established
+    /// ([`Transport::poll_change`]: a new DTLS handshake, maybe from a new local port) is
+    /// passed to [`Client::transport_changed`], and the Registration Update it causes is sent
+    /// at once.
     ///
     /// On shutdown, a registered client is told to [`deregister`](Client::deregister) and driven
     /// until [`Event::Deregistered`] or the shutdown timeout
@@ -222,14 +225,20 @@ impl<T: Transport> Driver<T> {
 
     /// Sends every pending datagram and logs every pending event; `true` if one was
     /// [`Event::Deregistered`] and no other Deregister is still in flight (several servers).
+    ///
+    /// A session change the transport reports ([`Transport::poll_change`]), typically made by
+    /// one of these sends (a re-handshake), goes to [`Client::transport_changed`] and the
+    /// Update it causes is sent in the same flush.
     async fn flush(&mut self, client: &mut Client) -> bool {
-        while let Some(transmit) = client.poll_transmit() {
-            match self.socket.send_to(&transmit.bytes, transmit.to).await {
-                Ok(_) => {
-                    tracing::trace!(to = %transmit.to, len = transmit.bytes.len(), "datagram sent")
-                }
-                Err(e) => tracing::warn!(to = %transmit.to, error = %e, "send failed"),
-            }
+        self.send_transmits(client).await;
+        let mut changed = false;
+        while let Some(change) = self.socket.poll_change() {
+            log_transport_change(&change);
+            client.transport_changed(Instant::now(), change.server);
+            changed = true;
+        }
+        if changed {
+            self.send_transmits(client).await;
         }
         let mut deregistered = false;
         while let Some(ServerEvent { server, event }) = client.poll_server_event() {
@@ -239,6 +248,20 @@ impl<T: Transport> Driver<T> {
             deregistered |= event == Event::Deregistered;
         }
         deregistered && !client.is_deregistering()
+    }
+}
+
+impl<T: Transport> Driver<T> {
+    /// Sends every datagram the client has for the network.
+    async fn send_transmits(&mut self, client: &mut Client) {
+        while let Some(transmit) = client.poll_transmit() {
+            match self.socket.send_to(&transmit.bytes, transmit.to).await {
+                Ok(()) => {
+                    tracing::trace!(to = %transmit.to, len = transmit.bytes.len(), "datagram sent")
+                }
+                Err(e) => tracing::warn!(to = %transmit.to, error = %e, "send failed"),
+            }
+        }
     }
 }
 

@@ -1,6 +1,44 @@
-//! The `tracing` line of each client [`Event`].
+//! The `tracing` line of each client [`Event`], and the [`TransportChange`]s a transport reports
+//! to the [driver](crate::net::Driver).
+
+use std::net::SocketAddr;
 
 use crate::client::Event;
+
+/// A transport re-established its session with a server (a new DTLS handshake after the old
+/// session was lost or closed, possibly from a new local port): the server may still know the
+/// client at its old address or in its old session, so the driver tells the client
+/// ([`Client::transport_changed`](crate::client::Client::transport_changed)), which sends that
+/// server a Registration Update from the new session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportChange {
+    /// The server whose session was re-established (the address the client sends to).
+    pub server: SocketAddr,
+    /// The local address of the new session.
+    pub local: Option<SocketAddr>,
+    /// Whether the local address differs from the one of the previous session.
+    pub moved: bool,
+    /// Whether the new session resumed the previous one (an abbreviated handshake).
+    pub resumed: bool,
+}
+
+impl TransportChange {
+    /// A change of the session with `server`, now from `local`.
+    pub fn new(
+        server: SocketAddr,
+        local: Option<SocketAddr>,
+        moved: bool,
+        resumed: bool,
+    ) -> TransportChange {
+        TransportChange {
+            server,
+            local,
+            moved,
+            resumed,
+        }
+    }
+}
 
 /// Logs `event`: registration changes and notifications at `info`, failures at `warn`, the
 /// server's requests at `debug` (enable them with `RUST_LOG=lwm2m::net=debug`).
@@ -22,4 +60,16 @@ pub fn log_event(event: &Event) {
         #[allow(unreachable_patterns)]
         other => tracing::info!(event = ?other, "client event"),
     }
+}
+
+/// Logs a [`TransportChange`] at `info`.
+pub fn log_transport_change(change: &TransportChange) {
+    let local = change.local.map(|a| a.to_string()).unwrap_or_default();
+    tracing::info!(
+        server = %change.server,
+        %local,
+        moved = change.moved,
+        resumed = change.resumed,
+        "session with the server re-established; the client updates its registration"
+    );
 }

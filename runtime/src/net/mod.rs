@@ -41,7 +41,7 @@ mod uri;
 pub mod dtls;
 
 pub use driver::{Driver, UdpDriver};
-pub use events::log_event;
+pub use events::{TransportChange, log_event, log_transport_change};
 pub use transport::Transport;
 pub use uri::{DEFAULT_PORT, ServerUri, UriError, parse_uri, resolve};
 

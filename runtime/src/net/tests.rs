@@ -262,3 +262,85 @@ async fn shutdown_while_waiting_to_retry_registration_returns_at_once() {
     assert!(!client.unwrap().is_registered());
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// A UDP socket whose session changes are pushed by the test: how a secure transport reports
+/// a re-established session to the driver.
+struct ChangingSocket {
+    socket: UdpSocket,
+    changes: std::sync::Arc<std::sync::Mutex<Vec<super::TransportChange>>>,
+}
+
+impl super::Transport for ChangingSocket {
+    async fn send_to(&mut self, bytes: &[u8], to: SocketAddr) -> std::io::Result<()> {
+        self.socket.send_to(bytes, to).await.map(|_| ())
+    }
+
+    async fn recv_from(&mut self, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
+        self.socket.recv_from(buf).await
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    fn poll_change(&mut self) -> Option<super::TransportChange> {
+        self.changes.lock().unwrap().pop()
+    }
+}
+
+#[tokio::test]
+async fn a_reported_session_change_makes_the_driver_send_one_update() {
+    let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let server_addr = server.local_addr().unwrap();
+    let changes = std::sync::Arc::default();
+    let transport = ChangingSocket {
+        socket: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+        changes: std::sync::Arc::clone(&changes),
+    };
+    let driver = super::Driver::new(transport).with_shutdown_timeout(Duration::from_millis(200));
+    let client = Client::new(Config::new("driver-test", server_addr), store());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let script = async {
+        let client_addr = accept_registration(&server).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Another server's change is not this server's business.
+        let elsewhere = SocketAddr::from(([127, 0, 0, 1], 9));
+        changes.lock().unwrap().push(super::TransportChange::new(
+            elsewhere,
+            Some(client_addr),
+            true,
+            true,
+        ));
+        changes.lock().unwrap().push(super::TransportChange::new(
+            server_addr,
+            Some(client_addr),
+            true,
+            true,
+        ));
+        let (update, _) = recv(&server).await;
+        assert_eq!(update.header.code, MessageClass::Request(RequestType::Post));
+        assert_eq!(path(&update, CoapOption::UriPath), "rd/7");
+        server
+            .send_to(
+                &ack(&update, ResponseType::Changed).to_bytes().unwrap(),
+                client_addr,
+            )
+            .await
+            .unwrap();
+        stop.send(()).unwrap();
+        // Next comes the Deregister: no second Update came before it.
+        let (deregister, _) = recv(&server).await;
+        assert_eq!(
+            deregister.header.code,
+            MessageClass::Request(RequestType::Delete)
+        );
+    };
+    let run = driver.run(client, Duration::from_millis(10), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let (client, ()) = tokio::time::timeout(LIMIT, async { tokio::join!(run, script) })
+        .await
+        .expect("the driver did not stop");
+    assert!(client.is_ok());
+    assert!(changes.lock().unwrap().is_empty());
+}

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 
 use tokio::net::UdpSocket;
 
+use crate::net::events::TransportChange;
+
 /// What the [driver](crate::net::Driver) needs from the network: send one datagram, receive one
 /// datagram. Plain CoAP uses a [`UdpSocket`]; `coaps://` uses the DTLS transport
 /// (`lwm2m::net::dtls::DtlsTransport`, feature `dtls`), whose datagrams are the plaintext CoAP
@@ -30,6 +32,15 @@ pub trait Transport {
 
     /// The local address of the underlying socket.
     fn local_addr(&self) -> io::Result<SocketAddr>;
+
+    /// The next session change not yet reported: a secure transport that re-established its
+    /// session with a server (a new handshake, maybe from a new local port) reports it here so
+    /// that the driver has the client update its registration with that server. The driver
+    /// asks after every send and every wake-up (a datagram, a timer, the application tick).
+    /// The default, for transports whose sessions never change (plain UDP), reports nothing.
+    fn poll_change(&mut self) -> Option<TransportChange> {
+        None
+    }
 }
 
 impl Transport for UdpSocket {

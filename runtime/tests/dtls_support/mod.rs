@@ -1,7 +1,8 @@
 //! Shared by the `dtls_*` tests: real DTLS peers (`openssl s_server`, libcoap's
 //! `coap-server-openssl`), started on free loopback ports and killed by their child handle, and a
 //! recording UDP relay between the client and the server that can lose datagrams, move the
-//! client to a new address (NAT rebinding: a lost connection) and inject datagrams.
+//! client to a new address (NAT rebinding: a lost connection) and inject datagrams, and a
+//! NAT-like relay that gives each client port its own address at the server.
 
 // A failed unwrap is a failed test here; not every test file uses every helper.
 #![allow(clippy::unwrap_used, dead_code, missing_docs)]
@@ -344,6 +345,100 @@ impl Relay {
     }
 }
 
+/// A UDP relay on loopback that behaves like a NAT: each client address (IP and port) gets its
+/// own socket towards the server, so the server sees a client that moved to a new local port
+/// at a new address too (the plain [`Relay`] forwards every client from one socket). Records
+/// every datagram; [`cut`](Self::cut) drops everything both ways (a network outage).
+pub struct NatRelay {
+    /// Where the client sends: to the client, this is the server's address.
+    pub addr: SocketAddr,
+    pub capture: Capture,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    /// (client address, the address the server sees it at), in the order the clients came.
+    mappings: Arc<Mutex<Vec<(SocketAddr, SocketAddr)>>>,
+}
+
+impl NatRelay {
+    pub async fn start(server: SocketAddr) -> NatRelay {
+        let front = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let addr = front.local_addr().unwrap();
+        let capture: Capture = Arc::default();
+        let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mappings: Arc<Mutex<Vec<(SocketAddr, SocketAddr)>>> = Arc::default();
+        let (record, is_cut, table) = (capture.clone(), cut.clone(), mappings.clone());
+        tokio::spawn(async move {
+            let mut backs: Vec<(SocketAddr, Arc<UdpSocket>)> = Vec::new();
+            let mut buf = vec![0u8; 65_535];
+            loop {
+                let Ok((n, from)) = front.recv_from(&mut buf).await else {
+                    continue;
+                };
+                record
+                    .lock()
+                    .unwrap()
+                    .push((Dir::FromClient, buf[..n].to_vec()));
+                if is_cut.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let back = match backs.iter().find(|(client, _)| *client == from) {
+                    Some((_, back)) => back.clone(),
+                    None => {
+                        let back = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+                        back.connect(server).await.unwrap();
+                        table
+                            .lock()
+                            .unwrap()
+                            .push((from, back.local_addr().unwrap()));
+                        backs.push((from, back.clone()));
+                        let (reply, record, is_cut, front) =
+                            (back.clone(), record.clone(), is_cut.clone(), front.clone());
+                        tokio::spawn(async move {
+                            let mut buf = vec![0u8; 65_535];
+                            while let Ok(n) = reply.recv(&mut buf).await {
+                                record
+                                    .lock()
+                                    .unwrap()
+                                    .push((Dir::FromServer, buf[..n].to_vec()));
+                                if !is_cut.load(std::sync::atomic::Ordering::SeqCst) {
+                                    let _ = front.send_to(&buf[..n], from).await;
+                                }
+                            }
+                        });
+                        back
+                    }
+                };
+                let _ = back.send(&buf[..n]).await;
+            }
+        });
+        NatRelay {
+            addr,
+            capture,
+            cut,
+            mappings,
+        }
+    }
+
+    /// Drops every datagram both ways from now on (`true`), or forwards them again.
+    pub fn cut(&self, on: bool) {
+        self.cut.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The client addresses seen so far and the address the server sees each at, in order.
+    pub fn mappings(&self) -> Vec<(SocketAddr, SocketAddr)> {
+        self.mappings.lock().unwrap().clone()
+    }
+
+    /// How many datagrams were recorded so far (to split the capture in phases).
+    pub fn mark(&self) -> usize {
+        self.capture.lock().unwrap().len()
+    }
+
+    /// The recorded datagrams from `from` (a [`mark`](Self::mark)) on.
+    pub fn since(&self, from: usize) -> Vec<(Dir, Vec<u8>)> {
+        self.capture.lock().unwrap()[from..].to_vec()
+    }
+}
+
 /// The content types of the DTLS records of a datagram; `None` unless the datagram is exactly a
 /// sequence of well-formed DTLS 1.2 (or 1.0 ClientHello) record headers and bodies.
 pub fn record_types(datagram: &[u8]) -> Option<Vec<u8>> {
@@ -476,4 +571,66 @@ pub async fn recv_within(transport: &mut DtlsTransport, within: Duration) -> Vec
     assert_eq!(from, transport.peer_addr());
     buf.truncate(n);
     buf
+}
+
+/// The session ID in the ServerHellos of `datagrams` (RFC 5246 §7.4.1.3: after server_version
+/// and random, like the ClientHello's).
+pub fn server_hello_session_ids(datagrams: &[(Dir, Vec<u8>)]) -> Vec<Vec<u8>> {
+    datagrams
+        .iter()
+        .filter(|(d, _)| *d == Dir::FromServer)
+        .filter_map(|(_, g)| records(g))
+        .flatten()
+        .filter(|(kind, epoch, body)| {
+            *kind == HANDSHAKE && *epoch == 0 && body.first() == Some(&SERVER_HELLO)
+        })
+        .map(|(_, _, body)| {
+            let len = usize::from(body[12 + 2 + 32]);
+            body[12 + 2 + 32 + 1..][..len].to_vec()
+        })
+        .collect()
+}
+
+/// Asserts the shape of a full handshake in `phase`: key exchange and ServerHelloDone.
+pub fn assert_full_handshake(phase: &[(Dir, Vec<u8>)]) {
+    let client = handshake_messages(phase, Dir::FromClient);
+    let server = handshake_messages(phase, Dir::FromServer);
+    assert!(client.contains(&CLIENT_KEY_EXCHANGE), "client: {client:?}");
+    assert!(server.contains(&SERVER_HELLO_DONE), "server: {server:?}");
+}
+
+/// Asserts the shape of an abbreviated handshake in `phase`: the server echoed the non-empty
+/// session ID the client offered, and there was no key exchange.
+pub fn assert_abbreviated_handshake(phase: &[(Dir, Vec<u8>)]) {
+    let client = handshake_messages(phase, Dir::FromClient);
+    let server = handshake_messages(phase, Dir::FromServer);
+    assert!(client.contains(&CLIENT_HELLO), "client: {client:?}");
+    assert!(server.contains(&SERVER_HELLO), "server: {server:?}");
+    assert!(!client.contains(&CLIENT_KEY_EXCHANGE), "client: {client:?}");
+    assert!(!server.contains(&SERVER_HELLO_DONE), "server: {server:?}");
+    let offered = offered_session_ids(phase);
+    let last_offered = offered.last().unwrap();
+    assert!(!last_offered.is_empty(), "no session offered: {offered:?}");
+    assert_eq!(
+        server_hello_session_ids(phase).last(),
+        Some(last_offered),
+        "the server did not echo the offered session"
+    );
+}
+
+/// Asserts that the abbreviated handshake `resumed` took fewer flights than the full `full`,
+/// the server's in particular (its ServerHello, ChangeCipherSpec and Finished go as one).
+pub fn assert_one_round_trip_less(resumed: &[(Dir, Vec<u8>)], full: &[(Dir, Vec<u8>)]) {
+    let (resumed_flights, full_flights) = (handshake_flights(resumed), handshake_flights(full));
+    eprintln!("flights: resumed {resumed_flights:?}, full {full_flights:?}");
+    let from_server = |flights: &[Dir]| flights.iter().filter(|d| **d == Dir::FromServer).count();
+    assert!(
+        resumed_flights.len() < full_flights.len()
+            && from_server(&resumed_flights) < from_server(&full_flights),
+        "resumed {resumed_flights:?} {:?}/{:?}, full {full_flights:?} {:?}/{:?}",
+        handshake_messages(resumed, Dir::FromClient),
+        handshake_messages(resumed, Dir::FromServer),
+        handshake_messages(full, Dir::FromClient),
+        handshake_messages(full, Dir::FromServer),
+    );
 }

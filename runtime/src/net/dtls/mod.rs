@@ -34,7 +34,10 @@
 //! `write` = one datagram) and the async transport moves datagrams between the pipe and a
 //! connected tokio UDP socket; see [`DtlsTransport`]. A new handshake after a lost session
 //! offers the last one for resumption (an abbreviated handshake), through the one `unsafe` call
-//! of the workspace, confined to `resumption.rs`. Raw Public Keys and X.509 certificates
+//! of the workspace, confined to `resumption.rs`, and goes out from a fresh local port unless
+//! the port is pinned (servers ignore a new ClientHello from an address whose association
+//! they still hold); the transport reports it, and the driver has the client send that server
+//! a Registration Update from the new address. Raw Public Keys and X.509 certificates
 //! will be further [`Credentials`] variants configuring the same OpenSSL context.
 
 mod alert;

@@ -1,7 +1,7 @@
 //! [`MultiDtlsTransport`]: DTLS sessions with several servers at once, one [`DtlsTransport`]
 //! (own socket, own credentials, own session) per server address; the design is on the type.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::session::MAX_PLAINTEXT;
 use super::transport::is_transient;
 use super::{Credentials, DtlsConfig, DtlsError, DtlsTransport, resolve_coaps};
-use crate::net::Transport;
+use crate::net::{Transport, TransportChange};
 use crate::objects::Security;
 
 /// How many datagrams may wait for one server's task (while it shakes hands) before
@@ -24,11 +24,15 @@ const OUTGOING_QUEUE: usize = 64;
 /// makes the servers' tasks wait (their datagrams wait in their sockets meanwhile).
 const INCOMING_QUEUE: usize = 64;
 
+/// Session changes of the servers' tasks, waiting for [`Transport::poll_change`].
+type Changes = Arc<Mutex<VecDeque<TransportChange>>>;
+
 /// How one server's DTLS session is doing, from [`MultiDtlsTransport::status`].
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct PeerStatus {
-    /// The local address of the socket towards this server.
+    /// The local address of the socket towards this server (it moves to a fresh port when a
+    /// lost session is shaken up again: see [`DtlsTransport`]).
     pub local: Option<SocketAddr>,
     /// Whether a session is established now.
     pub established: bool,
@@ -36,6 +40,8 @@ pub struct PeerStatus {
     pub handshakes: u32,
     /// How many of them resumed an earlier session.
     pub resumed_handshakes: u32,
+    /// How many times the session moved to a fresh local port after it was lost.
+    pub port_changes: u32,
     /// Why the last send failed (a handshake that failed or timed out, a socket error);
     /// `None` once a later send went through.
     pub last_error: Option<Arc<DtlsError>>,
@@ -79,6 +85,11 @@ struct Peer {
 ///   Datagrams queued while the failed handshake ran are dropped with it, so one failure costs
 ///   one handshake timeout, not one per queued datagram. A socket that breaks ends that server's
 ///   task only: later sends to it are errors, the other servers go on.
+/// - **Session changes are reported per server.** A server's session re-established (maybe
+///   from a new local port, see [`DtlsTransport`]) is reported by
+///   [`poll_change`](Transport::poll_change) with that server's address, once the task has
+///   shaken hands; the driver asks after each of its wake-ups (a datagram, a timer, its tick),
+///   and the client updates its registration with that server only.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -109,6 +120,8 @@ pub struct MultiDtlsTransport {
     incoming: mpsc::Receiver<(SocketAddr, Vec<u8>)>,
     /// Cloned into each server's task.
     incoming_sender: mpsc::Sender<(SocketAddr, Vec<u8>)>,
+    /// Filled by the servers' tasks.
+    changes: Changes,
 }
 
 impl Default for MultiDtlsTransport {
@@ -126,6 +139,7 @@ impl MultiDtlsTransport {
             first: None,
             incoming,
             incoming_sender,
+            changes: Changes::default(),
         }
     }
 
@@ -181,6 +195,7 @@ impl MultiDtlsTransport {
             queue,
             self.incoming_sender.clone(),
             status.clone(),
+            self.changes.clone(),
         ));
         self.peers.insert(
             server,
@@ -296,6 +311,14 @@ impl Transport for MultiDtlsTransport {
             .and_then(|status| status.local)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "no DTLS server added"))
     }
+
+    /// The next session change of any server, in the order the tasks made them.
+    fn poll_change(&mut self) -> Option<TransportChange> {
+        self.changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+    }
 }
 
 impl Drop for MultiDtlsTransport {
@@ -325,6 +348,7 @@ async fn serve_peer(
     mut queue: mpsc::Receiver<Vec<u8>>,
     incoming: mpsc::Sender<(SocketAddr, Vec<u8>)>,
     status: Arc<Mutex<PeerStatus>>,
+    changes: Changes,
 ) {
     let server = transport.peer_addr();
     let mut buf = vec![0u8; MAX_PLAINTEXT];
@@ -342,6 +366,8 @@ async fn serve_peer(
                         report(&status, &transport, Some(e));
                     }
                 }
+                let mut waiting = changes.lock().unwrap_or_else(PoisonError::into_inner);
+                waiting.extend(std::iter::from_fn(|| transport.poll_change()));
             }
             // Cancel-safe: dropped whenever something is queued first.
             received = transport.recv(&mut buf) => match received {
@@ -376,6 +402,8 @@ fn report(status: &Mutex<PeerStatus>, transport: &DtlsTransport, error: Option<D
     status.established = transport.is_established();
     status.handshakes = transport.handshakes();
     status.resumed_handshakes = transport.resumed_handshakes();
+    status.port_changes = transport.port_changes();
+    status.local = Transport::local_addr(transport).ok();
     match error {
         Some(e) => status.last_error = Some(Arc::new(e)),
         None if transport.is_established() => status.last_error = None,

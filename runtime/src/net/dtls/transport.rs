@@ -13,7 +13,7 @@ use super::resumption::ResumingContext;
 use super::screen::screen;
 use super::session::{Received, Session};
 use super::{Credentials, DtlsError};
-use crate::net::Transport;
+use crate::net::{Transport, TransportChange};
 
 /// The cipher suites offered, in OpenSSL's names: TLS_PSK_WITH_AES_128_CCM_8 (mandatory in
 /// LwM2M, RFC 7925) and TLS_PSK_WITH_AES_128_CBC_SHA256.
@@ -35,10 +35,14 @@ pub struct DtlsConfig {
     pub handshake_timeout: Duration,
     /// The path MTU (UDP payload bytes) handshake messages are fragmented to.
     pub mtu: usize,
-    /// After this many datagrams sent in a row with nothing received, the next send starts a
-    /// new handshake first: a server that restarted has forgotten the session and drops its
-    /// records silently. 0 disables it. The default, 4, lets the last CoAP retransmission of a
-    /// confirmable message (`MAX_RETRANSMIT` = 4) reach a restarted server.
+    /// After this many datagrams that call for an answer sent in a row with nothing received,
+    /// the next send starts a new handshake first (from a fresh local port: see
+    /// [`DtlsTransport`]): a server that restarted has forgotten the session and drops its
+    /// records silently, and after an outage the server may hold a stale association. 0
+    /// disables it. The default, 4, lets the last CoAP retransmission of a confirmable message
+    /// (`MAX_RETRANSMIT` = 4) reach a restarted server. CoAP messages that get no answer by
+    /// design (non-confirmable ones such as most notifications, ACKs and RSTs) are not
+    /// counted: a device that only sends non-confirmable notifications is not "unanswered".
     pub rehandshake_after_unanswered: u32,
     /// The OpenSSL cipher list offered ([`DEFAULT_CIPHERS`]).
     pub ciphers: String,
@@ -86,8 +90,28 @@ impl DtlsConfig {
 /// resumes it in one round trip; one that restarted answers with a full handshake.
 /// [`session_reused`](Self::session_reused) and
 /// [`resumed_handshakes`](Self::resumed_handshakes) tell which happened.
+///
+/// # A new local port after a lost session
+///
+/// When the session was lost silently (sends went unanswered) or a handshake attempt timed
+/// out, the next handshake goes out from a **new socket on a fresh ephemeral port**, connected
+/// to the same server. A server that still holds the association of the old address may
+/// ignore a new ClientHello from it (`openssl s_server` and libcoap's OpenSSL servers do, until
+/// the association expires, although RFC 6347 §4.2.8 asks servers to accept it); from a new
+/// address the server starts a new association at once, and resumes the session offered.
+/// A server that ended the session itself (close_notify, a fatal alert) has no association
+/// left: the new handshake keeps the port. A transport bound to a fixed port (a `local` with a
+/// port other than 0) keeps that port always: its re-handshakes wait for the server to expire
+/// the old association.
+///
+/// Every handshake after the first that completes is reported once by
+/// [`poll_change`](Transport::poll_change) (with whether the local address moved and whether
+/// the session was resumed), for the [driver](crate::net::Driver) to have the client send the
+/// server a Registration Update from its new address.
 pub struct DtlsTransport {
     socket: UdpSocket,
+    /// The address the socket was asked to bind (port 0: any; otherwise pinned).
+    bind_addr: SocketAddr,
     peer: SocketAddr,
     context: ResumingContext,
     config: DtlsConfig,
@@ -97,6 +121,14 @@ pub struct DtlsTransport {
     handshakes: u32,
     resumed_handshakes: u32,
     session_reused: bool,
+    /// Whether the next handshake should go out from a fresh local port (see the type docs).
+    move_port: bool,
+    /// How many times the socket was replaced by one on a fresh port.
+    port_changes: u32,
+    /// The local address of the last established session.
+    established_local: Option<SocketAddr>,
+    /// Session changes not yet taken by [`Transport::poll_change`].
+    changes: VecDeque<TransportChange>,
     buf: Vec<u8>,
 }
 
@@ -120,10 +152,10 @@ impl DtlsTransport {
         config: DtlsConfig,
     ) -> Result<DtlsTransport, DtlsError> {
         let context = ResumingContext::new(context(&config)?);
-        let socket = UdpSocket::bind(local).await?;
-        socket.connect(server).await?;
+        let socket = connected_socket(local, server).await?;
         Ok(DtlsTransport {
             socket,
+            bind_addr: local,
             peer: server,
             context,
             config,
@@ -133,6 +165,10 @@ impl DtlsTransport {
             handshakes: 0,
             resumed_handshakes: 0,
             session_reused: false,
+            move_port: false,
+            port_changes: 0,
+            established_local: None,
+            changes: VecDeque::new(),
             buf: vec![0; MAX_DATAGRAM],
         })
     }
@@ -163,10 +199,50 @@ impl DtlsTransport {
         self.session_reused
     }
 
+    /// How many times the transport moved to a fresh local port to shake hands again after
+    /// a lost session (see the [type docs](Self)).
+    pub fn port_changes(&self) -> u32 {
+        self.port_changes
+    }
+
+    /// Whether the local port is pinned (bound to a port other than 0): re-handshakes never
+    /// move to another port.
+    pub fn port_pinned(&self) -> bool {
+        self.bind_addr.port() != 0
+    }
+
+    /// Replaces the socket with one on a fresh ephemeral port of the same local IP, connected
+    /// to the server, when a lost session asks for it and the port is not pinned.
+    async fn move_port_if_needed(&mut self) -> Result<(), DtlsError> {
+        if !std::mem::take(&mut self.move_port) || self.port_pinned() {
+            return Ok(());
+        }
+        let old = self.socket.local_addr().ok();
+        let fresh = SocketAddr::new(self.bind_addr.ip(), 0);
+        let socket = match connected_socket(fresh, self.peer).await {
+            Ok(socket) => socket,
+            Err(e) => {
+                // Tried again before the next handshake.
+                self.move_port = true;
+                return Err(e.into());
+            }
+        };
+        self.socket = socket;
+        self.port_changes = self.port_changes.saturating_add(1);
+        tracing::info!(
+            peer = %self.peer,
+            old = ?old,
+            new = ?self.socket.local_addr().ok(),
+            "no answer from the old local port: shaking hands again from a fresh one"
+        );
+        Ok(())
+    }
+
     /// Runs a new handshake (dropping any current session), retransmitting lost flights, until
     /// it completes, fails or [`DtlsConfig::handshake_timeout`] passes.
     pub async fn handshake(&mut self) -> Result<(), DtlsError> {
         self.session = None;
+        self.move_port_if_needed().await?;
         if !self.config.resume_sessions {
             self.context.forget();
         }
@@ -210,6 +286,9 @@ impl DtlsTransport {
                     if session.heard_from_peer() {
                         self.context.forget();
                     }
+                    // The server may hold a half-made (or the old) association for this
+                    // address and ignore a new ClientHello from it: the next attempt moves.
+                    self.move_port = true;
                     let e = DtlsError::Timeout {
                         peer: self.peer,
                         after: self.config.handshake_timeout,
@@ -228,6 +307,17 @@ impl DtlsTransport {
         }
         self.unanswered = 0;
         self.context.remember(session.ssl());
+        let local = self.socket.local_addr().ok();
+        if self.handshakes > 1 {
+            let moved = local != self.established_local;
+            self.changes.push_back(TransportChange::new(
+                self.peer,
+                local,
+                moved,
+                self.session_reused,
+            ));
+        }
+        self.established_local = local;
         tracing::info!(
             peer = %self.peer,
             cipher = session.cipher(),
@@ -247,9 +337,11 @@ impl DtlsTransport {
             tracing::info!(
                 peer = %self.peer,
                 unanswered = self.unanswered,
-                "no answer in the DTLS session: the server may have restarted; new handshake"
+                "no answer in the DTLS session: the server may have restarted or the network \
+                 dropped the association; new handshake"
             );
             self.session = None;
+            self.move_port = true;
         }
         if self.session.is_none() {
             self.handshake().await?;
@@ -264,7 +356,9 @@ impl DtlsTransport {
             ))));
         }
         let out = drain(session);
-        self.unanswered = self.unanswered.saturating_add(1);
+        if !answer_not_expected(plaintext) {
+            self.unanswered = self.unanswered.saturating_add(1);
+        }
         send_all(&self.socket, out).await;
         Ok(())
     }
@@ -346,6 +440,10 @@ impl Transport for DtlsTransport {
     fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
     }
+
+    fn poll_change(&mut self) -> Option<TransportChange> {
+        self.changes.pop_front()
+    }
 }
 
 impl fmt::Debug for DtlsTransport {
@@ -356,6 +454,7 @@ impl fmt::Debug for DtlsTransport {
             .field("established", &self.session.is_some())
             .field("handshakes", &self.handshakes)
             .field("resumed_handshakes", &self.resumed_handshakes)
+            .field("port_changes", &self.port_changes)
             .field("credentials", &self.config.credentials)
             .finish()
     }
@@ -395,6 +494,24 @@ fn context(config: &DtlsConfig) -> Result<SslContext, DtlsError> {
     Ok(builder.build())
 }
 
+/// Whether `plaintext` is a CoAP message that gets no answer by design: a non-confirmable
+/// message, an ACK or a RST (RFC 7252 §3: version 1, type 1, 2 or 3, token length 0 to 8).
+/// Anything else (a confirmable message, or not CoAP) calls for an answer.
+fn answer_not_expected(plaintext: &[u8]) -> bool {
+    let Some(&first) = plaintext.first() else {
+        return false;
+    };
+    let (version, kind, token_len) = (first >> 6, (first >> 4) & 0b11, first & 0x0f);
+    plaintext.len() >= 4 && version == 1 && kind != 0 && token_len <= 8
+}
+
+/// A UDP socket bound to `local` and connected to `server`.
+async fn connected_socket(local: SocketAddr, server: SocketAddr) -> io::Result<UdpSocket> {
+    let socket = UdpSocket::bind(local).await?;
+    socket.connect(server).await?;
+    Ok(socket)
+}
+
 /// The datagrams a session wants sent.
 fn drain(session: &mut Session) -> Vec<Vec<u8>> {
     std::iter::from_fn(|| session.pop_outgoing()).collect()
@@ -420,4 +537,24 @@ pub(super) fn is_transient(e: &io::Error) -> bool {
             | io::ErrorKind::HostUnreachable
             | io::ErrorKind::NetworkUnreachable
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_not_expected;
+
+    #[test]
+    fn only_confirmable_or_unknown_messages_call_for_an_answer() {
+        // CON GET, token 1 byte: answered by the server.
+        assert!(!answer_not_expected(&[0x41, 0x01, 0x12, 0x34, 0x5a]));
+        // NON 2.05 notification, ACK 2.05, RST (empty): no answer by design.
+        assert!(answer_not_expected(&[0x51, 0x45, 0x12, 0x34, 0x5a]));
+        assert!(answer_not_expected(&[0x61, 0x45, 0x12, 0x34, 0x5a]));
+        assert!(answer_not_expected(&[0x70, 0x00, 0x12, 0x34]));
+        // Not CoAP (version 0, a token length of 12, too short): counted.
+        assert!(!answer_not_expected(b"\x10\x45\x12\x34"));
+        assert!(!answer_not_expected(b"lost one"));
+        assert!(!answer_not_expected(&[0x51, 0x45]));
+        assert!(!answer_not_expected(&[]));
+    }
 }
