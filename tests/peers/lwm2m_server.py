@@ -49,6 +49,13 @@ Register/Update):
                                                 concurrently: {"results": [reply, ...]} in order,
                                                 each reply {"ok": ...} as if sent alone
   stop {}                                       exits
+
+Bootstrap-Server role: `POST /bs?ep=NAME` (Bootstrap-Request) is answered 2.04 and reported as a
+{"event": "bootstrap-request", "ep", "query", "address"} event. A command with "bootstrap": true
+goes to the address of that endpoint's last Bootstrap-Request instead of its registration, so the
+commands above act as Bootstrap-Write (write), Bootstrap-Delete (delete), Bootstrap-Discover
+(discover) and Bootstrap-Finish (execute with path "/bs"):
+  wait-bootstrap {ep, timeout_ms}               -> {"bootstrap": {...}}
 """
 
 import asyncio
@@ -252,6 +259,9 @@ class Registrations:
 
 REG = Registrations()
 
+# The Bootstrap-Requests received, by endpoint (the Bootstrap-Server role).
+BOOT = Registrations()
+
 
 def query_params(request):
     params = {}
@@ -270,6 +280,8 @@ class RdResource(aiocoap.resource.Resource, aiocoap.resource.PathCapable):
 
     async def render(self, request):
         path = list(request.opt.uri_path)
+        if path == ["bs"] and request.code == Code.POST:
+            return bootstrap_request(request)
         if path == ["dp"] and request.code == Code.POST:
             emit(send_event(request))
             return Message(code=Code.CHANGED)
@@ -337,6 +349,25 @@ class RdResource(aiocoap.resource.Resource, aiocoap.resource.PathCapable):
         return Message(code=Code.NOT_FOUND)
 
 
+def bootstrap_request(request):
+    """Bootstrap-Request `POST /bs?ep=NAME`: remembered (so that "bootstrap": true commands reach
+    the client) and answered 2.04."""
+    ep = query_params(request).get("ep")
+    if not ep:
+        return Message(code=Code.BAD_REQUEST, payload=b"missing ep")
+    remote = request.remote
+    boot = {
+        "ep": ep,
+        "query": list(request.opt.uri_query),
+        "address": remote.hostinfo,
+        "_remote": remote,
+    }
+    BOOT.by_ep[ep] = boot
+    emit(dict(event="bootstrap-request", t=now(), **public(boot)))
+    BOOT.notify()
+    return Message(code=Code.CHANGED)
+
+
 def public(reg):
     return {k: v for k, v in reg.items() if not k.startswith("_") and k != "loc"}
 
@@ -354,6 +385,11 @@ class Server:
 
     def reg(self, cmd):
         ep = cmd.get("ep")
+        if cmd.get("bootstrap"):
+            boot = BOOT.by_ep.get(ep)
+            if boot is None:
+                raise KeyError("no bootstrap request from endpoint %r" % ep)
+            return boot
         reg = REG.by_ep.get(ep)
         if reg is None:
             raise KeyError("no registration for endpoint %r" % ep)
@@ -553,6 +589,20 @@ class Server:
             except asyncio.TimeoutError:
                 pass
         return {"registration": public(REG.by_ep[cmd["ep"]])}
+
+    async def op_wait_bootstrap(self, cmd):
+        deadline = time.monotonic() + float(cmd.get("timeout_ms", 10000)) / 1000.0
+        while cmd.get("ep") not in BOOT.by_ep:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LookupError("no bootstrap request of %r within %s ms" % (cmd.get("ep"), cmd.get("timeout_ms", 10000)))
+            fut = asyncio.get_event_loop().create_future()
+            BOOT.waiters.append(fut)
+            try:
+                await asyncio.wait_for(fut, left)
+            except asyncio.TimeoutError:
+                pass
+        return {"bootstrap": public(BOOT.by_ep[cmd["ep"]])}
 
     async def op_forget(self, cmd):
         """Drops the registration location of `ep` (its next Update gets 4.04), as a server restart

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use lwm2m::coap::TransmissionParameters;
 
 /// A demo LwM2M device: Temperature (3303) and Light Control (3311), generated from the OMA
 /// registry, with the built-in Security, Server and Device objects, served over CoAP/UDP.
@@ -44,6 +45,44 @@ pub struct Args {
     /// several coaps:// servers: the Nth goes with the Nth --server.
     #[arg(long, value_name = "HEX", value_parser = parse_hex, requires = "psk_identity")]
     pub psk_key: Vec<HexKey>,
+    /// CoAP ACK_TIMEOUT (RFC 7252 §4.8): how long the first transmission of a confirmable
+    /// message waits for its ACK, in milliseconds (1..=300000). PROCESSING_DELAY follows it.
+    #[arg(long, value_name = "MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=MAX_ACK_TIMEOUT_MS))]
+    pub ack_timeout_ms: u64,
+    /// CoAP ACK_RANDOM_FACTOR (RFC 7252 §4.8): the first wait is drawn from [ACK_TIMEOUT,
+    /// ACK_TIMEOUT * FACTOR]; at least 1.0 (§4.8.1), at most 10.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.5, value_parser = parse_ack_random_factor)]
+    pub ack_random_factor: f64,
+    /// CoAP MAX_RETRANSMIT (RFC 7252 §4.8): retransmissions of a confirmable message before the
+    /// exchange fails (0..=20).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=MAX_RETRANSMIT))]
+    pub max_retransmit: u32,
+}
+
+/// The longest ACK_TIMEOUT accepted, in milliseconds (5 minutes).
+const MAX_ACK_TIMEOUT_MS: u64 = 300_000;
+
+/// The largest ACK_RANDOM_FACTOR accepted.
+const MAX_ACK_RANDOM_FACTOR: f64 = 10.0;
+
+/// The most retransmissions accepted: with the other maximums, MAX_TRANSMIT_WAIT stays finite
+/// and far from overflowing.
+const MAX_RETRANSMIT: i64 = 20;
+
+/// Parses ACK_RANDOM_FACTOR: a number from 1.0 (RFC 7252 §4.8.1: it MUST NOT be decreased
+/// below 1.0) to [`MAX_ACK_RANDOM_FACTOR`].
+fn parse_ack_random_factor(text: &str) -> Result<f64, String> {
+    let factor: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if !(1.0..=MAX_ACK_RANDOM_FACTOR).contains(&factor) {
+        return Err(format!(
+            "{factor} is out of range: ACK_RANDOM_FACTOR must be from 1.0 (RFC 7252 §4.8.1) to \
+             {MAX_ACK_RANDOM_FACTOR}"
+        ));
+    }
+    Ok(factor)
 }
 
 /// A PSK identity and key (Security mode 0: `/0/x/3` and `/0/x/5`).
@@ -90,6 +129,20 @@ impl Args {
     /// The measuring interval.
     pub fn tick(&self) -> Duration {
         Duration::from_millis(self.tick_ms)
+    }
+
+    /// The CoAP transmission parameters: RFC 7252's defaults with ACK_TIMEOUT,
+    /// ACK_RANDOM_FACTOR and MAX_RETRANSMIT from the command line (PROCESSING_DELAY is
+    /// ACK_TIMEOUT, as §4.8.2 has it).
+    pub fn transmission(&self) -> TransmissionParameters {
+        let ack_timeout = Duration::from_millis(self.ack_timeout_ms);
+        TransmissionParameters {
+            ack_timeout,
+            ack_random_factor: self.ack_random_factor,
+            max_retransmit: self.max_retransmit,
+            processing_delay: ack_timeout,
+            ..TransmissionParameters::default()
+        }
     }
 
     /// The PSK identities and keys, paired in the order given: empty when none is given, an
@@ -254,6 +307,76 @@ mod tests {
         .unwrap();
         assert_eq!(args.first_server(), "coap://127.0.0.1:5690");
         assert_eq!(args.more_servers(), ["coap://127.0.0.1:5691"]);
+    }
+
+    #[test]
+    fn parses_the_transmission_parameters() {
+        let args = Args::try_parse_from([
+            "demo-client",
+            "--server",
+            "coap://h",
+            "--endpoint",
+            "e",
+            "--ack-timeout-ms",
+            "500",
+            "--ack-random-factor",
+            "1.25",
+            "--max-retransmit",
+            "2",
+        ])
+        .unwrap();
+        let p = args.transmission();
+        assert_eq!(p.ack_timeout, Duration::from_millis(500));
+        assert_eq!(p.ack_random_factor, 1.25);
+        assert_eq!(p.max_retransmit, 2);
+        assert_eq!(p.processing_delay, Duration::from_millis(500));
+        // MAX_TRANSMIT_WAIT = ACK_TIMEOUT * (2^(MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR
+        // (RFC 7252 §4.8.2) = 0.5 s * 7 * 1.25.
+        assert_eq!(p.max_transmit_wait(), Duration::from_micros(4_375_000));
+        // A factor of exactly 1.0 is allowed (no randomness), as are no retransmissions.
+        let args = Args::try_parse_from([
+            "demo-client",
+            "--server",
+            "coap://h",
+            "--endpoint",
+            "e",
+            "--ack-random-factor",
+            "1",
+            "--max-retransmit",
+            "0",
+        ])
+        .unwrap();
+        assert_eq!(args.transmission().ack_random_factor, 1.0);
+        assert_eq!(args.transmission().max_retransmit, 0);
+    }
+
+    #[test]
+    fn transmission_parameters_default_to_rfc_7252() {
+        let args = Args::try_parse_from(["demo-client", "--server", "coap://h", "--endpoint", "e"])
+            .unwrap();
+        assert_eq!(args.transmission(), TransmissionParameters::default());
+    }
+
+    #[test]
+    fn bad_transmission_parameters_are_refused_with_a_clear_error() {
+        let base = ["demo-client", "--server", "coap://h", "--endpoint", "e"];
+        for (bad, says) in [
+            (["--ack-timeout-ms", "0"], "--ack-timeout-ms"),
+            (["--ack-timeout-ms", "300001"], "--ack-timeout-ms"),
+            (["--ack-timeout-ms=-5", "--lifetime=60"], "--ack-timeout-ms"),
+            (["--ack-random-factor", "0.9"], "RFC 7252 §4.8.1"),
+            (["--ack-random-factor", "10.5"], "out of range"),
+            (["--ack-random-factor", "NaN"], "out of range"),
+            (["--ack-random-factor", "inf"], "out of range"),
+            (["--ack-random-factor", "fast"], "is not a number"),
+            (["--max-retransmit", "21"], "--max-retransmit"),
+            (["--max-retransmit=-1", "--lifetime=60"], "--max-retransmit"),
+        ] {
+            let mut argv = base.to_vec();
+            argv.extend(bad);
+            let err = Args::try_parse_from(argv).unwrap_err().to_string();
+            assert!(err.contains(says), "{bad:?}: {err}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! demo-client --server coap://127.0.0.1:5683 [--server coap://127.0.0.1:5783 ...]
 //!             --endpoint demo-1 [--lifetime 300]
 //!             [--lwm2m-version 1.0|1.1|1.2] [--bootstrap] [--local-port 0]
+//!             [--ack-timeout-ms 2000] [--ack-random-factor 1.5] [--max-retransmit 4]
 //! demo-client --server coaps://127.0.0.1:5684 --endpoint demo-1 \
 //!             --psk-identity demo-1 --psk-key 000102030405060708090a0b0c0d0e0f   # feature dtls
 //! demo-client --endpoint demo-1 \
@@ -208,6 +209,8 @@ async fn serve<T: Transport>(
         Version::V1_2 => LwM2mVersion::V1_2,
     };
     config.binding = Binding::U;
+    config.transmission = args.transmission();
+    config.queue_window = config.transmission.max_transmit_wait();
     if args.bootstrap {
         config.bootstrap_server = Some(server);
     }
@@ -224,6 +227,9 @@ async fn serve<T: Transport>(
         lwm2m = %config.lwm2m_version,
         lifetime = args.lifetime,
         bootstrap = args.bootstrap,
+        ack_timeout_ms = args.ack_timeout_ms,
+        ack_random_factor = args.ack_random_factor,
+        max_retransmit = args.max_retransmit,
         generated = %objects.join(", "),
         "demo device starting"
     );

@@ -13,6 +13,9 @@
 //!   says: a missing right is answered 4.01 and changes nothing; a server that creates an
 //!   instance becomes the owner of a new Access Control instance for it, and deleting an
 //!   instance deletes its Access Control instances.
+//! - Bootstrap-Finish is refused with 4.06 Not Acceptable while the store holds no complete
+//!   server account (Core TS 1.1 §5.2.6): the client stays in the bootstrap, registers nowhere,
+//!   and starts the bootstrap over if no acceptable Finish comes within EXCHANGE_LIFETIME.
 //! - Notifications are non-confirmable except every 10th, which is confirmable so that a server
 //!   that went away is noticed (RFC 7641 §4.5); an RST to a notification, a GET with Observe=1
 //!   or a notification that is given up on cancels the observation.
@@ -1047,10 +1050,7 @@ impl Engine {
         let bootstrap = requester == Requester::Bootstrap;
         let is_post = request.header.code == MessageClass::Request(RequestType::Post);
         if bootstrap && is_post && options::uri_path(request).is_ok_and(|s| s == ["bs"]) {
-            // Bootstrap-Finish.
-            let mut reply = Reply::code(ResponseType::Changed);
-            reply.effects.push(Effect::Bootstrap);
-            return (reply, None);
+            return (self.bootstrap_finish(), None);
         }
         let Some(path) = message::request_path(request) else {
             return (Reply::code(ResponseType::NotFound), None);
@@ -1313,6 +1313,27 @@ impl Engine {
             }
         }
         Reply::code(ResponseType::Changed)
+    }
+
+    /// Bootstrap-Finish (`POST /bs`, Core TS 1.1 §5.2.6 "Bootstrap and Configuration
+    /// Consistency"): an inconsistent configuration is reported with an error code, 4.06 Not
+    /// Acceptable (ETS int-9). The configuration is consistent when the store holds at least
+    /// one complete server account: a non-bootstrap Security instance with a URI and a Server
+    /// instance with the same Short Server ID. Refused, the client stays in the bootstrap (the
+    /// Bootstrap-Server may write more and finish again) and registers nowhere.
+    fn bootstrap_finish(&mut self) -> Reply {
+        if session::complete_accounts(&mut self.store) == 0 {
+            tracing::warn!(
+                "Bootstrap-Finish refused (4.06): no complete server account \
+                 (Security and Server instance with the same Short Server ID)"
+            );
+            let mut reply = Reply::code(ResponseType::NotAcceptable);
+            reply.payload = b"no complete server account".to_vec();
+            return reply;
+        }
+        let mut reply = Reply::code(ResponseType::Changed);
+        reply.effects.push(Effect::Bootstrap);
+        reply
     }
 
     /// Where to send a Bootstrap-Request: the configured bootstrap server, otherwise the

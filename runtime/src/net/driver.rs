@@ -1,9 +1,11 @@
 //! [`Driver`]: runs a [`Client`] on one datagram [`Transport`]; [`UdpDriver`] on a tokio UDP
 //! socket.
 
+use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
@@ -12,6 +14,7 @@ use tokio::time::MissedTickBehavior;
 use crate::client::{Client, Event, ServerEvent};
 use crate::net::events::{log_event, log_transport_change};
 use crate::net::transport::Transport;
+use crate::net::uri::resolve_with_retries;
 
 /// The largest UDP payload (IPv4: 65535 - 20 - 8): a receive buffer this large never truncates.
 const MAX_DATAGRAM: usize = 65_507;
@@ -29,6 +32,38 @@ const MIN_TICK: Duration = Duration::from_millis(1);
 pub struct Driver<T = UdpSocket> {
     socket: T,
     shutdown_timeout: Duration,
+    lookup: PendingLookup,
+}
+
+/// The lookup of a server host name the client asked for ([`Event::ResolveServer`]), polled by
+/// the driver's loop next to the socket so that it never blocks a datagram.
+#[derive(Default)]
+struct PendingLookup(Option<Pin<Box<dyn Future<Output = SocketAddr> + Send + Sync>>>);
+
+impl PendingLookup {
+    /// Starts looking up `uri` (with retries), replacing a lookup still under way.
+    fn start(&mut self, uri: String) {
+        self.0 = Some(Box::pin(resolve_with_retries(uri)));
+    }
+
+    /// The address once the lookup succeeds (then no lookup is pending); never completes while
+    /// none is.
+    async fn resolved(&mut self) -> SocketAddr {
+        let Some(lookup) = self.0.as_mut() else {
+            return std::future::pending().await;
+        };
+        let address = lookup.await;
+        self.0 = None;
+        address
+    }
+}
+
+impl fmt::Debug for PendingLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingLookup")
+            .field("pending", &self.0.is_some())
+            .finish()
+    }
 }
 
 /// The driver of plain CoAP over UDP (`coap://`).
@@ -57,6 +92,7 @@ impl<T: Transport> Driver<T> {
         Driver {
             socket: transport,
             shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
+            lookup: PendingLookup::default(),
         }
     }
 
@@ -88,6 +124,11 @@ impl<T: Transport> Driver<T> {
     /// ([`Transport::poll_change`]: a new DTLS handshake, maybe from a new local port) is
     /// passed to [`Client::transport_changed`], and the Registration Update it causes is sent
     /// at once.
+    ///
+    /// A server URI with a host name written by a Bootstrap-Server ([`Event::ResolveServer`])
+    /// is looked up on tokio's blocking pool while the loop goes on; the address goes to
+    /// [`Client::set_server`], which sends the Register. A failed lookup is logged and tried
+    /// again after 1 s, 2 s, 4 s, ... (at most a minute apart) until it succeeds.
     ///
     /// On shutdown, a registered client is told to [`deregister`](Client::deregister) and driven
     /// until [`Event::Deregistered`] or the shutdown timeout
@@ -138,6 +179,7 @@ impl<T: Transport> Driver<T> {
                     self.drain(&mut client, &mut buf)?;
                 }
                 () = &mut timer, if deadline.is_some() => client.handle_timeout(Instant::now()),
+                address = self.lookup.resolved() => client.set_server(Instant::now(), address),
                 _ = ticker.tick() => tick(&mut client, Instant::now()),
                 () = &mut shutdown => break,
             }
@@ -246,6 +288,10 @@ impl<T: Transport> Driver<T> {
             let _span = server.map(|ssid| tracing::info_span!("server", ssid).entered());
             log_event(&event);
             deregistered |= event == Event::Deregistered;
+            if let Event::ResolveServer { uri } = event {
+                // Bootstrapped to a host name: the Register waits for its address.
+                self.lookup.start(uri);
+            }
         }
         deregistered && !client.is_deregistering()
     }
