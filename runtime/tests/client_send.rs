@@ -351,8 +351,9 @@ fn send_records_is_refused_like_send() {
         client.send_records(now, &[nan]),
         Err(SendError::Encode(_))
     ));
-    // Too large for one message (the maximum message size is 1152 bytes).
-    let big: Vec<codec::Record> = (0..52)
+    // Too large even block-wise (above the 64 KiB bound; larger than one message goes
+    // block-wise, see client_block1_out.rs).
+    let big: Vec<codec::Record> = (0..4000)
         .map(|i| series[0].clone().at(1_700_000_000.0 + f64::from(i)))
         .collect();
     let result = client.send_records(now, &big);

@@ -21,6 +21,10 @@
 //!   or a notification that is given up on cancels the observation.
 //! - A Register gets a new token and message id each attempt; retries follow
 //!   [`registration::retry_delay`]. A 4.04 (or 4.00) to an Update re-registers at once.
+//! - A confirmable request too large for one message (a Register or Update with many object
+//!   links, a big Send) goes block-wise ([`blockwise`]: Block1, one token, a new message id and
+//!   the usual retransmissions per block); a block given up fails the whole request as an
+//!   unanswered request does, and the answer to the last block is the request's outcome.
 //! - The registration lifetime is `Config::lifetime` at first for the first server, the
 //!   Lifetime of its Server instance (`/1/x/1`) for the others; when a server writes the
 //!   Lifetime of a Server instance, the new value is sent in that server's next Update.
@@ -51,7 +55,7 @@ use crate::uri::parse_uri;
 use crate::value::Value;
 
 use super::access::{self, Policy, Table};
-use super::blockwise::{self, BodyCache, BodyKey};
+use super::blockwise::{self, BodyCache, BodyKey, OutgoingBody, OutgoingError, Step};
 use super::dm::{self, Context, Effect, Reply};
 use super::message;
 use super::observe::{Defaults, Sample};
@@ -99,7 +103,10 @@ enum Kind {
 #[derive(Debug, Clone)]
 struct Exchange {
     kind: Kind,
+    /// The message id of the message in flight (of the block in flight for a block-wise request).
     message_id: u16,
+    /// The request and how its body goes out (whole or block-wise); `None` for notifications.
+    body: Option<OutgoingBody>,
 }
 
 /// The Disable Timeout when the Server instance has none (`/1/x/5`, Core TS Appendix E.2).
@@ -282,19 +289,56 @@ impl Engine {
         self.outbox.push_back(Transmit { to, bytes });
     }
 
-    /// Sends a confirmable request and remembers it for its response.
-    fn send_request(&mut self, now: Instant, to: SocketAddr, mut packet: Packet, kind: Kind) {
+    /// Sends a confirmable request (block-wise when it does not fit one message, see
+    /// [`blockwise`]) and remembers it for its response.
+    fn send_request(&mut self, now: Instant, to: SocketAddr, packet: Packet, kind: Kind) {
+        match self.plan(packet) {
+            Ok(body) => {
+                let token = self.tokens.next_token().to_vec();
+                self.send_exchange(now, to, token, kind, body);
+            }
+            Err(e) => self.fail_exchange(now, to, &kind, &e.to_string()),
+        }
+    }
+
+    /// How `request` goes out: whole, or block-wise.
+    fn plan(&self, request: Packet) -> Result<OutgoingBody, OutgoingError> {
+        OutgoingBody::plan(
+            request,
+            self.config.block_size,
+            self.config.max_message_size,
+        )
+    }
+
+    /// Sends the message `body` has in flight (the whole request or its current block) with
+    /// `token` and a new message id, and remembers the exchange for its response.
+    fn send_exchange(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        token: Vec<u8>,
+        kind: Kind,
+        body: OutgoingBody,
+    ) {
         let message_id = self.next_message_id();
-        packet.header.message_id = message_id;
-        let token = self.tokens.next_token().to_vec();
-        packet.set_token(token.clone());
-        let Ok(bytes) = packet.to_bytes() else {
+        let bytes = body.packet().ok().and_then(|mut packet| {
+            packet.header.message_id = message_id;
+            packet.set_token(token.clone());
+            coap_message::encode(&packet, self.send_limit()).ok()
+        });
+        let Some(bytes) = bytes else {
             self.fail_exchange(now, to, &kind, "the request does not fit a CoAP message");
             return;
         };
         self.retransmit.sent(now, to, message_id, bytes.clone());
-        self.exchanges
-            .insert((to, token), Exchange { kind, message_id });
+        self.exchanges.insert(
+            (to, token),
+            Exchange {
+                kind,
+                message_id,
+                body: Some(body),
+            },
+        );
         self.transmit(now, to, bytes);
     }
 
@@ -319,6 +363,18 @@ impl Engine {
     fn fail_exchange(&mut self, now: Instant, to: SocketAddr, kind: &Kind, reason: &str) {
         match kind {
             Kind::BootstrapRequest => self.fail_bootstrap(now, reason.to_owned()),
+            Kind::Send { paths } => {
+                let server = self
+                    .session_at(to)
+                    .and_then(|s| self.sessions.get(s)?.short_server_id);
+                self.emit(
+                    server,
+                    Event::SendFailed {
+                        paths: paths.clone(),
+                        reason: reason.to_owned(),
+                    },
+                );
+            }
             _ => {
                 if let Some(s) = self.session_at(to) {
                     self.fail(now, s, reason.to_owned());
@@ -522,27 +578,24 @@ impl Engine {
             return Err(SendError::Muted);
         }
         let payload = payload(&mut self.store)?;
+        let size = payload.len();
         let packet = RequestBuilder::new(RequestType::Post, 0, &[])
             .path([send::URI_PATH])
             .content_format(send::FORMAT.to_u16())
             .payload(payload)
             .build()
             .map_err(|e| SendError::Encode(e.to_string()))?;
-        // The token is added when it is sent: count the longest one.
-        let size = packet
-            .to_bytes()
-            .map_err(|e| SendError::Encode(e.to_string()))?
-            .len()
-            + 8;
-        let max = self.config.max_message_size;
-        if size > max {
-            return Err(SendError::TooLarge { size, max });
-        }
+        let body = self.plan(packet).map_err(|e| match e {
+            OutgoingError::BodyTooLarge { size, max } => SendError::TooLarge { size, max },
+            OutgoingError::NoRoom { max } => SendError::TooLarge { size, max },
+            OutgoingError::Encode => SendError::Encode(e.to_string()),
+        })?;
         let server = self
             .sessions
             .get(s)
             .map_or(self.config.server, |x| x.address);
-        self.send_request(now, server, packet, Kind::Send { paths });
+        let token = self.tokens.next_token().to_vec();
+        self.send_exchange(now, server, token, Kind::Send { paths }, body);
         Ok(())
     }
 
@@ -740,10 +793,28 @@ impl Engine {
                 packet.header.message_id,
             );
         }
-        let Some(exchange) = self.exchanges.remove(&key) else {
+        // A piggy-backed answer matched its block's message id already.
+        let stale = kind != MessageType::Acknowledgement
+            && self
+                .exchanges
+                .get(&key)
+                .and_then(|e| e.body.as_ref())
+                .is_some_and(|body| !body.answers(packet));
+        if stale {
+            // A repeated separate answer to an earlier block of a block-wise request.
+            return;
+        }
+        let Some(mut exchange) = self.exchanges.remove(&key) else {
             return;
         };
         self.retransmit.acknowledged(&from, exchange.message_id);
+        if let Some(mut body) = exchange.body.take()
+            && body.advance(packet) == Step::Send
+        {
+            // The next block (or block 0 again): same token, new message id.
+            self.send_exchange(now, from, key.1, exchange.kind, body);
+            return;
+        }
         let code = packet.header.code;
         let session = self.session_at(from);
         match (exchange.kind, session) {
@@ -1029,6 +1100,14 @@ impl Engine {
     /// The block size of block-wise transfers.
     fn block_size(&self) -> usize {
         blockwise::block_size(self.config.block_size, self.config.max_message_size)
+    }
+
+    /// The largest datagram the client sends: the maximum message size (a block-wise request's
+    /// blocks are sized to fit it), and never less than a request sent whole was allowed
+    /// before block-wise requests (coap-lite's 1280 bytes, for requests without a payload to
+    /// split).
+    fn send_limit(&self) -> usize {
+        self.config.max_message_size.max(Packet::MAX_SIZE)
     }
 
     /// The largest datagram accepted: the maximum message size, at least RFC 7252's 1152 bytes
@@ -1702,6 +1781,7 @@ impl Engine {
                     Exchange {
                         kind: Kind::Notification,
                         message_id,
+                        body: None,
                     },
                 );
             }

@@ -10,6 +10,10 @@
 //!   versions a 1.0 server knows). No `</>;ct=` link is sent: no
 //!   `ct` means TLV, which the client serves, and some servers refuse `ct` values they do not know
 //!   (PEERS.md); the format is negotiated per request from the Accept option instead.
+//! - A Register (or Update) whose links do not fit one message (`Config::max_message_size`) is
+//!   sent block-wise (Block1, RFC 7959: the same options and token in every block, 2.31
+//!   Continue after each); the final response (2.01 with the location, or 2.04) answers the last
+//!   block. Links above 64 KiB are not sent: the registration fails.
 //! - Queue mode: LwM2M 1.0 announces it in the binding (`b=UQ`), 1.1 and later with a separate
 //!   `Q` query parameter and `b=U` (Core TS 1.1 §6.2.1.1).
 //! - Update is `POST /rd/<location>` with only what changed: `lt=` / `b=` when they changed, the

@@ -7,8 +7,9 @@
 //!   Read would see them; a path that cannot be read refuses the whole Send (nothing is sent).
 //! - Refused when the client is not registered, when it announced LwM2M 1.0 (Send does not exist
 //!   there), when the server muted Send (Mute Send `/1/x/23` = true), for the Security and OSCORE
-//!   objects, and when the message would exceed the maximum message size (a block-wise Send is
-//!   not implemented).
+//!   objects, and when the payload exceeds 64 KiB (the bound of block-wise requests). A payload
+//!   too large for one message (`Config::max_message_size`) is sent block-wise (Block1, RFC 7959;
+//!   see [`blockwise`](super::blockwise)); the outcome is the answer to its last block.
 //! - [`Client::send_records`](super::Client::send_records) sends records the device built itself
 //!   instead, such as values sampled while it was offline, each with the time it was taken: a
 //!   time series of one path is several records with different times (SenML `bt`, see
@@ -57,12 +58,14 @@ pub enum SendError {
     /// The values could not be encoded as SenML CBOR.
     #[error("the values cannot be encoded: {0}")]
     Encode(String),
-    /// The message would exceed the maximum message size.
-    #[error("the Send message of {size} bytes exceeds the maximum message size {max}")]
+    /// The payload cannot be sent: it exceeds the 64 KiB bound of block-wise requests (`max` is
+    /// that bound), or the maximum message size leaves no room for a 16-byte block (`max` is the
+    /// maximum message size).
+    #[error("the Send payload of {size} bytes cannot be sent (limit {max} bytes)")]
     TooLarge {
-        /// The message size.
+        /// The payload size.
         size: usize,
-        /// The configured maximum.
+        /// The limit exceeded.
         max: usize,
     },
 }
