@@ -1,13 +1,20 @@
 //! Encode and decode throughput of the content formats, on a Device-like `/3/0` instance and on a
 //! 50-resource instance. Run: `cargo bench -p lwm2m --bench codecs`.
+//!
+//! Decoding asks the resource types as the client does: `/3/0` from an [`ObjectStore`] holding
+//! the Device object (the store is the client's `KindLookup`), the 50 resources from their
+//! object's metadata the same way. So a decode here costs what a server's Write costs the client
+//! in the codec, lookups included.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group};
-use lwm2m::codec::{ContentFormat, Record, decode, encode};
-use lwm2m::{Kind, ObjLnk, Path, Time, Value};
+use lwm2m::codec::{ContentFormat, KindLookup, Record, decode, encode};
+use lwm2m::objects::{Device, DeviceHandler};
+use lwm2m::{
+    Constraint, Kind, ObjLnk, ObjectMeta, ObjectStore, Operations, Path, ResourceMeta, Time, Value,
+};
 
 /// The Device object instance of the LwM2M TS example, plus a few 1.1 resources (15 resources).
 fn device() -> Vec<Record> {
@@ -55,14 +62,65 @@ fn fifty() -> Vec<Record> {
         .collect()
 }
 
-fn kinds(records: &[Record]) -> BTreeMap<Path, (Kind, bool)> {
-    records
+/// The object of the 50-resource instance, as `#[derive(Object)]` would describe it: the types
+/// of `fifty()`, sorted by id as the derive sorts them.
+fn fifty_meta() -> &'static ObjectMeta {
+    let resources: Vec<ResourceMeta> = fifty()
         .iter()
         .filter_map(|r| {
-            let resource = r.path.resource_path()?;
-            Some((resource, (r.value.kind(), r.path.is_resource_instance())))
+            Some(ResourceMeta {
+                id: r.path.resource_id()?,
+                name: "r",
+                operations: Operations::ReadWrite,
+                kind: r.value.kind(),
+                multiple: false,
+                mandatory: false,
+                units: None,
+                range: None,
+                constraint: Constraint::None,
+            })
         })
-        .collect()
+        .collect();
+    Box::leak(Box::new(ObjectMeta {
+        id: 3442,
+        name: "fifty",
+        version: "1.0",
+        lwm2m_version: "1.1",
+        urn: "urn:oma:lwm2m:x:3442",
+        multiple: true,
+        mandatory: false,
+        resources: Box::leak(resources.into_boxed_slice()),
+    }))
+}
+
+/// The resource types as a client has them: the [`ObjectStore`] of the device (what the client
+/// hands the decoders for a server's Write: one map lookup of the object, then a binary search of
+/// its resources), here holding the Device object.
+fn device_store() -> ObjectStore {
+    let mut store = ObjectStore::new();
+    store
+        .insert(0, Device::demo(), DeviceHandler::default())
+        .unwrap();
+    store
+}
+
+/// The same lookup as the store's (`ObjectStore::resource_meta`) for an object the store cannot
+/// hold without a derive: the object id compared instead of the store's map lookup, then the
+/// resource at its id or else a binary search of the resources.
+struct MetaKinds(&'static ObjectMeta);
+
+impl KindLookup for MetaKinds {
+    fn kind(&self, resource: &Path) -> Option<(Kind, bool)> {
+        if resource.object_id()? != self.0.id {
+            return None;
+        }
+        let id = resource.resource_id()?;
+        let meta = match self.0.resources.get(usize::from(id)) {
+            Some(found) if found.id == id => found,
+            _ => self.0.resource(id)?,
+        };
+        Some((meta.kind, meta.multiple))
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -73,21 +131,25 @@ fn bench(c: &mut Criterion) {
         ContentFormat::Lwm2mCbor,
         ContentFormat::Json,
     ];
-    for (name, base, records) in [
-        ("device", Path::instance(3, 0), device()),
-        ("fifty", Path::instance(3442, 0), fifty()),
-    ] {
-        let kinds = kinds(&records);
+    let store = device_store();
+    let fifty_kinds = MetaKinds(fifty_meta());
+    let cases: [(&str, Path, Vec<Record>, &dyn KindLookup); 2] = [
+        ("device", Path::instance(3, 0), device(), &store),
+        ("fifty", Path::instance(3442, 0), fifty(), &fifty_kinds),
+    ];
+    for (name, base, records, kinds) in cases {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Elements(1));
         for format in formats {
             let label = format!("{format:?}");
             let bytes = encode(format, &base, &records).expect("encodes");
+            // What is measured decodes to what was encoded.
+            assert_eq!(decode(format, &base, &bytes, kinds).unwrap(), records);
             group.bench_function(format!("encode/{label}"), |b| {
                 b.iter(|| encode(format, black_box(&base), black_box(&records)))
             });
             group.bench_function(format!("decode/{label}"), |b| {
-                b.iter(|| decode(format, black_box(&base), black_box(&bytes), &kinds))
+                b.iter(|| decode(format, black_box(&base), black_box(&bytes), kinds))
             });
         }
         group.finish();
@@ -113,9 +175,9 @@ fn profile(spec: &str) {
     let n: u64 = n.parse().unwrap();
     let base = Path::instance(3, 0);
     let records = device();
-    let kinds = kinds(&records);
+    let store = device_store();
     let bytes = encode(format, &base, &records).unwrap();
-    profile_loop(format, op == "encode", n, &base, &records, &bytes, &kinds);
+    profile_loop(format, op == "encode", n, &base, &records, &bytes, &store);
 }
 
 #[inline(never)]
@@ -126,7 +188,7 @@ fn profile_loop(
     base: &Path,
     records: &[Record],
     bytes: &[u8],
-    kinds: &BTreeMap<Path, (Kind, bool)>,
+    kinds: &ObjectStore,
 ) {
     for _ in 0..n {
         if encoding {

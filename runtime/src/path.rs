@@ -147,9 +147,18 @@ impl Path {
     }
 
     /// This path with one more component, or `None` below a resource instance.
+    #[inline]
     pub fn child(&self, id: u16) -> Option<Path> {
-        let mut ids = self.ids;
-        *ids.get_mut(usize::from(self.len))? = id;
+        // Built whole rather than by writing one slot of a copy: the decoders build paths id by
+        // id and use them at once, and a narrow store read back wide stalls the CPU.
+        let [a, b, c, _] = self.ids;
+        let ids = match self.len {
+            0 => [id, 0, 0, 0],
+            1 => [a, id, 0, 0],
+            2 => [a, b, id, 0],
+            3 => [a, b, c, id],
+            _ => return None,
+        };
         Some(Path {
             len: self.len + 1,
             ids,
@@ -194,6 +203,8 @@ impl Path {
     /// are zero, so comparing packed ids (then lengths) is comparing paths in tree order.
     #[inline]
     pub(crate) const fn packed_ids(&self) -> u64 {
+        // Four narrow loads, not one wide one: paths are often read right after the decoders
+        // built them id by id, and a wide load of narrow stores stalls the CPU.
         let [a, b, c, d] = self.ids;
         (a as u64) << 48 | (b as u64) << 32 | (c as u64) << 16 | d as u64
     }

@@ -71,14 +71,16 @@
 
 use std::collections::BTreeMap;
 
+use crate::codec::KindLookup;
 use crate::error::Error;
 use crate::execute::ExecuteArgs;
 use crate::field::ResourceValue;
 use crate::handler::Handler;
-use crate::meta::ObjectMeta;
+use crate::meta::{ObjectMeta, ResourceMeta};
 use crate::object::{Object, ObjectInstance};
+use crate::path::Path;
 use crate::validate;
-use crate::value::Value;
+use crate::value::{Kind, Value};
 
 /// How a write of an instance treats the resources it does not name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -592,6 +594,25 @@ impl ObjectStore {
         self.instance_mut(object, instance)?.execute(resource, args)
     }
 
+    /// The metadata of object `object`, if the store holds it (with or without instances): one
+    /// map lookup, not a walk over [`ObjectStore::objects`].
+    pub fn object_meta(&self, object: u16) -> Option<&'static ObjectMeta> {
+        self.objects.get(&object).map(|entry| entry.meta)
+    }
+
+    /// The metadata of resource `resource` of object `object`, if the store holds the object and
+    /// it defines the resource: what the decoders ask for each value they read (see the
+    /// [`KindLookup`](crate::codec::KindLookup) implementation of the store).
+    pub fn resource_meta(&self, object: u16, resource: u16) -> Option<&'static ResourceMeta> {
+        let meta = self.object_meta(object)?;
+        // Most objects number their resources from 0 without gaps: then the resource sits at
+        // its id in the sorted list, and the binary search is only for the others.
+        match meta.resources.get(usize::from(resource)) {
+            Some(found) if found.id == resource => Some(found),
+            _ => meta.resource(resource),
+        }
+    }
+
     /// The objects in the store (with or without instances), by ascending id.
     pub fn objects(&self) -> impl Iterator<Item = &'static ObjectMeta> + '_ {
         self.objects.values().map(|entry| entry.meta)
@@ -603,6 +624,15 @@ impl ObjectStore {
             .get(&object)
             .into_iter()
             .flat_map(|entry| entry.instances.keys().copied())
+    }
+}
+
+/// The store answers the decoders with the type and multiplicity of the resources of the objects
+/// it holds, as a client decodes a server's Write, Create or Write-Composite.
+impl KindLookup for ObjectStore {
+    fn kind(&self, resource: &Path) -> Option<(Kind, bool)> {
+        let meta = self.resource_meta(resource.object_id()?, resource.resource_id()?)?;
+        Some((meta.kind, meta.multiple))
     }
 }
 
@@ -621,4 +651,63 @@ fn admit(entry: &ObjectEntry, instance: u16) -> Result<(), Error> {
         return Err(Error::SingleInstance { object });
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::objects::{AccessControl, Device, DeviceHandler, Security, Server};
+
+    fn store() -> ObjectStore {
+        let mut store = ObjectStore::new();
+        store
+            .insert(0, Device::demo(), DeviceHandler::default())
+            .unwrap();
+        store.insert(0, Server::default(), ()).unwrap();
+        store.creatable(|| (Security::default(), ()));
+        store
+    }
+
+    /// The direct lookup answers as the binary search of the metadata does, for objects whose
+    /// resource ids have gaps and for those without.
+    #[test]
+    fn resource_lookup_agrees_with_the_metadata() {
+        let store = store();
+        for meta in [Device::META, Server::META, Security::META] {
+            for id in 0..=300 {
+                assert_eq!(
+                    store.resource_meta(meta.id, id),
+                    meta.resource(id),
+                    "/{}/*/{id}",
+                    meta.id
+                );
+            }
+        }
+        // An object the store does not hold is unknown, even though the crate defines it.
+        assert_eq!(store.object_meta(AccessControl::META.id), None);
+        assert_eq!(store.resource_meta(AccessControl::META.id, 0), None);
+    }
+
+    #[test]
+    fn store_answers_the_decoders() {
+        let store = store();
+        // Device: Manufacturer is a single String, Available Power Sources a multiple Integer.
+        assert_eq!(
+            store.kind(&Path::resource(3, 0, 0)),
+            Some((Kind::String, false))
+        );
+        assert_eq!(
+            store.kind(&Path::resource(3, 0, 6)),
+            Some((Kind::Integer, true))
+        );
+        // Any instance: the type is the object's.
+        assert_eq!(
+            store.kind(&Path::resource(3, 7, 13)),
+            Some((Kind::Time, false))
+        );
+        assert_eq!(store.kind(&Path::resource(3, 0, 999)), None);
+        assert_eq!(store.kind(&Path::resource(2, 0, 0)), None);
+        assert_eq!(store.kind(&Path::instance(3, 0)), None);
+    }
 }

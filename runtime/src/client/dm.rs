@@ -146,11 +146,7 @@ pub(crate) struct StoreKinds<'s>(pub &'s ObjectStore);
 
 impl KindLookup for StoreKinds<'_> {
     fn kind(&self, resource: &Path) -> Option<(Kind, bool)> {
-        let object = resource.object_id()?;
-        let id = resource.resource_id()?;
-        let meta = self.0.objects().find(|m| m.id == object)?;
-        let r = meta.resource(id)?;
-        Some((r.kind, r.multiple))
+        self.0.kind(resource)
     }
 }
 

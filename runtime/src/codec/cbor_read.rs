@@ -1,8 +1,10 @@
 //! A borrowing reader of single CBOR items (RFC 8949 §3), for the decoders' hot paths.
 //!
 //! It reads one data item head at a time and hands out byte and text strings as slices of the
-//! payload, so decoding copies nothing until a value is stored. Every length is checked against
-//! the bytes left before it is used; nothing is allocated. Indefinite lengths and the `break`
+//! payload, so decoding copies nothing until a value is stored. Text strings come as bytes: the
+//! caller checks them as UTF-8 ([`utf8`]) where it uses them as text, once (a SenML name is
+//! checked as a path, which is ASCII). Every length is checked against the bytes left before it
+//! is used; nothing is allocated. Indefinite lengths and the `break`
 //! byte come back as [`Item::Indefinite`] for the caller to reject; the reserved additional
 //! information values 28 to 30 are an error, as RFC 8949 §3 says.
 
@@ -15,8 +17,8 @@ pub(crate) enum Item<'a> {
     Negative(u64),
     /// Major type 2 with a definite length.
     Bytes(&'a [u8]),
-    /// Major type 3 with a definite length, valid UTF-8.
-    Text(&'a str),
+    /// Major type 3 with a definite length, not yet checked as UTF-8 (see [`utf8`]).
+    Text(&'a [u8]),
     /// Major type 4 with a definite length: this many items follow.
     Array(u64),
     /// Major type 5 with a definite length: this many key/value pairs follow.
@@ -58,6 +60,12 @@ impl std::fmt::Display for ReadError {
     }
 }
 
+/// The content of a text string as text: [`ReadError::NotUtf8`] when it is not UTF-8.
+#[inline]
+pub(crate) fn utf8(text: &[u8]) -> Result<&str, ReadError> {
+    std::str::from_utf8(text).map_err(|_| ReadError::NotUtf8)
+}
+
 /// A position in a CBOR payload.
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
@@ -84,9 +92,89 @@ impl<'a> Reader<'a> {
             .ok_or(ReadError::End)
     }
 
+    /// The argument of the next item if it is of major type `major` with its argument in the
+    /// initial byte (below 24), which is then read; `None`, reading nothing, otherwise.
+    ///
+    /// With [`Reader::short_string`], the hot path of a decoder: the answer comes back in a
+    /// register, where an [`Item`] goes through memory and its narrow fields, read back wide,
+    /// stall the CPU.
+    #[inline(always)]
+    pub(crate) fn small(&mut self, major: u8) -> Option<u8> {
+        let initial = *self.bytes.get(self.pos)?;
+        let info = initial & 0x1f;
+        if initial >> 5 != major || info >= 24 {
+            return None;
+        }
+        self.pos += 1;
+        Some(info)
+    }
+
+    /// The content of the next item if it is a string of major type `major` (2 bytes, 3 text)
+    /// with its length in the initial byte, which is then read; `None`, reading nothing,
+    /// otherwise (also when the content is cut short: [`Reader::item`] then says so).
+    #[inline(always)]
+    pub(crate) fn short_string(&mut self, major: u8) -> Option<&'a [u8]> {
+        let initial = *self.bytes.get(self.pos)?;
+        let len = usize::from(initial & 0x1f);
+        if initial >> 5 != major || len >= 24 {
+            return None;
+        }
+        let start = self.pos + 1;
+        let content = self.bytes.get(start..start + len)?;
+        self.pos = start + len;
+        Some(content)
+    }
+
     /// Reads the next item (for strings, their content too).
+    ///
+    /// Heads whose argument fits in the initial byte (small integers, short strings, small
+    /// arrays and maps: most items of a LwM2M payload) are read here, inline; the others by
+    /// [`Reader::long_item`].
     #[inline]
     pub(crate) fn item(&mut self) -> Result<Item<'a>, ReadError> {
+        let Some(&initial) = self.bytes.get(self.pos) else {
+            return Err(ReadError::End);
+        };
+        let info = initial & 0x1f;
+        if info >= 24 {
+            return self.long_item();
+        }
+        let argument = u64::from(info);
+        let item = match initial >> 5 {
+            0 => Item::Unsigned(argument),
+            1 => Item::Negative(argument),
+            major @ (2 | 3) => {
+                let start = self.pos + 1;
+                let content = self
+                    .bytes
+                    .get(start..start + usize::from(info))
+                    .ok_or(ReadError::End)?;
+                self.pos = start + usize::from(info);
+                return Ok(if major == 2 {
+                    Item::Bytes(content)
+                } else {
+                    Item::Text(content)
+                });
+            }
+            4 => Item::Array(argument),
+            5 => Item::Map(argument),
+            6 => Item::Tag(argument),
+            _ => match info {
+                20 => Item::Bool(false),
+                21 => Item::Bool(true),
+                22 => Item::Null,
+                23 => Item::Undefined,
+                _ => Item::Simple(info),
+            },
+        };
+        self.pos += 1;
+        Ok(item)
+    }
+
+    /// [`Reader::item`] for heads with a following argument, indefinite lengths and reserved
+    /// values.
+    #[inline(never)]
+    fn long_item(&mut self) -> Result<Item<'a>, ReadError> {
         let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
         let (&initial, after) = rest.split_first().ok_or(ReadError::End)?;
         let (major, info) = (initial >> 5, initial & 0x1f);
@@ -119,7 +207,7 @@ impl<'a> Reader<'a> {
                 if major == 2 {
                     Item::Bytes(content)
                 } else {
-                    Item::Text(std::str::from_utf8(content).map_err(|_| ReadError::NotUtf8)?)
+                    Item::Text(content)
                 }
             }
             4 => Item::Array(argument),
@@ -131,12 +219,25 @@ impl<'a> Reader<'a> {
                 (1, 21) => Item::Bool(true),
                 (1, 22) => Item::Null,
                 (1, 23) => Item::Undefined,
-                (3, bits) => Item::Float(super::senml::f16_to_f64(bits as u16)),
+                (3, bits) => Item::Float(f16_to_f64(bits as u16)),
                 (5, bits) => Item::Float(f64::from(f32::from_bits(bits as u32))),
                 (9, bits) => Item::Float(f64::from_bits(bits)),
                 (_, value) => Item::Simple(value as u8),
             },
         })
+    }
+}
+
+/// IEEE 754 binary16 to f64.
+pub(crate) fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((bits >> 10) & 0x1f);
+    let mant = f64::from(bits & 0x3ff);
+    sign * match exp {
+        0 => mant * 2f64.powi(-24),
+        31 if mant == 0.0 => f64::INFINITY,
+        31 => f64::NAN,
+        _ => (1.0 + mant / 1024.0) * 2f64.powi(exp - 15),
     }
 }
 
@@ -188,12 +289,40 @@ mod tests {
         assert_eq!(one(&[0xf8, 0xff]), Ok(Item::Simple(255)));
         assert_eq!(one(&[0xc1]), Ok(Item::Tag(1)));
         assert_eq!(one(&[0x44, 1, 2, 3, 4]), Ok(Item::Bytes(&[1, 2, 3, 4])));
-        assert_eq!(one(&[0x62, 0xc3, 0xbc]), Ok(Item::Text("ü")));
+        assert_eq!(one(&[0x62, 0xc3, 0xbc]), Ok(Item::Text("ü".as_bytes())));
         assert_eq!(one(&[0x83]), Ok(Item::Array(3)));
         assert_eq!(one(&[0xa2]), Ok(Item::Map(2)));
         assert_eq!(one(&[0x5f]), Ok(Item::Indefinite(2)));
         assert_eq!(one(&[0xbf]), Ok(Item::Indefinite(5)));
         assert_eq!(one(&[0xff]), Ok(Item::Indefinite(7)));
+    }
+
+    #[test]
+    fn half_floats() {
+        assert_eq!(f16_to_f64(0x3c00), 1.0);
+        assert_eq!(f16_to_f64(0xc000), -2.0);
+        assert_eq!(f16_to_f64(0x0001), 2f64.powi(-24));
+        assert_eq!(f16_to_f64(0x7c00), f64::INFINITY);
+        assert!(f16_to_f64(0x7e00).is_nan());
+    }
+
+    #[test]
+    fn small_heads_and_short_strings() {
+        let mut reader = Reader::new(&[0x17, 0x20, 0x18, 0x18, 0x62, b'a', b'b', 0x61]);
+        assert_eq!(reader.small(1), None);
+        assert_eq!(reader.small(0), Some(23));
+        assert_eq!(reader.short_string(3), None);
+        assert_eq!(reader.small(1), Some(0));
+        // A one-byte argument is not small: nothing is read.
+        assert_eq!(reader.small(0), None);
+        assert_eq!(reader.item(), Ok(Item::Unsigned(24)));
+        assert_eq!(reader.short_string(2), None);
+        assert_eq!(reader.short_string(3), Some(&b"ab"[..]));
+        // Cut short: nothing is read, and `item` says why.
+        assert_eq!(reader.short_string(3), None);
+        assert_eq!(reader.position(), 7);
+        assert_eq!(reader.item(), Err(ReadError::End));
+        assert_eq!(Reader::new(&[]).small(0), None);
     }
 
     #[test]
@@ -203,7 +332,9 @@ mod tests {
         assert_eq!(one(&[0x1c]), Err(ReadError::Reserved(28)));
         assert_eq!(one(&[0xfe]), Err(ReadError::Reserved(30)));
         assert_eq!(one(&[0x62, 0xc3]), Err(ReadError::End));
-        assert_eq!(one(&[0x61, 0xff]), Err(ReadError::NotUtf8));
+        assert_eq!(one(&[0x61, 0xff]), Ok(Item::Text(&[0xff])));
+        assert_eq!(utf8(&[0xff]), Err(ReadError::NotUtf8));
+        assert_eq!(utf8("ü".as_bytes()), Ok("ü"));
         // A length of 2^64 - 1 with nothing behind it: an error, not an allocation.
         let huge = [0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
         assert_eq!(one(&huge), Err(ReadError::End));

@@ -47,8 +47,13 @@ impl<'a> Scanner<'a> {
         self.bytes.get(self.pos).copied()
     }
 
+    #[inline]
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+        // Compact JSON has none: one comparison decides (whitespace is at most a space).
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if b > b' ' || !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                return;
+            }
             self.pos += 1;
         }
     }
@@ -84,10 +89,15 @@ impl<'a> Scanner<'a> {
         }
         loop {
             item(self)?;
-            if self.eat(b']') {
-                return Some(());
+            self.skip_ws();
+            match self.peek()? {
+                b']' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b',' => self.pos += 1,
+                _ => return None,
             }
-            self.expect(b',')?;
         }
     }
 
@@ -105,14 +115,20 @@ impl<'a> Scanner<'a> {
             let key = self.string()?;
             self.expect(b':')?;
             member(self, key)?;
-            if self.eat(b'}') {
-                return Some(());
+            self.skip_ws();
+            match self.peek()? {
+                b'}' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b',' => self.pos += 1,
+                _ => return None,
             }
-            self.expect(b',')?;
         }
     }
 
     /// A string without escapes or control characters (`None` for anything else).
+    #[inline]
     fn string(&mut self) -> Option<&'a str> {
         if self.peek() != Some(b'"') {
             return None;
@@ -128,6 +144,24 @@ impl<'a> Scanner<'a> {
         self.pos = start + len + 1;
         // The quotes are ASCII, so both ends are character boundaries.
         self.text.get(start..start + len)
+    }
+
+    /// The next value when it is a string this scanner reads (`None` for anything else).
+    #[inline]
+    pub(crate) fn string_value(&mut self) -> Option<&'a str> {
+        self.skip_ws();
+        self.string()
+    }
+
+    /// The next value when it is a number this scanner reads: [`Scalar::Int`] or
+    /// [`Scalar::Float`] (`None` for anything else).
+    #[inline]
+    pub(crate) fn number_value(&mut self) -> Option<Scalar<'a>> {
+        self.skip_ws();
+        match self.peek()? {
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
     }
 
     /// The next value, when it is a scalar this scanner reads.
@@ -172,8 +206,17 @@ impl<'a> Scanner<'a> {
         if negative {
             self.pos += 1;
         }
+        // The integer digits, read as a u64 on the way: up to 19 digits cannot overflow it
+        // (10^19 - 1 < 2^64); longer ones are read again, checked.
         let int_start = self.pos;
-        let int_len = self.digits();
+        let mut magnitude = 0u64;
+        while let Some(&digit @ b'0'..=b'9') = self.bytes.get(self.pos) {
+            magnitude = magnitude
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(digit - b'0'));
+            self.pos += 1;
+        }
+        let int_len = self.pos - int_start;
         if int_len == 0 || (int_len > 1 && self.bytes.get(int_start) == Some(&b'0')) {
             return None;
         }
@@ -196,13 +239,11 @@ impl<'a> Scanner<'a> {
             integer = false;
         }
         if integer {
-            // The digits as u64, `None` beyond it (as `str::parse` would).
-            let mut magnitude: u64 = 0;
-            for &digit in self.bytes.get(int_start..int_start + int_len)? {
-                magnitude = magnitude
-                    .checked_mul(10)?
-                    .checked_add(u64::from(digit - b'0'))?;
-            }
+            let magnitude = if int_len <= 19 {
+                magnitude
+            } else {
+                checked_u64(self.bytes.get(int_start..self.pos)?)?
+            };
             return match (negative, magnitude) {
                 (false, n) => Some(Scalar::Int(i128::from(n))),
                 (true, 0) => None,
@@ -213,6 +254,15 @@ impl<'a> Scanner<'a> {
         let x: f64 = self.text.get(start..self.pos)?.parse().ok()?;
         x.is_finite().then_some(Scalar::Float(x))
     }
+}
+
+/// ASCII digits as a u64, `None` beyond it (as `str::parse` would say).
+fn checked_u64(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |magnitude, &digit| {
+        magnitude
+            .checked_mul(10)?
+            .checked_add(u64::from(digit.wrapping_sub(b'0')))
+    })
 }
 
 #[cfg(test)]
@@ -240,6 +290,16 @@ mod tests {
             one("-9223372036854775808"),
             Some(Scalar::Int(i128::from(i64::MIN)))
         );
+        // 19 digits (read unchecked) and 20 (read checked).
+        assert_eq!(
+            one("9999999999999999999"),
+            Some(Scalar::Int(9_999_999_999_999_999_999))
+        );
+        assert_eq!(
+            one("10000000000000000000"),
+            Some(Scalar::Int(10_000_000_000_000_000_000))
+        );
+        assert_eq!(one("00"), None);
         assert_eq!(one("1.5e2"), Some(Scalar::Float(150.0)));
         assert_eq!(one("-0.25"), Some(Scalar::Float(-0.25)));
         assert_eq!(one("true"), Some(Scalar::Bool(true)));

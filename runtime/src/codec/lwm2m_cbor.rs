@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use super::cbor_read::{Item, ReadError, Reader};
+use super::cbor_read::{Item, ReadError, Reader, utf8};
 use super::senml::{Raw, ascii, cbor_float, typed};
 use super::{DecodeError, EncodeError, KindLookup, Kinds, Record, push_objlnk};
 use crate::codec::ContentFormat;
@@ -231,7 +231,9 @@ fn decode_value(
     let item = reader.item().map_err(e)?;
     // The common cases, straight to the value; everything else goes through `typed`.
     match (kind, item) {
-        (Some(Kind::String), Item::Text(s)) => return Ok(Value::String(s.to_owned())),
+        (Some(Kind::String), Item::Text(s)) => {
+            return Ok(Value::String(utf8(s).map_err(e)?.to_owned()));
+        }
         (Some(Kind::Integer), Item::Unsigned(n)) => {
             if let Ok(n) = i64::try_from(n) {
                 return Ok(Value::Integer(n));
@@ -242,8 +244,10 @@ fn decode_value(
     }
     let raw = match item {
         Item::Bool(b) => Raw::Bool(b),
-        Item::Text(s) if kind == Some(Kind::ObjLnk) => Raw::ObjLnk(Cow::Borrowed(s)),
-        Item::Text(s) => Raw::Str(Cow::Borrowed(s)),
+        Item::Text(s) if kind == Some(Kind::ObjLnk) => {
+            Raw::ObjLnk(Cow::Borrowed(utf8(s).map_err(e)?))
+        }
+        Item::Text(s) => Raw::Str(Cow::Borrowed(utf8(s).map_err(e)?)),
         Item::Bytes(b) => Raw::Data(Cow::Borrowed(b)),
         Item::Unsigned(n) => Raw::Int(i128::from(n)),
         Item::Negative(n) => Raw::Int(-1 - i128::from(n)),

@@ -546,11 +546,16 @@ impl PathKey {
     /// As [`Path::contains`]: the top `16 * len` bits of the ids agree (none for the root).
     #[inline]
     fn contains(self, inner: PathKey) -> bool {
-        inner.len >= self.len
-            && (self.ids ^ inner.ids)
-                .checked_shr(64u32.saturating_sub(16 * self.len))
-                .unwrap_or(0)
-                == 0
+        /// The bits of the ids of a path of each length.
+        const PREFIX: [u64; 5] = [
+            0,
+            0xffff << 48,
+            0xffff_ffff << 32,
+            0xffff_ffff_ffff << 16,
+            u64::MAX,
+        ];
+        let prefix = PREFIX.get(self.len as usize).copied().unwrap_or(u64::MAX);
+        inner.len >= self.len && (self.ids ^ inner.ids) & prefix == 0
     }
 }
 
@@ -603,26 +608,29 @@ pub(crate) fn lookup(kinds: &dyn KindLookup, path: &Path) -> Result<Option<Kind>
 }
 
 /// Checks a lookup answer for `path` (see [`lookup`]).
+#[inline]
 fn check_kind(path: &Path, answer: Option<(Kind, bool)>) -> Result<Option<Kind>, DecodeError> {
     let Some((kind, multiple)) = answer else {
         return Ok(None);
     };
+    if multiple != path.is_resource_instance() || kind == Kind::None {
+        return Err(kind_error(path, kind, multiple));
+    }
+    Ok(Some(kind))
+}
+
+/// Why a resource of type `kind` and multiplicity `multiple` takes no value at `path`.
+#[cold]
+fn kind_error(path: &Path, kind: Kind, multiple: bool) -> DecodeError {
     if multiple != path.is_resource_instance() {
         let found = if multiple {
             "a single value for a multiple-instance resource"
         } else {
             "a resource instance of a single-instance resource"
         };
-        return Err(DecodeError::mismatch(*path, kind, found));
+        return DecodeError::mismatch(*path, kind, found);
     }
-    if kind == Kind::None {
-        return Err(DecodeError::mismatch(
-            *path,
-            kind,
-            "a value for an executable resource",
-        ));
-    }
-    Ok(Some(kind))
+    DecodeError::mismatch(*path, kind, "a value for an executable resource")
 }
 
 /// Like [`lookup`], but an unknown resource is an error (for formats without types).
@@ -634,31 +642,40 @@ pub(crate) fn require(kinds: &dyn KindLookup, path: &Path) -> Result<Kind, Decod
 /// after another in every format, and each would otherwise cost a lookup.
 pub(crate) struct Kinds<'k> {
     kinds: &'k dyn KindLookup,
-    last: Option<(Path, Option<(Kind, bool)>)>,
+    /// The packed ids of the last resource asked ([`NOT_ASKED`] before the first) and the answer.
+    last: (u64, Option<(Kind, bool)>),
 }
+
+/// No resource path packs to this (a resource path's fourth id is zero).
+const NOT_ASKED: u64 = u64::MAX;
 
 impl<'k> Kinds<'k> {
     pub(crate) fn new(kinds: &'k dyn KindLookup) -> Self {
-        Kinds { kinds, last: None }
+        Kinds {
+            kinds,
+            last: (NOT_ASKED, None),
+        }
     }
 
     /// As [`lookup`].
+    #[inline]
     pub(crate) fn lookup(&mut self, path: &Path) -> Result<Option<Kind>, DecodeError> {
         let Some(resource) = path.resource_path() else {
             return Ok(None);
         };
-        let answer = match self.last {
-            Some((last, answer)) if last == resource => answer,
-            _ => {
-                let answer = self.kinds.kind(&resource);
-                self.last = Some((resource, answer));
-                answer
-            }
+        let key = resource.packed_ids();
+        let answer = if self.last.0 == key {
+            self.last.1
+        } else {
+            let answer = self.kinds.kind(&resource);
+            self.last = (key, answer);
+            answer
         };
         check_kind(path, answer)
     }
 
     /// As [`require`].
+    #[inline]
     pub(crate) fn require(&mut self, path: &Path) -> Result<Kind, DecodeError> {
         self.lookup(path)?
             .ok_or(DecodeError::UnknownResource(*path))
@@ -710,6 +727,7 @@ pub(crate) fn push_objlnk(out: &mut Vec<u8>, link: &crate::value::ObjLnk) {
 }
 
 /// A value from a wire integer, for a resource of type `kind`.
+#[inline(always)]
 pub(crate) fn value_from_int(path: &Path, kind: Kind, n: i128) -> Result<Value, DecodeError> {
     let out_of_range = || DecodeError::mismatch(*path, kind, format!("the integer {n}"));
     match kind {
@@ -729,6 +747,7 @@ pub(crate) fn value_from_int(path: &Path, kind: Kind, n: i128) -> Result<Value, 
 }
 
 /// A value from a wire float, for a resource of type `kind`: only Float resources take one.
+#[inline(always)]
 pub(crate) fn value_from_float(path: &Path, kind: Kind, x: f64) -> Result<Value, DecodeError> {
     match kind {
         Kind::Float => Ok(Value::Float(x)),
@@ -737,6 +756,7 @@ pub(crate) fn value_from_float(path: &Path, kind: Kind, x: f64) -> Result<Value,
 }
 
 /// A number's value when the type is not known: an integer if it is one, else a float.
+#[inline(always)]
 pub(crate) fn infer_int(n: i128) -> Value {
     match i64::try_from(n) {
         Ok(i) => Value::Integer(i),

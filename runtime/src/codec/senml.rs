@@ -33,18 +33,21 @@
 //! Encoding writes the request path as the base name of the first record (`"bn":"/3/0/"`) and the
 //! rest of each path as its name (`"n":"7/0"`); a request on the root (composite) writes full names.
 //!
-//! # Fast paths
+//! # Decoding in one pass
 //!
-//! Both decoders first try a borrowing reader that resolves records as it reads them (JSON: the
-//! scanner of `json_scan`; CBOR: a minimal reader of the few CBOR items SenML uses). On anything
-//! unusual, and on any error, they give up and decode again with the general path (serde_json or
-//! minicbor, then resolution), which gives the answer or the error. The fast readers therefore
-//! never decide an error and never accept what the general path rejects.
+//! CBOR is read in one pass with the crate's one CBOR reader (`cbor_read`, which LwM2M CBOR uses
+//! too): each record is read, resolved, typed and checked as it comes, and every error is decided
+//! there (one-byte heads and short strings, most of a pack, take the reader's register-only
+//! paths).
+//!
+//! JSON first tries the borrowing scanner of `json_scan`, which resolves records as it reads
+//! them; on anything unusual (escapes, nesting...) and on any error it gives up and the payload is
+//! decoded again with serde_json, then resolved, which gives the answer or the error. The scanner
+//! therefore never decides an error and never accepts what serde_json rejects.
 
 use std::borrow::Cow;
 
-use minicbor::data::Type;
-
+use super::cbor_read::{Item, ReadError, Reader, utf8};
 use super::json_scan::{Scalar, Scanner};
 use super::{
     ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, infer_int,
@@ -277,7 +280,6 @@ const CBOR_BYTES: u8 = 2;
 const CBOR_TEXT: u8 = 3;
 const CBOR_ARRAY: u8 = 4;
 const CBOR_MAP: u8 = 5;
-const CBOR_SIMPLE: u8 = 7;
 
 /// SenML CBOR labels, as the one-byte CBOR integers they are written as.
 const LABEL_BN: u8 = 0x21; // -2
@@ -287,7 +289,6 @@ const LABEL_V: u8 = 0x02;
 const LABEL_VS: u8 = 0x03;
 const LABEL_VB: u8 = 0x04;
 const LABEL_VD: u8 = 0x08;
-const LABEL_T: u8 = 0x06;
 /// `vlo` is a text label: the CBOR text "vlo".
 const LABEL_VLO: [u8; 4] = [0x63, b'v', b'l', b'o'];
 
@@ -445,7 +446,7 @@ impl PathText {
     };
 
     /// Reads on through `text`; `None` once it cannot be a path any more.
-    #[inline]
+    #[inline(always)]
     fn feed(mut self, text: &[u8]) -> Option<PathText> {
         for &b in text {
             if !self.started {
@@ -472,6 +473,7 @@ impl PathText {
     }
 
     /// The path read, if the text read is one.
+    #[inline(always)]
     fn finish(self) -> Option<Path> {
         if !self.started {
             return None;
@@ -496,7 +498,7 @@ pub(crate) fn join_path(bn: &str, n: &str) -> Option<Path> {
 
 /// Base-name state while walking a pack.
 struct Names<'a> {
-    bn: Cow<'a, str>,
+    bn: Cow<'a, [u8]>,
     /// `bn` read as the start of a path (`None` when it cannot start one).
     prefix: Option<PathText>,
 }
@@ -504,35 +506,51 @@ struct Names<'a> {
 impl<'a> Names<'a> {
     fn new() -> Self {
         Names {
-            bn: Cow::Borrowed(""),
+            bn: Cow::Borrowed(b""),
             prefix: Some(PathText::START),
         }
     }
 
+    /// The path of the next record, which sets base name `bn` (if any) and has name `n`.
+    #[inline(always)]
     fn next(
         &mut self,
         format: ContentFormat,
-        bn: Option<Cow<'a, str>>,
-        n: Option<&str>,
+        bn: Option<Cow<'a, [u8]>>,
+        n: Option<&[u8]>,
     ) -> Result<Path, DecodeError> {
         if let Some(bn) = bn {
-            self.prefix = PathText::START.feed(bn.as_bytes());
+            self.prefix = PathText::START.feed(&bn);
             self.bn = bn;
         }
-        let n = n.unwrap_or("");
-        if let Some(path) = self
+        let n = n.unwrap_or_default();
+        match self
             .prefix
-            .and_then(|p| p.feed(n.as_bytes()))
+            .and_then(|p| p.feed(n))
             .and_then(PathText::finish)
         {
-            return Ok(path);
+            Some(path) => Ok(path),
+            None => Err(self.bad_name(format, n)),
         }
-        // Not a valid path: let the path parser say why.
-        let mut name = String::with_capacity(self.bn.len() + n.len());
-        name.push_str(&self.bn);
-        name.push_str(n);
-        name.parse::<Path>()
-            .map_err(|e| DecodeError::malformed(format, format!("record name: {e}")))
+    }
+
+    /// Why `bn` followed by `n` is not a path, as the path parser says it.
+    #[cold]
+    fn bad_name(&self, format: ContentFormat, n: &[u8]) -> DecodeError {
+        let mut name = String::from_utf8_lossy(&self.bn).into_owned();
+        name.push_str(&String::from_utf8_lossy(n));
+        match name.parse::<Path>() {
+            Err(e) => DecodeError::malformed(format, format!("record name: {e}")),
+            Ok(_) => DecodeError::malformed(format, format!("record name {name:?}")),
+        }
+    }
+}
+
+/// A name read as text, as bytes.
+fn name_bytes(name: Cow<'_, str>) -> Cow<'_, [u8]> {
+    match name {
+        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
     }
 }
 
@@ -558,17 +576,21 @@ impl<'a, 'k> Resolver<'a, 'k> {
         }
     }
 
-    /// Resolves one raw record (the general path: errors name the offending record).
+    /// Resolves one raw record read by serde_json (errors name the offending record).
     fn push(&mut self, record: RawRecord<'a>) -> Result<(), DecodeError> {
-        let path = self
-            .names
-            .next(self.format, record.bn, record.n.as_deref())?;
+        let path = self.names.next(
+            self.format,
+            record.bn.map(name_bytes),
+            record.n.as_deref().map(str::as_bytes),
+        )?;
         self.record(path, record.bt, record.t, record.value)
     }
 
     /// Adds the record at `path` (already resolved from the names): checks the path, resolves
-    /// the time, types the value.
-    #[inline]
+    /// the time, types the value. Inlined into each decoder's loop, like [`typed`] and
+    /// [`Names::next`]: values and paths then stay in registers instead of going through memory
+    /// between calls (which costs store-forwarding stalls more than it saves instructions).
+    #[inline(always)]
     fn record(
         &mut self,
         path: Path,
@@ -576,18 +598,8 @@ impl<'a, 'k> Resolver<'a, 'k> {
         t: Option<f64>,
         value: Option<Raw<'_>>,
     ) -> Result<(), DecodeError> {
-        let format = self.format;
-        if path.len() < 3 {
-            return Err(DecodeError::malformed(
-                format,
-                format!("{path} is not a resource or resource instance"),
-            ));
-        }
-        if !self.base.contains(&path) {
-            return Err(DecodeError::OutsideBase {
-                path,
-                base: self.base,
-            });
+        if path.len() < 3 || !self.base.contains(&path) {
+            return Err(self.misplaced(path));
         }
         if let Some(bt) = bt {
             self.base_time = bt;
@@ -596,14 +608,9 @@ impl<'a, 'k> Resolver<'a, 'k> {
             Some(t) => self.base_time + t,
             None => self.base_time,
         };
-        if !time.is_finite() {
-            return Err(DecodeError::malformed(
-                format,
-                format!("{path}: the time bt + t is not a finite number"),
-            ));
-        }
-        let raw =
-            value.ok_or_else(|| DecodeError::malformed(format, format!("{path} has no value")))?;
+        let (true, Some(raw)) = (time.is_finite(), value) else {
+            return Err(self.timeless_or_empty(path, time));
+        };
         let value = typed(&path, self.kinds.lookup(&path)?, raw)?;
         self.out.push(Record {
             path,
@@ -611,6 +618,35 @@ impl<'a, 'k> Resolver<'a, 'k> {
             time: normalize_time(time),
         });
         Ok(())
+    }
+
+    /// Why `path` takes no value here: above a resource, or outside the request path.
+    #[cold]
+    fn misplaced(&self, path: Path) -> DecodeError {
+        if path.len() < 3 {
+            DecodeError::malformed(
+                self.format,
+                format!("{path} is not a resource or resource instance"),
+            )
+        } else {
+            DecodeError::OutsideBase {
+                path,
+                base: self.base,
+            }
+        }
+    }
+
+    /// Why the record at `path` is refused: its time is not finite, or it has no value.
+    #[cold]
+    fn timeless_or_empty(&self, path: Path, time: f64) -> DecodeError {
+        if time.is_finite() {
+            DecodeError::malformed(self.format, format!("{path} has no value"))
+        } else {
+            DecodeError::malformed(
+                self.format,
+                format!("{path}: the time bt + t is not a finite number"),
+            )
+        }
     }
 }
 
@@ -648,24 +684,32 @@ fn scan_json_records(base: &Path, bytes: &[u8], kinds: &dyn KindLookup) -> Optio
         }
         let n = record.n.as_deref().unwrap_or_default();
         let path = prefix.feed(n.as_bytes())?.finish()?;
-        fast.record(path, record.bt, record.t, record.value).ok()
+        fast.record(path, record.bt, record.t, record.value.take())
+            .ok()
     })?;
     Some(fast.out)
 }
 
-/// Decodes SenML CBOR written to (or read from) `base`.
+/// Decodes SenML CBOR written to (or read from) `base`: one pass that reads, resolves and
+/// checks each record as it comes.
 pub fn decode_cbor(
     base: &Path,
     bytes: &[u8],
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
-    if let Some(records) = read_cbor_fast(base, bytes, kinds) {
-        return Ok(records);
+    let mut pack = CborPack::open(bytes)?;
+    let mut resolver = Resolver::new(CBOR_FORMAT, base, kinds, pack.capacity());
+    let mut record = CborRecord::default();
+    while pack.next(&mut record)? {
+        let path = resolver
+            .names
+            .next(CBOR_FORMAT, record.bn.map(Cow::Borrowed), record.n)?;
+        resolver.record(path, record.bt, record.t, record.value.take())?;
     }
-    resolve_all(ContentFormat::SenmlCbor, base, parse_cbor(bytes)?, kinds)
+    Ok(resolver.out)
 }
 
-/// Resolves the records the general path read, one by one.
+/// Resolves the records serde_json read, one by one.
 fn resolve_all<'a>(
     format: ContentFormat,
     base: &Path,
@@ -682,35 +726,46 @@ fn resolve_all<'a>(
 /// The paths named by a SenML pack without values (a Read-Composite or Observe-Composite
 /// request body): any level from `/` to a resource instance.
 pub fn decode_paths(format: ContentFormat, bytes: &[u8]) -> Result<Vec<Path>, DecodeError> {
-    let raw = match format {
+    let carries_value = || DecodeError::malformed(format, "a path list carries a value");
+    let mut names = Names::new();
+    match format {
         ContentFormat::SenmlJson => {
             let mut fast = Vec::new();
-            match scan_json(bytes, |record| {
-                fast.push(record);
+            let raw = match scan_json(bytes, |record| {
+                fast.push(std::mem::take(record));
                 Some(())
             }) {
                 Some(()) => fast,
                 None => parse_json(bytes)?,
+            };
+            let mut out = Vec::with_capacity(raw.len());
+            for record in raw {
+                if record.value.is_some() {
+                    return Err(carries_value());
+                }
+                let n = record.n.as_deref().map(str::as_bytes);
+                out.push(names.next(format, record.bn.map(name_bytes), n)?);
             }
+            Ok(out)
         }
-        ContentFormat::SenmlCbor => parse_cbor(bytes)?,
-        other => return Err(DecodeError::UnsupportedFormat(other.to_u16())),
-    };
-    let mut names = Names::new();
-    let mut out = Vec::with_capacity(raw.len());
-    for record in raw {
-        if record.value.is_some() {
-            return Err(DecodeError::malformed(
-                format,
-                "a path list carries a value",
-            ));
+        ContentFormat::SenmlCbor => {
+            let mut pack = CborPack::open(bytes)?;
+            let mut out = Vec::with_capacity(pack.capacity());
+            let mut record = CborRecord::default();
+            while pack.next(&mut record)? {
+                if record.value.is_some() {
+                    return Err(carries_value());
+                }
+                out.push(names.next(format, record.bn.map(Cow::Borrowed), record.n)?);
+            }
+            Ok(out)
         }
-        out.push(names.next(format, record.bn, record.n.as_deref())?);
+        other => Err(DecodeError::UnsupportedFormat(other.to_u16())),
     }
-    Ok(out)
 }
 
 /// Applies the resource type (when known) to a wire value.
+#[inline(always)]
 pub(crate) fn typed(path: &Path, kind: Option<Kind>, raw: Raw<'_>) -> Result<Value, DecodeError> {
     let Some(kind) = kind else {
         return Ok(match raw {
@@ -788,28 +843,56 @@ fn time_of(format: ContentFormat, label: &str, raw: Raw<'_>) -> Result<f64, Deco
 /// The fast path of [`parse_json`]: gives each record to `each` as it is read; `None` when the
 /// payload is anything but a plain, valid pack (escapes, nesting, duplicate fields, errors...)
 /// or when `each` gives up, and `parse_json` then reads or rejects it.
-fn scan_json<'a>(bytes: &'a [u8], mut each: impl FnMut(RawRecord<'a>) -> Option<()>) -> Option<()> {
+///
+/// `each` gets the record to take from (not a copy of it: a record is large, and moving it from
+/// call to call costs more than reading it).
+fn scan_json<'a>(
+    bytes: &'a [u8],
+    mut each: impl FnMut(&mut RawRecord<'a>) -> Option<()>,
+) -> Option<()> {
     let mut s = Scanner::new(bytes)?;
+    let mut record = RawRecord::default();
     s.array(|s| {
-        let mut record = RawRecord::default();
+        record = RawRecord::default();
         s.object(|s, label| scan_field(s, label, &mut record))?;
-        each(record)
+        each(&mut record)
     })?;
     s.at_end().then_some(())
 }
 
 /// One field of a record on the fast path; `None` wherever `parse_json` might disagree.
+///
+/// The usual labels read the one value type they take straight away; the others (and a usual
+/// label with a value of another type, which then declines) go through [`scan_other_field`].
+#[inline(always)]
 fn scan_field<'a>(s: &mut Scanner<'a>, label: &str, record: &mut RawRecord<'a>) -> Option<()> {
-    let scalar = s.scalar()?;
-    // Labels are matched as bytes, by length first (cheaper than comparing strings one by one).
-    let raw = match (label.as_bytes(), scalar) {
-        (b"n", Scalar::Str(text)) if record.n.is_none() => {
-            record.n = Some(Cow::Borrowed(text));
+    let raw = match label.as_bytes() {
+        b"n" if record.n.is_none() => {
+            record.n = Some(Cow::Borrowed(s.string_value()?));
             return Some(());
         }
-        (b"v", Scalar::Int(n)) => Raw::Int(n),
-        (b"v", Scalar::Float(x)) => Raw::Float(x),
-        (b"vs", Scalar::Str(text)) => Raw::Str(Cow::Borrowed(text)),
+        b"v" => match s.number_value()? {
+            Scalar::Int(n) => Raw::Int(n),
+            Scalar::Float(x) => Raw::Float(x),
+            _ => return None,
+        },
+        b"vs" => Raw::Str(Cow::Borrowed(s.string_value()?)),
+        _ => return scan_other_field(s, label, record),
+    };
+    if record.value.replace(raw).is_some() {
+        return None;
+    }
+    Some(())
+}
+
+/// [`scan_field`] for the labels other than `n`, `v` and `vs`.
+fn scan_other_field<'a>(
+    s: &mut Scanner<'a>,
+    label: &str,
+    record: &mut RawRecord<'a>,
+) -> Option<()> {
+    let scalar = s.scalar()?;
+    let raw = match (label.as_bytes(), scalar) {
         (b"bn", Scalar::Str(text)) if record.bn.is_none() => {
             record.bn = Some(Cow::Borrowed(text));
             return Some(());
@@ -917,303 +1000,278 @@ fn json_number(n: &serde_json::Number) -> Option<Raw<'static>> {
 // SenML CBOR
 // ---------------------------------------------------------------------------------------------
 
-/// A minimal CBOR reader for the fast path: definite heads, text, bytes, integers, floats and
-/// booleans; `None` on anything else (the general path then decides).
-struct CborReader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// One record of a SenML CBOR pack as read, borrowing from the payload: names as bytes (they
+/// must be paths, which are ASCII: [`PathText`] checks them), times checked finite.
+#[derive(Debug, Default)]
+struct CborRecord<'a> {
+    bn: Option<&'a [u8]>,
+    n: Option<&'a [u8]>,
+    bt: Option<f64>,
+    t: Option<f64>,
+    value: Option<Raw<'a>>,
 }
 
-impl<'a> CborReader<'a> {
-    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(len)?;
-        let taken = self.bytes.get(self.pos..end)?;
-        self.pos = end;
-        Some(taken)
-    }
+const CBOR_FORMAT: ContentFormat = ContentFormat::SenmlCbor;
 
-    fn byte(&mut self) -> Option<u8> {
-        let b = *self.bytes.get(self.pos)?;
-        self.pos += 1;
-        Some(b)
-    }
+#[cold]
+fn cbor_malformed(reason: impl Into<String>) -> DecodeError {
+    DecodeError::malformed(CBOR_FORMAT, reason)
+}
 
-    /// A head: major type, additional information, argument. Indefinite lengths and reserved
-    /// values are `None`.
-    fn head(&mut self) -> Option<(u8, u8, u64)> {
-        let initial = self.byte()?;
-        let info = initial & 0x1f;
-        let arg = match info {
-            0..=23 => u64::from(info),
-            24 => u64::from(self.byte()?),
-            25 => u64::from(u16::from_be_bytes(self.take(2)?.try_into().ok()?)),
-            26 => u64::from(u32::from_be_bytes(self.take(4)?.try_into().ok()?)),
-            27 => u64::from_be_bytes(self.take(8)?.try_into().ok()?),
-            _ => return None,
-        };
-        Some((initial >> 5, info, arg))
-    }
+#[cold]
+fn cbor_read_error(err: ReadError) -> DecodeError {
+    cbor_malformed(format!("CBOR: {err}"))
+}
 
-    /// The argument of a head of major type `major`.
-    fn expect(&mut self, major: u8) -> Option<u64> {
-        match self.head()? {
-            (m, _, arg) if m == major => Some(arg),
-            _ => None,
-        }
+/// What an item is, for error messages.
+fn cbor_describe(item: &Item<'_>) -> &'static str {
+    match item {
+        Item::Unsigned(_) | Item::Negative(_) => "an integer",
+        Item::Bytes(_) => "a byte string",
+        Item::Text(_) => "a text string",
+        Item::Array(_) => "an array",
+        Item::Map(_) => "a map",
+        Item::Tag(_) => "a tag",
+        Item::Bool(_) => "a boolean",
+        Item::Null | Item::Undefined => "null",
+        Item::Float(_) => "a float",
+        Item::Simple(_) => "a simple value",
+        Item::Indefinite(_) => "an indefinite-length item",
     }
+}
 
-    fn text(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.name()?).ok()
-    }
+/// A SenML CBOR pack (RFC 8428 §6): one definite-length array of definite-length maps, read
+/// record by record with the crate's one CBOR reader.
+struct CborPack<'a> {
+    reader: Reader<'a>,
+    bytes: &'a [u8],
+    left: u64,
+}
 
-    /// A text string's bytes, not checked as UTF-8 (for names, which must be ASCII anyway).
-    fn name(&mut self) -> Option<&'a [u8]> {
-        let len = usize::try_from(self.expect(CBOR_TEXT)?).ok()?;
-        self.take(len)
-    }
-
-    fn data(&mut self) -> Option<&'a [u8]> {
-        let len = usize::try_from(self.expect(CBOR_BYTES)?).ok()?;
-        self.take(len)
-    }
-
-    fn number(&mut self) -> Option<Raw<'a>> {
-        Some(match self.head()? {
-            (CBOR_UNSIGNED, _, n) => Raw::Int(i128::from(n)),
-            (CBOR_NEGATIVE, _, n) => Raw::Int(-1 - i128::from(n)),
-            (CBOR_SIMPLE, 25, bits) => Raw::Float(f16_to_f64(u16::try_from(bits).ok()?)),
-            (CBOR_SIMPLE, 26, bits) => {
-                Raw::Float(f64::from(f32::from_bits(u32::try_from(bits).ok()?)))
+impl<'a> CborPack<'a> {
+    /// Opens the pack: its array head.
+    fn open(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        let mut reader = Reader::new(bytes);
+        let left = match reader.item().map_err(cbor_read_error)? {
+            Item::Array(len) => len,
+            Item::Indefinite(_) => {
+                return Err(cbor_malformed("indefinite-length CBOR is not accepted"));
             }
-            (CBOR_SIMPLE, 27, bits) => Raw::Float(f64::from_bits(bits)),
-            _ => return None,
+            other => {
+                return Err(cbor_malformed(format!(
+                    "a SenML pack is a CBOR array, not {}",
+                    cbor_describe(&other)
+                )));
+            }
+        };
+        Ok(CborPack {
+            reader,
+            bytes,
+            left,
         })
     }
 
-    fn time(&mut self) -> Option<f64> {
-        let time = match self.number()? {
-            Raw::Int(n) => n as f64,
-            Raw::Float(x) => x,
-            _ => return None,
-        };
-        time.is_finite().then_some(time)
+    /// A bound on the number of records, for a capacity: each takes at least one byte.
+    fn capacity(&self) -> usize {
+        usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len())
     }
 
-    fn bool(&mut self) -> Option<bool> {
-        match self.byte()? {
-            0xf4 => Some(false),
-            0xf5 => Some(true),
-            _ => None,
-        }
-    }
-}
-
-/// The fast path of [`decode_cbor`]: reads and resolves in one pass; `None` on any label it does
-/// not handle, any duplicate field and any error.
-fn read_cbor_fast(base: &Path, bytes: &[u8], kinds: &dyn KindLookup) -> Option<Vec<Record>> {
-    let mut r = CborReader { bytes, pos: 0 };
-    let len = usize::try_from(r.expect(CBOR_ARRAY)?).ok()?;
-    // Each record takes at least one byte: the capacity is bounded by the input.
-    let mut resolver = Resolver::new(ContentFormat::SenmlCbor, base, kinds, len.min(bytes.len()));
-    let mut prefix = PathText::START;
-    for _ in 0..len {
-        let fields = r.expect(CBOR_MAP)?;
-        let (mut bn, mut n, mut bt, mut t, mut value) = (None, None, None, None, None);
-        for _ in 0..fields {
-            let raw = match r.byte()? {
-                // Names are read as bytes: only ASCII digits and slashes make a path.
-                LABEL_BN if bn.is_none() => {
-                    bn = Some(r.name()?);
-                    continue;
-                }
-                LABEL_N if n.is_none() => {
-                    n = Some(r.name()?);
-                    continue;
-                }
-                LABEL_BT if bt.is_none() => {
-                    bt = Some(r.time()?);
-                    continue;
-                }
-                LABEL_T if t.is_none() => {
-                    t = Some(r.time()?);
-                    continue;
-                }
-                LABEL_V => r.number()?,
-                LABEL_VS => Raw::Str(Cow::Borrowed(r.text()?)),
-                LABEL_VB => Raw::Bool(r.bool()?),
-                LABEL_VD => Raw::Data(Cow::Borrowed(r.data()?)),
-                0x63 if r.take(3)? == b"vlo" => Raw::ObjLnk(Cow::Borrowed(r.text()?)),
-                _ => return None,
-            };
-            if value.replace(raw).is_some() {
-                return None;
+    /// Reads the next record into `record`; `false` after the last (then nothing may follow the
+    /// pack).
+    #[inline]
+    fn next(&mut self, record: &mut CborRecord<'a>) -> Result<bool, DecodeError> {
+        if self.left == 0 {
+            if self.reader.position() != self.bytes.len() {
+                return Err(cbor_malformed("bytes after the SenML pack"));
             }
+            return Ok(false);
         }
-        if let Some(bn) = bn {
-            prefix = PathText::START.feed(bn)?;
-        }
-        let path = prefix.feed(n.unwrap_or_default())?.finish()?;
-        resolver.record(path, bt, t, value).ok()?;
-    }
-    (r.pos == bytes.len()).then_some(resolver.out)
-}
-
-fn parse_cbor(bytes: &[u8]) -> Result<Vec<RawRecord<'_>>, DecodeError> {
-    const F: ContentFormat = ContentFormat::SenmlCbor;
-    let mut d = minicbor::Decoder::new(bytes);
-    let len = cbor_len(F, d.array().map_err(|e| cbor_error(F, e))?)?;
-    // Each record takes at least one byte: the capacity is bounded by the input.
-    let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(usize::MAX).min(bytes.len()));
-    for _ in 0..len {
-        let fields = cbor_len(F, d.map().map_err(|e| cbor_error(F, e))?)?;
-        let mut record = RawRecord::default();
+        self.left -= 1;
+        let fields = match self.reader.small(CBOR_MAP) {
+            Some(fields) => u64::from(fields),
+            None => self.long_map()?,
+        };
+        *record = CborRecord::default();
         for _ in 0..fields {
-            let label = cbor_label(&mut d)?;
-            read_cbor_field(&mut d, label, &mut record)?;
+            self.field(record)?;
         }
-        out.push(record);
+        Ok(true)
     }
-    if d.position() != bytes.len() {
-        return Err(DecodeError::malformed(F, "bytes after the SenML pack"));
+
+    /// The length of a map whose head is longer than one byte.
+    #[cold]
+    fn long_map(&mut self) -> Result<u64, DecodeError> {
+        match self.reader.item().map_err(cbor_read_error)? {
+            Item::Map(fields) => Ok(fields),
+            Item::Indefinite(_) => Err(cbor_malformed("indefinite-length CBOR is not accepted")),
+            other => Err(cbor_malformed(format!(
+                "a SenML record is a CBOR map, not {}",
+                cbor_describe(&other)
+            ))),
+        }
     }
-    Ok(out)
+
+    /// Reads one label and its value into `record`. A repeated name or time replaces the earlier
+    /// one; a second value is an error.
+    #[inline(always)]
+    fn field(&mut self, record: &mut CborRecord<'a>) -> Result<(), DecodeError> {
+        let label = if let Some(n) = self.reader.small(CBOR_UNSIGNED) {
+            Some(i64::from(n))
+        } else if let Some(n) = self.reader.small(CBOR_NEGATIVE) {
+            Some(-1 - i64::from(n))
+        } else {
+            self.long_label(record)?
+        };
+        self.labelled(label, record)
+    }
+
+    /// A label that is not a one-byte integer: `None` when its value has been read (`vlo`, an
+    /// unknown text label).
+    #[cold]
+    fn long_label(&mut self, record: &mut CborRecord<'a>) -> Result<Option<i64>, DecodeError> {
+        let label = match self.reader.item().map_err(cbor_read_error)? {
+            Item::Unsigned(n) => i64::try_from(n).ok(),
+            Item::Negative(n) => i64::try_from(n).ok().map(|n| -1 - n),
+            Item::Text(b"vlo") => {
+                let text = self.text()?;
+                set_cbor_value(record, Raw::ObjLnk(Cow::Borrowed(text)))?;
+                return Ok(None);
+            }
+            Item::Text(label) => {
+                let label = utf8(label).map_err(cbor_read_error)?;
+                if label.ends_with('_') {
+                    return Err(unsupported_label(CBOR_FORMAT, label));
+                }
+                self.skip_scalar()?;
+                return Ok(None);
+            }
+            other => {
+                return Err(cbor_malformed(format!(
+                    "{} as a SenML label",
+                    cbor_describe(&other)
+                )));
+            }
+        };
+        match label {
+            Some(label) => Ok(Some(label)),
+            None => Err(cbor_malformed("a SenML label beyond 64 bits")),
+        }
+    }
+
+    /// Reads the value of integer label `label` (`None`: the value was read already).
+    #[inline(always)]
+    fn labelled(
+        &mut self,
+        label: Option<i64>,
+        record: &mut CborRecord<'a>,
+    ) -> Result<(), DecodeError> {
+        let Some(label) = label else {
+            return Ok(());
+        };
+        match label {
+            -2 => record.bn = Some(self.name("bn")?),
+            0 => record.n = Some(self.name("n")?),
+            -3 => record.bt = Some(time_of(CBOR_FORMAT, "bt", self.number()?)?),
+            6 => record.t = Some(time_of(CBOR_FORMAT, "t", self.number()?)?),
+            7 | -1 => {
+                self.number()?;
+            }
+            2 => {
+                let number = self.number()?;
+                set_cbor_value(record, number)?;
+            }
+            3 => {
+                let text = self.text()?;
+                set_cbor_value(record, Raw::Str(Cow::Borrowed(text)))?;
+            }
+            4 => match self.reader.item().map_err(cbor_read_error)? {
+                Item::Bool(b) => set_cbor_value(record, Raw::Bool(b))?,
+                other => return Err(self.wrong("vb", "a boolean", &other)),
+            },
+            8 => match self.reader.item().map_err(cbor_read_error)? {
+                Item::Bytes(data) => set_cbor_value(record, Raw::Data(Cow::Borrowed(data)))?,
+                other => return Err(self.wrong("vd", "a byte string", &other)),
+            },
+            // bu, bv, bs, u, s and the must-understand range (RFC 8428 §12.2).
+            -6 | -5 | -4 | 1 | 5 | ..=-16 => {
+                return Err(unsupported_label(CBOR_FORMAT, &label.to_string()));
+            }
+            _ => self.skip_scalar()?,
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn wrong(&self, label: &str, expected: &str, found: &Item<'_>) -> DecodeError {
+        cbor_malformed(format!(
+            "{label} is {}, not {expected}",
+            cbor_describe(found)
+        ))
+    }
+
+    /// A name's bytes (`bn`, `n`).
+    #[inline(always)]
+    fn name(&mut self, label: &str) -> Result<&'a [u8], DecodeError> {
+        if let Some(text) = self.reader.short_string(CBOR_TEXT) {
+            return Ok(text);
+        }
+        match self.reader.item().map_err(cbor_read_error)? {
+            Item::Text(text) => Ok(text),
+            other => Err(self.wrong(label, "a text string", &other)),
+        }
+    }
+
+    /// A text value (`vs`, `vlo`), checked as UTF-8.
+    #[inline(always)]
+    fn text(&mut self) -> Result<&'a str, DecodeError> {
+        if let Some(text) = self.reader.short_string(CBOR_TEXT) {
+            return utf8(text).map_err(cbor_read_error);
+        }
+        match self.reader.item().map_err(cbor_read_error)? {
+            Item::Text(text) => utf8(text).map_err(cbor_read_error),
+            other => Err(self.wrong("a text value", "a text string", &other)),
+        }
+    }
+
+    /// A number: any CBOR integer (beyond `i64` too) or float of 2, 4 or 8 bytes.
+    #[inline(always)]
+    fn number(&mut self) -> Result<Raw<'a>, DecodeError> {
+        if let Some(n) = self.reader.small(CBOR_UNSIGNED) {
+            return Ok(Raw::Int(i128::from(n)));
+        }
+        match self.reader.item().map_err(cbor_read_error)? {
+            Item::Unsigned(n) => Ok(Raw::Int(i128::from(n))),
+            Item::Negative(n) => Ok(Raw::Int(-1 - i128::from(n))),
+            Item::Float(x) => Ok(Raw::Float(x)),
+            other => Err(cbor_malformed(format!(
+                "{} where a number belongs",
+                cbor_describe(&other)
+            ))),
+        }
+    }
+
+    /// Skips the value of an unknown label; only scalars are skipped (no nesting is followed).
+    fn skip_scalar(&mut self) -> Result<(), DecodeError> {
+        match self.reader.item().map_err(cbor_read_error)? {
+            Item::Array(_) | Item::Map(_) | Item::Tag(_) | Item::Indefinite(4..=6) => {
+                Err(cbor_malformed("nested data under an unknown SenML label"))
+            }
+            Item::Indefinite(_) => Err(cbor_malformed("indefinite-length CBOR is not accepted")),
+            // Skipped text is still text (RFC 8949 §3.1: major type 3 is UTF-8).
+            Item::Text(text) => utf8(text).map(|_| ()).map_err(cbor_read_error),
+            _ => Ok(()),
+        }
+    }
 }
 
-/// A CBOR map key: an integer label or a text label.
-enum Label<'a> {
-    Int(i64),
-    Text(&'a str),
-}
-
-fn cbor_label<'b>(d: &mut minicbor::Decoder<'b>) -> Result<Label<'b>, DecodeError> {
-    const F: ContentFormat = ContentFormat::SenmlCbor;
-    match d.datatype().map_err(|e| cbor_error(F, e))? {
-        Type::String => Ok(Label::Text(d.str().map_err(|e| cbor_error(F, e))?)),
-        Type::U8
-        | Type::U16
-        | Type::U32
-        | Type::U64
-        | Type::I8
-        | Type::I16
-        | Type::I32
-        | Type::I64
-        | Type::Int => Ok(Label::Int(d.i64().map_err(|e| cbor_error(F, e))?)),
-        other => Err(DecodeError::malformed(
-            F,
-            format!("a {other} as a SenML label"),
-        )),
-    }
-}
-
-fn read_cbor_field<'b>(
-    d: &mut minicbor::Decoder<'b>,
-    label: Label<'b>,
-    record: &mut RawRecord<'b>,
-) -> Result<(), DecodeError> {
-    const F: ContentFormat = ContentFormat::SenmlCbor;
-    let e = |err| cbor_error(F, err);
-    match label {
-        Label::Int(-2) => record.bn = Some(Cow::Borrowed(d.str().map_err(e)?)),
-        Label::Int(0) => record.n = Some(Cow::Borrowed(d.str().map_err(e)?)),
-        Label::Int(-3) => record.bt = Some(time_of(F, "bt", cbor_number(d, F)?)?),
-        Label::Int(6) => record.t = Some(time_of(F, "t", cbor_number(d, F)?)?),
-        Label::Int(7 | -1) => {
-            cbor_number(d, F)?;
-        }
-        Label::Int(2) => {
-            let raw = cbor_number(d, F)?;
-            set_value(F, record, raw)?;
-        }
-        Label::Int(3) => set_value(F, record, Raw::Str(Cow::Borrowed(d.str().map_err(e)?)))?,
-        Label::Int(4) => set_value(F, record, Raw::Bool(d.bool().map_err(e)?))?,
-        Label::Int(8) => set_value(F, record, Raw::Data(Cow::Borrowed(d.bytes().map_err(e)?)))?,
-        Label::Text("vlo") => {
-            set_value(F, record, Raw::ObjLnk(Cow::Borrowed(d.str().map_err(e)?)))?;
-        }
-        Label::Int(n @ (-5 | -4 | -16 | 1 | 5)) => {
-            return Err(unsupported_label(F, &n.to_string()));
-        }
-        Label::Int(n) if n < -16 => return Err(unsupported_label(F, &n.to_string())),
-        Label::Text(t) if t.ends_with('_') => return Err(unsupported_label(F, t)),
-        _ => skip_scalar(d)?,
+/// Sets a record's value, rejecting a second one.
+fn set_cbor_value<'a>(record: &mut CborRecord<'a>, value: Raw<'a>) -> Result<(), DecodeError> {
+    if record.value.replace(value).is_some() {
+        return Err(cbor_malformed("a record with two values"));
     }
     Ok(())
-}
-
-/// Skips the value of an unknown label; only scalars are skipped (no nesting is followed).
-fn skip_scalar(d: &mut minicbor::Decoder<'_>) -> Result<(), DecodeError> {
-    const F: ContentFormat = ContentFormat::SenmlCbor;
-    match d.datatype().map_err(|e| cbor_error(F, e))? {
-        Type::Array | Type::ArrayIndef | Type::Map | Type::MapIndef | Type::Tag => Err(
-            DecodeError::malformed(F, "nested data under an unknown SenML label"),
-        ),
-        Type::BytesIndef | Type::StringIndef => Err(DecodeError::malformed(
-            F,
-            "indefinite-length string in SenML CBOR",
-        )),
-        _ => d.skip().map_err(|e| cbor_error(F, e)),
-    }
-}
-
-/// A CBOR number: any integer (including beyond i64) or float of 2, 4 or 8 bytes.
-pub(crate) fn cbor_number<'a>(
-    d: &mut minicbor::Decoder<'_>,
-    format: ContentFormat,
-) -> Result<Raw<'a>, DecodeError> {
-    let e = |err| cbor_error(format, err);
-    Ok(match d.datatype().map_err(e)? {
-        Type::U8
-        | Type::U16
-        | Type::U32
-        | Type::U64
-        | Type::I8
-        | Type::I16
-        | Type::I32
-        | Type::I64
-        | Type::Int => Raw::Int(i128::from(d.int().map_err(e)?)),
-        Type::F16 => Raw::Float(cbor_f16(d, format)?),
-        Type::F32 => Raw::Float(f64::from(d.f32().map_err(e)?)),
-        Type::F64 => Raw::Float(d.f64().map_err(e)?),
-        other => {
-            return Err(DecodeError::malformed(
-                format,
-                format!("a {other} where a number belongs"),
-            ));
-        }
-    })
-}
-
-/// Reads a half-precision float (minicbor needs its `half` feature for that).
-fn cbor_f16(d: &mut minicbor::Decoder<'_>, format: ContentFormat) -> Result<f64, DecodeError> {
-    let pos = d.position();
-    let bits = match d.input().get(pos..pos + 3) {
-        Some([0xf9, a, b]) => u16::from_be_bytes([*a, *b]),
-        _ => return Err(DecodeError::malformed(format, "truncated f16")),
-    };
-    d.set_position(pos + 3);
-    Ok(f16_to_f64(bits))
-}
-
-/// IEEE 754 binary16 to f64.
-pub(crate) fn f16_to_f64(bits: u16) -> f64 {
-    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = i32::from((bits >> 10) & 0x1f);
-    let mant = f64::from(bits & 0x3ff);
-    sign * match exp {
-        0 => mant * 2f64.powi(-24),
-        31 if mant == 0.0 => f64::INFINITY,
-        31 => f64::NAN,
-        _ => (1.0 + mant / 1024.0) * 2f64.powi(exp - 15),
-    }
-}
-
-/// A definite length; indefinite lengths are not accepted.
-pub(crate) fn cbor_len(format: ContentFormat, len: Option<u64>) -> Result<u64, DecodeError> {
-    len.ok_or_else(|| DecodeError::malformed(format, "indefinite-length CBOR is not accepted"))
-}
-
-pub(crate) fn cbor_error(format: ContentFormat, err: minicbor::decode::Error) -> DecodeError {
-    DecodeError::malformed(format, format!("CBOR: {err}"))
 }
 
 #[cfg(test)]
@@ -1221,15 +1279,6 @@ pub(crate) fn cbor_error(format: ContentFormat, err: minicbor::decode::Error) ->
 mod tests {
     use super::*;
     use crate::value::{ObjLnk, Time};
-
-    #[test]
-    fn half_floats() {
-        assert_eq!(f16_to_f64(0x3c00), 1.0);
-        assert_eq!(f16_to_f64(0xc000), -2.0);
-        assert_eq!(f16_to_f64(0x0001), 2f64.powi(-24));
-        assert_eq!(f16_to_f64(0x7c00), f64::INFINITY);
-        assert!(f16_to_f64(0x7e00).is_nan());
-    }
 
     /// The fast path either declines or reads exactly what the serde_json path reads.
     #[test]
@@ -1263,7 +1312,7 @@ b"}]"#,
             let slow = parse_json(case);
             let mut fast = Vec::new();
             let scanned = scan_json(case, |record| {
-                fast.push(record);
+                fast.push(std::mem::take(record));
                 Some(())
             });
             match scanned.map(|()| fast) {
@@ -1309,61 +1358,187 @@ b"}]"#,
         })
     }
 
-    /// Every truncation and many one-byte changes of valid packs: whenever a fast path accepts
-    /// the bytes, the general path accepts them too with the same records.
+    /// One-byte changes a pack is mutated with: CBOR heads of every major type, JSON syntax.
+    const MUTATIONS: [u8; 23] = [
+        0x00, 0x01, 0x17, 0x18, 0x20, 0x22, 0x2f, 0x30, 0x39, 0x3a, 0x5c, 0x60, 0x61, 0x7b, 0x7d,
+        0x80, 0xa0, 0xc0, 0xf4, 0xf9, 0xfa, 0xfb, 0xff,
+    ];
+
+    /// `bytes`, every truncation of it and many one-byte changes.
+    fn variants(bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut variants = vec![bytes.to_vec()];
+        for cut in 0..bytes.len() {
+            variants.push(bytes[..cut].to_vec());
+        }
+        for at in 0..bytes.len() {
+            for new in MUTATIONS {
+                let mut changed = bytes.to_vec();
+                changed[at] = new;
+                variants.push(changed);
+            }
+        }
+        variants
+    }
+
+    /// Every truncation and many one-byte changes of valid packs: whenever the JSON fast path
+    /// accepts the bytes, the serde_json path accepts them too with the same records.
     #[test]
-    fn fast_paths_agree_with_the_general_paths() {
+    fn json_fast_path_agrees_with_the_general_path() {
         let kinds: [&dyn KindLookup; 2] = [&sample_kinds, &super::super::NoKinds];
-        let mut accepted = [0usize; 2];
+        let mut accepted = 0usize;
         for base in [Path::ROOT, Path::instance(3, 0)] {
-            let records = sample_records();
-            let json = encode_json(&base, &records).unwrap();
-            let cbor = encode_cbor(&base, &records).unwrap();
-            for (which, bytes) in [json, cbor].into_iter().enumerate() {
-                let mut variants = vec![bytes.clone()];
-                for cut in 0..bytes.len() {
-                    variants.push(bytes[..cut].to_vec());
-                }
-                for at in 0..bytes.len() {
-                    for new in [
-                        0x00, 0x01, 0x17, 0x18, 0x20, 0x22, 0x2f, 0x30, 0x39, 0x3a, 0x5c, 0x60,
-                        0x61, 0x7b, 0x7d, 0x80, 0xa0, 0xc0, 0xf4, 0xf9, 0xfa, 0xfb, 0xff,
-                    ] {
-                        let mut changed = bytes.clone();
-                        changed[at] = new;
-                        variants.push(changed);
-                    }
-                }
-                for variant in &variants {
-                    for kinds in kinds {
-                        let (fast, slow) = if which == 0 {
-                            (
-                                scan_json_records(&base, variant, kinds),
-                                parse_json(variant).and_then(|raw| {
-                                    resolve_all(ContentFormat::SenmlJson, &base, raw, kinds)
-                                }),
-                            )
-                        } else {
-                            (
-                                read_cbor_fast(&base, variant, kinds),
-                                parse_cbor(variant).and_then(|raw| {
-                                    resolve_all(ContentFormat::SenmlCbor, &base, raw, kinds)
-                                }),
-                            )
-                        };
-                        if let Some(fast) = fast {
-                            accepted[which] += 1;
-                            let slow = slow.unwrap_or_else(|e| {
-                                panic!("fast accepted, general rejected ({e}): {variant:02x?}")
-                            });
-                            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{variant:02x?}");
-                        }
+            let json = encode_json(&base, &sample_records()).unwrap();
+            for variant in &variants(&json) {
+                for kinds in kinds {
+                    let fast = scan_json_records(&base, variant, kinds);
+                    let slow = parse_json(variant)
+                        .and_then(|raw| resolve_all(ContentFormat::SenmlJson, &base, raw, kinds));
+                    if let Some(fast) = fast {
+                        accepted += 1;
+                        let slow = slow.unwrap_or_else(|e| {
+                            panic!("fast accepted, general rejected ({e}): {variant:02x?}")
+                        });
+                        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{variant:02x?}");
                     }
                 }
             }
         }
-        // The fast paths did take the valid packs and some changed ones.
-        assert!(accepted[0] > 4 && accepted[1] > 4, "{accepted:?}");
+        // The fast path did take the valid packs and some changed ones.
+        assert!(accepted > 4, "{accepted}");
+    }
+
+    /// The CBOR decoder reads back every sample record, rejects every truncation (the pack's
+    /// array head counts its records) and survives every one-byte change.
+    #[test]
+    fn cbor_truncations_fail_and_changes_do_not_panic() {
+        for base in [Path::ROOT, Path::instance(3, 0)] {
+            let records = sample_records();
+            let cbor = encode_cbor(&base, &records).unwrap();
+            assert_eq!(decode_cbor(&base, &cbor, &sample_kinds).unwrap(), records);
+            for cut in 0..cbor.len() {
+                let err = decode_cbor(&base, &cbor[..cut], &sample_kinds).unwrap_err();
+                assert!(matches!(err, DecodeError::Malformed { .. }), "{cut}: {err}");
+            }
+            for variant in variants(&cbor) {
+                for kinds in [&sample_kinds as &dyn KindLookup, &super::super::NoKinds] {
+                    let _ = decode_cbor(&base, &variant, kinds);
+                }
+                let _ = decode_paths(ContentFormat::SenmlCbor, &variant);
+            }
+        }
+    }
+
+    /// The reason a SenML CBOR pack is malformed (panics unless it is).
+    fn cbor_error(bytes: &[u8]) -> String {
+        match decode_cbor(&Path::ROOT, bytes, &super::super::NoKinds) {
+            Err(DecodeError::Malformed { reason, .. }) => reason,
+            other => panic!("{bytes:02x?}: {other:?}"),
+        }
+    }
+
+    /// RFC 8428 §6: labels -1 bver, -2 bn, -3 bt, -4 bu, -5 bv, -6 bs, 0 n, 1 u, 2 v, 3 vs,
+    /// 4 vb, 5 s, 6 t, 7 ut, 8 vd; `vlo` is the text label of LwM2M (Core TS §7.4.5).
+    #[test]
+    fn cbor_labels_and_values() {
+        // [{0: "/1/0/1", 2: 65535 (u16), -1: 10, 7: 1.0 (f16), 99: h'00', "x": "y"}]
+        let ok = [
+            0x81, 0xa6, 0x00, 0x66, b'/', b'1', b'/', b'0', b'/', b'1', 0x02, 0x19, 0xff, 0xff,
+            0x20, 0x0a, 0x07, 0xf9, 0x3c, 0x00, 0x18, 0x63, 0x41, 0x00, 0x61, b'x', 0x61, b'y',
+        ];
+        let records = decode_cbor(&Path::ROOT, &ok, &super::super::NoKinds).unwrap();
+        assert_eq!(
+            records,
+            [Record::new(Path::resource(1, 0, 1), Value::Integer(65535))]
+        );
+        // A number beyond i64: -2^64 as an integer, typed as a float when nothing is known.
+        let big = [
+            0x81, 0xa2, 0x00, 0x66, b'/', b'1', b'/', b'0', b'/', b'1', 0x02, 0x3b, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ];
+        let records = decode_cbor(&Path::ROOT, &big, &super::super::NoKinds).unwrap();
+        assert_eq!(records[0].value, Value::Float(-18446744073709551616.0));
+        // "vlo" and base time plus time.
+        let vlo = [
+            0x81, 0xa4, 0x00, 0x66, b'/', b'1', b'/', b'0', b'/', b'1', 0x63, b'v', b'l', b'o',
+            0x63, b'3', b':', b'0', 0x22, 0x0a, 0x06, 0x01,
+        ];
+        let records = decode_cbor(&Path::ROOT, &vlo, &super::super::NoKinds).unwrap();
+        assert_eq!(records[0].value, Value::ObjLnk(ObjLnk::new(3, 0)));
+        assert_eq!(records[0].time, Some(11.0));
+
+        let name = [0x00, 0x66, b'/', b'1', b'/', b'0', b'/', b'1'];
+        let pack = |fields: u8, rest: &[u8]| {
+            let mut bytes = vec![0x81, 0xa0 | fields];
+            bytes.extend_from_slice(&name);
+            bytes.extend_from_slice(rest);
+            bytes
+        };
+        for (label, rest) in [
+            ("bs", &[0x25, 0x01][..]),
+            ("bv", &[0x24, 0x01]),
+            ("bu", &[0x23, 0x61, b'V']),
+            ("u", &[0x01, 0x61, b'V']),
+            ("s", &[0x05, 0x01]),
+            ("-17", &[0x30, 0x01]),
+            ("x_", &[0x62, b'x', b'_', 0x01]),
+        ] {
+            let reason = cbor_error(&pack(2, rest));
+            assert!(
+                reason.contains("unsupported SenML field"),
+                "{label}: {reason}"
+            );
+        }
+        for (why, bytes) in [
+            ("two values", pack(3, &[0x02, 0x01, 0x04, 0xf5])),
+            ("nested", pack(2, &[0x18, 0x63, 0x80])),
+            ("tag", pack(2, &[0x02, 0xc1, 0x01])),
+            ("vs not text", pack(2, &[0x03, 0x01])),
+            ("vb not bool", pack(2, &[0x04, 0x01])),
+            ("vd not bytes", pack(2, &[0x08, 0x61, b'a'])),
+            (
+                "bt infinite",
+                pack(3, &[0x22, 0xf9, 0x7c, 0x00, 0x02, 0x01]),
+            ),
+            ("float label", pack(2, &[0xf9, 0x3c, 0x00, 0x01])),
+            ("no value", pack(1, &[])),
+            ("trailing", pack(2, &[0x02, 0x01, 0x00])),
+            ("indefinite map", vec![0x81, 0xbf, 0xff]),
+            ("indefinite array", vec![0x9f, 0xff]),
+            ("not an array", vec![0xa0]),
+            ("bad name", pack(2, &[0x21, 0x61, b'x', 0x02, 0x01])),
+            ("UTF-8 label", pack(3, &[0x61, 0xff, 0x01, 0x02, 0x01])),
+            (
+                "UTF-8 skipped",
+                pack(3, &[0x18, 0x63, 0x61, 0xff, 0x02, 0x01]),
+            ),
+            ("UTF-8 vs", pack(2, &[0x03, 0x61, 0xff])),
+        ] {
+            let reason = cbor_error(&bytes);
+            if why.starts_with("UTF-8") {
+                assert!(reason.contains("UTF-8"), "{why}: {reason}");
+            }
+        }
+    }
+
+    #[test]
+    fn cbor_path_lists() {
+        // [{-2: "/3/0/", 0: "1"}, {0: "/4"}]
+        let bytes = [
+            0x82, 0xa2, 0x21, 0x65, b'/', b'3', b'/', b'0', b'/', 0x00, 0x61, b'1', 0xa1, 0x00,
+            0x62, b'/', b'4',
+        ];
+        // The base name stays: "/3/0/" + "/4" is not a path.
+        assert!(decode_paths(ContentFormat::SenmlCbor, &bytes).is_err());
+        let bytes = [
+            0x82, 0xa2, 0x21, 0x65, b'/', b'3', b'/', b'0', b'/', 0x00, 0x61, b'1', 0xa2, 0x21,
+            0x60, 0x00, 0x62, b'/', b'4',
+        ];
+        assert_eq!(
+            decode_paths(ContentFormat::SenmlCbor, &bytes).unwrap(),
+            [Path::resource(3, 0, 1), Path::object(4)]
+        );
+        let with_value = [0x81, 0xa2, 0x00, 0x62, b'/', b'4', 0x02, 0x01];
+        assert!(decode_paths(ContentFormat::SenmlCbor, &with_value).is_err());
     }
 
     #[test]
