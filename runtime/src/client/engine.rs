@@ -363,6 +363,13 @@ impl Engine {
     fn fail_exchange(&mut self, now: Instant, to: SocketAddr, kind: &Kind, reason: &str) {
         match kind {
             Kind::BootstrapRequest => self.fail_bootstrap(now, reason.to_owned()),
+            // A Deregister given up on (or refused with a reset) ends the registration all
+            // the same: the client is leaving.
+            Kind::Deregister => {
+                if let Some(s) = self.session_at(to) {
+                    self.deregistered(s);
+                }
+            }
             Kind::Send { paths } => {
                 let server = self
                     .session_at(to)
@@ -748,21 +755,8 @@ impl Engine {
         if let Some(key) = key
             && let Some(exchange) = self.exchanges.remove(&key)
         {
-            let s = self.session_at(from);
             match exchange.kind {
                 Kind::Notification => self.cancel_observation(from, &key.1),
-                Kind::Deregister => {
-                    if let Some(s) = s {
-                        self.deregistered(s);
-                    }
-                }
-                Kind::Send { paths } => self.emit(
-                    s.and_then(|s| self.sessions.get(s)?.short_server_id),
-                    Event::SendFailed {
-                        paths,
-                        reason: "the server reset the request".to_owned(),
-                    },
-                ),
                 kind => self.fail_exchange(now, from, &kind, "the server reset the request"),
             }
         }
@@ -1675,7 +1669,6 @@ impl Engine {
         let Some(exchange) = self.exchanges.remove(&key) else {
             return;
         };
-        let s = self.session_at(peer);
         match exchange.kind {
             Kind::Notification => {
                 // The observer is gone (RFC 7641 §4.5).
@@ -1688,18 +1681,6 @@ impl Engine {
                     self.cancel_observation(peer, &token);
                 }
             }
-            Kind::Deregister => {
-                if let Some(s) = s {
-                    self.deregistered(s);
-                }
-            }
-            Kind::Send { paths } => self.emit(
-                s.and_then(|s| self.sessions.get(s)?.short_server_id),
-                Event::SendFailed {
-                    paths,
-                    reason: "no response from the server".to_owned(),
-                },
-            ),
             kind => self.fail_exchange(now, peer, &kind, "no response from the server"),
         }
     }
