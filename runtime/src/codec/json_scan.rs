@@ -24,6 +24,28 @@ pub(crate) enum Scalar<'a> {
     Null,
 }
 
+/// A JSON number as [`Scanner::number_value`] reads it: 16 bytes, so it comes back in registers
+/// (a [`Scalar`], with its `i128`, goes through memory).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Number {
+    /// An integer within `i64`.
+    Int(i64),
+    /// An integer above `i64::MAX`, within `u64`.
+    UInt(u64),
+    /// A number with a fraction or exponent (finite).
+    Float(f64),
+}
+
+impl Number {
+    fn scalar<'a>(self) -> Scalar<'a> {
+        match self {
+            Number::Int(n) => Scalar::Int(i128::from(n)),
+            Number::UInt(n) => Scalar::Int(i128::from(n)),
+            Number::Float(x) => Scalar::Float(x),
+        }
+    }
+}
+
 /// A position in a JSON payload.
 pub(crate) struct Scanner<'a> {
     text: &'a str,
@@ -153,10 +175,9 @@ impl<'a> Scanner<'a> {
         self.string()
     }
 
-    /// The next value when it is a number this scanner reads: [`Scalar::Int`] or
-    /// [`Scalar::Float`] (`None` for anything else).
+    /// The next value when it is a number this scanner reads (`None` for anything else).
     #[inline]
-    pub(crate) fn number_value(&mut self) -> Option<Scalar<'a>> {
+    pub(crate) fn number_value(&mut self) -> Option<Number> {
         self.skip_ws();
         match self.peek()? {
             b'-' | b'0'..=b'9' => self.number(),
@@ -172,7 +193,7 @@ impl<'a> Scanner<'a> {
             b't' => self.literal(b"true", Scalar::Bool(true)),
             b'f' => self.literal(b"false", Scalar::Bool(false)),
             b'n' => self.literal(b"null", Scalar::Null),
-            b'-' | b'0'..=b'9' => self.number(),
+            b'-' | b'0'..=b'9' => self.number().map(Number::scalar),
             _ => None,
         }
     }
@@ -200,7 +221,8 @@ impl<'a> Scanner<'a> {
     /// when negative. `-0` (a float there) and integers beyond those are left to `serde_json`.
     /// Other numbers are read with `str::parse`, correctly rounded as `serde_json`'s
     /// `float_roundtrip` reads them; infinities (out of range there) are left to it too.
-    fn number(&mut self) -> Option<Scalar<'a>> {
+    #[inline(always)]
+    fn number(&mut self) -> Option<Number> {
         let start = self.pos;
         let negative = self.peek() == Some(b'-');
         if negative {
@@ -245,14 +267,18 @@ impl<'a> Scanner<'a> {
                 checked_u64(self.bytes.get(int_start..self.pos)?)?
             };
             return match (negative, magnitude) {
-                (false, n) => Some(Scalar::Int(i128::from(n))),
+                (false, n) => Some(match i64::try_from(n) {
+                    Ok(n) => Number::Int(n),
+                    Err(_) => Number::UInt(n),
+                }),
                 (true, 0) => None,
-                (true, n) if n <= 1 << 63 => Some(Scalar::Int(-i128::from(n))),
+                // Within i64: -2^63 wraps to itself.
+                (true, n) if n <= 1 << 63 => Some(Number::Int((n as i64).wrapping_neg())),
                 (true, _) => None,
             };
         }
         let x: f64 = self.text.get(start..self.pos)?.parse().ok()?;
-        x.is_finite().then_some(Scalar::Float(x))
+        x.is_finite().then_some(Number::Float(x))
     }
 }
 

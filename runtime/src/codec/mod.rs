@@ -660,14 +660,18 @@ impl<'k> Kinds<'k> {
     /// As [`lookup`].
     #[inline]
     pub(crate) fn lookup(&mut self, path: &Path) -> Result<Option<Kind>, DecodeError> {
-        let Some(resource) = path.resource_path() else {
+        if path.len() < 3 {
             return Ok(None);
-        };
-        let key = resource.packed_ids();
+        }
+        // The resource's packed ids (the path's without a resource instance), read without
+        // copying the path: a path the decoder has just built id by id, read back whole, stalls.
+        let key = path.packed_ids() & !0xffff;
         let answer = if self.last.0 == key {
             self.last.1
         } else {
-            let answer = self.kinds.kind(&resource);
+            let [object, instance, resource] =
+                [key >> 48, key >> 32, key >> 16].map(|id| id as u16);
+            let answer = self.kinds.kind(&Path::resource(object, instance, resource));
             self.last = (key, answer);
             answer
         };

@@ -48,7 +48,7 @@
 use std::borrow::Cow;
 
 use super::cbor_read::{Item, ReadError, Reader, utf8};
-use super::json_scan::{Scalar, Scanner};
+use super::json_scan::{Number, Scalar, Scanner};
 use super::{
     ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, infer_int,
     normalize_time, push_i64, push_objlnk, push_u64, value_from_float, value_from_int,
@@ -598,6 +598,26 @@ impl<'a, 'k> Resolver<'a, 'k> {
         t: Option<f64>,
         value: Option<Raw<'_>>,
     ) -> Result<(), DecodeError> {
+        let time = self.place(path, bt, t, value.is_some())?;
+        let Some(raw) = value else {
+            return Err(self.timeless_or_empty(path, time));
+        };
+        let value = typed(&path, self.kinds.lookup(&path)?, raw)?;
+        self.push_value(path, value, time);
+        Ok(())
+    }
+
+    /// The checks of [`Resolver::record`] before the value is typed: the path is a resource
+    /// (instance) within the request path, the resolved time (returned) is finite and the record
+    /// has a value.
+    #[inline(always)]
+    fn place(
+        &mut self,
+        path: Path,
+        bt: Option<f64>,
+        t: Option<f64>,
+        has_value: bool,
+    ) -> Result<f64, DecodeError> {
         if path.len() < 3 || !self.base.contains(&path) {
             return Err(self.misplaced(path));
         }
@@ -608,16 +628,43 @@ impl<'a, 'k> Resolver<'a, 'k> {
             Some(t) => self.base_time + t,
             None => self.base_time,
         };
-        let (true, Some(raw)) = (time.is_finite(), value) else {
+        if !(time.is_finite() && has_value) {
             return Err(self.timeless_or_empty(path, time));
+        }
+        Ok(time)
+    }
+
+    /// Adds the typed value at `path` (placed by [`Resolver::place`]) at time `time`.
+    ///
+    /// The record is pushed as a constant, then its fields are set in place: a record built on
+    /// the stack and then copied into the vector is read back in wide loads right after its
+    /// narrow stores, which stalls (store forwarding) on every record.
+    #[inline(always)]
+    fn push_value(&mut self, path: Path, value: Value, time: f64) {
+        if let Some(slot) = self.push_placed(path, time) {
+            *slot = value;
+        }
+    }
+
+    /// Adds a record at `path` (placed by [`Resolver::place`]) at time `time`, and gives its
+    /// value to set (a placeholder until then; `None` never happens: the record was just
+    /// pushed).
+    ///
+    /// The record is pushed as a constant, then its fields are set in place: a record built on
+    /// the stack and then copied into the vector is read back in wide loads right after its
+    /// narrow stores, which stalls (store forwarding) on every record.
+    #[inline(always)]
+    fn push_placed(&mut self, path: Path, time: f64) -> Option<&mut Value> {
+        const EMPTY: Record = Record {
+            path: Path::ROOT,
+            value: Value::Boolean(false),
+            time: None,
         };
-        let value = typed(&path, self.kinds.lookup(&path)?, raw)?;
-        self.out.push(Record {
-            path,
-            value,
-            time: normalize_time(time),
-        });
-        Ok(())
+        self.out.push(EMPTY);
+        let slot = self.out.last_mut()?;
+        slot.path = path;
+        slot.time = normalize_time(time);
+        Some(&mut slot.value)
     }
 
     /// Why `path` takes no value here: above a resource, or outside the request path.
@@ -679,13 +726,17 @@ fn scan_json_records(base: &Path, bytes: &[u8], kinds: &dyn KindLookup) -> Optio
     );
     let mut prefix = PathText::START;
     scan_json(bytes, |record| {
-        if let Some(bn) = &record.bn {
+        if let Some(bn) = record.bn {
             prefix = PathText::START.feed(bn.as_bytes())?;
         }
-        let n = record.n.as_deref().unwrap_or_default();
+        let n = record.n.unwrap_or_default();
         let path = prefix.feed(n.as_bytes())?.finish()?;
-        fast.record(path, record.bt, record.t, record.value.take())
-            .ok()
+        let time = fast
+            .place(path, record.bt, record.t, record.value.is_some())
+            .ok()?;
+        let kind = fast.kinds.lookup(&path).ok()?;
+        let value = record.value?;
+        value.write_typed(kind, fast.push_placed(path, time)?)
     })?;
     Some(fast.out)
 }
@@ -732,7 +783,7 @@ pub fn decode_paths(format: ContentFormat, bytes: &[u8]) -> Result<Vec<Path>, De
         ContentFormat::SenmlJson => {
             let mut fast = Vec::new();
             let raw = match scan_json(bytes, |record| {
-                fast.push(std::mem::take(record));
+                fast.push(record.raw()?);
                 Some(())
             }) {
                 Some(()) => fast,
@@ -840,22 +891,142 @@ fn time_of(format: ContentFormat, label: &str, raw: Raw<'_>) -> Result<f64, Deco
 // SenML JSON
 // ---------------------------------------------------------------------------------------------
 
+/// A value as the JSON fast path reads it: borrowed, `Copy` and without an `i128` (so 24
+/// bytes, 8-aligned), so that a record is reset and handed on in registers rather than through
+/// memory (the base64 of `vd` is decoded when the record is taken).
+#[derive(Debug, Clone, Copy)]
+enum ScanValue<'a> {
+    /// An integer within `i64`.
+    Int(i64),
+    /// An integer above `i64::MAX`, within `u64`.
+    UInt(u64),
+    Float(f64),
+    Str(&'a str),
+    Bool(bool),
+    /// The base64url text of `vd`, not yet decoded.
+    Data(&'a str),
+    ObjLnk(&'a str),
+}
+
+impl<'a> ScanValue<'a> {
+    /// A number the scanner read.
+    #[inline(always)]
+    fn number(number: Number) -> Self {
+        match number {
+            Number::Int(n) => ScanValue::Int(n),
+            Number::UInt(n) => ScanValue::UInt(n),
+            Number::Float(x) => ScanValue::Float(x),
+        }
+    }
+
+    /// The wire value; `None` when `vd` is not base64url (the general path says so).
+    fn raw(self) -> Option<Raw<'a>> {
+        Some(match self {
+            ScanValue::Int(n) => Raw::Int(i128::from(n)),
+            ScanValue::UInt(n) => Raw::Int(i128::from(n)),
+            ScanValue::Float(x) => Raw::Float(x),
+            ScanValue::Str(text) => Raw::Str(Cow::Borrowed(text)),
+            ScanValue::Bool(b) => Raw::Bool(b),
+            ScanValue::Data(text) => Raw::Data(Cow::Owned(b64::decode(text)?)),
+            ScanValue::ObjLnk(text) => Raw::ObjLnk(Cow::Borrowed(text)),
+        })
+    }
+
+    /// Sets `slot` to the value for a resource of type `kind` (when known), exactly as
+    /// [`typed`] gives it from [`ScanValue::raw`]; `None` where `typed` fails (the general path
+    /// then says why), and `slot` is then left as it was.
+    ///
+    /// Written out rather than through `typed`, and into its place rather than returned: a
+    /// `Result` (with its large error) or a `Value` built on the stack is copied in wide loads
+    /// right after its narrow stores, which stalls (store forwarding) on every record.
+    #[inline(always)]
+    fn write_typed(self, kind: Option<Kind>, slot: &mut Value) -> Option<()> {
+        let Some(kind) = kind else {
+            match self {
+                ScanValue::Int(n) => *slot = Value::Integer(n),
+                ScanValue::UInt(n) => *slot = Value::UnsignedInteger(n),
+                ScanValue::Float(x) => *slot = Value::Float(x),
+                ScanValue::Str(text) => *slot = Value::String(text.to_owned()),
+                ScanValue::Bool(b) => *slot = Value::Boolean(b),
+                ScanValue::Data(text) => *slot = Value::Opaque(b64::decode(text)?),
+                ScanValue::ObjLnk(text) => {
+                    *slot = Value::ObjLnk(super::text::parse_objlnk(text)?);
+                }
+            }
+            return Some(());
+        };
+        match (kind, self) {
+            (Kind::Integer, ScanValue::Int(n)) => *slot = Value::Integer(n),
+            (Kind::Time, ScanValue::Int(n)) => *slot = Value::Time(Time(n)),
+            (Kind::UnsignedInteger, ScanValue::Int(n)) => {
+                *slot = Value::UnsignedInteger(u64::try_from(n).ok()?);
+            }
+            (Kind::UnsignedInteger, ScanValue::UInt(n)) => *slot = Value::UnsignedInteger(n),
+            (Kind::Float, ScanValue::Int(n)) => *slot = Value::Float(n as f64),
+            (Kind::Float, ScanValue::UInt(n)) => *slot = Value::Float(n as f64),
+            (Kind::Float, ScanValue::Float(x)) => *slot = Value::Float(x),
+            (Kind::String, ScanValue::Str(text)) => *slot = Value::String(text.to_owned()),
+            (Kind::CoreLnk, ScanValue::Str(text)) => {
+                *slot = Value::CoreLnk(CoreLnk(text.to_owned()));
+            }
+            (Kind::Boolean, ScanValue::Bool(b)) => *slot = Value::Boolean(b),
+            (Kind::Opaque, ScanValue::Data(text)) => *slot = Value::Opaque(b64::decode(text)?),
+            (Kind::ObjLnk, ScanValue::ObjLnk(text)) => {
+                *slot = Value::ObjLnk(super::text::parse_objlnk(text)?);
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+}
+
+/// One SenML record as the JSON fast path reads it (the borrowed, `Copy` twin of [`RawRecord`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct ScanRecord<'a> {
+    bn: Option<&'a str>,
+    bt: Option<f64>,
+    n: Option<&'a str>,
+    t: Option<f64>,
+    value: Option<ScanValue<'a>>,
+}
+
+impl<'a> ScanRecord<'a> {
+    /// The record as the general path has it; `None` when `vd` is not base64url.
+    fn raw(self) -> Option<RawRecord<'a>> {
+        Some(RawRecord {
+            bn: self.bn.map(Cow::Borrowed),
+            bt: self.bt,
+            n: self.n.map(Cow::Borrowed),
+            t: self.t,
+            value: match self.value {
+                Some(value) => Some(value.raw()?),
+                None => None,
+            },
+        })
+    }
+
+    /// Sets the value, declining a second one.
+    #[inline(always)]
+    fn set_value(&mut self, value: ScanValue<'a>) -> Option<()> {
+        if self.value.replace(value).is_some() {
+            return None;
+        }
+        Some(())
+    }
+}
+
 /// The fast path of [`parse_json`]: gives each record to `each` as it is read; `None` when the
 /// payload is anything but a plain, valid pack (escapes, nesting, duplicate fields, errors...)
 /// or when `each` gives up, and `parse_json` then reads or rejects it.
-///
-/// `each` gets the record to take from (not a copy of it: a record is large, and moving it from
-/// call to call costs more than reading it).
 fn scan_json<'a>(
     bytes: &'a [u8],
-    mut each: impl FnMut(&mut RawRecord<'a>) -> Option<()>,
+    mut each: impl FnMut(&ScanRecord<'a>) -> Option<()>,
 ) -> Option<()> {
     let mut s = Scanner::new(bytes)?;
-    let mut record = RawRecord::default();
     s.array(|s| {
-        record = RawRecord::default();
+        let mut record = ScanRecord::default();
         s.object(|s, label| scan_field(s, label, &mut record))?;
-        each(&mut record)
+        each(&record)
     })?;
     s.at_end().then_some(())
 }
@@ -865,36 +1036,29 @@ fn scan_json<'a>(
 /// The usual labels read the one value type they take straight away; the others (and a usual
 /// label with a value of another type, which then declines) go through [`scan_other_field`].
 #[inline(always)]
-fn scan_field<'a>(s: &mut Scanner<'a>, label: &str, record: &mut RawRecord<'a>) -> Option<()> {
-    let raw = match label.as_bytes() {
+fn scan_field<'a>(s: &mut Scanner<'a>, label: &str, record: &mut ScanRecord<'a>) -> Option<()> {
+    let value = match label.as_bytes() {
         b"n" if record.n.is_none() => {
-            record.n = Some(Cow::Borrowed(s.string_value()?));
+            record.n = Some(s.string_value()?);
             return Some(());
         }
-        b"v" => match s.number_value()? {
-            Scalar::Int(n) => Raw::Int(n),
-            Scalar::Float(x) => Raw::Float(x),
-            _ => return None,
-        },
-        b"vs" => Raw::Str(Cow::Borrowed(s.string_value()?)),
+        b"v" => ScanValue::number(s.number_value()?),
+        b"vs" => ScanValue::Str(s.string_value()?),
         _ => return scan_other_field(s, label, record),
     };
-    if record.value.replace(raw).is_some() {
-        return None;
-    }
-    Some(())
+    record.set_value(value)
 }
 
 /// [`scan_field`] for the labels other than `n`, `v` and `vs`.
 fn scan_other_field<'a>(
     s: &mut Scanner<'a>,
     label: &str,
-    record: &mut RawRecord<'a>,
+    record: &mut ScanRecord<'a>,
 ) -> Option<()> {
     let scalar = s.scalar()?;
-    let raw = match (label.as_bytes(), scalar) {
+    let value = match (label.as_bytes(), scalar) {
         (b"bn", Scalar::Str(text)) if record.bn.is_none() => {
-            record.bn = Some(Cow::Borrowed(text));
+            record.bn = Some(text);
             return Some(());
         }
         (b"bt", Scalar::Int(_) | Scalar::Float(_)) if record.bt.is_none() => {
@@ -906,9 +1070,9 @@ fn scan_other_field<'a>(
             return Some(());
         }
         (b"ut" | b"bver", Scalar::Int(_) | Scalar::Float(_)) => return Some(()),
-        (b"vb", Scalar::Bool(b)) => Raw::Bool(b),
-        (b"vd", Scalar::Str(text)) => Raw::Data(Cow::Owned(b64::decode(text)?)),
-        (b"vlo", Scalar::Str(text)) => Raw::ObjLnk(Cow::Borrowed(text)),
+        (b"vb", Scalar::Bool(b)) => ScanValue::Bool(b),
+        (b"vd", Scalar::Str(text)) => ScanValue::Data(text),
+        (b"vlo", Scalar::Str(text)) => ScanValue::ObjLnk(text),
         (
             b"bn" | b"n" | b"bt" | b"t" | b"ut" | b"bver" | b"v" | b"vs" | b"vb" | b"vd" | b"vlo"
             | b"bv" | b"bs" | b"bu" | b"s",
@@ -917,10 +1081,7 @@ fn scan_other_field<'a>(
         ([.., b'_'], _) => return None,
         _ => return Some(()),
     };
-    if record.value.replace(raw).is_some() {
-        return None;
-    }
-    Some(())
+    record.set_value(value)
 }
 
 /// A scanned number as a time (the scanner reads only finite numbers).
@@ -1312,7 +1473,7 @@ b"}]"#,
             let slow = parse_json(case);
             let mut fast = Vec::new();
             let scanned = scan_json(case, |record| {
-                fast.push(std::mem::take(record));
+                fast.push(record.raw()?);
                 Some(())
             });
             match scanned.map(|()| fast) {
