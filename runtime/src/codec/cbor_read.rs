@@ -50,6 +50,25 @@ pub(crate) enum ReadError {
     NotUtf8,
 }
 
+impl Item<'_> {
+    /// What the item is, for error messages ("an integer", "a map"...).
+    pub(crate) fn describe(&self) -> &'static str {
+        match self {
+            Item::Unsigned(_) | Item::Negative(_) => "an integer",
+            Item::Bytes(_) => "a byte string",
+            Item::Text(_) => "a text string",
+            Item::Array(_) => "an array",
+            Item::Map(_) => "a map",
+            Item::Tag(_) => "a tag",
+            Item::Bool(_) => "a boolean",
+            Item::Null | Item::Undefined => "null",
+            Item::Float(_) => "a float",
+            Item::Simple(_) => "a simple value",
+            Item::Indefinite(_) => "an indefinite-length item",
+        }
+    }
+}
+
 impl std::fmt::Display for ReadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -110,7 +110,7 @@ pub fn decode(
         other => {
             return Err(DecodeError::malformed(
                 F,
-                format!("{} at the top level, not a map", describe(&other)),
+                format!("{} at the top level, not a map", other.describe()),
             ));
         }
     };
@@ -131,23 +131,6 @@ pub fn decode(
 #[cold]
 fn e(err: ReadError) -> DecodeError {
     DecodeError::malformed(F, format!("CBOR: {err}"))
-}
-
-/// What an item is, for error messages.
-fn describe(item: &Item<'_>) -> &'static str {
-    match item {
-        Item::Unsigned(_) | Item::Negative(_) => "an integer",
-        Item::Bytes(_) => "a byte string",
-        Item::Text(_) => "a text string",
-        Item::Array(_) => "an array",
-        Item::Map(_) => "a map",
-        Item::Tag(_) => "a tag",
-        Item::Bool(_) => "a boolean",
-        Item::Null | Item::Undefined => "null",
-        Item::Float(_) => "a float",
-        Item::Simple(_) => "a simple value",
-        Item::Indefinite(_) => "an indefinite-length item",
-    }
 }
 
 /// CBOR major type 5, a map.
@@ -218,7 +201,7 @@ fn decode_key(reader: &mut Reader<'_>, prefix: Path) -> Result<Path, DecodeError
         )),
         other => Err(DecodeError::malformed(
             F,
-            format!("{} as a path key", describe(&other)),
+            format!("{} as a path key", other.describe()),
         )),
     }
 }
@@ -277,7 +260,7 @@ fn decode_value(
         other => {
             return Err(DecodeError::malformed(
                 F,
-                format!("unexpected CBOR item as a value: {}", describe(&other)),
+                format!("unexpected CBOR item as a value: {}", other.describe()),
             ));
         }
     };

@@ -1184,23 +1184,6 @@ fn cbor_read_error(err: ReadError) -> DecodeError {
     cbor_malformed(format!("CBOR: {err}"))
 }
 
-/// What an item is, for error messages.
-fn cbor_describe(item: &Item<'_>) -> &'static str {
-    match item {
-        Item::Unsigned(_) | Item::Negative(_) => "an integer",
-        Item::Bytes(_) => "a byte string",
-        Item::Text(_) => "a text string",
-        Item::Array(_) => "an array",
-        Item::Map(_) => "a map",
-        Item::Tag(_) => "a tag",
-        Item::Bool(_) => "a boolean",
-        Item::Null | Item::Undefined => "null",
-        Item::Float(_) => "a float",
-        Item::Simple(_) => "a simple value",
-        Item::Indefinite(_) => "an indefinite-length item",
-    }
-}
-
 /// A SenML CBOR pack (RFC 8428 §6): one definite-length array of definite-length maps, read
 /// record by record with the crate's one CBOR reader.
 struct CborPack<'a> {
@@ -1221,7 +1204,7 @@ impl<'a> CborPack<'a> {
             other => {
                 return Err(cbor_malformed(format!(
                     "a SenML pack is a CBOR array, not {}",
-                    cbor_describe(&other)
+                    other.describe()
                 )));
             }
         };
@@ -1269,7 +1252,7 @@ impl<'a> CborPack<'a> {
             Item::Indefinite(_) => Err(cbor_malformed("indefinite-length CBOR is not accepted")),
             other => Err(cbor_malformed(format!(
                 "a SenML record is a CBOR map, not {}",
-                cbor_describe(&other)
+                other.describe()
             ))),
         }
     }
@@ -1311,7 +1294,7 @@ impl<'a> CborPack<'a> {
             other => {
                 return Err(cbor_malformed(format!(
                     "{} as a SenML label",
-                    cbor_describe(&other)
+                    other.describe()
                 )));
             }
         };
@@ -1366,10 +1349,7 @@ impl<'a> CborPack<'a> {
 
     #[cold]
     fn wrong(&self, label: &str, expected: &str, found: &Item<'_>) -> DecodeError {
-        cbor_malformed(format!(
-            "{label} is {}, not {expected}",
-            cbor_describe(found)
-        ))
+        cbor_malformed(format!("{label} is {}, not {expected}", found.describe()))
     }
 
     /// A name's bytes (`bn`, `n`).
@@ -1408,7 +1388,7 @@ impl<'a> CborPack<'a> {
             Item::Float(x) => Ok(Raw::Float(x)),
             other => Err(cbor_malformed(format!(
                 "{} where a number belongs",
-                cbor_describe(&other)
+                other.describe()
             ))),
         }
     }
