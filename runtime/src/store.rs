@@ -602,7 +602,7 @@ impl ObjectStore {
 
     /// The metadata of resource `resource` of object `object`, if the store holds the object and
     /// it defines the resource: what the decoders ask for each value they read (see the
-    /// [`KindLookup`](crate::codec::KindLookup) implementation of the store).
+    /// [`KindLookup`] implementation of the store).
     pub fn resource_meta(&self, object: u16, resource: u16) -> Option<&'static ResourceMeta> {
         let meta = self.object_meta(object)?;
         // Most objects number their resources from 0 without gaps: then the resource sits at
