@@ -25,3 +25,4 @@ pub mod shared_registry_objects {
 
 pub mod peers;
 pub mod relay;
+pub mod sans_io;

@@ -5,7 +5,6 @@
 //! resource asks aiocoap to reassemble Block1 transfers: the server reports the whole link
 //! payload it received, and decodes and resolves the whole SenML CBOR pack with cbor2.
 
-use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -14,6 +13,7 @@ use lwm2m::codec::Record;
 use lwm2m::objects::{Device, DeviceHandler, Security, Server};
 use lwm2m::{Object, ObjectStore, Path, Value};
 use lwm2m_tests::peers::Peer;
+use lwm2m_tests::sans_io;
 use serde_json::Value as Json;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -48,50 +48,13 @@ fn client(server: SocketAddr, instances: u16) -> Client {
     Client::new(Config::new("block1-out-1", server), store)
 }
 
-/// Moves datagrams and time between `client` and `socket` until an event satisfies `done`;
-/// returns it and the sizes of the datagrams the client sent.
+/// [`sans_io::pump`] with this file's timeout.
 fn pump(
     client: &mut Client,
     socket: &UdpSocket,
     done: impl Fn(&Event) -> bool,
 ) -> (Event, Vec<usize>) {
-    let deadline = Instant::now() + TIMEOUT;
-    let mut buf = [0u8; 2048];
-    let mut sizes = Vec::new();
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "no matching event within {TIMEOUT:?}"
-        );
-        while let Some(transmit) = client.poll_transmit() {
-            sizes.push(transmit.bytes.len());
-            socket
-                .send_to(&transmit.bytes, transmit.to)
-                .expect("send_to");
-        }
-        while let Some(event) = client.poll_event() {
-            if done(&event) {
-                return (event, sizes);
-            }
-        }
-        let now = Instant::now();
-        let wait = client
-            .poll_timeout()
-            .map_or(Duration::from_millis(100), |at| {
-                at.saturating_duration_since(now)
-            })
-            .clamp(Duration::from_millis(1), Duration::from_millis(100));
-        socket.set_read_timeout(Some(wait)).expect("read timeout");
-        match socket.recv_from(&mut buf) {
-            Ok((len, from)) => {
-                client.handle_datagram(Instant::now(), from, buf.get(..len).unwrap_or(&[]))
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                client.handle_timeout(Instant::now());
-            }
-            Err(e) => panic!("recv_from: {e}"),
-        }
-    }
+    sans_io::pump(client, socket, TIMEOUT, done)
 }
 
 fn event_json(peer: &mut Peer, name: &str) -> Json {

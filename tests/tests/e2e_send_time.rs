@@ -3,7 +3,6 @@
 //! (`tests/peers/lwm2m_server.py`). The server decodes the SenML CBOR with cbor2 and resolves the
 //! records itself (RFC 8428 §4.6: name = bn + n, time = bt + t); the test checks its answer.
 
-use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use lwm2m::codec::Record;
 use lwm2m::objects::{Device, DeviceHandler, Security, Server};
 use lwm2m::{Path, Value};
 use lwm2m_tests::peers::Peer;
+use lwm2m_tests::sans_io;
 use serde_json::Value as Json;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -33,43 +33,9 @@ fn client(server: SocketAddr) -> Client {
     Client::new(Config::new("send-time-1", server), store)
 }
 
-/// Moves datagrams and time between `client` and `socket` until an event satisfies `done`.
+/// [`sans_io::pump`] with this file's timeout, without the datagram sizes.
 fn pump(client: &mut Client, socket: &UdpSocket, done: impl Fn(&Event) -> bool) -> Event {
-    let deadline = Instant::now() + TIMEOUT;
-    let mut buf = [0u8; 2048];
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "no matching event within {TIMEOUT:?}"
-        );
-        while let Some(transmit) = client.poll_transmit() {
-            socket
-                .send_to(&transmit.bytes, transmit.to)
-                .expect("send_to");
-        }
-        while let Some(event) = client.poll_event() {
-            if done(&event) {
-                return event;
-            }
-        }
-        let now = Instant::now();
-        let wait = client
-            .poll_timeout()
-            .map_or(Duration::from_millis(100), |at| {
-                at.saturating_duration_since(now)
-            })
-            .clamp(Duration::from_millis(1), Duration::from_millis(100));
-        socket.set_read_timeout(Some(wait)).expect("read timeout");
-        match socket.recv_from(&mut buf) {
-            Ok((len, from)) => {
-                client.handle_datagram(Instant::now(), from, buf.get(..len).unwrap_or(&[]))
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                client.handle_timeout(Instant::now());
-            }
-            Err(e) => panic!("recv_from: {e}"),
-        }
-    }
+    sans_io::pump(client, socket, TIMEOUT, done).0
 }
 
 fn number(json: &Json) -> f64 {
