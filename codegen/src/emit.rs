@@ -222,12 +222,12 @@ pub fn field_type(resource: &ResourceDef, crate_path: &CratePath) -> TokenStream
         return quote!(#krate::Executable);
     };
     let base = match kind {
-        ResourceType::String => quote!(::std::string::String),
+        ResourceType::String => quote!(#krate::alloc::string::String),
         ResourceType::Integer => quote!(i64),
         ResourceType::UnsignedInteger => quote!(u64),
         ResourceType::Float => quote!(f64),
         ResourceType::Boolean => quote!(bool),
-        ResourceType::Opaque => quote!(::std::vec::Vec<u8>),
+        ResourceType::Opaque => quote!(#krate::alloc::vec::Vec<u8>),
         ResourceType::Time => quote!(#krate::Time),
         ResourceType::Objlnk => quote!(#krate::ObjLnk),
         ResourceType::Corelnk => quote!(#krate::CoreLnk),
@@ -398,10 +398,10 @@ mod tests {
         assert_eq!(ty(&r), "::core::option::Option<::lwm2m::Instances<f64>>");
         r.mandatory = true;
         r.kind = Some(ResourceType::Opaque);
-        assert_eq!(ty(&r), "::lwm2m::Instances<::std::vec::Vec<u8>>");
+        assert_eq!(ty(&r), "::lwm2m::Instances<::lwm2m::alloc::vec::Vec<u8>>");
         r.multiple = false;
         for (kind, expected) in [
-            (ResourceType::String, "::std::string::String"),
+            (ResourceType::String, "::lwm2m::alloc::string::String"),
             (ResourceType::Integer, "i64"),
             (ResourceType::UnsignedInteger, "u64"),
             (ResourceType::Boolean, "bool"),

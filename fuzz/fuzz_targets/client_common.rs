@@ -2,7 +2,7 @@
 //! Register with, draining the client, and reading every resource afterwards.
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use lwm2m::Instant;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, ResponseType};
 use lwm2m::client::{Client, Transmit};

@@ -4,7 +4,8 @@
 //! must still be readable afterwards.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use lwm2m::Instant;
+use std::time::Duration;
 
 use lwm2m::ObjectStore;
 use lwm2m::client::{Client, Config};

@@ -9,7 +9,8 @@
 //!
 //! [`ResourceType`]: crate::convert::ResourceType
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use crate::convert::ResourceType;
 use crate::field::{Executable, Instances};

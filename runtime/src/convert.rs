@@ -12,6 +12,7 @@
 //!   [`Error::TypeMismatch`].
 
 use crate::error::Error;
+use crate::prelude::*;
 use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
 
 /// A Rust type that holds one value of an LwM2M resource (or of one resource instance).

@@ -1,5 +1,6 @@
 //! Errors of resource access: what a read or write of an object's resource can fail with.
 
+use crate::prelude::*;
 use crate::value::Kind;
 
 /// Why a read or write of a resource failed.

@@ -26,6 +26,7 @@
 //! ```
 
 use crate::error::Error;
+use crate::prelude::*;
 
 /// Why an Execute payload does not follow the argument grammar.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -132,7 +133,7 @@ impl ExecuteArgs {
 
     /// Parses an Execute payload as bytes: [`ExecuteArgsError::NotText`] if it is not UTF-8.
     pub fn parse_bytes(payload: &[u8]) -> Result<ExecuteArgs, ExecuteArgsError> {
-        std::str::from_utf8(payload)
+        core::str::from_utf8(payload)
             .map_err(|_| ExecuteArgsError::NotText)
             .and_then(ExecuteArgs::parse)
     }
@@ -162,7 +163,7 @@ impl ExecuteArgs {
     }
 }
 
-impl std::str::FromStr for ExecuteArgs {
+impl core::str::FromStr for ExecuteArgs {
     type Err = ExecuteArgsError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {

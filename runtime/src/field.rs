@@ -12,7 +12,7 @@
 //! written to a multiple one is [`Error::NotSingle`]. A write converts every value before it
 //! stores anything: a failed write leaves the field as it was.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
 
 use crate::convert::ResourceType;
 use crate::error::Error;
@@ -275,6 +275,7 @@ impl ResourceField for Executable {
 mod tests {
     use super::*;
     use crate::meta::Operations;
+    use crate::prelude::*;
 
     fn meta(kind: Kind, multiple: bool) -> ResourceMeta {
         ResourceMeta {

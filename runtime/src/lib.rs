@@ -7,6 +7,26 @@
 //! by default) records its [`ObjectMeta`] and implements [`Object`], which reads
 //! and writes resources by id as a server asks. A store keeps instances as
 //! `Box<dyn` [`ObjectInstance`]`>`.
+//!
+//! # Without std
+//!
+//! With default features off the crate is `#![no_std]` and needs only `alloc`: values, the
+//! object store, every content format, the CoAP layer, the sans-IO [`client`] and the built-in
+//! objects all work on a microcontroller (`examples/mcu-device` runs on an emulated Cortex-M4).
+//! Time is the crate's own [`Instant`], addresses are `core::net::SocketAddr`. Features:
+//!
+//! - `std` (default): `Instant::now()` and conversions from `std::time::Instant`, host-name
+//!   resolution, tokens seeded from the operating system.
+//! - `derive` (default): `#[derive(Object)]`.
+//! - `tokio` (default, implies `std`): the UDP driver in `lwm2m::net`.
+//! - `dtls`: DTLS 1.2 PSK through OpenSSL (`lwm2m::net::dtls`).
+#![no_std]
+
+/// The `alloc` crate, re-exported so that generated code names `String` and `Vec` in a crate
+/// with or without std (`::lwm2m::alloc::string::String`).
+pub extern crate alloc;
+#[cfg(any(feature = "std", test))]
+extern crate std;
 
 pub mod check;
 pub mod client;
@@ -24,6 +44,7 @@ pub mod object;
 pub mod objects;
 pub mod path;
 pub mod store;
+pub mod time;
 pub mod uri;
 pub mod validate;
 pub mod value;
@@ -31,6 +52,15 @@ pub mod value;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// What every module of the crate uses from `alloc` (the std prelude's share of it).
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec::Vec;
+    pub(crate) use alloc::{format, vec};
+}
 
 pub use convert::ResourceType;
 pub use error::Error;
@@ -41,6 +71,7 @@ pub use meta::{Constraint, ObjectMeta, Operations, ResourceMeta};
 pub use object::{Object, ObjectInstance};
 pub use path::Path;
 pub use store::{ObjectStore, WriteMode};
+pub use time::Instant;
 pub use value::{CoreLnk, Kind, ObjLnk, Time, Value};
 
 #[cfg(feature = "derive")]

@@ -104,8 +104,8 @@ impl PartialEq for Number {
 
 impl Eq for Number {}
 
-impl std::fmt::Display for Number {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Number {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Number::Int(n) => write!(f, "{n}"),
             Number::Float(x) => write!(f, "{x}"),

@@ -1,7 +1,7 @@
 //! The [`Object`] trait that `#[derive(Object)]` implements, and the dyn-safe [`ObjectInstance`]
 //! that a store of instances holds.
 
-use std::any::Any;
+use core::any::Any;
 
 use crate::error::Error;
 use crate::field::ResourceValue;

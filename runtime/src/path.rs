@@ -1,7 +1,8 @@
 //! LwM2M paths: `/`, `/o`, `/o/i`, `/o/i/r` and `/o/i/r/ri`.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use core::fmt;
+use core::str::FromStr;
 
 /// An absolute LwM2M path: the root, an object, an object instance, a resource or a resource
 /// instance.
@@ -211,7 +212,7 @@ impl Path {
 }
 
 impl Ord for Path {
-    fn cmp(&self, other: &Path) -> std::cmp::Ordering {
+    fn cmp(&self, other: &Path) -> core::cmp::Ordering {
         // Tree order (a prefix first). Ids past `len` are zero, so comparing the packed ids and
         // then the lengths gives the same order as comparing the `ids()` slices, in two integer
         // comparisons (this is on every store and codec lookup).
@@ -222,7 +223,7 @@ impl Ord for Path {
 }
 
 impl PartialOrd for Path {
-    fn partial_cmp(&self, other: &Path) -> Option<std::cmp::Ordering> {
+    fn partial_cmp(&self, other: &Path) -> Option<core::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }

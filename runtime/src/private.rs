@@ -142,6 +142,7 @@ pub const fn assert_corelnk<F: ?Sized + CarriesCoreLnk>() {}
 mod tests {
     use super::*;
     use crate::field::Executable;
+    use crate::prelude::*;
     use crate::value::Value;
 
     /// Every operation of a derived object goes through the helpers above.

@@ -69,7 +69,8 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use crate::codec::KindLookup;
 use crate::error::Error;
@@ -360,8 +361,8 @@ pub struct ObjectStore {
     objects: BTreeMap<u16, ObjectEntry>,
 }
 
-impl std::fmt::Debug for ObjectStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for ObjectStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let mut list = f.debug_map();
         for (id, entry) in &self.objects {
             list.entry(id, &entry.instances.keys().collect::<Vec<_>>());

@@ -4,8 +4,8 @@
 //! wrote (`/0/x/0`): an IP literal ([`ServerUri::socket_addr`]) is used at once, a host name is
 //! left to the driver to resolve (`lwm2m::net::resolve` with the `tokio` feature).
 
-use std::io;
-use std::net::{IpAddr, SocketAddr};
+use crate::prelude::*;
+use core::net::{IpAddr, SocketAddr};
 
 /// The CoAP port a `coap://` URI without a port means (RFC 7252 §6.1).
 pub const DEFAULT_PORT: u16 = 5683;
@@ -40,13 +40,14 @@ pub enum UriError {
     },
 }
 
-impl From<UriError> for io::Error {
-    fn from(e: UriError) -> io::Error {
+#[cfg(feature = "std")]
+impl From<UriError> for std::io::Error {
+    fn from(e: UriError) -> std::io::Error {
         let kind = match e {
-            UriError::DtlsNotSupported(_) => io::ErrorKind::Unsupported,
-            _ => io::ErrorKind::InvalidInput,
+            UriError::DtlsNotSupported(_) => std::io::ErrorKind::Unsupported,
+            _ => std::io::ErrorKind::InvalidInput,
         };
-        io::Error::new(kind, e)
+        std::io::Error::new(kind, e)
     }
 }
 

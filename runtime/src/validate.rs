@@ -37,6 +37,7 @@
 use crate::error::Error;
 use crate::field::ResourceValue;
 use crate::meta::{Constraint, Number, ObjectMeta, ResourceMeta, ValueItem};
+use crate::prelude::*;
 use crate::value::{Kind, Value};
 
 /// `Ok` if a server may read the resource.
@@ -214,7 +215,7 @@ fn check_constraint(meta: &ResourceMeta, value: &Value) -> Result<(), Error> {
 mod tests {
     use super::*;
     use crate::meta::Operations;
-    use std::collections::BTreeMap;
+    use alloc::collections::BTreeMap;
 
     fn meta(kind: Kind, constraint: Constraint) -> ResourceMeta {
         ResourceMeta {

@@ -1,6 +1,7 @@
 //! Resource values: the typed data that travels between objects and content formats.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// The LwM2M data type of a resource, as the object registry names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,6 +58,7 @@ pub struct Time(pub i64);
 
 impl Time {
     /// The current system time, or the epoch if the clock is before it.
+    #[cfg(feature = "std")]
     pub fn now() -> Time {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

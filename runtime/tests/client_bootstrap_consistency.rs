@@ -8,8 +8,8 @@
 
 mod client_support;
 
+use lwm2m::Instant;
 use std::net::SocketAddr;
-use std::time::Instant;
 
 use client_support::*;
 use coap_lite::{CoapOption, Packet, RequestType, ResponseType};

@@ -6,8 +6,8 @@
 
 mod client_support;
 
+use lwm2m::Instant;
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use client_support::*;
 use coap_lite::{CoapOption, RequestType, ResponseType};

@@ -5,7 +5,8 @@
 
 mod client_support;
 
-use std::time::{Duration, Instant};
+use lwm2m::Instant;
+use std::time::Duration;
 
 use client_support::*;
 use coap_lite::{CoapOption, MessageClass, MessageType, RequestType, ResponseType};

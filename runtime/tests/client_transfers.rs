@@ -6,7 +6,7 @@
 
 mod client_support;
 
-use std::time::Instant;
+use lwm2m::Instant;
 
 use client_support::*;
 use coap_lite::{CoapOption, MessageType, Packet, RequestType};

@@ -8,8 +8,9 @@
 
 mod client_support;
 
+use lwm2m::Instant;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use client_support::*;
 use coap_lite::{CoapOption, MessageClass, RequestType, ResponseType};

@@ -4,7 +4,8 @@
 // Test helpers outside #[test] functions unwrap too: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use std::time::{Duration, Instant};
+use lwm2m::Instant;
+use std::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 use lwm2m::coap::block::{self, BlockOption};

@@ -7,11 +7,12 @@
 #![cfg(feature = "dtls")]
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use lwm2m::Instant;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lwm2m::ObjectStore;
 use lwm2m::client::{Client, Config};

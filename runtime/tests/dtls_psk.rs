@@ -7,10 +7,11 @@
 #![cfg(feature = "dtls")]
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use lwm2m::Instant;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lwm2m::net::Transport;
 use lwm2m::net::dtls::{

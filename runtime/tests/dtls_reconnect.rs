@@ -18,9 +18,10 @@
 
 mod dtls_support;
 
+use lwm2m::Instant;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dtls_support::*;
 use lwm2m::client::{Client, Config};

@@ -3,7 +3,8 @@
 //! exactly at each deadline it asks for.
 #![allow(clippy::unwrap_used)]
 
-use std::time::{Duration, Instant};
+use lwm2m::Instant;
+use std::time::Duration;
 
 use lwm2m::client::observe::{
     Action, AttributeStore, AttributeUpdate, Attributes, Defaults, Observation, Sample, Trigger,

@@ -1,9 +1,10 @@
 //! Driving the sans-IO [`Client`] over a real, blocking UDP socket, for end-to-end tests that
 //! talk to a real server without the tokio driver.
 
+use lwm2m::Instant;
 use std::io::ErrorKind;
 use std::net::UdpSocket;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lwm2m::client::{Client, Event};
 

@@ -5,8 +5,9 @@
 //! resource asks aiocoap to reassemble Block1 transfers: the server reports the whole link
 //! payload it received, and decodes and resolves the whole SenML CBOR pack with cbor2.
 
+use lwm2m::Instant;
 use std::net::{SocketAddr, UdpSocket};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lwm2m::client::{Client, Config, Event, LwM2mVersion, registration};
 use lwm2m::codec::Record;

@@ -3,8 +3,9 @@
 //! (`tests/peers/lwm2m_server.py`). The server decodes the SenML CBOR with cbor2 and resolves the
 //! records itself (RFC 8428 §4.6: name = bn + n, time = bt + t); the test checks its answer.
 
+use lwm2m::Instant;
 use std::net::{SocketAddr, UdpSocket};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lwm2m::ObjectStore;
 use lwm2m::client::{Client, Config, Event};

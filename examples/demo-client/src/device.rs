@@ -1,7 +1,7 @@
 //! The demo device's objects: Security (0), Server (1), Device (3), Temperature (3303) and
 //! Light Control (3311), in one [`ObjectStore`].
 
-use std::time::Instant;
+use lwm2m::Instant;
 
 use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
 use lwm2m::{Error, ObjectStore, Path};

@@ -2,7 +2,8 @@
 //! are writable, On time (5852) counts the seconds the light has been on (a write of 0 resets
 //! it), Cumulative active power (5805) follows from the dimmer setting.
 
-use std::time::{Duration, Instant};
+use lwm2m::Instant;
+use std::time::Duration;
 
 use lwm2m::Handler;
 

@@ -39,13 +39,13 @@ mod objects {
     lwm2m::include_objects!();
 }
 
+use lwm2m::Instant;
 use std::error::Error;
 use std::future::Future;
 use std::io::IsTerminal;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::Parser;
 use lwm2m::ObjectStore;

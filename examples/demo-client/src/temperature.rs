@@ -5,7 +5,8 @@
 //! an observer sees the value move. The [`Thermometer`] handler refreshes the value on every
 //! server read, keeps Min/Max Measured Value (5601/5602) and resets them on Execute of 5605.
 
-use std::time::{Duration, Instant};
+use lwm2m::Instant;
+use std::time::Duration;
 
 use lwm2m::{Error, ExecuteArgs, Handler, Time};
 

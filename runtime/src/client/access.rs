@@ -15,7 +15,8 @@
 //!   only their owner may write or delete them (an owner of 65535 means the bootstrap server
 //!   only); no server creates them (the client does after a Create, see [`grant_creator`]).
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use crate::error::Error;
 use crate::field::ResourceValue;

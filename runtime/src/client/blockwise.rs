@@ -28,9 +28,11 @@
 //!   over, after which the answer is final. Any other answer is the operation's result. Bodies
 //!   larger than [`MAX_REQUEST_BODY`] are refused before anything is sent.
 
-use std::collections::VecDeque;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use crate::prelude::*;
+use crate::time::Instant;
+use alloc::collections::VecDeque;
+use core::net::SocketAddr;
+use core::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
 
@@ -203,7 +205,7 @@ impl OutgoingBody {
         max_message_size: usize,
     ) -> Result<OutgoingBody, OutgoingError> {
         let mut template = request;
-        let body = std::mem::take(&mut template.payload);
+        let body = core::mem::take(&mut template.payload);
         let mut outgoing = OutgoingBody {
             template,
             body,

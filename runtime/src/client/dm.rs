@@ -32,7 +32,8 @@
 //! adds to or overwrites them. Known limit: a Write-Composite is atomic per instance, not across
 //! instances.
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
 

@@ -37,9 +37,11 @@
 //!   with it again. Registration Update Trigger (`/1/x/8`) updates the registration with the
 //!   server of `/1/x`.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use crate::prelude::*;
+use crate::time::Instant;
+use alloc::collections::{BTreeMap, VecDeque};
+use core::net::SocketAddr;
+use core::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
@@ -152,13 +154,18 @@ pub(super) struct Engine {
 impl Engine {
     pub(super) fn new(config: Config, mut store: ObjectStore) -> Engine {
         let params = config.transmission;
-        let mut tokens = TokenGenerator::new();
+        let mut tokens = match config.random_seed {
+            Some(seed) => TokenGenerator::with_seed(seed),
+            None => TokenGenerator::new(),
+        };
         let seed = tokens.next_token();
+        let jitter_seed = u64::from_be_bytes(tokens.next_token());
+        let max_request_body = config.max_request_body;
         let sessions = build_sessions(&config, &mut store);
         let accounts = session::complete_accounts(&mut store);
         Engine {
-            retransmit: Retransmitter::new(params),
-            dedup: DuplicateCache::new(params.exchange_lifetime(), 256),
+            retransmit: Retransmitter::with_seed(params, jitter_seed),
+            dedup: DuplicateCache::new(params.exchange_lifetime(), config.duplicate_cache_size),
             message_id: u16::from_be_bytes([seed[0], seed[1]]),
             tokens,
             config,
@@ -174,9 +181,10 @@ impl Engine {
             notify_ids: VecDeque::new(),
             notifications_sent: 0,
             awake_until: None,
-            now: Instant::now(),
+            now: Instant::ZERO,
             block1: Block1Assembler::new(Block1Config {
                 lifetime: params.exchange_lifetime(),
+                max_body: max_request_body,
                 ..Block1Config::default()
             }),
             bodies: BodyCache::new(params.exchange_lifetime()),
@@ -650,7 +658,7 @@ impl Engine {
         };
         session.waking = false;
         session.failures = session.failures.saturating_add(1);
-        let deregister = std::mem::take(&mut session.deregister_after_register);
+        let deregister = core::mem::take(&mut session.deregister_after_register);
         self.emit_for(s, Event::RegistrationFailed { reason });
         if deregister {
             // Shutting down: the Register failed, so there is nothing to deregister.
@@ -862,7 +870,7 @@ impl Engine {
         session.failures = 0;
         session.observations.clear();
         let location = format!("/{}", session.location.join("/"));
-        let deregister = std::mem::take(&mut session.deregister_after_register);
+        let deregister = core::mem::take(&mut session.deregister_after_register);
         self.schedule_update(now, s);
         self.emit_for(s, Event::Registered { location });
         if deregister {
@@ -1083,7 +1091,7 @@ impl Engine {
                 Err(_) => return (bad_option(request), Vec::new()),
             }
         } else {
-            response.payload = std::mem::take(&mut reply.payload);
+            response.payload = core::mem::take(&mut reply.payload);
         }
         if let Some(block1) = block1 {
             block::set_block1(&mut response, block1);

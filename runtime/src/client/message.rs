@@ -18,7 +18,7 @@ pub(crate) fn request_path(packet: &Packet) -> Option<Path> {
         if segment.is_empty() {
             continue;
         }
-        let id = std::str::from_utf8(segment).ok()?.parse::<u16>().ok()?;
+        let id = core::str::from_utf8(segment).ok()?.parse::<u16>().ok()?;
         path = path.child(id)?;
     }
     Some(path)

@@ -21,7 +21,7 @@
 //!   Send ([`Client::send`], `POST /dp` in SenML CBOR, LwM2M 1.1 and later).
 //!
 //! ```no_run
-//! # use std::time::Instant;
+//! use lwm2m::Instant;
 //! use lwm2m::client::{Client, Config};
 //! use lwm2m::ObjectStore;
 //!
@@ -34,6 +34,7 @@
 //! }
 //! ```
 
+use crate::prelude::*;
 mod access;
 mod blockwise;
 mod dm;
@@ -47,10 +48,11 @@ mod session;
 
 pub use send::SendError;
 
-use std::collections::{BTreeMap, VecDeque};
-use std::fmt;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use alloc::collections::{BTreeMap, VecDeque};
+use core::fmt;
+use core::net::SocketAddr;
+use core::time::Duration;
 
 use crate::coap::TransmissionParameters;
 use crate::path::Path;
@@ -129,12 +131,23 @@ pub struct Config {
     pub max_message_size: usize,
     /// The block size for block-wise transfers, 16..=1024.
     pub block_size: u16,
+    /// The largest request body reassembled from Block1 blocks; a larger one is refused with
+    /// 4.13 Request Entity Too Large before anything is stored (default 1 MiB; a
+    /// microcontroller sets what its heap can hold).
+    pub max_request_body: usize,
+    /// How many recent answers are kept to answer a retransmitted request again without
+    /// executing it twice (RFC 7252 §4.5; default 256, a microcontroller keeps fewer).
+    pub duplicate_cache_size: usize,
+    /// The seed of message ids, tokens and retransmission jitter. `None`: from the operating
+    /// system's entropy with `std`; **without `std` a device must set it** from a hardware
+    /// random source (a fixed seed makes its tokens guessable, RFC 7252 §5.3.1).
+    pub random_seed: Option<u64>,
 }
 
 impl Config {
     /// A configuration with defaults: lifetime 86400 s, LwM2M 1.1, binding `U`, queue window
     /// 93 s (`MAX_TRANSMIT_WAIT`), RFC 7252 transmission parameters, 1152-byte messages, 512-byte
-    /// blocks, no bootstrap.
+    /// blocks, request bodies up to 1 MiB, 256 answers kept for duplicates, no bootstrap.
     pub fn new(endpoint: impl Into<String>, server: SocketAddr) -> Config {
         let transmission = TransmissionParameters::default();
         Config {
@@ -149,6 +162,9 @@ impl Config {
             transmission,
             max_message_size: 1152,
             block_size: 512,
+            max_request_body: 1 << 20,
+            duplicate_cache_size: 256,
+            random_seed: None,
         }
     }
 

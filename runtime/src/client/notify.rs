@@ -2,8 +2,9 @@
 //! [`client::observe`](super::observe): this module only keeps, per token, who observes what and
 //! in which format, and feeds each [`Observation`] with changes, samples and time.
 
-use std::net::SocketAddr;
-use std::time::Instant;
+use crate::prelude::*;
+use crate::time::Instant;
+use core::net::SocketAddr;
 
 use crate::codec::KindLookup;
 use crate::path::Path;
@@ -106,7 +107,7 @@ impl Observations {
     ) -> Vec<Observed> {
         let mut due = Vec::new();
         for o in &mut self.list {
-            let mut notify = std::mem::take(&mut o.ready);
+            let mut notify = core::mem::take(&mut o.ready);
             if !notify && o.rules.next_deadline().is_some_and(|d| d <= now) {
                 notify = match o.rules.on_tick(now) {
                     Action::Notify(_) => true,
@@ -185,7 +186,7 @@ impl Observations {
 mod tests {
     use super::*;
     use crate::value::Kind;
-    use std::time::Duration;
+    use core::time::Duration;
 
     fn peer() -> SocketAddr {
         "127.0.0.1:5683".parse().unwrap()

@@ -24,7 +24,8 @@
 //! - Failures (no answer after all retransmissions, or an error code) are retried after
 //!   [`retry_delay`]: 10 s doubling up to 10 min.
 
-use std::time::Duration;
+use crate::prelude::*;
+use core::time::Duration;
 
 use crate::codec::link::{self, Link};
 use crate::meta::ObjectMeta;

@@ -21,6 +21,7 @@
 
 use crate::codec::{self, ContentFormat, Record};
 use crate::path::Path;
+use crate::prelude::*;
 use crate::store::ObjectStore;
 
 use super::dm;

@@ -11,8 +11,10 @@
 //! configured address is skipped (logged), as is a second account at the same address.
 //! A store without accounts gets one anonymous session at `Config::server`.
 
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use crate::prelude::*;
+use crate::time::Instant;
+use core::net::SocketAddr;
+use core::time::Duration;
 
 use crate::field::ResourceValue;
 use crate::store::ObjectStore;
@@ -129,7 +131,7 @@ pub(super) fn lifetime_of(store: &mut ObjectStore, server_instance: u16) -> Opti
 /// The address of a secondary account: its configured address, else its URI's IP literal.
 pub(super) fn address_of(
     account: &Account,
-    configured: &std::collections::BTreeMap<u16, SocketAddr>,
+    configured: &alloc::collections::BTreeMap<u16, SocketAddr>,
 ) -> Option<SocketAddr> {
     if let Some(address) = account
         .short_server_id

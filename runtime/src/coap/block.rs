@@ -12,9 +12,10 @@
 //! instead of a time passed in, writes blocks at any offset instead of answering 4.08 to a gap,
 //! and has no total size limit answered with 4.13 + Size1.
 
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::time::{Duration, Instant};
+use crate::prelude::*;
+use crate::time::Instant;
+use alloc::collections::BTreeMap;
+use core::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, Packet, ResponseType};
 
@@ -319,7 +320,7 @@ impl Block1Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct TransferKey<P> {
     peer: P,
     path: Vec<Vec<u8>>,
@@ -342,17 +343,17 @@ struct Transfer {
 /// last block is answered again without being appended. Memory is bounded by
 /// `max_transfers * max_body`, and idle transfers expire after `lifetime`.
 #[derive(Debug, Clone)]
-pub struct Block1Assembler<P: Eq + Hash + Clone> {
+pub struct Block1Assembler<P: Ord + Clone> {
     config: Block1Config,
-    transfers: HashMap<TransferKey<P>, Transfer>,
+    transfers: BTreeMap<TransferKey<P>, Transfer>,
 }
 
-impl<P: Eq + Hash + Clone> Block1Assembler<P> {
+impl<P: Ord + Clone> Block1Assembler<P> {
     /// An assembler with these limits.
     pub fn new(config: Block1Config) -> Self {
         Block1Assembler {
             config,
-            transfers: HashMap::new(),
+            transfers: BTreeMap::new(),
         }
     }
 

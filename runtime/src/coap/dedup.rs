@@ -1,8 +1,9 @@
 //! Duplicate detection for incoming messages (RFC 7252 §4.5).
 
-use std::collections::{HashMap, VecDeque, hash_map};
-use std::hash::Hash;
-use std::time::{Duration, Instant};
+use crate::prelude::*;
+use crate::time::Instant;
+use alloc::collections::{BTreeMap, VecDeque, btree_map};
+use core::time::Duration;
 
 /// What [`DuplicateCache::check`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,23 +60,23 @@ impl Token {
 /// response. The cache holds at most `capacity` entries (the oldest go first), so its memory is
 /// bounded whatever the peers send.
 #[derive(Debug, Clone)]
-pub struct DuplicateCache<P: Eq + Hash + Clone> {
+pub struct DuplicateCache<P: Ord + Clone> {
     lifetime: Duration,
     capacity: usize,
-    entries: HashMap<(P, u16), Entry>,
+    entries: BTreeMap<(P, u16), Entry>,
     /// Records in arrival order: (record number, arrival time, key). A key seen again with a new
     /// token gets a new record; the old record is then stale and skipped.
     order: VecDeque<(u64, Instant, (P, u16))>,
     next_record: u64,
 }
 
-impl<P: Eq + Hash + Clone> DuplicateCache<P> {
+impl<P: Ord + Clone> DuplicateCache<P> {
     /// A cache remembering ids for `lifetime` (`EXCHANGE_LIFETIME`), at most `capacity` of them.
     pub fn new(lifetime: Duration, capacity: usize) -> Self {
         DuplicateCache {
             lifetime,
             capacity: capacity.max(1),
-            entries: HashMap::new(),
+            entries: BTreeMap::new(),
             order: VecDeque::new(),
             next_record: 0,
         }
@@ -148,7 +149,7 @@ impl<P: Eq + Hash + Clone> DuplicateCache<P> {
 
     /// Removes the entry for `key` if `record` is its current record (not a stale one).
     fn remove_if_current(&mut self, key: (P, u16), record: u64) {
-        if let hash_map::Entry::Occupied(entry) = self.entries.entry(key)
+        if let btree_map::Entry::Occupied(entry) = self.entries.entry(key)
             && entry.get().record == record
         {
             entry.remove();

@@ -18,6 +18,7 @@
 //! length it reads by the datagram, so no length field makes it allocate more than the datagram's
 //! size.
 
+use crate::prelude::*;
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
 use super::block::{self, BlockOption};

@@ -60,12 +60,20 @@ impl Jitter {
         })
     }
 
-    /// A generator seeded from the process's randomly keyed `RandomState`.
+    /// A generator seeded from the process's randomly keyed `RandomState` with `std`; without
+    /// it, from a fixed seed (devices pass theirs: `client::Config::random_seed`).
+    #[cfg(feature = "std")]
     pub(crate) fn from_entropy() -> Jitter {
-        use std::hash::{BuildHasher, Hasher};
+        use core::hash::{BuildHasher, Hasher};
         let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
         hasher.write_u64(0);
         Jitter::new(hasher.finish())
+    }
+
+    /// Without `std` there is no entropy to read: a fixed seed.
+    #[cfg(not(feature = "std"))]
+    pub(crate) fn from_entropy() -> Jitter {
+        Jitter::new(0)
     }
 
     /// The next 64 random bits.

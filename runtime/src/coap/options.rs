@@ -15,6 +15,7 @@
 //!
 //! A non-repeatable option sent more than once is read from its first occurrence.
 
+use crate::prelude::*;
 use coap_lite::{CoapOption, Packet};
 
 /// Option number of Request-Tag (RFC 9175 §3), which keys concurrent Block1 transfers.
@@ -167,7 +168,7 @@ fn strings(packet: &Packet, option: CoapOption) -> Result<Vec<&str>, OptionError
     values
         .iter()
         .map(|bytes| {
-            std::str::from_utf8(bytes).map_err(|_| OptionError::InvalidUtf8 {
+            core::str::from_utf8(bytes).map_err(|_| OptionError::InvalidUtf8 {
                 option: option.into(),
             })
         })

@@ -1,6 +1,6 @@
 //! RFC 7252 §4.8 transmission parameters and the times derived from them (§4.8.2).
 
-use std::time::Duration;
+use core::time::Duration;
 
 /// CoAP transmission parameters. [`Default`] gives the RFC 7252 values.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,7 +1,9 @@
 //! Confirmable messages awaiting acknowledgement, retransmitted per RFC 7252 §4.2.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use crate::prelude::*;
+use crate::time::Instant;
+use alloc::collections::BTreeMap;
+use core::time::Duration;
 
 use super::{Jitter, TransmissionParameters};
 
@@ -190,9 +192,9 @@ mod tests {
                 "{first:?}"
             );
             // Each wait doubles: the gaps are t, 2t, 4t, 8t.
-            let gaps: Vec<Duration> = std::iter::once(first)
+            let gaps: Vec<Duration> = core::iter::once(first)
                 .chain(resends.windows(2).map(|w| w[1] - w[0]))
-                .chain(std::iter::once(gave_up - resends[3]))
+                .chain(core::iter::once(gave_up - resends[3]))
                 .collect();
             for pair in gaps.windows(2) {
                 let ratio = pair[1].as_secs_f64() / pair[0].as_secs_f64();
@@ -205,7 +207,7 @@ mod tests {
 
     #[test]
     fn initial_timeouts_are_randomised() {
-        let firsts: std::collections::BTreeSet<Duration> =
+        let firsts: alloc::collections::BTreeSet<Duration> =
             (1..20).map(|seed| run_unacknowledged(seed).0[0]).collect();
         assert!(firsts.len() > 10, "{firsts:?}");
     }

@@ -4,6 +4,7 @@
 //! Decoding is lenient about the alphabet and padding (it accepts both alphabets, with or without
 //! `=`), strict about everything else (stray characters, impossible lengths, non-zero trailing bits).
 
+use crate::prelude::*;
 use base64::Engine;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};

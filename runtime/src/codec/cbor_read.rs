@@ -69,8 +69,8 @@ impl Item<'_> {
     }
 }
 
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             ReadError::End => f.write_str("the payload ends inside an item"),
             ReadError::Reserved(info) => write!(f, "reserved additional information {info}"),
@@ -82,7 +82,7 @@ impl std::fmt::Display for ReadError {
 /// The content of a text string as text: [`ReadError::NotUtf8`] when it is not UTF-8.
 #[inline]
 pub(crate) fn utf8(text: &[u8]) -> Result<&str, ReadError> {
-    std::str::from_utf8(text).map_err(|_| ReadError::NotUtf8)
+    core::str::from_utf8(text).map_err(|_| ReadError::NotUtf8)
 }
 
 /// A position in a CBOR payload.
@@ -247,16 +247,21 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// 2^`exp` for the normal range of f64 (`f64::powi` needs std): the exponent field alone.
+fn pow2(exp: i32) -> f64 {
+    f64::from_bits(((exp + 1023) as u64) << 52)
+}
+
 /// IEEE 754 binary16 to f64.
 pub(crate) fn f16_to_f64(bits: u16) -> f64 {
     let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
     let exp = i32::from((bits >> 10) & 0x1f);
     let mant = f64::from(bits & 0x3ff);
     sign * match exp {
-        0 => mant * 2f64.powi(-24),
+        0 => mant * pow2(-24),
         31 if mant == 0.0 => f64::INFINITY,
         31 => f64::NAN,
-        _ => (1.0 + mant / 1024.0) * 2f64.powi(exp - 15),
+        _ => (1.0 + mant / 1024.0) * pow2(exp - 15),
     }
 }
 

@@ -57,7 +57,7 @@ impl<'a> Scanner<'a> {
     /// A scanner over `bytes`, `None` when they are not UTF-8 (JSON text is; serde_json says
     /// where it is not).
     pub(crate) fn new(bytes: &'a [u8]) -> Option<Self> {
-        let text = std::str::from_utf8(bytes).ok()?;
+        let text = core::str::from_utf8(bytes).ok()?;
         Some(Scanner {
             text,
             bytes,
@@ -295,6 +295,7 @@ fn checked_u64(digits: &[u8]) -> Option<u64> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     fn one(text: &str) -> Option<Scalar<'_>> {
         let mut s = Scanner::new(text.as_bytes())?;

@@ -5,7 +5,8 @@
 //! `dim`, `ver`, `ssid`, `uri`, `rt`, `ct`...). [`write()`] writes links; [`parse`] reads them, tolerating
 //! spaces and line breaks around separators and quoted values that contain `,` or `;`.
 
-use std::fmt::{self, Display, Write as _};
+use crate::prelude::*;
+use core::fmt::{self, Display, Write as _};
 
 use crate::path::Path;
 

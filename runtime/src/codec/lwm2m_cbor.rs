@@ -11,7 +11,8 @@
 //! indefinite lengths, other tags, `null` values (deletions in Write-Composite are not supported),
 //! empty fragments and keys that would make a path longer than four ids.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use super::cbor_read::{Item, ReadError, Reader, utf8};
 use super::senml::{Raw, ascii, cbor_float, typed};

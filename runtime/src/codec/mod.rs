@@ -34,9 +34,10 @@
 //! Every decoder bounds its allocations by the remaining input: no length field read from the
 //! payload is trusted before it is checked against the bytes left.
 
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
+use core::cmp::Ordering;
+use core::fmt;
 
 use crate::path::Path;
 use crate::value::{Kind, Value};
@@ -105,13 +106,13 @@ struct TotalF64(f64);
 impl Eq for TotalF64 {}
 
 impl PartialOrd for TotalF64 {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
 impl Ord for TotalF64 {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
         self.0.total_cmp(&other.0)
     }
 }
@@ -147,7 +148,8 @@ impl KindLookup for BTreeMap<Path, (Kind, bool)> {
     }
 }
 
-impl<S: std::hash::BuildHasher> KindLookup for HashMap<Path, (Kind, bool), S> {
+#[cfg(feature = "std")]
+impl<S: core::hash::BuildHasher> KindLookup for std::collections::HashMap<Path, (Kind, bool), S> {
     fn kind(&self, resource: &Path) -> Option<(Kind, bool)> {
         self.get(resource).copied()
     }

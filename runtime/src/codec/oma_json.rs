@@ -20,7 +20,8 @@
 //! `t`. Whole times below 2^53 are written as integers, others as the shortest exact decimal. A
 //! NaN or infinite time cannot be encoded (4.06).
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use super::json_scan::{Scalar, Scanner};
 use super::senml::{Raw, join_path, json_ascii, json_f64, json_i64, json_str, json_u64, typed};
@@ -165,9 +166,8 @@ impl TimeScheme {
 /// Writes a time: an integer when it is whole and below 2^53 in magnitude (so exact both ways),
 /// else the shortest decimal that reads back as the same `f64`.
 fn push_time(out: &mut Vec<u8>, time: f64) {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-    if time.fract() == 0.0 && time.abs() < EXACT {
-        json_i64(out, time as i64);
+    if let Some(whole) = super::senml::whole_time(time) {
+        json_i64(out, whole);
     } else {
         json_f64(out, time);
     }
@@ -373,7 +373,7 @@ fn relative_to(base: &Path, n: &str) -> Option<Path> {
     let mut prefix = Vec::with_capacity(24);
     push_ids(&mut prefix, base, 0, true);
     prefix.push(b'/');
-    join_path(std::str::from_utf8(&prefix).ok()?, n)
+    join_path(core::str::from_utf8(&prefix).ok()?, n)
 }
 
 /// The fast path of [`decode`]: the top-level fields and the entries, or `None` when the payload

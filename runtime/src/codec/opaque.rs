@@ -3,6 +3,7 @@
 
 use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Record, require};
 use crate::path::Path;
+use crate::prelude::*;
 use crate::value::{Kind, Value};
 
 /// Encodes the single Opaque record at `base`; any other value or count is a 4.06.

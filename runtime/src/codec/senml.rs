@@ -45,7 +45,8 @@
 //! decoded again with serde_json, then resolved, which gives the answer or the error. The scanner
 //! therefore never decides an error and never accepts what serde_json rejects.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use super::cbor_read::{Item, ReadError, Reader, utf8};
 use super::json_scan::{Number, Scalar, Scanner};
@@ -150,9 +151,10 @@ fn next_base_time(
 }
 
 /// A time written as an integer: whole and below 2^53 in magnitude, so exact both ways.
-fn whole_time(time: f64) -> Option<i64> {
+pub(crate) fn whole_time(time: f64) -> Option<i64> {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-    (time.fract() == 0.0 && time.abs() < EXACT).then_some(time as i64)
+    // `as` truncates toward zero (`f64::fract` needs std): whole when nothing was cut off.
+    (time.abs() < EXACT && (time as i64) as f64 == time).then_some(time as i64)
 }
 
 /// Encodes as SenML JSON.
@@ -251,8 +253,10 @@ pub(crate) fn json_ascii(out: &mut Vec<u8>, text: &[u8]) {
 /// `"`, `\\` and control characters), else escaped by serde_json.
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
     if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        // Writing a str into a Vec cannot fail.
-        let _ = serde_json::to_writer(out, s);
+        // Serializing a str cannot fail.
+        if let Ok(escaped) = serde_json::to_vec(s) {
+            out.extend_from_slice(&escaped);
+        }
     } else {
         json_ascii(out, s.as_bytes());
     }
@@ -268,9 +272,9 @@ pub(crate) fn json_u64(out: &mut Vec<u8>, n: u64) {
     push_u64(out, n);
 }
 
-/// Writes a JSON number for a finite float (callers check; serde_json writes `null` otherwise).
+/// Writes a JSON number for a finite float (callers check), exactly as serde_json does.
 pub(crate) fn json_f64(out: &mut Vec<u8>, x: f64) {
-    let _ = serde_json::to_writer(out, &x);
+    out.extend_from_slice(zmij::Buffer::new().format_finite(x).as_bytes());
 }
 
 /// CBOR major types.
@@ -409,7 +413,7 @@ pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
 
 /// Text the encoders built from digits, `/` and `:` (always ASCII, so never empty by mistake).
 pub(crate) fn ascii(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap_or_default()
+    core::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Writes a float in 4 bytes when that loses nothing, else in 8 (NaN and infinities included).

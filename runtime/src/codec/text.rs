@@ -8,6 +8,7 @@
 
 use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Record, b64, require};
 use crate::path::Path;
+use crate::prelude::*;
 use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
 
 /// Encodes the single record at `base` as text; anything else is not representable (4.06).
@@ -81,7 +82,7 @@ pub fn decode(
         ));
     }
     let kind = require(kinds, base)?;
-    let text = std::str::from_utf8(bytes)
+    let text = core::str::from_utf8(bytes)
         .map_err(|e| DecodeError::malformed(format, format!("not UTF-8: {e}")))?;
     let value = from_text(base, kind, text)?;
     Ok(vec![Record::new(*base, value)])

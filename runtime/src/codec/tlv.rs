@@ -17,6 +17,7 @@
 
 use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record};
 use crate::path::Path;
+use crate::prelude::*;
 use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
 
 const OBJECT_INSTANCE: u8 = 0b00;

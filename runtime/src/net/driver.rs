@@ -1,12 +1,14 @@
 //! [`Driver`]: runs a [`Client`] on one datagram [`Transport`]; [`UdpDriver`] on a tokio UDP
 //! socket.
 
+use crate::prelude::*;
+use crate::time::Instant;
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::net::UdpSocket;
 use tokio::time::MissedTickBehavior;
@@ -314,7 +316,7 @@ impl<T: Transport> Driver<T> {
 /// Sleeps until `deadline`, or forever for `None`.
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
-        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at.into())).await,
         None => std::future::pending().await,
     }
 }
@@ -324,7 +326,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 fn tokio_instant(deadline: Option<Instant>) -> tokio::time::Instant {
     deadline.map_or_else(
         || tokio::time::Instant::now() + Duration::from_secs(86_400),
-        tokio::time::Instant::from_std,
+        |at| tokio::time::Instant::from_std(at.into()),
     )
 }
 

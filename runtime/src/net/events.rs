@@ -1,6 +1,7 @@
 //! The `tracing` line of each client [`Event`], and the [`TransportChange`]s a transport reports
 //! to the [driver](crate::net::Driver).
 
+use crate::prelude::*;
 use std::net::SocketAddr;
 
 use crate::client::Event;

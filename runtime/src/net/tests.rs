@@ -1,9 +1,11 @@
 //! The driver against a minimal scripted server on a raw tokio socket (loopback).
 
+use crate::Instant;
+use crate::prelude::*;
 use std::cell::Cell;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use coap_lite::{
     CoapOption, ContentFormat, MessageClass, MessageType, Packet, RequestType, ResponseType,

@@ -1,6 +1,7 @@
 //! Resolution of server URIs (`coap://host:port`) to a socket address; the parsing itself is
 //! [`crate::uri`]'s (no I/O), re-exported here.
 
+use crate::prelude::*;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;

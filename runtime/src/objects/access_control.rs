@@ -8,7 +8,7 @@ use crate::field::Instances;
 ///
 /// Modelled only: the runtime does not enforce these rights yet. Build an instance with
 /// [`AccessControl::new`] and add rights with [`AccessControl::with_acl`].
-#[derive(Debug, Clone, PartialEq, Default, crate::Object)]
+#[derive(Debug, Clone, PartialEq, Default, lwm2m_derive::Object)]
 #[lwm2m(
     crate = "crate",
     id = 2,

@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::execute::ExecuteArgs;
 use crate::field::{Executable, Instances};
 use crate::handler::Handler;
+use crate::prelude::*;
 use crate::value::{ObjLnk, Time};
 
 /// LwM2M Device (object 3, version 1.2, `urn:oma:lwm2m:oma:3:1.2`): the device's identity, power,
@@ -12,7 +13,7 @@ use crate::value::{ObjLnk, Time};
 /// Build the demo device with [`Device::demo`]. The fields hold the values a server reads; live
 /// values come from a [`Handler`]: [`DeviceHandler`] keeps Current Time running and implements
 /// Reboot and Reset Error Code.
-#[derive(Debug, Clone, PartialEq, Default, crate::Object)]
+#[derive(Debug, Clone, PartialEq, Default, lwm2m_derive::Object)]
 #[lwm2m(
     crate = "crate",
     id = 3,
@@ -178,7 +179,7 @@ impl Device {
             error_code: Instances::from([(0, 0)]),
             // The time at construction: live values come from a Handler (runtime/src/handler.rs);
             // `DeviceHandler` refreshes this one on each read.
-            current_time: Some(Time::now()),
+            current_time: Some(system_time()),
             supported_binding_and_modes: "U".to_owned(),
             ..Device::default()
         }
@@ -207,18 +208,67 @@ impl Device {
 /// assert!(handler.reboot_requested);
 /// # Ok::<(), lwm2m::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceHandler {
     /// Seconds added to the system clock: what a server's write of Current Time set.
     pub clock_offset: i64,
     /// Whether a server executed Reboot; the device's code clears it when it reboots.
     pub reboot_requested: bool,
+    /// The device's wall clock (the system clock with `std`; without it, none: the epoch, so
+    /// Current Time counts from what a server writes only if the device gives one, see
+    /// [`DeviceHandler::with_clock`]).
+    pub clock: WallClock,
+}
+
+/// A wall clock: the seconds since the Unix epoch it reads (a `fn`, so that the handler stays
+/// `Clone` and comparable without `std`).
+#[derive(Debug, Clone, Copy)]
+pub struct WallClock(pub fn() -> Time);
+
+impl PartialEq for WallClock {
+    /// The same function (by address, which is what a `fn` pointer can say).
+    fn eq(&self, other: &WallClock) -> bool {
+        core::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for WallClock {}
+
+impl Default for DeviceHandler {
+    fn default() -> DeviceHandler {
+        DeviceHandler {
+            clock_offset: 0,
+            reboot_requested: false,
+            clock: WallClock(system_time),
+        }
+    }
 }
 
 impl DeviceHandler {
-    /// The device's current time: the system clock plus [`clock_offset`](Self::clock_offset).
+    /// A handler reading the wall time from `clock` (a microcontroller's RTC, or its uptime:
+    /// a server's write of Current Time then sets the offset from it).
+    pub fn with_clock(clock: fn() -> Time) -> DeviceHandler {
+        DeviceHandler {
+            clock: WallClock(clock),
+            ..DeviceHandler::default()
+        }
+    }
+
+    /// The device's current time: its clock plus [`clock_offset`](Self::clock_offset).
     pub fn now(&self) -> Time {
-        Time(Time::now().0.saturating_add(self.clock_offset))
+        Time((self.clock.0)().0.saturating_add(self.clock_offset))
+    }
+}
+
+/// The system's wall time with `std`; without it the epoch (a device without a clock).
+fn system_time() -> Time {
+    #[cfg(feature = "std")]
+    {
+        Time::now()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        Time(0)
     }
 }
 
@@ -234,7 +284,7 @@ impl Handler<Device> for DeviceHandler {
         if resources.contains(&Device::CURRENT_TIME)
             && let Some(time) = obj.current_time
         {
-            self.clock_offset = time.0.saturating_sub(Time::now().0);
+            self.clock_offset = time.0.saturating_sub((self.clock.0)().0);
         }
     }
 

@@ -26,6 +26,6 @@ mod security;
 mod server;
 
 pub use access_control::AccessControl;
-pub use device::{Device, DeviceHandler};
+pub use device::{Device, DeviceHandler, WallClock};
 pub use security::Security;
 pub use server::Server;

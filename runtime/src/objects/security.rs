@@ -1,6 +1,7 @@
 //! The LwM2M Security object (0): how to reach and authenticate to one server.
 
 use crate::field::Instances;
+use crate::prelude::*;
 use crate::value::ObjLnk;
 
 /// LwM2M Security (object 0, version 1.2, `urn:oma:lwm2m:oma:0:1.2`): the keying material a
@@ -9,7 +10,7 @@ use crate::value::ObjLnk;
 /// Only a Bootstrap-Server may touch these resources: none of them is readable or writable by a
 /// regular server (their operations are empty). Build an instance with [`Security::no_sec`],
 /// [`Security::psk`] or [`Security::bootstrap`].
-#[derive(Debug, Clone, PartialEq, Default, crate::Object)]
+#[derive(Debug, Clone, PartialEq, Default, lwm2m_derive::Object)]
 #[lwm2m(
     crate = "crate",
     id = 0,

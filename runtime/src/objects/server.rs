@@ -1,13 +1,14 @@
 //! The LwM2M Server object (1): the client's account with one LwM2M Server.
 
 use crate::field::{Executable, Instances};
+use crate::prelude::*;
 use crate::value::{ObjLnk, Time};
 
 /// LwM2M Server (object 1, version 1.2, `urn:oma:lwm2m:oma:1:1.2`): the registration settings of
 /// one LwM2M Server. A Bootstrap-Server has no instance of it.
 ///
 /// Build an instance with [`Server::new`].
-#[derive(Debug, Clone, PartialEq, Default, crate::Object)]
+#[derive(Debug, Clone, PartialEq, Default, lwm2m_derive::Object)]
 #[lwm2m(
     crate = "crate",
     id = 1,

@@ -4,8 +4,9 @@
 // A failed unwrap is a failed test here; not every test file uses every helper.
 #![allow(clippy::unwrap_used, dead_code)]
 
+use lwm2m::Instant;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 use lwm2m::client::{Client, Config, Event, LwM2mVersion};

@@ -7,12 +7,13 @@
 // A failed unwrap is a failed test here; not every test file uses every helper.
 #![allow(clippy::unwrap_used, dead_code, missing_docs)]
 
+use lwm2m::Instant;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lwm2m::net::Transport;
 use lwm2m::net::dtls::{

@@ -15,7 +15,8 @@
 //! The `<PROPERTIES>` class attributes (`dim`, `ssid`, `uri`, `ver`, `lwm2m`) are read-only: a
 //! Write-Attributes that names one is refused with 4.00 Bad Request.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::path::Path;
 use crate::value::Kind;

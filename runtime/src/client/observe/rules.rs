@@ -31,7 +31,8 @@
 //! 8. Values that are neither numbers nor booleans (strings, an object instance, a
 //!    multiple-instance resource) are [`Sample::Other`]: each reported change is a change.
 
-use std::time::{Duration, Instant};
+use crate::time::Instant;
+use core::time::Duration;
 
 use super::attributes::Attributes;
 use crate::value::Value;
@@ -136,7 +137,8 @@ impl Rules {
 /// ([`on_tick`](Observation::on_tick) at [`next_deadline`](Observation::next_deadline)).
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use core::time::Duration;
+/// use lwm2m::Instant;
 /// use lwm2m::client::observe::{Action, Attributes, Observation, Sample, Trigger};
 /// let t0 = Instant::now();
 /// let s = Duration::from_secs;

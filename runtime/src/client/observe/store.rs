@@ -3,7 +3,7 @@
 //! Attributes are per server (TS 1.1 §5.1.2: "attached ... by a LwM2M Server"): the client keeps
 //! one [`AttributeStore`] per server account.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
 
 use super::attributes::{AttributeError, AttributeUpdate, Attributes};
 use crate::codec::KindLookup;

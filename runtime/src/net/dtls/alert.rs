@@ -86,6 +86,7 @@ impl fmt::Display for Alert {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     #[test]
     fn reads_a_plaintext_alert_and_ignores_the_rest() {

@@ -1,5 +1,6 @@
 //! [`Credentials`]: what the client proves itself with, taken from the Security object (0).
 
+use crate::prelude::*;
 use std::fmt;
 
 use crate::objects::Security;

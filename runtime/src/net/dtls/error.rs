@@ -1,5 +1,6 @@
 //! [`DtlsError`]: why a DTLS session could not be set up or used.
 
+use crate::prelude::*;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! [`MultiDtlsTransport`]: DTLS sessions with several servers at once, one [`DtlsTransport`]
 //! (own socket, own credentials, own session) per server address; the design is on the type.
 
+use crate::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::io;

@@ -9,6 +9,7 @@
 //! transport). An empty `incoming` is `WouldBlock`, which OpenSSL reports as "want read":
 //! the DTLS session stays sans-I/O and the async transport decides when to wait.
 
+use crate::prelude::*;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 

@@ -21,6 +21,7 @@
 //! type owns the context and accepts a session only from an `Ssl` on that very context, so the
 //! requirement holds by construction.
 
+use crate::prelude::*;
 use std::fmt;
 
 use openssl::ssl::{Ssl, SslContext, SslRef, SslSession};

@@ -57,6 +57,7 @@ pub fn screen(datagram: &[u8]) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     fn record(kind: u8, epoch: u16, fragment: &[u8]) -> Vec<u8> {
         let mut r = vec![kind, 0xfe, 0xfd];

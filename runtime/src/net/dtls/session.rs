@@ -1,5 +1,6 @@
 //! [`Session`]: one sans-I/O DTLS client session (OpenSSL over a [`Pipe`]).
 
+use crate::prelude::*;
 use std::net::SocketAddr;
 
 use openssl::ssl::{ErrorCode, ShutdownState, Ssl, SslRef, SslStream};

@@ -1,5 +1,6 @@
 //! [`DtlsTransport`]: DTLS 1.2 client sessions with one server, on a connected tokio UDP socket.
 
+use crate::prelude::*;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;

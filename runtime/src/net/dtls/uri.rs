@@ -1,5 +1,6 @@
 //! `coaps://host[:port]` server URIs.
 
+use crate::prelude::*;
 use std::io;
 use std::net::SocketAddr;
 
