@@ -13,7 +13,7 @@
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use crate::slip::encode_parts;
+use crate::slip::{Encoder, encode_parts};
 
 /// Kind byte: the host asks the device to deregister and exit.
 pub const KIND_SHUTDOWN: u8 = 0x01;
@@ -172,6 +172,22 @@ pub fn write_log(text: &[u8], out: impl FnMut(u8)) {
     encode_parts(&[&[KIND_LOG], text], out);
 }
 
+/// Writes a log frame carrying formatted text, SLIP-encoded to `out`, without formatting it
+/// into a buffer first.
+///
+/// ```
+/// let mut wire = Vec::new();
+/// mcu_link::write_log_fmt(format_args!("up {}s", 3), |b| wire.push(b));
+/// assert_eq!(wire, b"\xC0\x02up 3s\xC0");
+/// ```
+pub fn write_log_fmt(args: fmt::Arguments<'_>, out: impl FnMut(u8)) {
+    let mut encoder = Encoder::start(out);
+    encoder.bytes(&[KIND_LOG]);
+    // Writing to an `Encoder` never fails; a failing `Display` impl only cuts the line short.
+    let _ = fmt::Write::write_fmt(&mut encoder, args);
+    encoder.finish();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +241,14 @@ mod tests {
         assert_eq!(wire(Frame::Log(b"up")), [0xC0, 0x02, b'u', b'p', 0xC0]);
         assert_eq!(Frame::parse(&[0x01]), Ok(Frame::Shutdown));
         assert_eq!(Frame::parse(&[0x02]), Ok(Frame::Log(b"")));
+    }
+
+    #[test]
+    fn formatted_log_is_escaped() {
+        let mut wire = Vec::new();
+        // U+06C0 is DB 80 in UTF-8 (0xC0 never occurs in UTF-8, 0xDB does).
+        write_log_fmt(format_args!("{}{}", 'a', '\u{6C0}'), |b| wire.push(b));
+        assert_eq!(wire, [0xC0, 0x02, b'a', 0xDB, 0xDD, 0x80, 0xC0]);
     }
 
     #[test]

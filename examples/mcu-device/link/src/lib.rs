@@ -58,8 +58,10 @@
 pub mod frame;
 pub mod slip;
 
-pub use frame::{Frame, HeaderError, MAX_HEADER_LEN, write_datagram, write_log, write_shutdown};
-pub use slip::{Decoder, LinkStats, encode, encode_parts};
+pub use frame::{
+    Frame, HeaderError, MAX_HEADER_LEN, write_datagram, write_log, write_log_fmt, write_shutdown,
+};
+pub use slip::{Decoder, Encoder, LinkStats, encode, encode_parts};
 
 /// The decoder capacity needed for datagrams of up to `max_payload` bytes: the longest header
 /// plus the payload.

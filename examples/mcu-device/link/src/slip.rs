@@ -33,24 +33,70 @@ pub fn encode(frame: &[u8], out: impl FnMut(u8)) {
 
 /// Writes the concatenation of `parts` as one SLIP frame, as [`encode`] does, without copying
 /// the parts together first (a header and a payload, say).
-pub fn encode_parts(parts: &[&[u8]], mut out: impl FnMut(u8)) {
-    out(END);
+pub fn encode_parts(parts: &[&[u8]], out: impl FnMut(u8)) {
+    let mut encoder = Encoder::start(out);
     for part in parts {
-        for &byte in *part {
+        encoder.bytes(part);
+    }
+    encoder.finish();
+}
+
+/// A SLIP frame being written piece by piece: [`start`](Self::start) writes the opening
+/// [`END`], [`bytes`](Self::bytes) (or [`core::fmt::Write`]) the escaped data,
+/// [`finish`](Self::finish) the closing `END`.
+///
+/// Formatted text goes straight to the line, with no buffer:
+///
+/// ```
+/// use core::fmt::Write;
+/// use mcu_link::slip::{Encoder, END};
+///
+/// let mut wire = Vec::new();
+/// let mut encoder = Encoder::start(|b| wire.push(b));
+/// write!(encoder, "{}+{}", 1, 2).unwrap();
+/// encoder.finish();
+/// assert_eq!(wire, [END, b'1', b'+', b'2', END]);
+/// ```
+#[derive(Debug)]
+pub struct Encoder<F: FnMut(u8)> {
+    out: F,
+}
+
+impl<F: FnMut(u8)> Encoder<F> {
+    /// Writes the opening [`END`].
+    pub fn start(mut out: F) -> Self {
+        out(END);
+        Self { out }
+    }
+
+    /// Writes `data`, escaped.
+    pub fn bytes(&mut self, data: &[u8]) {
+        for &byte in data {
             match byte {
                 END => {
-                    out(ESC);
-                    out(ESC_END);
+                    (self.out)(ESC);
+                    (self.out)(ESC_END);
                 }
                 ESC => {
-                    out(ESC);
-                    out(ESC_ESC);
+                    (self.out)(ESC);
+                    (self.out)(ESC_ESC);
                 }
-                other => out(other),
+                other => (self.out)(other),
             }
         }
     }
-    out(END);
+
+    /// Writes the closing [`END`].
+    pub fn finish(mut self) {
+        (self.out)(END);
+    }
+}
+
+impl<F: FnMut(u8)> fmt::Write for Encoder<F> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
 }
 
 /// What a receiver has seen on the link, garbage included.
