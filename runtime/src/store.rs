@@ -301,7 +301,8 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
         if !meta.multiple {
             return Err(Error::ResourceInstanceNotFound { resource, instance });
         }
-        let given = BTreeMap::from([(instance, value)]);
+        let mut given = BTreeMap::new();
+        given.insert(instance, value);
         self.write(
             vec![(resource, ResourceValue::Multiple(given))],
             WriteMode::Update,

@@ -95,16 +95,15 @@ impl Table {
             let (Some(object), Some(object_instance), Some(owner)) = (id(0), id(1), id(3)) else {
                 continue;
             };
-            let acl = match store.read_internal(OBJECT, instance, 2) {
-                Ok(ResourceValue::Multiple(map)) => map
-                    .iter()
-                    .filter_map(|(server, value)| {
-                        let rights = u8::try_from(as_u16(value)?).ok()?;
-                        Some((*server, rights))
-                    })
-                    .collect(),
-                _ => BTreeMap::new(),
-            };
+            // Inserts, not `collect()`: see `field::convert_instances` (flash on a device).
+            let mut acl = BTreeMap::new();
+            if let Ok(ResourceValue::Multiple(map)) = store.read_internal(OBJECT, instance, 2) {
+                for (server, value) in &map {
+                    if let Some(rights) = as_u16(value).and_then(|r| u8::try_from(r).ok()) {
+                        acl.insert(*server, rights);
+                    }
+                }
+            }
             entries.push(Entry {
                 instance,
                 object,

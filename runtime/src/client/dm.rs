@@ -760,7 +760,8 @@ fn read_composite(
             Err(reply) => return reply,
         }
     }
-    records.sort_by_key(|r| r.path);
+    // Unstable is enough (equal paths are duplicates, dropped next) and much smaller in flash.
+    records.sort_unstable_by_key(|r| r.path);
     records.dedup_by_key(|r| r.path);
     let out = match accept.map(|a| u16::try_from(a).ok().and_then(ContentFormat::from_u16)) {
         None => request_format,

@@ -99,7 +99,7 @@ pub(super) fn payload(store: &mut ObjectStore, paths: &[Path]) -> Result<Vec<u8>
             }
         }
     }
-    records.sort_by_key(|r| r.path);
+    records.sort_unstable_by_key(|r| r.path);
     records.dedup_by_key(|r| r.path);
     codec::encode(FORMAT, &Path::ROOT, &records).map_err(|e| SendError::Encode(e.to_string()))
 }

@@ -176,7 +176,7 @@ impl Device {
             model_number: Some(Self::DEMO_MODEL_NUMBER.to_owned()),
             serial_number: Some(Self::DEMO_SERIAL_NUMBER.to_owned()),
             firmware_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
-            error_code: Instances::from([(0, 0)]),
+            error_code: no_error(),
             // The time at construction: live values come from a Handler (runtime/src/handler.rs);
             // `DeviceHandler` refreshes this one on each read.
             current_time: Some(system_time()),
@@ -260,6 +260,13 @@ impl DeviceHandler {
     }
 }
 
+/// The Error Code of a device without error: the one instance `{0: 0}`.
+fn no_error() -> Instances<u8> {
+    let mut codes = Instances::new();
+    codes.insert(0, 0);
+    codes
+}
+
 /// The system's wall time with `std`; without it the epoch (a device without a clock).
 fn system_time() -> Time {
     #[cfg(feature = "std")]
@@ -301,7 +308,7 @@ impl Handler<Device> for DeviceHandler {
                 Ok(())
             }
             Device::RESET_ERROR_CODE => {
-                obj.error_code = Instances::from([(0, 0)]);
+                obj.error_code = no_error();
                 Ok(())
             }
             _ => Err(Error::MethodNotAllowed { resource }),
