@@ -23,6 +23,7 @@ pub mod shared_registry_objects {
     lwm2m::include_objects!("shared_registry_objects.rs");
 }
 
+pub mod mcu;
 pub mod peers;
 pub mod relay;
 pub mod sans_io;

@@ -202,7 +202,7 @@ impl Log {
         lines.iter().any(|l| l.contains(needle))
     }
 
-    fn follow(&self, stream: impl std::io::Read + Send + 'static) {
+    pub(crate) fn follow(&self, stream: impl std::io::Read + Send + 'static) {
         let log = self.clone();
         thread::spawn(move || {
             for line in BufReader::new(stream).lines() {
@@ -217,19 +217,19 @@ impl Log {
 
 /// A child process killed (by its PID) and reaped when dropped.
 #[derive(Debug)]
-struct Guarded {
-    child: Child,
+pub(crate) struct Guarded {
+    pub(crate) child: Child,
 }
 
 impl Guarded {
-    fn spawn(name: &str, command: &mut Command) -> Guarded {
+    pub(crate) fn spawn(name: &str, command: &mut Command) -> Guarded {
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name} ({command:?}): {e}"));
         Guarded { child }
     }
 
-    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+    pub(crate) fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
     }
 }

@@ -1,4 +1,5 @@
-//! Puts `memory.x` where the linker finds it (cortex-m-rt's documented pattern: `link.x`
+//! Generates the Temperature object (3303) from the bundled registry, and puts `memory.x` where
+//! the linker finds it (cortex-m-rt's documented pattern: `link.x`
 //! includes `memory.x`, searched for on the link search path).
 
 use std::{env, fs, path::PathBuf};
@@ -9,4 +10,8 @@ fn main() {
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=build.rs");
+    // Temperature (3303) from the bundled registry, into OUT_DIR/lwm2m_objects.rs.
+    lwm2m_codegen::Builder::new()
+        .objects([3303])
+        .compile_or_exit();
 }

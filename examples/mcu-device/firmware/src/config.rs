@@ -9,12 +9,12 @@
 //! ```
 //!
 //! The server is an IP literal (the bridge resolves host names, as a modem would):
-//! `coap://A.B.C.D[:PORT]` or `coap://[IPV6][:PORT]`, port 5683 by default (`coaps://`: 5684).
+//! `coap://A.B.C.D[:PORT]` or `coap://[IPV6][:PORT]`, port 5683 by default.
 //! The lifetime (seconds) is optional, 300 by default.
 
 use alloc::string::{String, ToString};
 use core::fmt;
-use core::net::{IpAddr, SocketAddr};
+use core::net::SocketAddr;
 
 /// Longest command line read.
 const CMDLINE_MAX: usize = 256;
@@ -27,8 +27,6 @@ pub const DEFAULT_LIFETIME: u32 = 300;
 pub struct Config {
     /// The LwM2M server.
     pub server: SocketAddr,
-    /// Whether the server URI is `coaps://` (DTLS).
-    pub secure: bool,
     /// The endpoint client name.
     pub endpoint: String,
     /// The registration lifetime, in seconds.
@@ -57,10 +55,7 @@ impl fmt::Display for ConfigError {
             Self::NotUtf8 => f.write_str("the command line is not UTF-8"),
             Self::Usage => f.write_str("usage: mcu-device SERVER_URI ENDPOINT [LIFETIME_S]"),
             Self::BadServer(uri) => {
-                write!(
-                    f,
-                    "server '{uri}' is not coap://IP[:PORT] or coaps://IP[:PORT]"
-                )
+                write!(f, "server '{uri}' is not coap://IP[:PORT]")
             }
             Self::BadLifetime(lifetime) => write!(f, "lifetime '{lifetime}' is not seconds > 0"),
         }
@@ -104,7 +99,7 @@ fn parse(line: &str) -> Result<Config, ConfigError> {
     if args.next().is_some() {
         return Err(ConfigError::Usage);
     }
-    let (server, secure) = parse_server(server)?;
+    let server = parse_server(server)?;
     let lifetime = match lifetime {
         None => DEFAULT_LIFETIME,
         Some(text) => match text.parse() {
@@ -114,34 +109,16 @@ fn parse(line: &str) -> Result<Config, ConfigError> {
     };
     Ok(Config {
         server,
-        secure,
         endpoint: endpoint.to_string(),
         lifetime,
     })
 }
 
-/// `coap://IP[:PORT]` or `coaps://IP[:PORT]`; the address and whether it is `coaps`.
-fn parse_server(uri: &str) -> Result<(SocketAddr, bool), ConfigError> {
-    let bad = || ConfigError::BadServer(uri.to_string());
-    let (rest, secure, default_port) = if let Some(rest) = uri.strip_prefix("coap://") {
-        (rest, false, 5683)
-    } else if let Some(rest) = uri.strip_prefix("coaps://") {
-        (rest, true, 5684)
-    } else {
-        return Err(bad());
-    };
-    let authority = rest.strip_suffix('/').unwrap_or(rest);
-    if let Ok(address) = authority.parse::<SocketAddr>() {
-        return Ok((address, secure));
-    }
-    // No port: a bare IPv4 address or a bracketed IPv6 one.
-    let host = authority
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(authority);
-    let ip: IpAddr = host.parse().map_err(|_| bad())?;
-    if ip.is_ipv6() && !authority.starts_with('[') {
-        return Err(bad());
-    }
-    Ok((SocketAddr::new(ip, default_port), secure))
+/// `coap://IP[:PORT]`, parsed by the runtime's own URI parser; a host name or `coaps://` is
+/// refused (the bridge resolves names; DTLS on the device is for later).
+fn parse_server(uri: &str) -> Result<SocketAddr, ConfigError> {
+    lwm2m::uri::parse_uri(uri)
+        .ok()
+        .and_then(|parsed| parsed.socket_addr())
+        .ok_or_else(|| ConfigError::BadServer(uri.to_string()))
 }

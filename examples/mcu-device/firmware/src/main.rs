@@ -3,15 +3,19 @@
 //! to a cellular modem's socket interface; the host's `mcu-bridge` relays each frame to and
 //! from a UDP socket.
 //!
-//! For now the main loop is a placeholder for the LwM2M client: it sends a log line and a
-//! `hello` datagram to the configured server at start, echoes every datagram back to its
-//! sender with an `echo: ` prefix, logs the link's garbage counters when they move, and on the
-//! shutdown control frame prints its measurements (semihosting, QEMU's stdout) and exits QEMU
-//! with status 0.
+//! It serves the built-in Security, Server and Device objects and a live Temperature (3303,
+//! generated from the bundled registry by `build.rs`) to the one LwM2M server given on the
+//! command line, with the runtime's sans-IO client (`lwm2m` without std): datagrams from the
+//! link go into the client, its datagrams go out on the link, time comes from SysTick. The
+//! temperature is measured every second and observers are notified as their attributes allow.
+//! On the shutdown control frame it deregisters, prints its measurements (semihosting, QEMU's
+//! stdout) and exits QEMU with status 0.
 //!
 //! Modules, one job each: [`uart`] (UART0 registers), [`clock`] (SysTick milliseconds),
 //! [`heap`] (the allocator and its peak), [`stack`] (the stack's high-water mark), [`config`]
-//! (the semihosting command line), [`link`] (frames over the UART).
+//! (the semihosting command line), [`link`] (frames over the UART), [`device`] (the objects
+//! and the client's configuration), [`thermometer`] (the simulated sensor), [`objects`] (the
+//! generated code).
 #![no_std]
 #![no_main]
 
@@ -19,12 +23,16 @@ extern crate alloc;
 
 mod clock;
 mod config;
+mod device;
 mod heap;
 mod link;
+mod objects;
 mod stack;
+mod thermometer;
 mod uart;
 
-use alloc::vec::Vec;
+use lwm2m::Instant;
+use lwm2m::client::{Client, Event};
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
@@ -33,8 +41,12 @@ use mcu_link::Frame;
 
 use crate::link::{Receiver, Sender};
 
-/// The prefix of every echoed datagram.
-const ECHO_PREFIX: &[u8] = b"echo: ";
+/// How often the temperature is measured, in milliseconds.
+const MEASURE_EVERY_MS: u64 = 1000;
+
+/// How long a Deregister may take before the device exits anyway, in milliseconds (well within
+/// the 10 s the bridge waits for QEMU to exit).
+const DEREGISTER_TIMEOUT_MS: u64 = 5_000;
 
 /// How long the line must be quiet before the garbage counters are logged.
 const REPORT_QUIET_MS: u64 = 50;
@@ -56,46 +68,115 @@ fn main() -> ! {
         Err(error) => fail(format_args!("configuration: {error}")),
     };
     tx.log(format_args!(
-        "mcu-device up: endpoint {}, server {}{}, lifetime {} s",
-        config.endpoint,
-        if config.secure { "coaps://" } else { "coap://" },
-        config.server,
-        config.lifetime
+        "mcu-device up: endpoint {}, server coap://{}, lifetime {} s",
+        config.endpoint, config.server, config.lifetime
     ));
-    tx.send(config.server, b"hello");
 
+    let mut client = device::client(&config, clock::now_ms(), seed());
+    client.start(now());
     let mut shutdown = false;
+    let mut deregister_deadline = None;
+    let mut next_measure = clock::now_ms() + MEASURE_EVERY_MS;
     let mut reported = rx.stats();
     loop {
         let busy = rx.poll(|frame| match frame {
-            Frame::Datagram { peer, payload } => {
-                let mut reply = Vec::with_capacity(ECHO_PREFIX.len() + payload.len());
-                reply.extend_from_slice(ECHO_PREFIX);
-                reply.extend_from_slice(payload);
-                tx.send(peer, &reply);
-            }
+            Frame::Datagram { peer, payload } => client.handle_datagram(now(), peer, payload),
             Frame::Shutdown => shutdown = true,
             // Log frames go device -> host; one from the host is ignored.
             Frame::Log(_) => {}
         });
-        if shutdown {
-            // The LwM2M client will deregister here before the device exits.
-            tx.log(format_args!("mcu-device: shutting down"));
+        let now_ms = clock::now_ms();
+        if shutdown && deregister_deadline.is_none() {
+            tx.log(format_args!("mcu-device: shutting down: deregistering"));
+            client.deregister(now());
+            deregister_deadline = Some(now_ms + DEREGISTER_TIMEOUT_MS);
+        }
+        if client.poll_timeout().is_some_and(|due| due <= now()) {
+            client.handle_timeout(now());
+        }
+        if now_ms >= next_measure {
+            measure(&mut client, now_ms);
+            next_measure = now_ms + MEASURE_EVERY_MS;
+        }
+        flush(&mut client, &mut tx);
+        if let Some(deadline) = deregister_deadline
+            && (!client.is_deregistering() || now_ms >= deadline)
+        {
             report(&rx);
             exit(EXIT_SUCCESS);
         }
         if busy {
             continue;
         }
-        let now = clock::now_ms();
         // Garbage is reported once the line has been quiet a while: one line per burst.
         let stats = rx.stats();
-        if stats.dropped() != reported.dropped() && rx.quiet_for(now) >= REPORT_QUIET_MS {
+        if stats.dropped() != reported.dropped() && rx.quiet_for(now_ms) >= REPORT_QUIET_MS {
             tx.log(format_args!("mcu-device: link dropped garbage: {stats}"));
             reported = stats;
         }
-        if !rx.expecting_more(now) {
+        if !rx.expecting_more(now_ms) {
             idle(&rx);
+        }
+    }
+}
+
+/// The client's clock: SysTick milliseconds since boot.
+fn now() -> Instant {
+    Instant::from_millis(clock::now_ms())
+}
+
+/// Randomness for tokens and message ids. The board has no random number generator: the time
+/// the host took to answer the semihosting calls (SysTick's sub-millisecond count) and the
+/// host's clock. A real device seeds from its TRNG.
+#[allow(unsafe_code)]
+fn seed() -> u64 {
+    // SAFETY: SYS_TIME takes no parameter block and touches no memory of ours.
+    let host_seconds = unsafe { cortex_m_semihosting::syscall1(cortex_m_semihosting::nr::TIME, 0) };
+    let ticks = u64::from(cortex_m::peripheral::SYST::get_current());
+    (host_seconds as u64).rotate_left(32)
+        ^ ticks
+        ^ clock::now_ms().wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Measures the temperature and tells the client which resources changed.
+fn measure(client: &mut Client, now_ms: u64) {
+    let value = thermometer::value_at(now_ms);
+    let mut changed = [None; 3];
+    if let Some(temperature) = client.store_mut().get_mut::<objects::Temperature>(0) {
+        let mut slots = changed.iter_mut();
+        thermometer::record(temperature, value, |path| {
+            if let Some(slot) = slots.next() {
+                *slot = Some(path);
+            }
+        });
+    }
+    for path in changed.iter().flatten() {
+        client.resource_changed(now(), path);
+    }
+}
+
+/// Sends what the client has to send and logs its events to the host.
+fn flush(client: &mut Client, tx: &mut Sender) {
+    while let Some(transmit) = client.poll_transmit() {
+        tx.send(transmit.to, &transmit.bytes);
+    }
+    while let Some(event) = client.poll_event() {
+        match event {
+            Event::Registered { location } => {
+                tx.log(format_args!("mcu-device: registered at {location}"));
+            }
+            Event::Updated => tx.log(format_args!("mcu-device: registration updated")),
+            Event::Deregistered => tx.log(format_args!("mcu-device: deregistered")),
+            Event::RegistrationFailed { reason } => {
+                tx.log(format_args!("mcu-device: registration failed: {reason}"));
+            }
+            Event::Request { method, path, code } => {
+                tx.log(format_args!("mcu-device: {method} {path} -> {code}"));
+            }
+            Event::Notified { path, sequence } => {
+                tx.log(format_args!("mcu-device: notified {path} #{sequence}"));
+            }
+            _ => {}
         }
     }
 }

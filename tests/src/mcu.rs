@@ -1,0 +1,156 @@
+//! The emulated microcontroller device (`examples/mcu-device`) as a child process of a test:
+//! firmware under QEMU `mps2-an386`, its UART link relayed to UDP by `mcu-bridge`, started with
+//! the launcher a user runs (`examples/mcu-device/run`).
+//!
+//! The firmware is built once per test process (`run --build-only`). A device is stopped with
+//! SIGTERM (it deregisters) and, whatever happens, killed with its QEMU when its handle drops,
+//! so a failing test leaves no emulator running.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::peers::{Guarded, Log, workspace_root};
+
+/// The launcher: `examples/mcu-device/run`.
+pub fn launcher() -> PathBuf {
+    workspace_root().join("examples/mcu-device/run")
+}
+
+/// The firmware ELF, built once per test process with `run --build-only` (which also checks
+/// that the launcher prints only the ELF's path on stdout).
+///
+/// Panics with the build's output when it fails.
+pub fn firmware_elf() -> &'static Path {
+    static ELF: OnceLock<PathBuf> = OnceLock::new();
+    ELF.get_or_init(|| {
+        let output = Command::new(launcher())
+            .arg("--build-only")
+            .current_dir(workspace_root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run examples/mcu-device/run --build-only: {e}"));
+        assert!(
+            output.status.success(),
+            "run --build-only failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let path = PathBuf::from(stdout.trim_end());
+        assert!(
+            path.is_absolute() && path.is_file() && stdout.lines().count() == 1,
+            "run --build-only must print the ELF's absolute path and nothing else: {stdout:?}"
+        );
+        path
+    })
+}
+
+/// The emulated device running against a server, stopped when dropped.
+#[derive(Debug)]
+pub struct McuDevice {
+    process: Guarded,
+    log: Log,
+}
+
+impl McuDevice {
+    /// Starts `run --server SERVER_URI --endpoint ENDPOINT EXTRA...` (the firmware built first).
+    pub fn start(server_uri: &str, endpoint: &str, extra: &[&str]) -> McuDevice {
+        firmware_elf();
+        let mut command = Command::new(launcher());
+        command
+            .args(["--server", server_uri, "--endpoint", endpoint])
+            .args(extra)
+            .current_dir(workspace_root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut process = Guarded::spawn("examples/mcu-device/run", &mut command);
+        let log = Log::default();
+        if let Some(stderr) = process.child.stderr.take() {
+            log.follow(stderr);
+        }
+        if let Some(stdout) = process.child.stdout.take() {
+            log.follow(stdout);
+        }
+        McuDevice { process, log }
+    }
+
+    /// The bridge's PID (the launcher execs it).
+    pub fn pid(&self) -> u32 {
+        self.process.child.id()
+    }
+
+    /// What the bridge, the device (its log frames) and QEMU (semihosting) printed so far.
+    pub fn log(&self) -> String {
+        self.log.text()
+    }
+
+    /// Waits at most `timeout` for a line of the log containing `needle`.
+    pub fn wait_log(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if self.log.contains(needle) {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        self.log.contains(needle)
+    }
+
+    /// Sends `signal` (such as `TERM` or `USR1`) to the bridge.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
+        assert!(status.success(), "kill -{signal} {} failed", self.pid());
+    }
+
+    /// Waits at most `timeout` for the bridge to exit.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.process.exited() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// QEMU's PID, from the bridge's first log line.
+    fn qemu_pid(&self) -> Option<u32> {
+        let text = self.log.text();
+        let rest = text.split("QEMU pid ").nth(1)?;
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    }
+}
+
+impl Drop for McuDevice {
+    fn drop(&mut self) {
+        if self.process.exited().is_some() {
+            return; // The bridge reaped QEMU.
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        if self.wait_exit(Duration::from_secs(12)).is_some() {
+            return;
+        }
+        // The bridge is killed outright when `process` drops, which would leave QEMU behind:
+        // kill QEMU by its PID first.
+        if let Some(qemu) = self.qemu_pid() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &qemu.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
