@@ -23,8 +23,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const EXIT_TIMEOUT: Duration = Duration::from_secs(15);
 
 const TEXT: u16 = 0;
+const SENML_JSON: u16 = 110;
 const SENML_CBOR: u16 = 112;
 const TLV: u16 = 11542;
+const LWM2M_CBOR: u16 = 11544;
 
 fn parse(json: &str) -> Value {
     serde_json::from_str(json).unwrap_or_else(|e| panic!("bad JSON from the peer ({e}): {json}"))
@@ -204,9 +206,9 @@ fn ets_1_1_int_101_mcu_device_registers_with_node_server() {
 /// CBOR, int-201's text), with the aiocoap server
 ///
 /// `/3/0` in TLV carries Manufacturer, Model and Serial Number and the binding; `/3303/0` in SenML
-/// CBOR and `/3303/0/5700` in text carry the live temperature within the sensor's range; a write
-/// of Application Type (SenML CBOR is not needed: text) is read back; on SIGTERM the device
-/// deregisters.
+/// CBOR and `/3303/0/5700` in text carry the live temperature within the sensor's range; the
+/// formats the firmware leaves out are 4.06; a write of Application Type in text is read back;
+/// on SIGTERM the device deregisters.
 #[test]
 fn ets_1_1_int_203_mcu_device_reads_in_tlv_senml_cbor_and_text() {
     let mut s = Setup::new(Peer::aiocoap(), "mcu-reads");
@@ -246,6 +248,13 @@ fn ets_1_1_int_203_mcu_device_reads_in_tlv_senml_cbor_and_text() {
         .unwrap_or_else(|| panic!("not a number: {text}"));
     assert!((17.7..=24.3).contains(&text), "{text} °C");
 
+    // The firmware leaves SenML JSON, OMA JSON and LwM2M CBOR out (features, for flash).
+    for left_out in [SENML_JSON, LWM2M_CBOR] {
+        s.expect(
+            json!({"op": "read", "path": "/3303/0", "accept": left_out}),
+            "4.06",
+        );
+    }
     s.expect(
         json!({"op": "write", "path": "/3303/0/5750", "content_format": TEXT, "payload": "greenhouse"}),
         "2.04",

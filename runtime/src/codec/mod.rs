@@ -377,6 +377,20 @@ impl EncodeError {
     }
 }
 
+/// Whether the client serves `format`: the JSON formats and LwM2M CBOR may be left out by
+/// features (`senml-json`, `oma-json`, `lwm2m-cbor`). A constant per build, so the codecs of a
+/// format left out are not linked.
+// A `match`, not `matches!`: which arms are `true` depends on the features.
+#[allow(clippy::match_like_matches_macro)]
+pub const fn served(format: ContentFormat) -> bool {
+    match format {
+        ContentFormat::SenmlJson => cfg!(feature = "senml-json"),
+        ContentFormat::Json | ContentFormat::OmaJson => cfg!(feature = "oma-json"),
+        ContentFormat::Lwm2mCbor => cfg!(feature = "lwm2m-cbor"),
+        _ => true,
+    }
+}
+
 /// Encodes `records`, the answer for a request on `base`, in `format`.
 ///
 /// Records may come in any order; every path must be a resource or resource instance at or below
@@ -386,6 +400,9 @@ pub fn encode(
     base: &Path,
     records: &[Record],
 ) -> Result<Vec<u8>, EncodeError> {
+    if !served(format) {
+        return Err(EncodeError::UnsupportedFormat(format));
+    }
     let carries_time = matches!(
         format,
         ContentFormat::SenmlJson
@@ -420,6 +437,9 @@ pub fn decode(
     bytes: &[u8],
     kinds: &dyn KindLookup,
 ) -> Result<Vec<Record>, DecodeError> {
+    if !served(format) {
+        return Err(DecodeError::UnsupportedFormat(format.to_u16()));
+    }
     let mut records = match format {
         ContentFormat::Text | ContentFormat::OmaText => text::decode(format, base, bytes, kinds)?,
         ContentFormat::Opaque | ContentFormat::OmaOpaque => {

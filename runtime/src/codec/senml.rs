@@ -783,6 +783,9 @@ fn resolve_all<'a>(
 pub fn decode_paths(format: ContentFormat, bytes: &[u8]) -> Result<Vec<Path>, DecodeError> {
     let carries_value = || DecodeError::malformed(format, "a path list carries a value");
     let mut names = Names::new();
+    if !super::served(format) {
+        return Err(DecodeError::UnsupportedFormat(format.to_u16()));
+    }
     match format {
         ContentFormat::SenmlJson => {
             let mut fast = Vec::new();
