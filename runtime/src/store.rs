@@ -71,6 +71,7 @@
 
 use crate::prelude::*;
 use alloc::collections::BTreeMap;
+use litemap::LiteMap;
 
 use crate::codec::KindLookup;
 use crate::error::Error;
@@ -349,7 +350,7 @@ type Factory = Box<dyn Fn() -> Box<dyn ManagedInstance>>;
 struct ObjectEntry {
     meta: &'static ObjectMeta,
     factory: Option<Factory>,
-    instances: BTreeMap<u16, Box<dyn ManagedInstance>>,
+    instances: LiteMap<u16, Box<dyn ManagedInstance>>,
 }
 
 /// The largest instance id: 65535 is reserved (`MAX_ID`) by the LwM2M Core TS.
@@ -359,7 +360,7 @@ const MAX_INSTANCE_ID: u16 = 65534;
 /// [module documentation](self).
 #[derive(Default)]
 pub struct ObjectStore {
-    objects: BTreeMap<u16, ObjectEntry>,
+    objects: LiteMap<u16, ObjectEntry>,
 }
 
 impl core::fmt::Debug for ObjectStore {
@@ -382,7 +383,7 @@ impl ObjectStore {
         self.objects.entry(meta.id).or_insert_with(|| ObjectEntry {
             meta,
             factory: None,
-            instances: BTreeMap::new(),
+            instances: LiteMap::new(),
         })
     }
 

@@ -17,6 +17,7 @@
 
 use crate::prelude::*;
 use alloc::collections::BTreeMap;
+use litemap::LiteMap;
 
 use crate::error::Error;
 use crate::field::ResourceValue;
@@ -50,7 +51,7 @@ pub(crate) struct Entry {
     /// Object Instance ID (`/2/x/1`).
     pub object_instance: u16,
     /// ACL (`/2/x/2`): rights by Short Server ID (0: the default).
-    pub acl: BTreeMap<u16, u8>,
+    pub acl: LiteMap<u16, u8>,
     /// Access Control Owner (`/2/x/3`).
     pub owner: u16,
 }
@@ -96,7 +97,7 @@ impl Table {
                 continue;
             };
             // Inserts, not `collect()`: see `field::convert_instances` (flash on a device).
-            let mut acl = BTreeMap::new();
+            let mut acl = LiteMap::new();
             if let Ok(ResourceValue::Multiple(map)) = store.read_internal(OBJECT, instance, 2) {
                 for (server, value) in &map {
                     if let Some(rights) = as_u16(value).and_then(|r| u8::try_from(r).ok()) {

@@ -34,6 +34,7 @@
 
 use crate::prelude::*;
 use alloc::collections::BTreeMap;
+use litemap::LiteMap;
 
 use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
 
@@ -536,7 +537,7 @@ fn payload_format(path: &Path, format: Option<u32>) -> Result<ContentFormat, Rep
 
 /// Groups records of one instance by resource.
 pub(crate) fn changes(records: Vec<Record>) -> Vec<(u16, ResourceValue)> {
-    let mut by_resource: BTreeMap<u16, ResourceValue> = BTreeMap::new();
+    let mut by_resource: LiteMap<u16, ResourceValue> = LiteMap::new();
     for record in records {
         let Some(resource) = record.path.resource_id() else {
             continue;
@@ -795,7 +796,7 @@ fn write_composite(
     if !ctx.bootstrap && records.iter().any(|r| is_protected(&r.path)) {
         return Reply::code(ResponseType::Unauthorized);
     }
-    let mut by_instance: BTreeMap<(u16, u16), Vec<Record>> = BTreeMap::new();
+    let mut by_instance: LiteMap<(u16, u16), Vec<Record>> = LiteMap::new();
     for record in records {
         match (record.path.object_id(), record.path.instance_id()) {
             (Some(o), Some(i)) => by_instance.entry((o, i)).or_default().push(record),

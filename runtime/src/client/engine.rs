@@ -39,9 +39,10 @@
 
 use crate::prelude::*;
 use crate::time::Instant;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 use core::time::Duration;
+use litemap::LiteMap;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 
@@ -133,7 +134,7 @@ pub(super) struct Engine {
     /// Control is enforced above one.
     accounts: usize,
     /// Outgoing requests and confirmable notifications awaiting a response, by peer and token.
-    exchanges: BTreeMap<(SocketAddr, Vec<u8>), Exchange>,
+    exchanges: LiteMap<(SocketAddr, Vec<u8>), Exchange>,
     /// Bootstrap-Request retries.
     bootstrap_retry_at: Option<Instant>,
     bootstrap_failures: u32,
@@ -175,7 +176,7 @@ impl Engine {
             phase: Phase::Serving,
             sessions,
             accounts,
-            exchanges: BTreeMap::new(),
+            exchanges: LiteMap::new(),
             bootstrap_retry_at: None,
             bootstrap_failures: 0,
             notify_ids: VecDeque::new(),
@@ -1367,7 +1368,7 @@ impl Engine {
             Ok(records) => records,
             Err(e) => return e.into(),
         };
-        let mut by_instance: BTreeMap<u16, Vec<crate::codec::Record>> = BTreeMap::new();
+        let mut by_instance: LiteMap<u16, Vec<crate::codec::Record>> = LiteMap::new();
         for record in records {
             match (record.path.object_id(), record.path.instance_id()) {
                 (Some(o), Some(i)) if Some(o) == path.object_id() => {

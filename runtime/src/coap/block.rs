@@ -14,8 +14,8 @@
 
 use crate::prelude::*;
 use crate::time::Instant;
-use alloc::collections::BTreeMap;
 use core::time::Duration;
+use litemap::LiteMap;
 
 use coap_lite::{CoapOption, MessageClass, Packet, ResponseType};
 
@@ -345,7 +345,7 @@ struct Transfer {
 #[derive(Debug, Clone)]
 pub struct Block1Assembler<P: Ord + Clone> {
     config: Block1Config,
-    transfers: BTreeMap<TransferKey<P>, Transfer>,
+    transfers: LiteMap<TransferKey<P>, Transfer>,
 }
 
 impl<P: Ord + Clone> Block1Assembler<P> {
@@ -353,7 +353,7 @@ impl<P: Ord + Clone> Block1Assembler<P> {
     pub fn new(config: Block1Config) -> Self {
         Block1Assembler {
             config,
-            transfers: BTreeMap::new(),
+            transfers: LiteMap::new(),
         }
     }
 

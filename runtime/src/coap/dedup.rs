@@ -2,8 +2,9 @@
 
 use crate::prelude::*;
 use crate::time::Instant;
-use alloc::collections::{BTreeMap, VecDeque, btree_map};
+use alloc::collections::VecDeque;
 use core::time::Duration;
+use litemap::LiteMap;
 
 /// What [`DuplicateCache::check`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +64,7 @@ impl Token {
 pub struct DuplicateCache<P: Ord + Clone> {
     lifetime: Duration,
     capacity: usize,
-    entries: BTreeMap<(P, u16), Entry>,
+    entries: LiteMap<(P, u16), Entry>,
     /// Records in arrival order: (record number, arrival time, key). A key seen again with a new
     /// token gets a new record; the old record is then stale and skipped.
     order: VecDeque<(u64, Instant, (P, u16))>,
@@ -76,7 +77,7 @@ impl<P: Ord + Clone> DuplicateCache<P> {
         DuplicateCache {
             lifetime,
             capacity: capacity.max(1),
-            entries: BTreeMap::new(),
+            entries: LiteMap::new(),
             order: VecDeque::new(),
             next_record: 0,
         }
@@ -149,10 +150,8 @@ impl<P: Ord + Clone> DuplicateCache<P> {
 
     /// Removes the entry for `key` if `record` is its current record (not a stale one).
     fn remove_if_current(&mut self, key: (P, u16), record: u64) {
-        if let btree_map::Entry::Occupied(entry) = self.entries.entry(key)
-            && entry.get().record == record
-        {
-            entry.remove();
+        if self.entries.get(&key).is_some_and(|e| e.record == record) {
+            self.entries.remove(&key);
         }
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::prelude::*;
 use crate::time::Instant;
-use alloc::collections::BTreeMap;
 use core::time::Duration;
+use litemap::LiteMap;
 
 use super::{Jitter, TransmissionParameters};
 
@@ -45,7 +45,7 @@ struct Pending {
 pub struct Retransmitter<P: Ord + Clone> {
     params: TransmissionParameters,
     jitter: Jitter,
-    pending: BTreeMap<(P, u16), Pending>,
+    pending: LiteMap<(P, u16), Pending>,
 }
 
 impl<P: Ord + Clone> Retransmitter<P> {
@@ -54,7 +54,7 @@ impl<P: Ord + Clone> Retransmitter<P> {
         Retransmitter {
             params,
             jitter: Jitter::from_entropy(),
-            pending: BTreeMap::new(),
+            pending: LiteMap::new(),
         }
     }
 
@@ -63,7 +63,7 @@ impl<P: Ord + Clone> Retransmitter<P> {
         Retransmitter {
             params,
             jitter: Jitter::new(seed),
-            pending: BTreeMap::new(),
+            pending: LiteMap::new(),
         }
     }
 
@@ -120,16 +120,18 @@ impl<P: Ord + Clone> Retransmitter<P> {
     pub fn poll(&mut self, now: Instant) -> Vec<RetransmitEvent<P>> {
         let mut events = Vec::new();
         let max = self.params.max_retransmit;
-        self.pending.retain(|(peer, message_id), pending| {
+        let mut gave_up = Vec::new();
+        for ((peer, message_id), pending) in self.pending.iter_mut() {
             if pending.deadline > now {
-                return true;
+                continue;
             }
             if pending.retransmissions >= max {
+                gave_up.push((peer.clone(), *message_id));
                 events.push(RetransmitEvent::GaveUp {
                     peer: peer.clone(),
                     message_id: *message_id,
                 });
-                return false;
+                continue;
             }
             pending.retransmissions += 1;
             pending.timeout *= 2;
@@ -139,8 +141,10 @@ impl<P: Ord + Clone> Retransmitter<P> {
                 message_id: *message_id,
                 bytes: pending.bytes.clone(),
             });
-            true
-        });
+        }
+        for key in &gave_up {
+            self.pending.remove(key);
+        }
         events
     }
 }

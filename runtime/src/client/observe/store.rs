@@ -3,7 +3,7 @@
 //! Attributes are per server (TS 1.1 §5.1.2: "attached ... by a LwM2M Server"): the client keeps
 //! one [`AttributeStore`] per server account.
 
-use alloc::collections::BTreeMap;
+use litemap::LiteMap;
 
 use super::attributes::{AttributeError, AttributeUpdate, Attributes};
 use crate::codec::KindLookup;
@@ -36,7 +36,7 @@ pub struct Defaults {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AttributeStore {
-    attached: BTreeMap<Path, Attributes>,
+    attached: LiteMap<Path, Attributes>,
 }
 
 impl AttributeStore {
