@@ -205,8 +205,9 @@ fn ets_1_1_int_101_mcu_device_registers_with_node_server() {
 /// LightweightM2M-1.1-int-203 - Querying basic information in TLV format (and int-232's SenML
 /// CBOR, int-201's text), with the aiocoap server
 ///
-/// `/3/0` in TLV carries Manufacturer, Model and Serial Number and the binding; `/3303/0` in SenML
-/// CBOR and `/3303/0/5700` in text carry the live temperature within the sensor's range; the
+/// `/3/0` in TLV and in SenML CBOR carries Manufacturer, Model and the binding; `/3303/0` in TLV
+/// carries the units; `/3303/0` in SenML CBOR and `/3303/0/5700` in text carry the live
+/// temperature within the sensor's range; the
 /// formats the firmware leaves out are 4.06; a write of Application Type in text is read back;
 /// on SIGTERM the device deregisters.
 #[test]
@@ -230,6 +231,24 @@ fn ets_1_1_int_203_mcu_device_reads_in_tlv_senml_cbor_and_text() {
         "{device}"
     );
     assert_eq!(tlv_resource(&device, 16).as_deref(), Some("U"), "{device}");
+
+    let device = s.read("/3/0", SENML_CBOR);
+    assert_eq!(
+        senml_value(&device, "/3/0/0"),
+        Some(json!("lwm2m-rs")),
+        "{device}"
+    );
+    assert_eq!(
+        senml_value(&device, "/3/0/16"),
+        Some(json!("U")),
+        "{device}"
+    );
+    let temperature = s.read("/3303/0", TLV);
+    assert_eq!(
+        tlv_resource(&temperature, 5701).as_deref(),
+        Some("Cel"),
+        "{temperature}"
+    );
 
     let records = s.read("/3303/0", SENML_CBOR);
     assert_eq!(
