@@ -999,15 +999,9 @@ impl Engine {
         self.emit(
             server,
             Event::Request {
-                method: operation.to_owned(),
-                path: path.map_or_else(
-                    || {
-                        let segments = options::uri_path(request).unwrap_or_default();
-                        format!("/{}", segments.join("/"))
-                    },
-                    |p| p.to_string(),
-                ),
-                code: code.to_string(),
+                method: operation,
+                path,
+                code: code.into(),
             },
         );
         for effect in effects {

@@ -238,14 +238,16 @@ pub enum Event {
         /// Why.
         reason: String,
     },
-    /// A request from the server was answered.
+    /// A request from the server was answered. Typed, so that answering a request allocates
+    /// and formats nothing for its event; every field prints as a log wants it.
     Request {
-        /// The CoAP method (`GET`, `PUT`...) or LwM2M operation name.
-        method: String,
-        /// The path asked.
-        path: String,
-        /// The response code, such as `2.05`.
-        code: String,
+        /// The LwM2M operation, such as `Read`, `Write-Attributes` or `Execute`.
+        method: &'static str,
+        /// The path asked; `None` for a request outside the object tree (Bootstrap-Finish's
+        /// `/bs`, an unknown path).
+        path: Option<Path>,
+        /// The response code, such as 2.05.
+        code: ResponseCode,
     },
     /// A notification was sent.
     Notified {
@@ -280,6 +282,31 @@ pub enum Event {
         /// The server URI written by the Bootstrap-Server (`/0/x/0`).
         uri: String,
     },
+}
+
+/// A CoAP response code: class and detail, printed as `2.05`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResponseCode {
+    /// The class: 2 success, 4 client error, 5 server error.
+    pub class: u8,
+    /// The detail, such as 5 in 2.05 Content.
+    pub detail: u8,
+}
+
+impl From<coap_lite::MessageClass> for ResponseCode {
+    fn from(code: coap_lite::MessageClass) -> ResponseCode {
+        let byte = u8::from(code);
+        ResponseCode {
+            class: byte >> 5,
+            detail: byte & 0x1f,
+        }
+    }
+}
+
+impl fmt::Display for ResponseCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:02}", self.class, self.detail)
+    }
 }
 
 /// The sans-I/O LwM2M client: see the [module documentation](self).

@@ -52,9 +52,10 @@ pub fn log_event(event: &Event) {
         Event::RegistrationFailed { reason } => {
             tracing::warn!(%reason, "registration failed");
         }
-        Event::Request { method, path, code } => {
-            tracing::debug!(%method, %path, %code, "request");
-        }
+        Event::Request { method, path, code } => match path {
+            Some(path) => tracing::debug!(%method, %path, %code, "request"),
+            None => tracing::debug!(%method, path = "-", %code, "request"),
+        },
         Event::Notified { path, sequence } => tracing::info!(%path, sequence, "notification"),
         Event::Rebooting => tracing::warn!("server asked for a reboot"),
         // Events added to the client later are logged as they print.

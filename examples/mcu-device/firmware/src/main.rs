@@ -170,8 +170,13 @@ fn flush(client: &mut Client, tx: &mut Sender) {
             Event::RegistrationFailed { reason } => {
                 tx.log(format_args!("mcu-device: registration failed: {reason}"));
             }
-            Event::Request { method, path, code } => {
-                tx.log(format_args!("mcu-device: {method} {path} -> {code}"));
+            Event::Request {
+                method,
+                path: Some(path),
+                code,
+            } => tx.log(format_args!("mcu-device: {method} {path} -> {code}")),
+            Event::Request { method, code, .. } => {
+                tx.log(format_args!("mcu-device: {method} -> {code}"));
             }
             Event::Notified { path, sequence } => {
                 tx.log(format_args!("mcu-device: notified {path} #{sequence}"));
