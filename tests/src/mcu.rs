@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -47,16 +47,25 @@ pub fn firmware_elf() -> &'static Path {
     })
 }
 
+/// One emulated device at a time in a test process: QEMU's emulation is CPU-heavy, and
+/// several at once on a 2-core CI machine delay each other's timers by seconds (a
+/// notification due at pmax comes late). A test that fails while holding it poisons it; the
+/// next one takes it anyway.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 /// The emulated device running against a server, stopped when dropped.
 #[derive(Debug)]
 pub struct McuDevice {
     process: Guarded,
     log: Log,
+    /// Held while the device runs (field order: released after `process` is stopped).
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl McuDevice {
     /// Starts `run --server SERVER_URI --endpoint ENDPOINT EXTRA...` (the firmware built first).
     pub fn start(server_uri: &str, endpoint: &str, extra: &[&str]) -> McuDevice {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         firmware_elf();
         let mut command = Command::new(launcher());
         command
@@ -74,7 +83,11 @@ impl McuDevice {
         if let Some(stdout) = process.child.stdout.take() {
             log.follow(stdout);
         }
-        McuDevice { process, log }
+        McuDevice {
+            process,
+            log,
+            _turn: turn,
+        }
     }
 
     /// The bridge's PID (the launcher execs it).

@@ -307,7 +307,8 @@ fn mcu_device_execute_resets_min_and_max() {
 
 /// Observe with pmin/pmax on the emulated device: the temperature changes every second, so with
 /// pmin=2 the notifications come every 2 s and never sooner; the units never change, so with
-/// pmax=3 they come every 3 s and never later (0.3 s / 1 s of slack for scheduling).
+/// pmax=3 they come every 3 s and never later (0.3 s / 1.5 s of slack: the emulator's timers
+/// run late on a loaded 2-core machine).
 #[test]
 fn mcu_device_observe_honours_pmin_and_pmax() {
     let mut s = Setup::new(Peer::aiocoap(), "mcu-observe");
@@ -328,7 +329,7 @@ fn mcu_device_observe_honours_pmin_and_pmax() {
         "2.05",
     );
     let notes = s.peer.collect_events("notify", Duration::from_secs(13));
-    for (first, min_gap, max_gap) in [(&value, 2.0 - 0.3, 4.0 + 1.0), (&units, 0.0, 3.0 + 1.0)] {
+    for (first, min_gap, max_gap) in [(&value, 2.0 - 0.3, 4.0 + 1.5), (&units, 0.0, 3.0 + 1.5)] {
         let obs = &first["obs"];
         assert!(obs.is_u64(), "not an observation: {first}");
         let mut times = vec![first["t"].as_f64().unwrap_or_default()];
