@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::peers::{Guarded, Log, workspace_root};
+use crate::peers::{LoggedChild, workspace_root};
 
 /// The launcher: `examples/mcu-device/run`.
 pub fn launcher() -> PathBuf {
@@ -56,9 +56,8 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// The emulated device running against a server, stopped when dropped.
 #[derive(Debug)]
 pub struct McuDevice {
-    process: Guarded,
-    log: Log,
-    /// Held while the device runs (field order: released after `process` is stopped).
+    child: LoggedChild,
+    /// Held while the device runs (field order: released after `child` is stopped).
     _turn: MutexGuard<'static, ()>,
 }
 
@@ -72,72 +71,48 @@ impl McuDevice {
             .args(["--server", server_uri, "--endpoint", endpoint])
             .args(extra)
             .current_dir(workspace_root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut process = Guarded::spawn("examples/mcu-device/run", &mut command);
-        let log = Log::default();
-        if let Some(stderr) = process.child.stderr.take() {
-            log.follow(stderr);
-        }
-        if let Some(stdout) = process.child.stdout.take() {
-            log.follow(stdout);
-        }
+            .stdin(Stdio::null());
         McuDevice {
-            process,
-            log,
+            child: LoggedChild::spawn("examples/mcu-device/run", &mut command),
             _turn: turn,
         }
     }
 
     /// The bridge's PID (the launcher execs it).
     pub fn pid(&self) -> u32 {
-        self.process.child.id()
+        self.child.pid()
     }
 
     /// What the bridge, the device (its log frames) and QEMU (semihosting) printed so far.
     pub fn log(&self) -> String {
-        self.log.text()
+        self.child.log().text()
     }
 
     /// Waits at most `timeout` for a line of the log containing `needle`.
     pub fn wait_log(&self, needle: &str, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            if self.log.contains(needle) {
+            if self.child.log().contains(needle) {
                 return true;
             }
             thread::sleep(Duration::from_millis(20));
         }
-        self.log.contains(needle)
+        self.child.log().contains(needle)
     }
 
     /// Sends `signal` (such as `TERM` or `USR1`) to the bridge.
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &self.pid().to_string()])
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
-        assert!(status.success(), "kill -{signal} {} failed", self.pid());
+        self.child.signal(signal);
     }
 
     /// Waits at most `timeout` for the bridge to exit.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.process.exited() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+        self.child.wait_exit(timeout)
     }
 
     /// QEMU's PID, from the bridge's first log line.
     fn qemu_pid(&self) -> Option<u32> {
-        let text = self.log.text();
+        let text = self.child.log().text();
         let rest = text.split("QEMU pid ").nth(1)?;
         rest.split(|c: char| !c.is_ascii_digit())
             .next()?
@@ -148,7 +123,7 @@ impl McuDevice {
 
 impl Drop for McuDevice {
     fn drop(&mut self) {
-        if self.process.exited().is_some() {
+        if self.child.exited().is_some() {
             return; // The bridge reaped QEMU.
         }
         let _ = Command::new("kill")
@@ -157,7 +132,7 @@ impl Drop for McuDevice {
         if self.wait_exit(Duration::from_secs(12)).is_some() {
             return;
         }
-        // The bridge is killed outright when `process` drops, which would leave QEMU behind:
+        // The bridge is killed outright when `child` drops, which would leave QEMU behind:
         // kill QEMU by its PID first.
         if let Some(qemu) = self.qemu_pid() {
             let _ = Command::new("kill")

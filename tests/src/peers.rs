@@ -549,11 +549,69 @@ impl Peer {
     }
 }
 
+/// A child process whose stdout and stderr are kept as a [`Log`], killed when dropped: what
+/// [`DemoClient`] and the emulated device (`crate::mcu::McuDevice`) run as.
+#[derive(Debug)]
+pub(crate) struct LoggedChild {
+    process: Guarded,
+    log: Log,
+}
+
+impl LoggedChild {
+    /// Starts `command` (its stdout and stderr piped into the log); `name` is for the panic
+    /// message when it cannot start.
+    pub(crate) fn spawn(name: &str, command: &mut Command) -> LoggedChild {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut process = Guarded::spawn(name, command);
+        let log = Log::default();
+        if let Some(stderr) = process.child.stderr.take() {
+            log.follow(stderr);
+        }
+        if let Some(stdout) = process.child.stdout.take() {
+            log.follow(stdout);
+        }
+        LoggedChild { process, log }
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.process.child.id()
+    }
+
+    pub(crate) fn log(&self) -> &Log {
+        &self.log
+    }
+
+    pub(crate) fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.process.exited()
+    }
+
+    /// Sends `signal` (such as `TERM`) by the PID, with `kill`.
+    pub(crate) fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
+        assert!(status.success(), "kill -{signal} {} failed", self.pid());
+    }
+
+    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.process.exited() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 /// The `demo-client` binary running against a server, killed when dropped.
 #[derive(Debug)]
 pub struct DemoClient {
-    process: Guarded,
-    log: Log,
+    child: LoggedChild,
 }
 
 impl DemoClient {
@@ -566,59 +624,38 @@ impl DemoClient {
             .args(["--server", server_uri, "--endpoint", endpoint])
             .args(extra)
             .current_dir(workspace_root())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdin(Stdio::null());
         if std::env::var_os("RUST_LOG").is_none() {
             command.env("RUST_LOG", "debug");
         }
-        let mut process = Guarded::spawn("demo-client", &mut command);
-        let log = Log::default();
-        if let Some(stderr) = process.child.stderr.take() {
-            log.follow(stderr);
+        DemoClient {
+            child: LoggedChild::spawn("demo-client", &mut command),
         }
-        if let Some(stdout) = process.child.stdout.take() {
-            log.follow(stdout);
-        }
-        DemoClient { process, log }
     }
 
     /// The client's PID.
     pub fn pid(&self) -> u32 {
-        self.process.child.id()
+        self.child.pid()
     }
 
     /// The client's log (stderr and stdout) so far.
     pub fn log(&self) -> String {
-        self.log.text()
+        self.child.log().text()
     }
 
     /// Whether the client has exited, and how.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.process.exited()
+        self.child.exited()
     }
 
     /// Sends SIGTERM to the client (by its PID, with `kill`), asking for a graceful shutdown.
     pub fn terminate(&mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
-        assert!(status.success(), "kill -TERM {} failed", self.pid());
+        self.child.signal("TERM");
     }
 
     /// Waits at most `timeout` for the client to exit.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.process.exited() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
+        self.child.wait_exit(timeout)
     }
 }
 
