@@ -24,13 +24,15 @@
 //! wrong key stops the device.
 //!
 //! The temperature changes every second (a slow sine plus noise) and observers of `/3303/0/5700`
-//! are notified; executing `/3303/0/5605` resets the min/max measured values. Logs go to stderr
-//! (`RUST_LOG`, default `info`; `RUST_LOG=info,lwm2m::net=debug` adds a line per request of the
-//! server). SIGINT or SIGTERM deregisters and exits 0.
+//! are notified; executing `/3303/0/5605` resets the min/max measured values. Logs go to stderr,
+//! filtered by `RUST_LOG` (`LEVEL` and `TARGET=LEVEL` directives, default `info`;
+//! `RUST_LOG=info,lwm2m::net=debug` adds a line per request of the server: see [`log`]).
+//! SIGINT or SIGTERM deregisters and exits 0.
 
 mod cli;
 mod device;
 mod light;
+mod log;
 mod temperature;
 
 /// The objects `build.rs` generated with `lwm2m-codegen`.
@@ -42,7 +44,6 @@ mod objects {
 use lwm2m::Instant;
 use std::error::Error;
 use std::future::Future;
-use std::io::IsTerminal;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::process::ExitCode;
@@ -51,29 +52,14 @@ use clap::Parser;
 use lwm2m::ObjectStore;
 use lwm2m::client::{Binding, Client, Config, LwM2mVersion};
 use lwm2m::net::{Driver, Transport, UdpDriver, resolve};
-use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Args, Version};
 use crate::temperature::Sensor;
 
-/// The log filter when `RUST_LOG` is not set: registrations, notifications and failures.
-///
-/// The server's requests are logged at `debug` (`RUST_LOG=info,lwm2m::net=debug`), not by
-/// default: a line per request is a `write(2)` to stderr per request, which cost about 2 µs of
-/// the 10 µs of CPU per read when a server reads at 100,000 reads/s (BENCHMARKS.md, "Profile of
-/// the serving path").
-const DEFAULT_FILTER: &str = "info";
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    log::init();
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
