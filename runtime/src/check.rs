@@ -10,7 +10,7 @@
 //! [`ResourceType`]: crate::convert::ResourceType
 
 use crate::prelude::*;
-use alloc::collections::BTreeMap;
+use litemap::LiteMap;
 
 use crate::convert::ResourceType;
 use crate::field::{Executable, Instances};
@@ -78,7 +78,7 @@ macro_rules! carries {
         pub trait $name {}
 
         impl<T: $name> $name for Option<T> {}
-        impl<T: $name> $name for BTreeMap<u16, T> {}
+        impl<T: $name> $name for LiteMap<u16, T> {}
     )*};
 }
 

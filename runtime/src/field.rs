@@ -12,15 +12,27 @@
 //! written to a multiple one is [`Error::NotSingle`]. A write converts every value before it
 //! stores anything: a failed write leaves the field as it was.
 
-use alloc::collections::BTreeMap;
+use litemap::LiteMap;
 
 use crate::convert::ResourceType;
 use crate::error::Error;
 use crate::meta::ResourceMeta;
 use crate::value::{Kind, Value};
 
-/// A multiple-instance resource: its values keyed by resource-instance id.
-pub type Instances<T> = BTreeMap<u16, T>;
+/// A multiple-instance resource: its values keyed by resource-instance id, in id order.
+///
+/// A flat map sorted by id (`litemap::LiteMap`, a `Vec` of pairs) rather than a `BTreeMap`:
+/// a resource has a few instances, and one flat map's code is a fraction of a B-tree's on a
+/// microcontroller, instantiated for every resource type. It reads like a `BTreeMap`
+/// (`get`, `insert`, `remove`, `iter`, `FromIterator`):
+///
+/// ```
+/// let mut codes: lwm2m::Instances<u8> = [(1, 20), (0, 10)].into_iter().collect();
+/// codes.insert(2, 30);
+/// assert_eq!(codes.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [0, 1, 2]);
+/// assert_eq!(codes.get(&1), Some(&20));
+/// ```
+pub type Instances<T> = LiteMap<u16, T>;
 
 /// The field type of an executable resource. It holds nothing: executing is the job of a handler.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,7 +44,7 @@ pub enum ResourceValue {
     /// The value of a single-instance resource.
     Single(Value),
     /// The values of a multiple-instance resource, by resource-instance id.
-    Multiple(BTreeMap<u16, Value>),
+    Multiple(Instances<Value>),
 }
 
 /// How a struct field reads and writes itself as the resource that `meta` describes.
@@ -336,11 +348,11 @@ mod tests {
         assert_eq!(
             single.write(
                 &meta(Kind::Integer, false),
-                ResourceValue::Multiple(BTreeMap::new())
+                ResourceValue::Multiple(Instances::new())
             ),
             Err(Error::NotMultiple { resource: 9 })
         );
-        let mut many: Instances<i64> = BTreeMap::from([(0, 1)]);
+        let mut many: Instances<i64> = crate::Instances::from_iter([(0, 1)]);
         assert_eq!(
             many.write(
                 &meta(Kind::Integer, true),
@@ -348,19 +360,20 @@ mod tests {
             ),
             Err(Error::NotSingle { resource: 9 })
         );
-        assert_eq!(many, BTreeMap::from([(0, 1)]));
+        assert_eq!(many, crate::Instances::from_iter([(0, 1)]));
     }
 
     #[test]
     fn failed_multiple_write_keeps_every_instance() {
         let m = meta(Kind::UnsignedInteger, true);
-        let mut many: Option<Instances<u8>> = Some(BTreeMap::from([(0, 1), (1, 2)]));
-        let values = BTreeMap::from([(0, Value::UnsignedInteger(5)), (3, Value::Integer(999))]);
+        let mut many: Option<Instances<u8>> = Some(crate::Instances::from_iter([(0, 1), (1, 2)]));
+        let values =
+            crate::Instances::from_iter([(0, Value::UnsignedInteger(5)), (3, Value::Integer(999))]);
         assert_eq!(
             many.write(&m, ResourceValue::Multiple(values)),
             Err(Error::OutOfRange { target: "u8" })
         );
-        assert_eq!(many, Some(BTreeMap::from([(0, 1), (1, 2)])));
+        assert_eq!(many, Some(crate::Instances::from_iter([(0, 1), (1, 2)])));
     }
 
     #[test]
@@ -383,10 +396,10 @@ mod tests {
         let mut optional = Some(String::from("x"));
         optional.reset();
         assert_eq!(optional, None);
-        let mut many: Instances<u8> = BTreeMap::from([(0, 1)]);
+        let mut many: Instances<u8> = crate::Instances::from_iter([(0, 1)]);
         many.reset();
         assert!(many.is_empty());
-        let mut optional_many: Option<Instances<u8>> = Some(BTreeMap::new());
+        let mut optional_many: Option<Instances<u8>> = Some(crate::Instances::new());
         optional_many.reset();
         assert_eq!(optional_many, None);
     }

@@ -69,8 +69,8 @@
 //! # Ok::<(), Error>(())
 //! ```
 
+use crate::field::Instances;
 use crate::prelude::*;
-use alloc::collections::BTreeMap;
 use litemap::LiteMap;
 
 use crate::codec::KindLookup;
@@ -302,7 +302,7 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
         if !meta.multiple {
             return Err(Error::ResourceInstanceNotFound { resource, instance });
         }
-        let mut given = BTreeMap::new();
+        let mut given = Instances::new();
         given.insert(instance, value);
         self.write(
             vec![(resource, ResourceValue::Multiple(given))],
@@ -332,12 +332,12 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
 fn merged<T: Object>(
     value: &T,
     resource: u16,
-    given: BTreeMap<u16, Value>,
-) -> Result<BTreeMap<u16, Value>, Error> {
+    given: Instances<Value>,
+) -> Result<Instances<Value>, Error> {
     let mut current = match Object::read_unchecked(value, resource) {
         Ok(ResourceValue::Multiple(current)) => current,
         Ok(ResourceValue::Single(_)) => return Err(Error::NotSingle { resource }),
-        Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => BTreeMap::new(),
+        Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => Instances::new(),
         Err(e) => return Err(e),
     };
     current.extend(given);

@@ -215,7 +215,6 @@ fn check_constraint(meta: &ResourceMeta, value: &Value) -> Result<(), Error> {
 mod tests {
     use super::*;
     use crate::meta::Operations;
-    use alloc::collections::BTreeMap;
 
     fn meta(kind: Kind, constraint: Constraint) -> ResourceMeta {
         ResourceMeta {
@@ -296,7 +295,7 @@ mod tests {
             })
         );
         assert_eq!(
-            check_write(&m, &ResourceValue::Multiple(BTreeMap::new())),
+            check_write(&m, &ResourceValue::Multiple(crate::Instances::new())),
             Err(Error::NotMultiple { resource: 1 })
         );
         let ro = ResourceMeta {
@@ -320,7 +319,7 @@ mod tests {
             },
             ..m
         };
-        let values = BTreeMap::from([(0, Value::Integer(1)), (7, Value::Integer(-1))]);
+        let values = crate::Instances::from_iter([(0, Value::Integer(1)), (7, Value::Integer(-1))]);
         assert!(matches!(
             check_write(&many, &ResourceValue::Multiple(values)),
             Err(Error::Constraint { resource: 1, .. })

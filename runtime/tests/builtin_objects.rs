@@ -4,8 +4,6 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-
 use lwm2m::meta::{Number, ValueItem};
 use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
 use lwm2m::{Error, ExecuteArgs, Handler, Object, ObjectMeta, ResourceValue, Time, Value};
@@ -235,7 +233,7 @@ fn device_demo_is_ets_c1() {
     assert_eq!(read(&d, 3), string(env!("CARGO_PKG_VERSION")));
     assert_eq!(
         read(&d, 11),
-        Ok(ResourceValue::Multiple(BTreeMap::from([(
+        Ok(ResourceValue::Multiple(lwm2m::Instances::from_iter([(
             0,
             Value::Integer(0)
         )])))
@@ -256,7 +254,7 @@ fn device_read_only_resources_refuse_writes() {
         (0, single(Value::String("x".into()))),
         (3, single(Value::String("9.9".into()))),
         (16, single(Value::String("UQ".into()))),
-        (11, ResourceValue::Multiple(BTreeMap::new())),
+        (11, ResourceValue::Multiple(lwm2m::Instances::new())),
         (4, single(Value::Boolean(true))),
     ] {
         assert_eq!(
@@ -284,10 +282,10 @@ fn device_handler_keeps_time_running_from_a_written_value() {
 #[test]
 fn device_handler_executes_reboot_and_reset_error_code() {
     let mut d = Device::demo();
-    d.error_code = BTreeMap::from([(0, 1), (1, 5)]);
+    d.error_code = lwm2m::Instances::from_iter([(0, 1), (1, 5)]);
     let mut h = DeviceHandler::default();
     h.execute(&mut d, 12, &ExecuteArgs::new()).unwrap();
-    assert_eq!(d.error_code, BTreeMap::from([(0, 0)]));
+    assert_eq!(d.error_code, lwm2m::Instances::from_iter([(0, 0)]));
     assert!(!h.reboot_requested);
     h.execute(&mut d, 4, &ExecuteArgs::new()).unwrap();
     assert!(h.reboot_requested);
@@ -305,7 +303,7 @@ fn access_control_new_and_acl() {
     assert_eq!(read(&ac, 3), Ok(single(Value::Integer(1))));
     assert_eq!(
         read(&ac, 2),
-        Ok(ResourceValue::Multiple(BTreeMap::from([
+        Ok(ResourceValue::Multiple(lwm2m::Instances::from_iter([
             (0, Value::Integer(1)),
             (1, Value::Integer(31)),
         ])))
@@ -325,7 +323,7 @@ fn access_control_new_and_acl() {
         Object::write(
             &mut ac,
             2,
-            ResourceValue::Multiple(BTreeMap::from([(1, Value::Integer(300))]))
+            ResourceValue::Multiple(lwm2m::Instances::from_iter([(1, Value::Integer(300))]))
         ),
         Err(Error::OutOfRange { target: "u8" })
     );
@@ -333,7 +331,7 @@ fn access_control_new_and_acl() {
     Object::write(
         &mut ac,
         2,
-        ResourceValue::Multiple(BTreeMap::from([(2, Value::Integer(3))])),
+        ResourceValue::Multiple(lwm2m::Instances::from_iter([(2, Value::Integer(3))])),
     )
     .unwrap();
     assert_eq!(ac.rights(2), AccessControl::READ | AccessControl::WRITE);

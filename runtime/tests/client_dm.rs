@@ -7,7 +7,6 @@
 mod client_support;
 
 use lwm2m::Instant;
-use std::collections::BTreeMap;
 
 use client_support::*;
 use coap_lite::{CoapOption, RequestType, ResponseType};
@@ -29,7 +28,10 @@ fn tagged_client(now: Instant) -> Client {
     let mut store: ObjectStore = store();
     let tagged = Tagged {
         label: Some("keep".to_owned()),
-        tags: Some(BTreeMap::from([(0, "a".to_owned()), (1, "b".to_owned())])),
+        tags: Some(lwm2m::Instances::from_iter([
+            (0, "a".to_owned()),
+            (1, "b".to_owned()),
+        ])),
     };
     store.insert(0, tagged, ()).unwrap();
     let mut client = Client::new(config(LwM2mVersion::V1_1), store);

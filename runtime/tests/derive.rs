@@ -3,8 +3,6 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-
 use lwm2m::{
     CoreLnk, Error, Executable, Instances, Kind, ObjLnk, Object, ObjectInstance, Operations,
     ResourceValue, Time, Value,
@@ -203,9 +201,9 @@ fn read_write_round_trips() {
     assert_eq!(o.small_as_integer, 255);
     assert_eq!(o.optional.as_deref(), Some("optional"));
 
-    let many = BTreeMap::from([(0, Value::Integer(1)), (7, Value::Integer(-7))]);
+    let many = lwm2m::Instances::from_iter([(0, Value::Integer(1)), (7, Value::Integer(-7))]);
     Object::write(&mut o, 31, ResourceValue::Multiple(many.clone())).unwrap();
-    assert_eq!(o.many, BTreeMap::from([(0, 1), (7, -7)]));
+    assert_eq!(o.many, lwm2m::Instances::from_iter([(0, 1), (7, -7)]));
     assert_eq!(
         Object::read(&o, 31),
         Ok(ResourceValue::Multiple(many.clone()))
@@ -308,7 +306,7 @@ fn failed_writes_leave_the_field_unchanged() {
         small_as_integer: 4,
         float32: 1.5,
         optional: None,
-        many: BTreeMap::from([(1, 10)]),
+        many: lwm2m::Instances::from_iter([(1, 10)]),
         ..Everything::default()
     };
     let before = o.clone();
@@ -351,10 +349,11 @@ fn failed_writes_leave_the_field_unchanged() {
         Err(Error::NotSingle { resource: 31 })
     );
     assert_eq!(
-        Object::write(&mut o, 9, ResourceValue::Multiple(BTreeMap::new())),
+        Object::write(&mut o, 9, ResourceValue::Multiple(lwm2m::Instances::new())),
         Err(Error::NotMultiple { resource: 9 })
     );
-    let half_bad = BTreeMap::from([(0, Value::Integer(1)), (1, Value::Integer(1 << 40))]);
+    let half_bad =
+        lwm2m::Instances::from_iter([(0, Value::Integer(1)), (1, Value::Integer(1 << 40))]);
     assert_eq!(
         Object::write(&mut o, 31, ResourceValue::Multiple(half_bad)),
         Err(Error::OutOfRange { target: "i32" })

@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use lwm2m::store::WriteMode;
@@ -130,7 +129,7 @@ fn store_with_sensor() -> (ObjectStore, Rc<RefCell<Log>>) {
     let sensor = Sensor {
         threshold: 20,
         application: Some("room".into()),
-        samples: Some(BTreeMap::from([(0, 1), (1, 2)])),
+        samples: Some(lwm2m::Instances::from_iter([(0, 1), (1, 2)])),
         ..Sensor::default()
     };
     store.insert(0, sensor, probe).unwrap();
@@ -196,7 +195,7 @@ fn out_of_range_or_wrong_type_is_refused_with_nothing_changed() {
         (5602, single(Value::UnsignedInteger(300))),
         (
             7,
-            ResourceValue::Multiple(BTreeMap::from([(0, Value::Integer(-1))])),
+            ResourceValue::Multiple(lwm2m::Instances::from_iter([(0, Value::Integer(-1))])),
         ),
         (7, single(Value::Integer(1))),
     ];
@@ -321,22 +320,30 @@ fn resource_instances_read_and_write_one_by_one() {
     );
     assert_eq!(
         sensor(&store, 0).samples,
-        Some(BTreeMap::from([(0, 8), (1, 2), (5, 9)]))
+        Some(lwm2m::Instances::from_iter([(0, 8), (1, 2), (5, 9)]))
     );
     // A partial update merges instances, a replace replaces them.
     let update = vec![(
         7,
-        ResourceValue::Multiple(BTreeMap::from([(2, Value::Integer(7))])),
+        ResourceValue::Multiple(lwm2m::Instances::from_iter([(2, Value::Integer(7))])),
     )];
     store
         .write(3303, 0, update.clone(), WriteMode::Update)
         .unwrap();
     assert_eq!(
         sensor(&store, 0).samples,
-        Some(BTreeMap::from([(0, 8), (1, 2), (2, 7), (5, 9)]))
+        Some(lwm2m::Instances::from_iter([
+            (0, 8),
+            (1, 2),
+            (2, 7),
+            (5, 9)
+        ]))
     );
     store.write(3303, 0, update, WriteMode::Replace).unwrap();
-    assert_eq!(sensor(&store, 0).samples, Some(BTreeMap::from([(2, 7)])));
+    assert_eq!(
+        sensor(&store, 0).samples,
+        Some(lwm2m::Instances::from_iter([(2, 7)]))
+    );
 }
 
 #[test]

@@ -81,18 +81,22 @@ fn temperature_reads_and_writes_typed_fields_by_resource_id() {
 #[test]
 fn device_multiple_instance_resources_are_maps_by_instance_id() {
     let device = Device {
-        error_code: Instances::from([(0, 0)]),
-        available_power_sources: Some(Instances::from([(0, 1), (1, 5)])),
+        error_code: Instances::from_iter([(0, 0)]),
+        available_power_sources: Some(Instances::from_iter([(0, 1), (1, 5)])),
         ..Device::default()
     };
     assert_eq!(
         Object::read(&device, 11),
-        Ok(ResourceValue::Multiple([(0, Value::Integer(0))].into()))
+        Ok(ResourceValue::Multiple(
+            [(0, Value::Integer(0))].into_iter().collect()
+        ))
     );
     assert_eq!(
         Object::read(&device, 6),
         Ok(ResourceValue::Multiple(
-            [(0, Value::Integer(1)), (1, Value::Integer(5))].into()
+            [(0, Value::Integer(1)), (1, Value::Integer(5))]
+                .into_iter()
+                .collect()
         ))
     );
     let meta = Device::META
@@ -115,12 +119,14 @@ fn awkward_registry_names_become_valid_distinct_identifiers() {
     assert_eq!(meter.n3_phase_active_power, Some(1.5));
     // A resource named "Type": a raw identifier.
     let edge = EdgeApplicationServerConfiguration {
-        r#type: Some(Instances::from([(0, 1)])),
+        r#type: Some(Instances::from_iter([(0, 1)])),
         ..EdgeApplicationServerConfiguration::default()
     };
     assert_eq!(
         Object::read(&edge, 3),
-        Ok(ResourceValue::Multiple([(0, Value::Integer(1))].into()))
+        Ok(ResourceValue::Multiple(
+            [(0, Value::Integer(1))].into_iter().collect()
+        ))
     );
     // Two resources named "Satellite identifiers" (String and Float): suffixed with their ids.
     let gnss = GlobalNavigationSatelliteSystem::default();

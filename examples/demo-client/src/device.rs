@@ -99,7 +99,7 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
     store.insert(
         BLOB_INSTANCE,
         BinaryAppDataContainer {
-            data: [(0, blob())].into(),
+            data: [(0, blob())].into_iter().collect(),
             data_description: Some("demo payload".to_owned()),
             ..BinaryAppDataContainer::default()
         },
@@ -247,7 +247,7 @@ mod tests {
         assert_eq!(ids, [0, 1, 3, 19, 3303, 3311]);
         assert_eq!(
             store.read(19, BLOB_INSTANCE, 0).unwrap(),
-            ResourceValue::Multiple([(0, Value::Opaque(blob()))].into())
+            ResourceValue::Multiple([(0, Value::Opaque(blob()))].into_iter().collect())
         );
         assert_eq!(
             store.read(1, 0, 1).unwrap(),

@@ -16,7 +16,6 @@
 //!   only); no server creates them (the client does after a Create, see [`grant_creator`]).
 
 use crate::prelude::*;
-use alloc::collections::BTreeMap;
 use litemap::LiteMap;
 
 use crate::error::Error;
@@ -216,7 +215,8 @@ pub(crate) fn grant_creator(
         store.creatable(|| (AccessControl::default(), ()));
     }
     let integer = |n: u16| ResourceValue::Single(Value::Integer(i64::from(n)));
-    let acl = BTreeMap::from([(server, Value::Integer(i64::from(AccessControl::ALL)))]);
+    let mut acl = crate::Instances::new();
+    acl.insert(server, Value::Integer(i64::from(AccessControl::ALL)));
     store.create_internal(
         OBJECT,
         None,

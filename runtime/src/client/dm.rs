@@ -33,7 +33,6 @@
 //! instances.
 
 use crate::prelude::*;
-use alloc::collections::BTreeMap;
 use litemap::LiteMap;
 
 use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
@@ -549,7 +548,7 @@ pub(crate) fn changes(records: Vec<Record>) -> Vec<(u16, ResourceValue)> {
             Some(ri) => {
                 let entry = by_resource
                     .entry(resource)
-                    .or_insert_with(|| ResourceValue::Multiple(BTreeMap::new()));
+                    .or_insert_with(|| ResourceValue::Multiple(crate::Instances::new()));
                 if let ResourceValue::Multiple(map) = entry {
                     map.insert(ri, record.value);
                 }
