@@ -242,7 +242,27 @@ async fn serve<T: Transport>(
 /// polled: it is called before the client sends its Register, so a signal that arrives right after
 /// the registration is caught (and deregisters) instead of killing the process with the default
 /// action.
-fn shutdown() -> Pin<Box<dyn Future<Output = ()>>> {
+///
+/// The listeners wait in a task of their own, which then completes a oneshot channel: the driver
+/// polls its shutdown future on every turn of its loop (about twice per request served), and a
+/// oneshot receiver is an atomic load where polling the two `Signal::recv` futures themselves was
+/// about 850 instructions per request (BENCHMARKS.md, "demo-client footprint and CPU per
+/// request").
+fn shutdown() -> impl Future<Output = ()> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = signals();
+    tokio::spawn(async move {
+        signal.await;
+        let _ = stop.send(());
+    });
+    async move {
+        // An error means the task is gone, which only happens when the runtime shuts down.
+        let _ = stopped.await;
+    }
+}
+
+/// The first of SIGINT and SIGTERM (only SIGINT where SIGTERM cannot be listened for), logged.
+fn signals() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
