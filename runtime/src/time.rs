@@ -4,8 +4,7 @@
 //! [`Client::poll_timeout`](crate::client::Client::poll_timeout) answers one. An `Instant` is a
 //! count of nanoseconds on a monotonic clock whose origin the device chooses, so it works the
 //! same on a microcontroller (a SysTick or RTC counter: [`Instant::from_millis`]) and on Linux
-//! (`std::time::Instant`, converted both ways with the `std` feature, and
-//! [`Instant::now`]).
+//! (`std::time::Instant`, converted both ways with the `std` feature, and `Instant::now()`).
 //!
 //! Why not `std::time::Instant`: it does not exist without std, and a generic clock type would
 //! be a type parameter on every client type. Nanoseconds in a `u64` cover 584 years, so the

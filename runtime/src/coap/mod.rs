@@ -19,7 +19,7 @@
 //!   numbers, paths, queries, Location-Path with slashes) and the critical-option check;
 //! - [`block`]: RFC 7959 block-wise transfers (Block2 slicing, Block1 reassembly).
 //!
-//! Time is always passed in as [`std::time::Instant`], so every rule is testable with a simulated
+//! Time is always passed in as [`Instant`](crate::Instant), so every rule is testable with a simulated
 //! clock.
 
 pub mod block;

@@ -1,6 +1,6 @@
 //! Information reporting rules: notification attributes and when an observation notifies.
 //!
-//! Sans-IO and independent of the client's transport: time is an [`std::time::Instant`] passed
+//! Sans-IO and independent of the client's transport: time is an [`Instant`](crate::Instant) passed
 //! in, values are [`Sample`]s.
 //!
 //! - [`AttributeUpdate`] parses a Write-Attributes query (`pmin=10`, `gt=20.5`, `st` to remove).
