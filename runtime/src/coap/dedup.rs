@@ -4,7 +4,6 @@ use crate::prelude::*;
 use crate::time::Instant;
 use alloc::collections::VecDeque;
 use core::time::Duration;
-use litemap::LiteMap;
 
 /// What [`DuplicateCache::check`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,11 +16,13 @@ pub enum Seen {
     Duplicate(Option<Vec<u8>>),
 }
 
+/// One message remembered, in arrival order.
 #[derive(Debug, Clone)]
-struct Entry {
+struct Slot<P> {
+    peer: P,
+    message_id: u16,
     token: Token,
-    /// Which record of `order` belongs to this entry (ids are reused, records are not).
-    record: u64,
+    seen_at: Instant,
     response: Option<Vec<u8>>,
 }
 
@@ -60,98 +61,88 @@ impl Token {
 /// request that reuses an id with a new token must be processed, never answered with a stale
 /// response. The cache holds at most `capacity` entries (the oldest go first), so its memory is
 /// bounded whatever the peers send.
+///
+/// One ring in arrival order, searched from the newest: messages expire and are evicted
+/// oldest first (a pop, where a sorted map would move or rebalance entries), a duplicate
+/// usually follows its original closely, and the search compares the 16-bit message id before
+/// the peer. A new message scans every entry: about a thousand instructions for the 256 of a
+/// Linux device, a handful for a microcontroller's few, and no tree code in its flash.
 #[derive(Debug, Clone)]
-pub struct DuplicateCache<P: Ord + Clone> {
+pub struct DuplicateCache<P: PartialEq + Clone> {
     lifetime: Duration,
     capacity: usize,
-    entries: LiteMap<(P, u16), Entry>,
-    /// Records in arrival order: (record number, arrival time, key). A key seen again with a new
-    /// token gets a new record; the old record is then stale and skipped.
-    order: VecDeque<(u64, Instant, (P, u16))>,
-    next_record: u64,
+    slots: VecDeque<Slot<P>>,
 }
 
-impl<P: Ord + Clone> DuplicateCache<P> {
+impl<P: PartialEq + Clone> DuplicateCache<P> {
     /// A cache remembering ids for `lifetime` (`EXCHANGE_LIFETIME`), at most `capacity` of them.
     pub fn new(lifetime: Duration, capacity: usize) -> Self {
         DuplicateCache {
             lifetime,
             capacity: capacity.max(1),
-            entries: LiteMap::new(),
-            order: VecDeque::new(),
-            next_record: 0,
+            slots: VecDeque::new(),
         }
     }
 
     /// Looks up an incoming message at `now`; a new one is remembered (without a response yet).
     pub fn check(&mut self, now: Instant, peer: &P, message_id: u16, token: &[u8]) -> Seen {
         self.expire(now);
-        let key = (peer.clone(), message_id);
-        let record = self.next_record;
-        let fresh = Entry {
-            token: Token::new(token),
-            record,
-            response: None,
-        };
-        if let Some(entry) = self.entries.get_mut(&key) {
-            if entry.token.as_slice() == token {
-                return Seen::Duplicate(entry.response.clone());
+        if let Some(at) = self.find(peer, message_id) {
+            if let Some(slot) = self.slots.get(at)
+                && slot.token.as_slice() == token
+            {
+                return Seen::Duplicate(slot.response.clone());
             }
             // The id was reused with a new token: a new message takes the id's place.
-            *entry = fresh;
-        } else {
-            while self.entries.len() >= self.capacity {
-                let Some((record, _, oldest)) = self.order.pop_front() else {
-                    break;
-                };
-                self.remove_if_current(oldest, record);
-            }
-            self.entries.insert(key.clone(), fresh);
+            self.slots.remove(at);
         }
-        self.next_record += 1;
-        self.order.push_back((record, now, key));
-        // Stale records (ids reused with a new token) are dropped once they outnumber the live
-        // ones, so `order` stays within twice the capacity.
-        if self.order.len() > 2 * self.capacity {
-            let entries = &self.entries;
-            self.order
-                .retain(|(record, _, key)| entries.get(key).is_some_and(|e| e.record == *record));
+        while self.slots.len() >= self.capacity {
+            self.slots.pop_front();
         }
+        self.slots.push_back(Slot {
+            peer: peer.clone(),
+            message_id,
+            token: Token::new(token),
+            seen_at: now,
+            response: None,
+        });
         Seen::New
     }
 
     /// Records the response sent for a message, so a duplicate gets it again.
     pub fn responded(&mut self, peer: &P, message_id: u16, response: Vec<u8>) {
-        if let Some(entry) = self.entries.get_mut(&(peer.clone(), message_id)) {
-            entry.response = Some(response);
+        if let Some(slot) = self
+            .find(peer, message_id)
+            .and_then(|at| self.slots.get_mut(at))
+        {
+            slot.response = Some(response);
         }
     }
 
     /// How many message ids are remembered.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.slots.len()
     }
 
     /// Whether no message id is remembered.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.slots.is_empty()
+    }
+
+    /// The position of the message `message_id` from `peer`, searched from the newest.
+    fn find(&self, peer: &P, message_id: u16) -> Option<usize> {
+        self.slots
+            .iter()
+            .rposition(|slot| slot.message_id == message_id && slot.peer == *peer)
     }
 
     fn expire(&mut self, now: Instant) {
-        while let Some((_, seen_at, _)) = self.order.front() {
-            if now.saturating_duration_since(*seen_at) < self.lifetime {
-                break;
-            }
-            if let Some((record, _, key)) = self.order.pop_front() {
-                self.remove_if_current(key, record);
-            }
-        }
-    }
-
-    /// Removes the entry for `key` if `record` is its current record (not a stale one).
-    fn remove_if_current(&mut self, key: (P, u16), record: u64) {
-        if self.entries.get(&key).is_some_and(|e| e.record == record) {
-            self.entries.remove(&key);
+        while self
+            .slots
+            .front()
+            .is_some_and(|slot| now.saturating_duration_since(slot.seen_at) >= self.lifetime)
+        {
+            self.slots.pop_front();
         }
     }
 }
@@ -240,7 +231,6 @@ mod tests {
             assert_eq!(cache.check(now, &1u8, 2, &round.to_be_bytes()), Seen::New);
         }
         assert_eq!(cache.len(), 2);
-        assert!(cache.order.len() <= 8, "{}", cache.order.len());
         assert_eq!(cache.check(now, &1u8, 1, b"keep"), Seen::Duplicate(None));
         assert_eq!(
             cache.check(now, &1u8, 2, &999u32.to_be_bytes()),

@@ -286,8 +286,14 @@ impl<T: Transport> Driver<T> {
         }
         let mut deregistered = false;
         while let Some(ServerEvent { server, event }) = client.poll_server_event() {
-            // With several servers, each line names the server (its Short Server ID).
-            let _span = server.map(|ssid| tracing::info_span!("server", ssid).entered());
+            // With several servers, each line names the server (its Short Server ID). A request's
+            // event is a debug line: no span for it unless debug is on (a span per request was
+            // 5% of the instructions spent serving one, callgrind).
+            let logged =
+                !matches!(event, Event::Request { .. }) || tracing::enabled!(tracing::Level::DEBUG);
+            let _span = server
+                .filter(|_| logged)
+                .map(|ssid| tracing::info_span!("server", ssid).entered());
             log_event(&event);
             deregistered |= event == Event::Deregistered;
             if let Event::ResolveServer { uri } = event {
