@@ -63,30 +63,13 @@ impl Sensor {
     }
 }
 
-/// `sin(2π t)` for `t` in `[0, 1)`, within 1e-7, without libm.
+/// `sin(2π t)`, by the `libm` crate (a Rust port of musl's libm, linked statically).
 ///
-/// `f64::sin` was the only libm function of the demo: calling it linked `libm.so.6`, whose pages
-/// mapped into the process were 0.4-0.5 MiB of its peak RSS (BENCHMARKS.md, "demo-client
-/// footprint and CPU per request"). The sensor needs 2 decimals; this is a Taylor polynomial of
-/// degree 11 on `[-π/2, π/2]`, where its error is below 6e-8.
+/// `f64::sin` was the only function of the system's libm the demo called: calling it linked
+/// `libm.so.6`, whose pages mapped into the process were 0.4-0.5 MiB of its peak RSS
+/// (BENCHMARKS.md, "demo-client footprint and CPU per request").
 fn sin_turns(t: f64) -> f64 {
-    use std::f64::consts::TAU;
-    // sin(2π t) = sin(π - 2π t): fold the quarter turns around 1/4 and 3/4 onto [-1/4, 1/4].
-    let folded = if t < 0.25 {
-        t
-    } else if t < 0.75 {
-        0.5 - t
-    } else {
-        t - 1.0
-    };
-    let x = folded * TAU;
-    let x2 = x * x;
-    // x - x³/3! + x⁵/5! - ... - x¹¹/11!, in Horner form.
-    let mut sum = -1.0 / 39_916_800.0;
-    for factorial in [362_880.0, -5_040.0, 120.0, -6.0] {
-        sum = sum * x2 + 1.0 / factorial;
-    }
-    x * (sum * x2 + 1.0)
+    libm::sin(t * std::f64::consts::TAU)
 }
 
 /// A pseudo-random number in `[0, 1)` for the second `n` (splitmix64): the same every run, so the
@@ -219,14 +202,14 @@ mod tests {
     }
 
     #[test]
-    fn the_sine_is_libms_within_1e7() {
+    fn the_sine_is_the_system_libms() {
         for i in 0..=100_000u32 {
             let t = f64::from(i) / 100_000.0;
             let t = if t >= 1.0 { 0.0 } else { t };
             let expected = (t * std::f64::consts::TAU).sin();
             let got = sin_turns(t);
             assert!(
-                (got - expected).abs() < 1e-7,
+                (got - expected).abs() < 1e-15,
                 "t = {t}: {got} vs {expected}"
             );
         }
