@@ -97,8 +97,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | Corelnk | `lwm2m::CoreLnk` | |
 /// | executable (`op = "E"`) | `lwm2m::Executable` | |
 ///
-/// An optional resource is `Option<T>`, a multiple-instance one `lwm2m::Instances<T>` (a
-/// `BTreeMap<u16, T>` by resource-instance id), an optional multiple one
+/// An optional resource is `Option<T>`, a multiple-instance one `lwm2m::Instances<T>` (a flat
+/// map sorted by resource-instance id), an optional multiple one
 /// `Option<Instances<T>>`. Without `kind`, the data type is the first column of the type's row;
 /// `u8`, `u16` and `u32` default to Unsigned Integer and take `kind = "Integer"`. A type of your
 /// own implementing `lwm2m::ResourceType` works too.

@@ -179,9 +179,9 @@ fn write_single<T: ResourceType>(meta: &ResourceMeta, value: ResourceValue) -> R
 
 /// Converts every instance of a map with `convert`, the first error ending it.
 ///
-/// A loop of inserts, not `collect()`: `BTreeMap`'s `FromIterator` sorts its input with a
-/// stable sort instantiated per element type and per iterator, which cost about 30 KiB of a
-/// microcontroller's flash over the resource types; the input here is a map, so already sorted.
+/// A loop of inserts, not `collect()`: a map's `FromIterator` sorts its input with a stable sort
+/// instantiated per element type and per iterator (with `BTreeMap` that cost about 30 KiB of a
+/// microcontroller's flash over the resource types); the input here is a map, already sorted.
 fn convert_instances<A, B>(
     from: impl IntoIterator<Item = (u16, A)>,
     mut convert: impl FnMut(A) -> Result<B, Error>,
