@@ -245,3 +245,56 @@ fn every_operation_on_security_is_unauthorized() {
     assert_eq!(light.payload, b"0", "the composite write was refused whole");
     assert_eq!(client.store().instances(0).count(), 1);
 }
+
+/// Load shedding (`Client::set_overloaded`): while overloaded, a Write, a Create and a Read are
+/// answered 5.03 with a Max-Age and change nothing; a retransmission of a request answered
+/// before is still answered from the duplicate cache; once the load is gone the same requests
+/// succeed.
+#[test]
+fn an_overloaded_client_answers_5_03_and_changes_nothing() {
+    let now = Instant::now();
+    let mut client = tagged_client(now);
+    let before = current(&client);
+    let read = Request::new(RequestType::Get, "/32770/0/0")
+        .accept(0)
+        .id(0x7001)
+        .send(&mut client, now);
+    assert_eq!(code(&read), "2.05");
+
+    client.set_overloaded(true);
+    let write = Request::new(RequestType::Put, "/32770/0/1")
+        .format(11542)
+        .payload(&tags(&[(5, "z")]))
+        .id(0x7002)
+        .send(&mut client, now);
+    assert_eq!(code(&write), "5.03");
+    assert_eq!(strings(&write, CoapOption::MaxAge).len(), 1, "{write:?}");
+    let create = Request::new(RequestType::Post, "/32770")
+        .format(11542)
+        .payload(&tags(&[(0, "new")]))
+        .id(0x7003)
+        .send(&mut client, now);
+    assert_eq!(code(&create), "5.03");
+    let read_again = Request::new(RequestType::Get, "/32770/0/0")
+        .accept(0)
+        .id(0x7004)
+        .send(&mut client, now);
+    assert_eq!(code(&read_again), "5.03");
+    assert_eq!(current(&client), before);
+    assert_eq!(client.store().instances(32770).count(), 1);
+    // A retransmission of the read answered before the load: the same 2.05, from the cache.
+    let duplicate = Request::new(RequestType::Get, "/32770/0/0")
+        .accept(0)
+        .id(0x7001)
+        .send(&mut client, now);
+    assert_eq!(duplicate.payload, read.payload);
+
+    client.set_overloaded(false);
+    let write = Request::new(RequestType::Put, "/32770/0/1")
+        .format(11542)
+        .payload(&tags(&[(5, "z")]))
+        .id(0x7005)
+        .send(&mut client, now);
+    assert_eq!(code(&write), "2.04");
+    assert_eq!(current(&client).1, vec![(5, "z".to_owned())]);
+}

@@ -12,6 +12,8 @@
 
 use std::time::{Duration, Instant};
 
+use lwm2m::Path;
+use lwm2m::codec::{self, ContentFormat, Record};
 use lwm2m_tests::mcu::McuDevice;
 use lwm2m_tests::peers::Peer;
 use serde_json::{Value, json};
@@ -386,4 +388,54 @@ fn mcu_device_survives_link_garbage_and_refuses_a_request_too_large() {
     assert_eq!(s.read("/3303/0/5750", TEXT), before);
     let records = s.read("/3303/0", SENML_CBOR);
     assert!(senml_value(&records, "/3303/0/5700").is_some(), "{records}");
+}
+
+/// A server creating Temperature instance after instance: once the device's free heap falls
+/// below its reserve it answers 5.03 Service Unavailable instead of running out of memory (a
+/// panic without std), keeps serving reads, and after deletes frees the heap it creates again.
+#[test]
+fn mcu_device_sheds_creates_before_its_heap_runs_out() {
+    let mut s = Setup::new(Peer::aiocoap(), "mcu-heap");
+    let create = |s: &mut Setup, instance: u16| {
+        let record = Record::new(
+            Path::resource(3303, instance, 5750),
+            lwm2m::Value::String(format!("room {instance}")),
+        );
+        let tlv = codec::encode(ContentFormat::Tlv, &Path::object(3303), &[record])
+            .unwrap_or_else(|e| panic!("TLV of instance {instance}: {e}"));
+        let hex: String = tlv.iter().map(|b| format!("{b:02x}")).collect();
+        let reply = s.call(
+            json!({"op": "create", "path": "/3303", "content_format": TLV, "payload_hex": hex}),
+        );
+        reply["code"].as_str().unwrap_or_default().to_owned()
+    };
+    let mut created = Vec::new();
+    let refused = loop {
+        let instance = 1 + u16::try_from(created.len()).unwrap_or(u16::MAX);
+        assert!(
+            instance < 200,
+            "200 instances and never 5.03\n{}",
+            s.device.log()
+        );
+        match create(&mut s, instance).as_str() {
+            "2.01" => created.push(instance),
+            "5.03" => break instance,
+            other => panic!("create /3303/{instance}: {other}\n{}", s.device.log()),
+        }
+    };
+    assert!(
+        created.len() >= 5,
+        "refused already at instance {refused}: the reserve leaves no room\n{}",
+        s.device.log()
+    );
+    // Still serving, and still itself.
+    assert_eq!(s.read("/3/0/0", TEXT), "lwm2m-rs");
+    assert_eq!(s.read("/3303/1/5750", TEXT), "room 1");
+    for instance in created.iter().rev().take(5) {
+        s.expect(
+            json!({"op": "delete", "path": format!("/3303/{instance}")}),
+            "2.02",
+        );
+    }
+    assert_eq!(create(&mut s, refused), "2.01", "{}", s.device.log());
 }

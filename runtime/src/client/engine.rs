@@ -150,7 +150,12 @@ pub(super) struct Engine {
     block1: Block1Assembler<SocketAddr>,
     /// Large response bodies kept for follow-up Block2 requests.
     bodies: BodyCache,
+    /// Whether new requests are answered 5.03 (`Client::set_overloaded`).
+    pub(super) overloaded: bool,
 }
+
+/// The Max-Age of a 5.03 Service Unavailable sent while overloaded: when to try again, seconds.
+const OVERLOAD_RETRY_S: u8 = 2;
 
 impl Engine {
     pub(super) fn new(config: Config, mut store: ObjectStore) -> Engine {
@@ -190,6 +195,7 @@ impl Engine {
             }),
             bodies: BodyCache::new(params.exchange_lifetime()),
             bootstrap_peer: None,
+            overloaded: false,
         }
     }
 
@@ -976,7 +982,18 @@ impl Engine {
         let path = message::request_path(request);
         let operation = dm::operation(request);
         let next_id = self.next_message_id();
-        let (response, effects) = self.answer(now, from, request, requester, next_id);
+        let (response, effects) = if self.overloaded {
+            // Shed load before touching the store (Client::set_overloaded).
+            let mut refused = coap_message::response(
+                request,
+                MessageClass::Response(ResponseType::ServiceUnavailable),
+                next_id,
+            );
+            refused.add_option(CoapOption::MaxAge, vec![OVERLOAD_RETRY_S]);
+            (refused, Vec::new())
+        } else {
+            self.answer(now, from, request, requester, next_id)
+        };
         let code = response.header.code;
         let bytes = match response.to_bytes() {
             Ok(bytes) => bytes,

@@ -448,6 +448,19 @@ impl Client {
     pub fn is_deregistering(&self) -> bool {
         self.engine.is_deregistering()
     }
+
+    /// Load shedding: while `overloaded`, every new request from a server is answered
+    /// 5.03 Service Unavailable with a Max-Age of 2 s, before the store is touched; responses
+    /// to the client's own requests, retransmitted duplicates (answered from the cache) and
+    /// notifications go on as usual.
+    ///
+    /// A microcontroller sets it from its heap before each datagram (free heap below the most a
+    /// request can take), so that many small requests (say a server creating instance after
+    /// instance) get an error answer instead of exhausting the heap, which on a device without
+    /// std ends in a panic. `examples/mcu-device` does.
+    pub fn set_overloaded(&mut self, overloaded: bool) {
+        self.engine.overloaded = overloaded;
+    }
 }
 
 /// Events waiting to be polled.

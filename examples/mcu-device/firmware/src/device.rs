@@ -2,7 +2,7 @@
 //!
 //! The store holds the built-in Security (0), Server (1) and Device (3) objects, configured for
 //! the one server given on the command line (Short Server ID 1, NoSec), and Temperature (3303)
-//! instance 0, generated from the bundled registry.
+//! instance 0, generated from the bundled registry; a server may create more Temperatures.
 
 use core::net::SocketAddr;
 use core::time::Duration;
@@ -20,6 +20,12 @@ pub const SHORT_SERVER_ID: u16 = 1;
 /// The largest request body the device reassembles from Block1 blocks: a larger one is refused
 /// with 4.13 before anything is stored, so a big write cannot exhaust the heap.
 pub const MAX_REQUEST_BODY: usize = 2048;
+
+/// The free heap a request may need: below it, new requests are answered 5.03 Service
+/// Unavailable (`Client::set_overloaded`), so that a server creating instance after instance
+/// gets an error answer instead of running the heap out (an allocation failure is a panic).
+/// A 2 KiB Block1 body being decoded, or a SenML read of `/3/0`, stays well within it.
+pub const HEAP_RESERVE: usize = 4 * 1024;
 
 /// Answers kept to answer retransmitted requests again (RFC 7252 §4.5): few, the heap is small.
 pub const DUPLICATE_CACHE: usize = 8;
@@ -48,6 +54,9 @@ fn store(server: SocketAddr, lifetime: u32, uptime_ms: u64) -> ObjectStore {
     let _ = store.insert(0, Server::new(SHORT_SERVER_ID, lifetime, "U"), ());
     let _ = store.insert(0, Device::demo(), DeviceHandler::with_clock(uptime_clock));
     let _ = store.insert(0, thermometer::initial(uptime_ms), Thermometer);
+    // A server may create more Temperature instances (they start as instance 0 did; only
+    // instance 0 is measured).
+    store.creatable(|| (thermometer::initial(crate::clock::now_ms()), Thermometer));
     store
 }
 

@@ -61,6 +61,11 @@ pub fn stats() -> HeapStats {
     }
 }
 
+/// Bytes free in the heap now (in however many pieces).
+pub fn free() -> usize {
+    HEAP.inner.free()
+}
+
 /// `LlffHeap` plus peak counters.
 struct PeakHeap {
     inner: LlffHeap,
