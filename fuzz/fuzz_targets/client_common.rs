@@ -38,7 +38,7 @@ pub fn temperature() -> Temperature {
     Temperature {
         sensor_value: 21.5,
         sensor_units: Some("Cel".into()),
-        voltages: Some(Instances::from([(0, 3300), (1, 5000)])),
+        voltages: Some(Instances::from_iter([(0, 3300), (1, 5000)])),
         ..Temperature::default()
     }
 }
