@@ -48,9 +48,15 @@ def sections(elf):
 
 
 def heap_size():
+    """The firmware's HEAP_SIZE: a product of integer literals, such as `14 * 1024`."""
     text = open(HEAP_RS).read()
     m = re.search(r"pub const HEAP_SIZE: usize = ([0-9_ *]+);", text)
-    return eval(m.group(1).replace("_", "")) if m else 0  # a constant expression such as 32 * 1024
+    if not m:
+        sys.exit("no `pub const HEAP_SIZE: usize = N [* M];` in %s" % HEAP_RS)
+    size = 1
+    for factor in m.group(1).split("*"):
+        size *= int(factor.strip().replace("_", ""))
+    return size
 
 
 def free_port():
