@@ -1,19 +1,19 @@
-//! The Device Management interface (LwM2M Core TS §6.3): a server's request answered from the
-//! [`ObjectStore`].
+//! The Device Management interface (LwM2M Core TS §6.3): the operations of a server's request,
+//! classified by [`super::operation`], answered from the [`ObjectStore`].
 //!
-//! | request | operation | success |
-//! | --- | --- | --- |
-//! | GET (Accept not 40) | Read | 2.05 |
-//! | GET, Accept 40 | Discover | 2.05 |
-//! | PUT with payload | Write (replace) | 2.04 |
-//! | POST with payload on an instance, or on a non-executable resource | Write (partial update) | 2.04 |
-//! | POST on an executable resource | Execute | 2.04 |
-//! | POST on an object | Create | 2.01 + Location-Path |
-//! | DELETE on an instance | Delete | 2.02 |
-//! | FETCH (SenML paths) | Read-Composite | 2.05 |
-//! | iPATCH (SenML values) | Write-Composite | 2.04 |
+//! | operation | success |
+//! | --- | --- |
+//! | Read | 2.05 |
+//! | Discover | 2.05 |
+//! | Write (replace, PUT with payload) | 2.04 |
+//! | Write (partial update, POST with payload on an instance or a non-executable resource) | 2.04 |
+//! | Execute | 2.04 |
+//! | Create | 2.01 + Location-Path |
+//! | Delete (an instance) | 2.02 |
+//! | Read-Composite (SenML paths) | 2.05 |
+//! | Write-Composite (SenML values) | 2.04 |
 //!
-//! Observe and Write-Attributes are the client's (see `client::notify`). Read formats: the Accept
+//! Observe and Write-Attributes are the client's (see `client::serve`). Read formats: the Accept
 //! option if given (4.06 if the client cannot encode it); otherwise text (0: also under LwM2M
 //! 1.0, whose final TS §6.4 uses text/plain; the draft-era 1541 is served only when asked for)
 //! or opaque (42) for a single resource, TLV (11542) for the rest.
@@ -23,7 +23,7 @@
 //! set. A Read-Composite leaves them out; a Write-Composite touching them is refused whole.
 //!
 //! With Access Control enforced (several servers, see `client::access`), each operation needs
-//! its right on the target instance ([`needed_right`]); a missing right is answered 4.01 before
+//! its right on the target instance ([`Request::needed_right`]); a missing right is answered 4.01 before
 //! anything is read or written, an object-level Read or Discover lists only the readable
 //! instances, a Read-Composite leaves out what is not readable and a Write-Composite needs Write
 //! on every instance it touches.
@@ -35,7 +35,7 @@
 use crate::prelude::*;
 use litemap::LiteMap;
 
-use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
+use coap_lite::{MessageClass, ResponseType};
 
 use crate::codec::link::{self, Link};
 use crate::codec::{self, ContentFormat, KindLookup, Record};
@@ -48,8 +48,7 @@ use crate::value::{Kind, Value};
 
 use super::LwM2mVersion;
 use super::access::{self, Policy};
-use super::message;
-use crate::coap::options;
+use super::operation::{Request, Right};
 
 /// A side effect of a request that the client (not the store) carries out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,76 +161,25 @@ pub(crate) struct Context<'p> {
     pub policy: &'p Policy,
 }
 
-/// The right an operation on `path` needs, on which instance: `None` when nothing is checked
-/// up front (object-level reads and discovers are filtered instead, composite operations check
-/// each path, an instance that does not exist is answered 4.04 by the operation).
-pub(crate) fn needed_right(
-    store: &ObjectStore,
-    method: MessageClass,
-    path: &Path,
-    has_payload: bool,
-) -> Option<(u16, u16, u8)> {
-    let ids = path.ids();
-    let (object, instance) = match *ids {
-        [object] => {
-            return (method == MessageClass::Request(RequestType::Post)).then_some((
-                object,
-                access::CREATE_INSTANCE,
-                access::CREATE,
-            ));
-        }
-        [object, instance, ..] => (object, instance),
-        _ => return None,
-    };
-    store.instance(object, instance)?;
-    let right = match method {
-        MessageClass::Request(RequestType::Get) => access::READ,
-        MessageClass::Request(RequestType::Put) if has_payload => access::WRITE,
-        MessageClass::Request(RequestType::Put) => access::READ,
-        MessageClass::Request(RequestType::Delete) => access::DELETE,
-        MessageClass::Request(RequestType::Post) => match path.resource_id() {
-            Some(resource) if ids.len() == 3 => {
-                let executable = store
-                    .objects()
-                    .find(|m| m.id == object)
-                    .and_then(|m| m.resource(resource))
-                    .is_some_and(|r| r.operations.is_executable());
-                if executable {
-                    access::EXECUTE
-                } else {
-                    access::WRITE
-                }
-            }
-            _ => access::WRITE,
-        },
-        _ => return None,
-    };
-    Some((object, instance, right))
-}
-
-/// 4.01 Unauthorized when `policy` lacks the right `needed_right` names.
+/// 4.01 Unauthorized when `policy` lacks the right the request needs
+/// ([`Request::needed_right`]).
 pub(crate) fn check_access(
     store: &ObjectStore,
     policy: &Policy,
-    method: MessageClass,
-    path: &Path,
-    has_payload: bool,
+    request: &Request,
 ) -> Result<(), Reply> {
     if *policy == Policy::Full {
         return Ok(());
     }
-    match needed_right(store, method, path, has_payload) {
-        Some((object, access::CREATE_INSTANCE, access::CREATE)) if path.is_object() => {
-            if policy.allows_create(object) {
-                Ok(())
-            } else {
-                Err(Reply::code(ResponseType::Unauthorized))
-            }
-        }
-        Some((object, instance, right)) if !policy.allows(object, instance, right) => {
-            Err(Reply::code(ResponseType::Unauthorized))
-        }
-        _ => Ok(()),
+    let allowed = match request.needed_right(store) {
+        Some((object, access::CREATE_INSTANCE, Right::Create)) => policy.allows_create(object),
+        Some((object, instance, right)) => policy.allows(object, instance, right.bit()),
+        None => true,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Reply::code(ResponseType::Unauthorized))
     }
 }
 
@@ -240,83 +188,6 @@ pub(crate) fn check_access(
 /// §6.3 and Appendix E.1; ETS LightweightM2M-1.1-int-221).
 pub(crate) fn is_protected(path: &Path) -> bool {
     path.object_id().is_some_and(|o| o == 0 || o == 21)
-}
-
-/// Answers a request that is not an Observe or a Write-Attributes.
-pub(crate) fn handle(store: &mut ObjectStore, ctx: Context, request: &Packet) -> Reply {
-    let Some(path) = message::request_path(request) else {
-        return Reply::code(ResponseType::NotFound);
-    };
-    if !ctx.bootstrap && is_protected(&path) {
-        return Reply::code(ResponseType::Unauthorized);
-    }
-    let payload = &request.payload;
-    if let Err(refused) = check_access(
-        store,
-        ctx.policy,
-        request.header.code,
-        &path,
-        !payload.is_empty(),
-    ) {
-        return refused;
-    }
-    let accept = match options::accept(request) {
-        Ok(accept) => accept.map(u32::from),
-        Err(_) => return Reply::code(ResponseType::NotAcceptable),
-    };
-    let format = match options::content_format(request) {
-        Ok(format) => format.map(u32::from),
-        Err(_) => return Reply::code(ResponseType::UnsupportedContentFormat),
-    };
-    match request.header.code {
-        MessageClass::Request(RequestType::Get) => {
-            if accept == Some(u32::from(ContentFormat::LinkFormat.to_u16())) {
-                discover(store, ctx.version, &path, ctx.policy, &|_| Vec::new())
-            } else {
-                read_as(store, &path, accept, ctx.policy)
-            }
-        }
-        MessageClass::Request(RequestType::Put) if !payload.is_empty() => {
-            write(store, &path, format, payload, WriteMode::Replace)
-        }
-        MessageClass::Request(RequestType::Put) => Reply::code(ResponseType::BadRequest),
-        MessageClass::Request(RequestType::Post) => post(store, &path, format, payload),
-        MessageClass::Request(RequestType::Delete) => delete(store, &path),
-        MessageClass::Request(RequestType::Fetch) => {
-            read_composite(store, ctx, format, accept, payload)
-        }
-        MessageClass::Request(RequestType::IPatch) => write_composite(store, ctx, format, payload),
-        _ => Reply::code(ResponseType::MethodNotAllowed),
-    }
-}
-
-/// The name of the LwM2M operation a request asks for, for events and logs.
-pub(crate) fn operation(request: &Packet) -> &'static str {
-    let accept = options::accept(request).ok().flatten();
-    let has_query = request.get_option(CoapOption::UriQuery).is_some();
-    let path = message::request_path(request);
-    match request.header.code {
-        MessageClass::Request(RequestType::Get) if accept == Some(40) => "Discover",
-        MessageClass::Request(RequestType::Get)
-            if request.get_option(CoapOption::Observe).is_some() =>
-        {
-            "Observe"
-        }
-        MessageClass::Request(RequestType::Get) => "Read",
-        MessageClass::Request(RequestType::Put) if request.payload.is_empty() && has_query => {
-            "Write-Attributes"
-        }
-        MessageClass::Request(RequestType::Put) => "Write",
-        MessageClass::Request(RequestType::Post) if path.is_some_and(|p| p.is_object()) => "Create",
-        MessageClass::Request(RequestType::Post) if path.is_some_and(|p| p.is_resource()) => {
-            "Execute"
-        }
-        MessageClass::Request(RequestType::Post) => "Write",
-        MessageClass::Request(RequestType::Delete) => "Delete",
-        MessageClass::Request(RequestType::Fetch) => "Read-Composite",
-        MessageClass::Request(RequestType::IPatch) => "Write-Composite",
-        _ => "Unknown",
-    }
 }
 
 /// The records at `path` (an object, instance, resource or resource instance).
@@ -613,34 +484,51 @@ fn write(
     }
 }
 
-fn post(store: &mut ObjectStore, path: &Path, format: Option<u32>, payload: &[u8]) -> Reply {
+/// Write (replace, PUT): a payload is needed.
+pub(crate) fn write_replace(
+    store: &mut ObjectStore,
+    path: &Path,
+    format: Option<u32>,
+    payload: &[u8],
+) -> Reply {
+    if payload.is_empty() {
+        return Reply::code(ResponseType::BadRequest);
+    }
+    write(store, path, format, payload, WriteMode::Replace)
+}
+
+/// Write (partial update, POST) of an instance or a resource that is not executable.
+pub(crate) fn write_update(
+    store: &mut ObjectStore,
+    path: &Path,
+    format: Option<u32>,
+    payload: &[u8],
+) -> Reply {
     match *path.ids() {
-        [object] => create(store, object, format, payload),
         [_, _] if payload.is_empty() => Reply::code(ResponseType::BadRequest),
         [_, _] => write(store, path, format, payload, WriteMode::Update),
         [object, instance, resource] => {
-            let executable = store
+            let known = store
                 .objects()
                 .find(|m| m.id == object)
-                .and_then(|m| m.resource(resource))
-                .map(|r| r.operations.is_executable());
-            match executable {
-                Some(true) => execute(store, object, instance, resource, payload),
-                Some(false) if !payload.is_empty() => {
+                .is_some_and(|m| m.resource(resource).is_some());
+            match known {
+                true if !payload.is_empty() => {
                     write(store, path, format, payload, WriteMode::Update)
                 }
-                Some(false) => Reply::code(ResponseType::MethodNotAllowed),
-                None if store.instance(object, instance).is_none() => {
+                true => Reply::code(ResponseType::MethodNotAllowed),
+                false if store.instance(object, instance).is_none() => {
                     Error::InstanceNotFound { object, instance }.into()
                 }
-                None => Error::NotFound { resource }.into(),
+                false => Error::NotFound { resource }.into(),
             }
         }
         _ => Reply::code(ResponseType::MethodNotAllowed),
     }
 }
 
-fn execute(
+/// Execute of `/object/instance/resource` (an executable resource, as classified).
+pub(crate) fn execute(
     store: &mut ObjectStore,
     object: u16,
     instance: u16,
@@ -675,7 +563,13 @@ fn execute(
     }
 }
 
-fn create(store: &mut ObjectStore, object: u16, format: Option<u32>, payload: &[u8]) -> Reply {
+/// Create of an instance of `object`.
+pub(crate) fn create(
+    store: &mut ObjectStore,
+    object: u16,
+    format: Option<u32>,
+    payload: &[u8],
+) -> Reply {
     let base = Path::object(object);
     let (instance, records) = if payload.is_empty() {
         (None, Vec::new())
@@ -706,7 +600,8 @@ fn create(store: &mut ObjectStore, object: u16, format: Option<u32>, payload: &[
     }
 }
 
-fn delete(store: &mut ObjectStore, path: &Path) -> Reply {
+/// Delete of an instance.
+pub(crate) fn delete(store: &mut ObjectStore, path: &Path) -> Reply {
     match *path.ids() {
         [object, instance] => match store.delete(object, instance) {
             Ok(()) => Reply::code(ResponseType::Deleted)
@@ -730,7 +625,7 @@ fn senml_format(format: Option<u32>) -> Result<ContentFormat, Reply> {
 
 /// Read-Composite: a SenML list of paths in, their values out (in the Accept format, else the
 /// request's format).
-fn read_composite(
+pub(crate) fn read_composite(
     store: &mut ObjectStore,
     ctx: Context,
     format: Option<u32>,
@@ -776,7 +671,7 @@ fn read_composite(
 
 /// Write-Composite: SenML values for several instances, each instance written as a partial
 /// update.
-fn write_composite(
+pub(crate) fn write_composite(
     store: &mut ObjectStore,
     ctx: Context,
     format: Option<u32>,

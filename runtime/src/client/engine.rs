@@ -44,31 +44,30 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use litemap::LiteMap;
 
-use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
+use coap_lite::{MessageClass, MessageType, Packet, RequestType, ResponseType};
 
-use crate::coap::block::{self, Block1Assembler, Block1Config, Block1Outcome, serve_block2};
+use crate::coap::block::{Block1Assembler, Block1Config};
 use crate::coap::message::{self as coap_message, RequestBuilder};
 use crate::coap::options;
-use crate::coap::{DuplicateCache, RetransmitEvent, Retransmitter, Seen, TokenGenerator};
+use crate::coap::{DuplicateCache, RetransmitEvent, Retransmitter, TokenGenerator};
 use crate::codec::ContentFormat;
 use crate::field::ResourceValue;
 use crate::path::Path;
-use crate::store::{ObjectStore, WriteMode};
-use crate::uri::parse_uri;
+use crate::store::ObjectStore;
 use crate::value::Value;
 
 use super::access::{self, Policy, Table};
-use super::blockwise::{self, BodyCache, BodyKey, OutgoingBody, OutgoingError, Step};
-use super::dm::{self, Context, Effect, Reply};
+use super::blockwise::{BodyCache, OutgoingBody, OutgoingError, Step};
+use super::dm::{self, Effect};
 use super::message;
-use super::observe::{Defaults, Sample};
+use super::observe::Sample;
 use super::send::{self, SendError};
 use super::session::{self, Session, State};
-use super::{Binding, Config, Event, Events, LwM2mVersion, ServerEvent, Transmit, registration};
+use super::{Config, Event, Events, LwM2mVersion, ServerEvent, Transmit, registration};
 
 /// Where the client as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+pub(super) enum Phase {
     /// Not started, or serving its servers (each [`Session`] has its own state).
     Serving,
     /// Bootstrap-Request sent or being provisioned.
@@ -79,7 +78,7 @@ enum Phase {
 
 /// Who sent a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Requester {
+pub(super) enum Requester {
     /// The bootstrap server, while bootstrapping.
     Bootstrap,
     /// The server of this session.
@@ -88,7 +87,7 @@ enum Requester {
 
 /// What an outgoing confirmable request or notification was.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     BootstrapRequest,
     Register,
     Update {
@@ -104,58 +103,55 @@ enum Kind {
 }
 
 #[derive(Debug, Clone)]
-struct Exchange {
-    kind: Kind,
+pub(super) struct Exchange {
+    pub(super) kind: Kind,
     /// The message id of the message in flight (of the block in flight for a block-wise request).
-    message_id: u16,
+    pub(super) message_id: u16,
     /// The request and how its body goes out (whole or block-wise); `None` for notifications.
-    body: Option<OutgoingBody>,
+    pub(super) body: Option<OutgoingBody>,
 }
 
 /// The Disable Timeout when the Server instance has none (`/1/x/5`, Core TS Appendix E.2).
 const DEFAULT_DISABLE_TIMEOUT: u64 = 86400;
 
 /// How many notification message ids are remembered (to match an RST).
-const NOTIFY_MEMORY: usize = 64;
+pub(super) const NOTIFY_MEMORY: usize = 64;
 
 pub(super) struct Engine {
     pub(super) config: Config,
     pub(super) store: ObjectStore,
     pub(super) outbox: VecDeque<Transmit>,
     pub(super) events: Events,
-    retransmit: Retransmitter<SocketAddr>,
-    dedup: DuplicateCache<SocketAddr>,
-    tokens: TokenGenerator,
-    message_id: u16,
-    phase: Phase,
+    pub(super) retransmit: Retransmitter<SocketAddr>,
+    pub(super) dedup: DuplicateCache<SocketAddr>,
+    pub(super) tokens: TokenGenerator,
+    pub(super) message_id: u16,
+    pub(super) phase: Phase,
     /// One registration per server account.
-    sessions: Vec<Session>,
+    pub(super) sessions: Vec<Session>,
     /// How many complete server accounts the store held when the sessions were built: Access
     /// Control is enforced above one.
-    accounts: usize,
+    pub(super) accounts: usize,
     /// Outgoing requests and confirmable notifications awaiting a response, by peer and token.
-    exchanges: LiteMap<(SocketAddr, Vec<u8>), Exchange>,
+    pub(super) exchanges: LiteMap<(SocketAddr, Vec<u8>), Exchange>,
     /// Bootstrap-Request retries.
-    bootstrap_retry_at: Option<Instant>,
-    bootstrap_failures: u32,
+    pub(super) bootstrap_retry_at: Option<Instant>,
+    pub(super) bootstrap_failures: u32,
     /// Recent notification message ids -> observer and observation token.
-    notify_ids: VecDeque<(u16, SocketAddr, Vec<u8>)>,
-    notifications_sent: u32,
-    awake_until: Option<Instant>,
+    pub(super) notify_ids: VecDeque<(u16, SocketAddr, Vec<u8>)>,
+    pub(super) notifications_sent: u32,
+    pub(super) awake_until: Option<Instant>,
     /// The latest time the client was given.
-    now: Instant,
+    pub(super) now: Instant,
     /// The bootstrap server of the bootstrap in progress.
-    bootstrap_peer: Option<SocketAddr>,
+    pub(super) bootstrap_peer: Option<SocketAddr>,
     /// Large writes being reassembled (Block1).
-    block1: Block1Assembler<SocketAddr>,
+    pub(super) block1: Block1Assembler<SocketAddr>,
     /// Large response bodies kept for follow-up Block2 requests.
-    bodies: BodyCache,
+    pub(super) bodies: BodyCache,
     /// Whether new requests are answered 5.03 (`Client::set_overloaded`).
     pub(super) overloaded: bool,
 }
-
-/// The Max-Age of a 5.03 Service Unavailable sent while overloaded: when to try again, seconds.
-const OVERLOAD_RETRY_S: u8 = 2;
 
 impl Engine {
     pub(super) fn new(config: Config, mut store: ObjectStore) -> Engine {
@@ -224,23 +220,23 @@ impl Engine {
             .collect()
     }
 
-    fn emit(&mut self, server: Option<u16>, event: Event) {
+    pub(super) fn emit(&mut self, server: Option<u16>, event: Event) {
         self.events.push_back(ServerEvent { server, event });
     }
 
     /// An event about the server of session `s`.
-    fn emit_for(&mut self, s: usize, event: Event) {
+    pub(super) fn emit_for(&mut self, s: usize, event: Event) {
         let server = self.sessions.get(s).and_then(|x| x.short_server_id);
         self.emit(server, event);
     }
 
     /// The session of the server at `peer`.
-    fn session_at(&self, peer: SocketAddr) -> Option<usize> {
+    pub(super) fn session_at(&self, peer: SocketAddr) -> Option<usize> {
         self.sessions.iter().position(|s| s.address == peer)
     }
 
     /// The session whose Server instance is `/1/instance`.
-    fn session_of_instance(&self, instance: u16) -> Option<usize> {
+    pub(super) fn session_of_instance(&self, instance: u16) -> Option<usize> {
         self.sessions
             .iter()
             .position(|s| s.server_instance == Some(instance))
@@ -248,14 +244,14 @@ impl Engine {
 
     /// What the requester may do: everything for the bootstrap server or with one server
     /// account, otherwise what Access Control gives its Short Server ID.
-    fn policy(&mut self, requester: Requester) -> Policy {
+    pub(super) fn policy(&mut self, requester: Requester) -> Policy {
         let Requester::Server(s) = requester else {
             return Policy::Full;
         };
         self.policy_of(s)
     }
 
-    fn policy_of(&mut self, s: usize) -> Policy {
+    pub(super) fn policy_of(&mut self, s: usize) -> Policy {
         if self.accounts <= 1 {
             return Policy::Full;
         }
@@ -279,7 +275,7 @@ impl Engine {
     }
 
     /// Registers with every server account of the store (the sessions are rebuilt).
-    fn register_all(&mut self, now: Instant) {
+    pub(super) fn register_all(&mut self, now: Instant) {
         self.rebuild_sessions();
         for s in 0..self.sessions.len() {
             self.send_register(now, s);
@@ -287,26 +283,32 @@ impl Engine {
     }
 
     /// The sessions of the store's server accounts, as they are now.
-    fn rebuild_sessions(&mut self) {
+    pub(super) fn rebuild_sessions(&mut self) {
         self.sessions = build_sessions(&self.config, &mut self.store);
         self.accounts = session::complete_accounts(&mut self.store);
     }
 
     // ----- outgoing -------------------------------------------------------------------------
 
-    fn next_message_id(&mut self) -> u16 {
+    pub(super) fn next_message_id(&mut self) -> u16 {
         self.message_id = self.message_id.wrapping_add(1);
         self.message_id
     }
 
-    fn transmit(&mut self, now: Instant, to: SocketAddr, bytes: Vec<u8>) {
+    pub(super) fn transmit(&mut self, now: Instant, to: SocketAddr, bytes: Vec<u8>) {
         self.awake_until = Some(now + self.config.queue_window);
         self.outbox.push_back(Transmit { to, bytes });
     }
 
     /// Sends a confirmable request (block-wise when it does not fit one message, see
     /// [`blockwise`]) and remembers it for its response.
-    fn send_request(&mut self, now: Instant, to: SocketAddr, packet: Packet, kind: Kind) {
+    pub(super) fn send_request(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        packet: Packet,
+        kind: Kind,
+    ) {
         match self.plan(packet) {
             Ok(body) => {
                 let token = self.tokens.next_token().to_vec();
@@ -317,7 +319,7 @@ impl Engine {
     }
 
     /// How `request` goes out: whole, or block-wise.
-    fn plan(&self, request: Packet) -> Result<OutgoingBody, OutgoingError> {
+    pub(super) fn plan(&self, request: Packet) -> Result<OutgoingBody, OutgoingError> {
         OutgoingBody::plan(
             request,
             self.config.block_size,
@@ -327,7 +329,7 @@ impl Engine {
 
     /// Sends the message `body` has in flight (the whole request or its current block) with
     /// `token` and a new message id, and remembers the exchange for its response.
-    fn send_exchange(
+    pub(super) fn send_exchange(
         &mut self,
         now: Instant,
         to: SocketAddr,
@@ -358,7 +360,7 @@ impl Engine {
     }
 
     /// Sends a request built with [`RequestBuilder`], or fails if it could not be built.
-    fn send_built(
+    pub(super) fn send_built(
         &mut self,
         now: Instant,
         to: SocketAddr,
@@ -375,7 +377,13 @@ impl Engine {
     }
 
     /// A request of `kind` to `to` could not be sent.
-    fn fail_exchange(&mut self, now: Instant, to: SocketAddr, kind: &Kind, reason: &str) {
+    pub(super) fn fail_exchange(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        kind: &Kind,
+        reason: &str,
+    ) {
         match kind {
             Kind::BootstrapRequest => self.fail_bootstrap(now, reason.to_owned()),
             // A Deregister given up on (or refused with a reset) ends the registration all
@@ -405,21 +413,7 @@ impl Engine {
         }
     }
 
-    fn send_bootstrap_request(&mut self, now: Instant) {
-        let Some(to) = self.bootstrap_address() else {
-            return;
-        };
-        self.phase = Phase::Bootstrapping;
-        self.bootstrap_peer = Some(to);
-        self.bootstrap_retry_at = None;
-        let built = RequestBuilder::new(RequestType::Post, 0, &[])
-            .path(["bs"])
-            .query("ep", Some(&self.config.endpoint))
-            .build();
-        self.send_built(now, to, built, Kind::BootstrapRequest);
-    }
-
-    fn send_register(&mut self, now: Instant, s: usize) {
+    pub(super) fn send_register(&mut self, now: Instant, s: usize) {
         let Some(session) = self.sessions.get_mut(s) else {
             return;
         };
@@ -453,7 +447,7 @@ impl Engine {
         self.send_built(now, server, built, Kind::Register);
     }
 
-    fn update_in_flight(&self, s: usize) -> bool {
+    pub(super) fn update_in_flight(&self, s: usize) -> bool {
         let Some(server) = self.sessions.get(s).map(|x| x.address) else {
             return false;
         };
@@ -462,7 +456,7 @@ impl Engine {
         })
     }
 
-    fn send_update(&mut self, now: Instant, s: usize) {
+    pub(super) fn send_update(&mut self, now: Instant, s: usize) {
         let Some(session) = self.sessions.get_mut(s) else {
             return;
         };
@@ -523,7 +517,7 @@ impl Engine {
         }
     }
 
-    fn deregister_session(&mut self, now: Instant, s: usize) {
+    pub(super) fn deregister_session(&mut self, now: Instant, s: usize) {
         let register_in_flight = self.sessions.get(s).is_some_and(|x| {
             x.state == State::Registering
                 && self
@@ -546,7 +540,7 @@ impl Engine {
     }
 
     /// Sends Deregister if registered (otherwise that registration is simply done).
-    fn send_deregister(&mut self, now: Instant, s: usize) {
+    pub(super) fn send_deregister(&mut self, now: Instant, s: usize) {
         let Some(session) = self.sessions.get_mut(s) else {
             return;
         };
@@ -623,7 +617,7 @@ impl Engine {
 
     /// Whether the server of session `s` muted Send: Mute Send (`/1/x/23`) of its Server
     /// instance (the first Server instance for a server without one).
-    fn send_muted(&mut self, s: usize) -> bool {
+    pub(super) fn send_muted(&mut self, s: usize) -> bool {
         let instance = self.sessions.get(s).and_then(|x| x.server_instance);
         let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
             return false;
@@ -634,7 +628,7 @@ impl Engine {
         )
     }
 
-    fn forget_exchanges(&mut self, which: impl Fn(SocketAddr, &Kind) -> bool) {
+    pub(super) fn forget_exchanges(&mut self, which: impl Fn(SocketAddr, &Kind) -> bool) {
         let gone: Vec<(SocketAddr, Vec<u8>)> = self
             .exchanges
             .iter()
@@ -648,18 +642,8 @@ impl Engine {
         }
     }
 
-    /// A Bootstrap-Request failed: retry after a back-off.
-    fn fail_bootstrap(&mut self, now: Instant, reason: String) {
-        self.bootstrap_failures = self.bootstrap_failures.saturating_add(1);
-        self.emit(None, Event::RegistrationFailed { reason });
-        if self.phase == Phase::Bootstrapping {
-            self.bootstrap_retry_at =
-                Some(now + registration::retry_delay(self.bootstrap_failures));
-        }
-    }
-
     /// A Register or Update with the server of session `s` failed: retry after a back-off.
-    fn fail(&mut self, now: Instant, s: usize, reason: String) {
+    pub(super) fn fail(&mut self, now: Instant, s: usize, reason: String) {
         let Some(session) = self.sessions.get_mut(s) else {
             return;
         };
@@ -733,7 +717,13 @@ impl Engine {
         }
     }
 
-    fn send_empty(&mut self, now: Instant, to: SocketAddr, kind: MessageType, message_id: u16) {
+    pub(super) fn send_empty(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        kind: MessageType,
+        message_id: u16,
+    ) {
         let packet = match kind {
             MessageType::Acknowledgement => coap_message::empty_ack(message_id),
             _ => coap_message::reset(message_id),
@@ -744,7 +734,7 @@ impl Engine {
     }
 
     /// Ends the observation `token` of the server at `peer`.
-    fn cancel_observation(&mut self, peer: SocketAddr, token: &[u8]) {
+    pub(super) fn cancel_observation(&mut self, peer: SocketAddr, token: &[u8]) {
         if let Some(s) = self.session_at(peer)
             && let Some(session) = self.sessions.get_mut(s)
         {
@@ -752,7 +742,7 @@ impl Engine {
         }
     }
 
-    fn handle_reset(&mut self, now: Instant, from: SocketAddr, message_id: u16) {
+    pub(super) fn handle_reset(&mut self, now: Instant, from: SocketAddr, message_id: u16) {
         self.retransmit.acknowledged(&from, message_id);
         if let Some(pos) = self
             .notify_ids
@@ -777,7 +767,7 @@ impl Engine {
         }
     }
 
-    fn handle_response(&mut self, now: Instant, from: SocketAddr, packet: &Packet) {
+    pub(super) fn handle_response(&mut self, now: Instant, from: SocketAddr, packet: &Packet) {
         let kind = packet.header.get_type();
         if kind == MessageType::Acknowledgement {
             self.retransmit
@@ -863,7 +853,13 @@ impl Engine {
         }
     }
 
-    fn registered(&mut self, now: Instant, s: usize, code: MessageClass, packet: &Packet) {
+    pub(super) fn registered(
+        &mut self,
+        now: Instant,
+        s: usize,
+        code: MessageClass,
+        packet: &Packet,
+    ) {
         let location = options::location_path(packet).unwrap_or_default();
         if code != MessageClass::Response(ResponseType::Created) || location.is_empty() {
             self.fail(now, s, format!("register answered {}", code));
@@ -885,7 +881,7 @@ impl Engine {
         }
     }
 
-    fn schedule_update(&mut self, now: Instant, s: usize) {
+    pub(super) fn schedule_update(&mut self, now: Instant, s: usize) {
         let wait = self.config.transmission.max_transmit_wait();
         if let Some(session) = self.sessions.get_mut(s) {
             let lifetime = Duration::from_secs(session.lifetime_sent);
@@ -894,7 +890,7 @@ impl Engine {
         }
     }
 
-    fn updated(
+    pub(super) fn updated(
         &mut self,
         now: Instant,
         s: usize,
@@ -929,7 +925,7 @@ impl Engine {
         }
     }
 
-    fn deregistered(&mut self, s: usize) {
+    pub(super) fn deregistered(&mut self, s: usize) {
         let Some(session) = self.sessions.get_mut(s) else {
             return;
         };
@@ -941,552 +937,6 @@ impl Engine {
         session.location.clear();
         session.update_at = None;
         self.emit_for(s, Event::Deregistered);
-    }
-
-    /// Who sent a request from `from`: the bootstrap server while bootstrapping, or a server.
-    fn requester(&self, from: SocketAddr) -> Option<Requester> {
-        if Some(from) == self.bootstrap_peer && self.phase == Phase::Bootstrapping {
-            return Some(Requester::Bootstrap);
-        }
-        self.session_at(from).map(Requester::Server)
-    }
-
-    fn handle_request(&mut self, now: Instant, from: SocketAddr, request: &Packet) {
-        let message_id = request.header.message_id;
-        let confirmable = request.header.get_type() == MessageType::Confirmable;
-        let Some(requester) = self.requester(from) else {
-            tracing::warn!(%from, "refused a request from an address that is not a server");
-            if confirmable {
-                let response = coap_message::response(
-                    request,
-                    MessageClass::Response(ResponseType::Unauthorized),
-                    0,
-                );
-                if let Ok(bytes) = response.to_bytes() {
-                    self.transmit(now, from, bytes);
-                }
-            }
-            return;
-        };
-        match self
-            .dedup
-            .check(now, &from, message_id, request.get_token())
-        {
-            Seen::Duplicate(Some(bytes)) => {
-                self.transmit(now, from, bytes);
-                return;
-            }
-            Seen::Duplicate(None) => return,
-            Seen::New => {}
-        }
-        let path = message::request_path(request);
-        let operation = dm::operation(request);
-        let next_id = self.next_message_id();
-        let (response, effects) = if self.overloaded {
-            // Shed load before touching the store (Client::set_overloaded).
-            let mut refused = coap_message::response(
-                request,
-                MessageClass::Response(ResponseType::ServiceUnavailable),
-                next_id,
-            );
-            refused.add_option(CoapOption::MaxAge, vec![OVERLOAD_RETRY_S]);
-            (refused, Vec::new())
-        } else {
-            self.answer(now, from, request, requester, next_id)
-        };
-        let code = response.header.code;
-        let bytes = match response.to_bytes() {
-            Ok(bytes) => bytes,
-            Err(_) => coap_message::response(
-                request,
-                MessageClass::Response(ResponseType::InternalServerError),
-                next_id,
-            )
-            .to_bytes()
-            .unwrap_or_default(),
-        };
-        if confirmable {
-            self.dedup.responded(&from, message_id, bytes.clone());
-        }
-        self.transmit(now, from, bytes);
-        let server = match requester {
-            Requester::Server(s) => self.sessions.get(s).and_then(|x| x.short_server_id),
-            Requester::Bootstrap => None,
-        };
-        self.emit(
-            server,
-            Event::Request {
-                method: operation,
-                path,
-                code: code.into(),
-            },
-        );
-        for effect in effects {
-            self.apply(now, requester, effect);
-        }
-        self.send_notifications(now);
-    }
-
-    /// The response to a new request (4.02 for an unknown critical option, block-wise transfers
-    /// as [`blockwise`] says) and the effects to carry out.
-    fn answer(
-        &mut self,
-        now: Instant,
-        from: SocketAddr,
-        request: &Packet,
-        requester: Requester,
-        next_id: u16,
-    ) -> (Packet, Vec<Effect>) {
-        if let Some(bad_option) = coap_message::bad_option_response(request, next_id) {
-            return (bad_option, Vec::new());
-        }
-        let bad_option = |request: &Packet| {
-            coap_message::response(
-                request,
-                MessageClass::Response(ResponseType::BadOption),
-                next_id,
-            )
-        };
-        let reassembled;
-        let (request, block1) = match self.block1.handle(now, &from, request) {
-            Block1Outcome::NotBlockwise => (request, None),
-            Block1Outcome::Complete { body, block1 } => {
-                let mut whole = request.clone();
-                whole.clear_option(CoapOption::Block1);
-                whole.payload = body;
-                reassembled = whole;
-                (&reassembled, Some(block1))
-            }
-            outcome => {
-                // 2.31 Continue, or a refusal (4.08, 4.13, 4.00, 4.02).
-                let mut response = coap_message::response(
-                    request,
-                    MessageClass::Response(ResponseType::Continue),
-                    next_id,
-                );
-                outcome.apply(&mut response);
-                return (response, Vec::new());
-            }
-        };
-        let Ok(requested) = block::block2(request) else {
-            return (bad_option(request), Vec::new());
-        };
-        let key = BodyKey::of(from, request);
-        let kept = requested
-            .filter(|block| block.num() > 0)
-            .and_then(|_| self.bodies.get(now, &key));
-        let (mut reply, observe) = match kept {
-            Some(reply) => (reply, None),
-            None => self.dispatch(now, from, request, requester),
-        };
-        let mut response = coap_message::response(request, reply.code, next_id);
-        if let Some(sequence) = observe {
-            options::set_observe(&mut response, sequence);
-        }
-        if let Some(format) = reply.format {
-            options::set_content_format(&mut response, format);
-        }
-        for segment in &reply.location {
-            response.add_option(CoapOption::LocationPath, segment.clone().into_bytes());
-        }
-        let block_size = self.block_size();
-        if message::is_success(reply.code)
-            && (requested.is_some() || reply.payload.len() > block_size)
-        {
-            match serve_block2(&reply.payload, requested, block_size) {
-                Ok(slice) => {
-                    slice.apply(&mut response);
-                    if slice.block2.more() || slice.block2.num() > 0 {
-                        self.bodies.insert(now, key, &reply);
-                    }
-                }
-                Err(_) => return (bad_option(request), Vec::new()),
-            }
-        } else {
-            response.payload = core::mem::take(&mut reply.payload);
-        }
-        if let Some(block1) = block1 {
-            block::set_block1(&mut response, block1);
-        }
-        (response, reply.effects)
-    }
-
-    /// The block size of block-wise transfers.
-    fn block_size(&self) -> usize {
-        blockwise::block_size(self.config.block_size, self.config.max_message_size)
-    }
-
-    /// The largest datagram the client sends: the maximum message size (a block-wise request's
-    /// blocks are sized to fit it), and never less than a request sent whole was allowed
-    /// before block-wise requests (coap-lite's 1280 bytes, for requests without a payload to
-    /// split).
-    fn send_limit(&self) -> usize {
-        self.config.max_message_size.max(Packet::MAX_SIZE)
-    }
-
-    /// The largest datagram accepted: the maximum message size, at least RFC 7252's 1152 bytes
-    /// (a 1024-byte block with its header must fit).
-    fn receive_limit(&self) -> usize {
-        self.config
-            .max_message_size
-            .max(coap_message::DEFAULT_MAX_MESSAGE_SIZE)
-    }
-
-    /// Answers a request; the Observe value to put in the response, if it registers one.
-    fn dispatch(
-        &mut self,
-        now: Instant,
-        from: SocketAddr,
-        request: &Packet,
-        requester: Requester,
-    ) -> (Reply, Option<u32>) {
-        let bootstrap = requester == Requester::Bootstrap;
-        let is_post = request.header.code == MessageClass::Request(RequestType::Post);
-        if bootstrap && is_post && options::uri_path(request).is_ok_and(|s| s == ["bs"]) {
-            return (self.bootstrap_finish(), None);
-        }
-        let Some(path) = message::request_path(request) else {
-            return (Reply::code(ResponseType::NotFound), None);
-        };
-        if !bootstrap && dm::is_protected(&path) {
-            // Security and OSCORE: only for the bootstrap server, whatever the operation.
-            return (Reply::code(ResponseType::Unauthorized), None);
-        }
-        // Observations and attributes of the bootstrap server are kept with the first server.
-        let s = match requester {
-            Requester::Server(s) => s,
-            Requester::Bootstrap => 0,
-        };
-        let policy = self.policy(requester);
-        let method = request.header.code;
-        let is_get = method == MessageClass::Request(RequestType::Get);
-        let is_put = method == MessageClass::Request(RequestType::Put);
-        let observe = is_get
-            .then(|| options::observe(request).ok().flatten())
-            .flatten();
-        let query = if is_put && request.payload.is_empty() {
-            options::uri_query(request).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let write_attributes = !query.is_empty();
-        if (observe.is_some() || write_attributes)
-            && let Err(refused) = dm::check_access(&self.store, &policy, method, &path, false)
-        {
-            return (refused, None);
-        }
-        if let Some(observe) = observe {
-            return self.observe(now, s, from, request, path, observe, &policy);
-        }
-        if write_attributes {
-            return (self.write_attributes(now, s, &path, &query), None);
-        }
-        if bootstrap {
-            return (self.bootstrap_request(request, &path), None);
-        }
-        if is_get && options::accept(request) == Ok(Some(ContentFormat::LinkFormat.to_u16())) {
-            if let Err(refused) = dm::check_access(&self.store, &policy, method, &path, false) {
-                return (refused, None);
-            }
-            let version = self.config.lwm2m_version;
-            let Some(session) = self.sessions.get(s) else {
-                return (Reply::code(ResponseType::InternalServerError), None);
-            };
-            let observations = &session.observations;
-            let reply = dm::discover(&mut self.store, version, &path, &policy, &|p| {
-                observations.attributes_of(p)
-            });
-            return (reply, None);
-        }
-        let ctx = Context {
-            version: self.config.lwm2m_version,
-            bootstrap: false,
-            policy: &policy,
-        };
-        (dm::handle(&mut self.store, ctx, request), None)
-    }
-
-    fn write_attributes(
-        &mut self,
-        now: Instant,
-        s: usize,
-        path: &Path,
-        query: &[(String, Option<String>)],
-    ) -> Reply {
-        if path.is_root() {
-            return Reply::code(ResponseType::MethodNotAllowed);
-        }
-        let exists = match *path.ids() {
-            [o] => self.store.objects().any(|m| m.id == o),
-            [o, i, ..] => self.store.instance(o, i).is_some(),
-            _ => false,
-        };
-        if !exists {
-            return Reply::code(ResponseType::NotFound);
-        }
-        let raw: Vec<String> = query
-            .iter()
-            .map(|(name, value)| match value {
-                Some(value) => format!("{name}={value}"),
-                None => name.clone(),
-            })
-            .collect();
-        let defaults = self.defaults(s);
-        let Some(session) = self.sessions.get_mut(s) else {
-            return Reply::code(ResponseType::InternalServerError);
-        };
-        match session.observations.write_attributes(
-            now,
-            path,
-            &raw,
-            &dm::StoreKinds(&self.store),
-            defaults,
-        ) {
-            Ok(()) => Reply::code(ResponseType::Changed),
-            Err(e) => Reply::error(e.coap_code()),
-        }
-    }
-
-    /// The Default Minimum and Maximum Periods of the Server instance of session `s` (the
-    /// first Server instance for a server without one).
-    fn defaults(&mut self, s: usize) -> Defaults {
-        let instance = self.sessions.get(s).and_then(|x| x.server_instance);
-        let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
-            return Defaults::default();
-        };
-        let mut period = |resource| match self.store.read(1, instance, resource) {
-            Ok(ResourceValue::Single(Value::Integer(secs))) => u32::try_from(secs).ok(),
-            _ => None,
-        };
-        Defaults {
-            pmin: period(2),
-            pmax: period(3),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn observe(
-        &mut self,
-        now: Instant,
-        s: usize,
-        from: SocketAddr,
-        request: &Packet,
-        path: Path,
-        observe: u32,
-        policy: &Policy,
-    ) -> (Reply, Option<u32>) {
-        let token = request.get_token();
-        let accept = options::accept(request).ok().flatten().map(u32::from);
-        if path.is_root() || dm::is_protected(&path) {
-            return (Reply::code(ResponseType::NotFound), None);
-        }
-        let reply = dm::read_as(&mut self.store, &path, accept, policy);
-        let defaults = self.defaults(s);
-        let initial = sample(&mut self.store, &path);
-        let Some(session) = self.sessions.get_mut(s) else {
-            return (Reply::code(ResponseType::InternalServerError), None);
-        };
-        match observe {
-            0 if message::is_success(reply.code) => {
-                session
-                    .observations
-                    .register(now, token, from, path, accept, defaults, initial);
-                let sequence = session.observations.next_sequence();
-                (reply, Some(sequence))
-            }
-            _ => {
-                // Observe=1 (cancel) or any other value: a plain read that ends the observation.
-                session.observations.cancel(token);
-                (reply, None)
-            }
-        }
-    }
-
-    /// A request of the bootstrap server (Core TS §6.1): Bootstrap-Write creates missing
-    /// instances and may write any resource (the Security object's have no operations),
-    /// Bootstrap-Delete may cover whole objects or everything but keeps the Bootstrap-Server
-    /// account and the Device object; Bootstrap-Read and -Discover are answered as usual.
-    fn bootstrap_request(&mut self, request: &Packet, path: &Path) -> Reply {
-        let method = request.header.code;
-        if method == MessageClass::Request(RequestType::Delete) {
-            let targets: Vec<(u16, u16)> = match *path.ids() {
-                [] => self
-                    .store
-                    .objects()
-                    .filter(|m| m.id != 3)
-                    .flat_map(|m| self.store.instances(m.id).map(move |i| (m.id, i)))
-                    .collect(),
-                [o] => self.store.instances(o).map(|i| (o, i)).collect(),
-                [o, i] => vec![(o, i)],
-                _ => return Reply::code(ResponseType::BadRequest),
-            };
-            for (o, i) in targets {
-                if o == 0 && session::is_bootstrap_account(&mut self.store, i) {
-                    continue;
-                }
-                let _ = self.store.delete(o, i);
-            }
-            return Reply::code(ResponseType::Deleted);
-        }
-        if method == MessageClass::Request(RequestType::Put) && !path.is_root() {
-            return self.bootstrap_write(request, path);
-        }
-        let ctx = Context {
-            version: self.config.lwm2m_version,
-            bootstrap: true,
-            policy: &Policy::Full,
-        };
-        dm::handle(&mut self.store, ctx, request)
-    }
-
-    /// Bootstrap-Write of an object, instance or resource: device-side writes (no operation
-    /// checks), creating missing instances.
-    fn bootstrap_write(&mut self, request: &Packet, path: &Path) -> Reply {
-        // The Security, Server and Access Control objects must accept the instances the
-        // bootstrap server sends.
-        if !self.store.is_creatable(0) {
-            self.store
-                .creatable(|| (crate::objects::Security::default(), ()));
-        }
-        if !self.store.is_creatable(1) {
-            self.store
-                .creatable(|| (crate::objects::Server::default(), ()));
-        }
-        if path.object_id() == Some(access::OBJECT) && !self.store.is_creatable(access::OBJECT) {
-            self.store
-                .creatable(|| (crate::objects::AccessControl::default(), ()));
-        }
-        let format = match options::content_format(request) {
-            Ok(format) => format,
-            Err(_) => return Reply::code(ResponseType::UnsupportedContentFormat),
-        };
-        let format = match format {
-            Some(n) => match ContentFormat::from_u16(n) {
-                Some(f) => f,
-                None => return Reply::code(ResponseType::UnsupportedContentFormat),
-            },
-            None if path.is_resource() => ContentFormat::Text,
-            None => ContentFormat::Tlv,
-        };
-        let records = match crate::codec::decode(
-            format,
-            path,
-            &request.payload,
-            &dm::StoreKinds(&self.store),
-        )
-        .and_then(|records| crate::codec::single_values(&records).map(|()| records))
-        {
-            Ok(records) => records,
-            Err(e) => return e.into(),
-        };
-        let mut by_instance: LiteMap<u16, Vec<crate::codec::Record>> = LiteMap::new();
-        for record in records {
-            match (record.path.object_id(), record.path.instance_id()) {
-                (Some(o), Some(i)) if Some(o) == path.object_id() => {
-                    by_instance.entry(i).or_default().push(record);
-                }
-                _ => return Reply::code(ResponseType::BadRequest),
-            }
-        }
-        let Some(object) = path.object_id() else {
-            return Reply::code(ResponseType::BadRequest);
-        };
-        for (instance, records) in by_instance {
-            let values = dm::changes(records);
-            let result = if self.store.instance(object, instance).is_some() {
-                self.store
-                    .write_internal(object, instance, values, WriteMode::Update)
-            } else {
-                self.store
-                    .create_internal(object, Some(instance), values)
-                    .map(|_| ())
-            };
-            if let Err(e) = result {
-                return e.into();
-            }
-        }
-        Reply::code(ResponseType::Changed)
-    }
-
-    /// Bootstrap-Finish (`POST /bs`, Core TS 1.1 §5.2.6 "Bootstrap and Configuration
-    /// Consistency"): an inconsistent configuration is reported with an error code, 4.06 Not
-    /// Acceptable (ETS int-9). The configuration is consistent when the store holds at least
-    /// one complete server account: a non-bootstrap Security instance with a URI and a Server
-    /// instance with the same Short Server ID. Refused, the client stays in the bootstrap (the
-    /// Bootstrap-Server may write more and finish again) and registers nowhere.
-    fn bootstrap_finish(&mut self) -> Reply {
-        if session::complete_accounts(&mut self.store) == 0 {
-            tracing::warn!(
-                "Bootstrap-Finish refused (4.06): no complete server account \
-                 (Security and Server instance with the same Short Server ID)"
-            );
-            let mut reply = Reply::code(ResponseType::NotAcceptable);
-            reply.payload = b"no complete server account".to_vec();
-            return reply;
-        }
-        let mut reply = Reply::code(ResponseType::Changed);
-        reply.effects.push(Effect::Bootstrap);
-        reply
-    }
-
-    /// Where to send a Bootstrap-Request: the configured bootstrap server, otherwise the
-    /// Bootstrap-Server account of the Security object when its URI is an IP literal.
-    fn bootstrap_address(&mut self) -> Option<SocketAddr> {
-        if let Some(address) = self.config.bootstrap_server {
-            return Some(address);
-        }
-        session::security_accounts(&mut self.store, true)
-            .into_iter()
-            .find_map(|account| parse_uri(&account.uri).ok()?.socket_addr())
-    }
-
-    /// After Bootstrap-Finish: register with every server account written. The first
-    /// non-bootstrap Security instance's URI (`/0/x/0`) becomes [`Config::server`], with the
-    /// Lifetime of the Server instance of the same Short Server ID. An IP literal is used at
-    /// once; a host name is handed to the driver with [`Event::ResolveServer`] and the Registers
-    /// wait for [`Engine::set_server`]. Without such an instance the configured server is used.
-    fn register_with_bootstrapped_server(&mut self, now: Instant) {
-        self.bootstrap_peer = None;
-        self.phase = Phase::Serving;
-        self.bootstrap_retry_at = None;
-        let Some(account) = session::accounts(&mut self.store).into_iter().next() else {
-            self.register_all(now);
-            return;
-        };
-        if let Some(lifetime) = account
-            .server_instance
-            .and_then(|x| session::lifetime_of(&mut self.store, x))
-        {
-            self.config.lifetime = lifetime;
-        }
-        match parse_uri(&account.uri) {
-            Ok(parsed) => match parsed.socket_addr() {
-                Some(address) => {
-                    self.config.server = address;
-                    self.register_all(now);
-                }
-                None => {
-                    self.phase = Phase::Resolving;
-                    self.emit(
-                        account.short_server_id,
-                        Event::ResolveServer { uri: account.uri },
-                    );
-                }
-            },
-            Err(e) => {
-                self.rebuild_sessions();
-                for s in 0..self.sessions.len() {
-                    if let Some(session) = self.sessions.get_mut(s) {
-                        session.state = State::Registering;
-                    }
-                    self.fail(
-                        now,
-                        s,
-                        format!("the bootstrapped server URI is unusable: {e}"),
-                    );
-                }
-            }
-        }
     }
 
     /// The driver resolved the server's host name (after [`Event::ResolveServer`]), or the
@@ -1504,7 +954,7 @@ impl Engine {
         }
     }
 
-    fn apply(&mut self, now: Instant, requester: Requester, effect: Effect) {
+    pub(super) fn apply(&mut self, now: Instant, requester: Requester, effect: Effect) {
         let own = match requester {
             Requester::Server(s) => s,
             Requester::Bootstrap => 0,
@@ -1568,7 +1018,7 @@ impl Engine {
     /// Disable (`/1/x/4`, Core TS Appendix E.2) of the server of session `s`: de-register now
     /// (the Execute was answered first), ignore the server for the Disable Timeout `/1/x/5`
     /// (86400 s when it has none), then register again.
-    fn disable(&mut self, now: Instant, s: usize, instance: u16) {
+    pub(super) fn disable(&mut self, now: Instant, s: usize, instance: u16) {
         if self
             .sessions
             .get(s)
@@ -1590,7 +1040,7 @@ impl Engine {
         self.send_deregister(now, s);
     }
 
-    fn want_update(&mut self, now: Instant, s: usize) {
+    pub(super) fn want_update(&mut self, now: Instant, s: usize) {
         if let Some(session) = self.sessions.get_mut(s) {
             session.update_wanted.get_or_insert(now);
         }
@@ -1598,7 +1048,7 @@ impl Engine {
 
     /// A server wrote a Server object: each server takes the Lifetime of its Server instance
     /// (a server without one: of any Server instance).
-    fn lifetime_from_store(&mut self, now: Instant) {
+    pub(super) fn lifetime_from_store(&mut self, now: Instant) {
         let all: Vec<u16> = self.store.instances(1).collect();
         for s in 0..self.sessions.len() {
             let instances = match self.sessions.get(s).and_then(|x| x.server_instance) {
@@ -1645,7 +1095,7 @@ impl Engine {
     }
 
     /// The timers of session `s`; `links` are the current object links.
-    fn session_timeout(&mut self, now: Instant, s: usize, links: &str) {
+    pub(super) fn session_timeout(&mut self, now: Instant, s: usize, links: &str) {
         let Some(session) = self.sessions.get_mut(s) else {
             return;
         };
@@ -1679,7 +1129,7 @@ impl Engine {
         }
     }
 
-    fn gave_up(&mut self, now: Instant, peer: SocketAddr, message_id: u16) {
+    pub(super) fn gave_up(&mut self, now: Instant, peer: SocketAddr, message_id: u16) {
         let key = self
             .exchanges
             .iter()
@@ -1703,117 +1153,6 @@ impl Engine {
             }
             kind => self.fail_exchange(now, peer, &kind, "no response from the server"),
         }
-    }
-
-    fn asleep(&self, now: Instant) -> bool {
-        self.config.binding == Binding::UQ && self.awake_until.is_none_or(|until| now >= until)
-    }
-
-    fn send_notifications(&mut self, now: Instant) {
-        if self.asleep(now) {
-            return;
-        }
-        for s in 0..self.sessions.len() {
-            self.send_session_notifications(now, s);
-        }
-    }
-
-    /// The notifications due to the server of session `s`.
-    fn send_session_notifications(&mut self, now: Instant, s: usize) {
-        let Some(session) = self.sessions.get_mut(s) else {
-            return;
-        };
-        if session.state != State::Registered || session.waking {
-            return;
-        }
-        let store = &mut self.store;
-        let due = session
-            .observations
-            .due(now, &mut |path: &Path| sample(store, path));
-        if due.is_empty() {
-            return;
-        }
-        let policy = self.policy_of(s);
-        for observation in due {
-            let reply = dm::read_as(
-                &mut self.store,
-                &observation.path,
-                observation.accept,
-                &policy,
-            );
-            let Some(session) = self.sessions.get_mut(s) else {
-                return;
-            };
-            let sequence = session.observations.next_sequence();
-            self.notifications_sent = self.notifications_sent.wrapping_add(1);
-            let confirmable = self.notifications_sent % 10 == 0;
-            let message_id = self.next_message_id();
-            let mut packet =
-                coap_message::separate(&observation.token, reply.code, message_id, confirmable);
-            if message::is_success(reply.code) {
-                options::set_observe(&mut packet, sequence);
-            } else {
-                // The value can no longer be read: the observation ends with the error.
-                self.cancel_observation(observation.peer, &observation.token);
-            }
-            if let Some(format) = reply.format {
-                options::set_content_format(&mut packet, format);
-            }
-            let block_size = self.block_size();
-            if reply.payload.len() > block_size
-                && let Ok(slice) = serve_block2(&reply.payload, None, block_size)
-            {
-                // Block 0; the server GETs the rest, answered from the kept body.
-                slice.apply(&mut packet);
-                let accept = observation.accept.and_then(|a| u16::try_from(a).ok());
-                let key = BodyKey::of_notification(observation.peer, &observation.path, accept);
-                self.bodies.insert(now, key, &reply);
-            } else {
-                packet.payload = reply.payload;
-            }
-            let Ok(bytes) = packet.to_bytes() else {
-                continue;
-            };
-            if confirmable {
-                self.retransmit
-                    .sent(now, observation.peer, message_id, bytes.clone());
-                self.exchanges.insert(
-                    (observation.peer, observation.token.clone()),
-                    Exchange {
-                        kind: Kind::Notification,
-                        message_id,
-                        body: None,
-                    },
-                );
-            }
-            self.notify_ids
-                .push_back((message_id, observation.peer, observation.token.clone()));
-            if self.notify_ids.len() > NOTIFY_MEMORY {
-                self.notify_ids.pop_front();
-            }
-            self.transmit(now, observation.peer, bytes);
-            self.emit_for(
-                s,
-                Event::Notified {
-                    path: observation.path.to_string(),
-                    sequence,
-                },
-            );
-        }
-    }
-
-    pub(super) fn resource_changed(&mut self, now: Instant, path: &Path) {
-        self.now = now;
-        let store = &mut self.store;
-        for session in &mut self.sessions {
-            session
-                .observations
-                .changed(now, path, &mut |p: &Path| sample(store, p));
-        }
-        if self.asleep(now) {
-            return;
-        }
-        self.send_notifications(now);
     }
 
     pub(super) fn next_timeout(&self) -> Option<Instant> {
@@ -1880,7 +1219,7 @@ fn build_sessions(config: &Config, store: &mut ObjectStore) -> Vec<Session> {
 
 /// What the rules know of the value at `path`: a number or boolean of a single resource,
 /// otherwise only that it changed.
-fn sample(store: &mut ObjectStore, path: &Path) -> Sample {
+pub(super) fn sample(store: &mut ObjectStore, path: &Path) -> Sample {
     match dm::read_records(store, path).as_deref() {
         Ok([record]) if record.path == *path => Sample::of(&record.value),
         _ => Sample::Other,

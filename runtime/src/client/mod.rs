@@ -37,15 +37,20 @@
 use crate::prelude::*;
 mod access;
 mod blockwise;
+mod bootstrap;
 mod dm;
 mod engine;
 mod message;
 mod notify;
 pub mod observe;
+mod operation;
 pub mod registration;
+mod report;
 mod send;
+mod serve;
 mod session;
 
+pub use operation::Operation;
 pub use send::SendError;
 
 use crate::time::Instant;
@@ -242,7 +247,7 @@ pub enum Event {
     /// and formats nothing for its event; every field prints as a log wants it.
     Request {
         /// The LwM2M operation, such as `Read`, `Write-Attributes` or `Execute`.
-        method: &'static str,
+        operation: Operation,
         /// The path asked; `None` for a request outside the object tree (Bootstrap-Finish's
         /// `/bs`, an unknown path).
         path: Option<Path>,

@@ -150,11 +150,11 @@ impl Observations {
         &mut self,
         now: Instant,
         path: &Path,
-        query: &[String],
+        query: &[&str],
         kinds: &dyn KindLookup,
         defaults: Defaults,
     ) -> Result<(), AttributeError> {
-        let update = AttributeUpdate::parse(query.iter().map(String::as_str))?;
+        let update = AttributeUpdate::parse(query.iter().copied())?;
         self.attributes.write(path, &update, kinds)?;
         for o in &mut self.list {
             if path.contains(&o.path) {
@@ -197,7 +197,7 @@ mod tests {
         let t0 = Instant::now();
         let mut obs = Observations::default();
         let kinds = |_: &Path| Some((Kind::Float, false));
-        let query = ["pmin=5".to_owned(), "pmax=20".to_owned()];
+        let query = ["pmin=5", "pmax=20"];
         let defaults = Defaults::default();
         obs.write_attributes(t0, &Path::instance(3303, 0), &query, &kinds, defaults)
             .unwrap();
@@ -227,7 +227,7 @@ mod tests {
         let mut obs = Observations::default();
         let kinds = |_: &Path| Some((Kind::Float, false));
         let path = Path::resource(3, 0, 9);
-        let bad = ["pmin=1".to_owned(), "bogus=1".to_owned()];
+        let bad = ["pmin=1", "bogus=1"];
         let t0 = Instant::now();
         let defaults = Defaults::default();
         assert!(
@@ -235,7 +235,7 @@ mod tests {
                 .is_err()
         );
         assert!(obs.attributes_of(&path).is_empty());
-        obs.write_attributes(t0, &path, &["gt=2.5".to_owned()], &kinds, defaults)
+        obs.write_attributes(t0, &path, &["gt=2.5"], &kinds, defaults)
             .unwrap();
         assert_eq!(
             obs.attributes_of(&path),

@@ -52,9 +52,13 @@ pub fn log_event(event: &Event) {
         Event::RegistrationFailed { reason } => {
             tracing::warn!(%reason, "registration failed");
         }
-        Event::Request { method, path, code } => match path {
-            Some(path) => tracing::debug!(%method, %path, %code, "request"),
-            None => tracing::debug!(%method, path = "-", %code, "request"),
+        Event::Request {
+            operation,
+            path,
+            code,
+        } => match path {
+            Some(path) => tracing::debug!(%operation, %path, %code, "request"),
+            None => tracing::debug!(%operation, path = "-", %code, "request"),
         },
         Event::Notified { path, sequence } => tracing::info!(%path, sequence, "notification"),
         Event::Rebooting => tracing::warn!("server asked for a reboot"),

@@ -175,12 +175,14 @@ fn flush(client: &mut Client, tx: &mut Sender) {
                 tx.log(format_args!("mcu-device: registration failed: {reason}"));
             }
             Event::Request {
-                method,
+                operation,
                 path: Some(path),
                 code,
-            } => tx.log(format_args!("mcu-device: {method} {path} -> {code}")),
-            Event::Request { method, code, .. } => {
-                tx.log(format_args!("mcu-device: {method} -> {code}"));
+            } => tx.log(format_args!("mcu-device: {operation} {path} -> {code}")),
+            Event::Request {
+                operation, code, ..
+            } => {
+                tx.log(format_args!("mcu-device: {operation} -> {code}"));
             }
             Event::Notified { path, sequence } => {
                 tx.log(format_args!("mcu-device: notified {path} #{sequence}"));

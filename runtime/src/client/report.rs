@@ -1,0 +1,130 @@
+//! The Information Reporting interface (Core TS §6.4), sending side: notifications due to each
+//! server's observations, held while a queue-mode client sleeps.
+
+use crate::prelude::*;
+use crate::time::Instant;
+
+use crate::coap::block::serve_block2;
+use crate::coap::message as coap_message;
+use crate::coap::options;
+use crate::path::Path;
+
+use super::blockwise::BodyKey;
+use super::dm;
+use super::engine::{Engine, Exchange, Kind, NOTIFY_MEMORY, sample};
+use super::message;
+use super::session::State;
+use super::{Binding, Event};
+
+impl Engine {
+    pub(super) fn send_notifications(&mut self, now: Instant) {
+        if self.asleep(now) {
+            return;
+        }
+        for s in 0..self.sessions.len() {
+            self.send_session_notifications(now, s);
+        }
+    }
+
+    /// The notifications due to the server of session `s`.
+    fn send_session_notifications(&mut self, now: Instant, s: usize) {
+        let Some(session) = self.sessions.get_mut(s) else {
+            return;
+        };
+        if session.state != State::Registered || session.waking {
+            return;
+        }
+        let store = &mut self.store;
+        let due = session
+            .observations
+            .due(now, &mut |path: &Path| sample(store, path));
+        if due.is_empty() {
+            return;
+        }
+        let policy = self.policy_of(s);
+        for observation in due {
+            let reply = dm::read_as(
+                &mut self.store,
+                &observation.path,
+                observation.accept,
+                &policy,
+            );
+            let Some(session) = self.sessions.get_mut(s) else {
+                return;
+            };
+            let sequence = session.observations.next_sequence();
+            self.notifications_sent = self.notifications_sent.wrapping_add(1);
+            let confirmable = self.notifications_sent % 10 == 0;
+            let message_id = self.next_message_id();
+            let mut packet =
+                coap_message::separate(&observation.token, reply.code, message_id, confirmable);
+            if message::is_success(reply.code) {
+                options::set_observe(&mut packet, sequence);
+            } else {
+                // The value can no longer be read: the observation ends with the error.
+                self.cancel_observation(observation.peer, &observation.token);
+            }
+            if let Some(format) = reply.format {
+                options::set_content_format(&mut packet, format);
+            }
+            let block_size = self.block_size();
+            if reply.payload.len() > block_size
+                && let Ok(slice) = serve_block2(&reply.payload, None, block_size)
+            {
+                // Block 0; the server GETs the rest, answered from the kept body.
+                slice.apply(&mut packet);
+                let accept = observation.accept.and_then(|a| u16::try_from(a).ok());
+                let key = BodyKey::of_notification(observation.peer, &observation.path, accept);
+                self.bodies.insert(now, key, &reply);
+            } else {
+                packet.payload = reply.payload;
+            }
+            let Ok(bytes) = packet.to_bytes() else {
+                continue;
+            };
+            if confirmable {
+                self.retransmit
+                    .sent(now, observation.peer, message_id, bytes.clone());
+                self.exchanges.insert(
+                    (observation.peer, observation.token.clone()),
+                    Exchange {
+                        kind: Kind::Notification,
+                        message_id,
+                        body: None,
+                    },
+                );
+            }
+            self.notify_ids
+                .push_back((message_id, observation.peer, observation.token.clone()));
+            if self.notify_ids.len() > NOTIFY_MEMORY {
+                self.notify_ids.pop_front();
+            }
+            self.transmit(now, observation.peer, bytes);
+            self.emit_for(
+                s,
+                Event::Notified {
+                    path: observation.path.to_string(),
+                    sequence,
+                },
+            );
+        }
+    }
+
+    pub(super) fn resource_changed(&mut self, now: Instant, path: &Path) {
+        self.now = now;
+        let store = &mut self.store;
+        for session in &mut self.sessions {
+            session
+                .observations
+                .changed(now, path, &mut |p: &Path| sample(store, p));
+        }
+        if self.asleep(now) {
+            return;
+        }
+        self.send_notifications(now);
+    }
+
+    pub(super) fn asleep(&self, now: Instant) -> bool {
+        self.config.binding == Binding::UQ && self.awake_until.is_none_or(|until| now >= until)
+    }
+}
