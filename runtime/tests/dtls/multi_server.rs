@@ -4,7 +4,6 @@
 //! libcoap's resource directory `coap-rd-openssl` (answers the Register with 2.01) and
 //! `openssl s_server` (writes what the test gives it into its session, so it can send the
 //! client a CoAP request and show the answer).
-#![cfg(feature = "dtls")]
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use lwm2m::Instant;
@@ -20,9 +19,7 @@ use lwm2m::net::dtls::{Credentials, DtlsConfig, DtlsError, MultiDtlsTransport, P
 use lwm2m::net::{Driver, Transport};
 use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
 
-mod dtls_support;
-
-use dtls_support::*;
+use crate::support::*;
 
 const ENDPOINT: &str = "int-950-dtls";
 

@@ -5,12 +5,10 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
-mod client_support;
-
 use lwm2m::Instant;
 use std::time::Duration;
 
-use client_support::*;
+use crate::support::*;
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 use lwm2m::client::{Client, Event, LwM2mVersion, registration};
 use lwm2m::coap::block::{self, BlockOption};

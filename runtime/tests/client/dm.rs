@@ -4,11 +4,9 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
-mod client_support;
-
 use lwm2m::Instant;
 
-use client_support::*;
+use crate::support::*;
 use coap_lite::{CoapOption, RequestType, ResponseType};
 use lwm2m::client::{Client, LwM2mVersion};
 use lwm2m::codec::{self, ContentFormat, Record};

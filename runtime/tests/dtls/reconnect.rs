@@ -1,5 +1,5 @@
 //! A lost DTLS connection, end to end against libcoap's resource directory `coap-rd-openssl`
-//! through a NAT-like relay (`dtls_support::NatRelay`: each client port gets its own address
+//! through a NAT-like relay (`support::NatRelay`: each client port gets its own address
 //! at the server).
 //!
 //! libcoap's OpenSSL servers (like `openssl s_server`) ignore a new ClientHello from an address
@@ -13,17 +13,14 @@
 //! `coap-rd-openssl` answers a POST to a registration (the LwM2M Update) with 4.05 Method Not
 //! Allowed, so these tests assert what the server received and from where, not what the
 //! client makes of the answer.
-#![cfg(feature = "dtls")]
 #![allow(clippy::unwrap_used, missing_docs)]
-
-mod dtls_support;
 
 use lwm2m::Instant;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dtls_support::*;
+use crate::support::*;
 use lwm2m::client::{Client, Config};
 use lwm2m::net::dtls::{DtlsConfig, DtlsTransport, MultiDtlsTransport};
 use lwm2m::net::{Driver, Transport};

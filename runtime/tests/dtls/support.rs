@@ -1,4 +1,4 @@
-//! Shared by the `dtls_*` tests: real DTLS peers (`openssl s_server`, libcoap's
+//! Shared by the modules of the `dtls` test binary: real DTLS peers (`openssl s_server`, libcoap's
 //! `coap-server-openssl`), started on free loopback ports and killed by their child handle, and a
 //! recording UDP relay between the client and the server that can lose datagrams, move the
 //! client to a new address (NAT rebinding: a lost connection) and inject datagrams, and a

@@ -1,5 +1,5 @@
-//! Shared by the `client_*` tests: a scripted fake server (hand-built coap-lite packets, a
-//! simulated clock) and the objects it talks to.
+//! Shared by the modules of the `client` test binary: a scripted fake server (hand-built coap-lite
+//! packets, a simulated clock) and the objects it talks to.
 
 // A failed unwrap is a failed test here; not every test file uses every helper.
 #![allow(clippy::unwrap_used, dead_code)]

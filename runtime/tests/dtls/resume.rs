@@ -1,19 +1,16 @@
 //! DTLS session resumption against real peers (`openssl s_server`, libcoap's
-//! `coap-server-openssl`), through the recording relay of `dtls_support`.
+//! `coap-server-openssl`), through the recording relay of `support`.
 //!
 //! A resumed DTLS 1.2 session is an abbreviated handshake (RFC 5246 §7.3, RFC 6347 §4.2.4): the
 //! client offers the old session ID in its ClientHello, the server echoes it in its ServerHello
 //! and goes straight to ChangeCipherSpec and Finished. There is no ServerHelloDone and no
 //! ClientKeyExchange, which the full handshake always has, so the captures tell the two apart
 //! independently of what the client reports.
-#![cfg(feature = "dtls")]
 #![allow(clippy::unwrap_used, missing_docs)]
-
-mod dtls_support;
 
 use std::time::Duration;
 
-use dtls_support::*;
+use crate::support::*;
 use lwm2m::net::Transport;
 use lwm2m::net::dtls::DtlsTransport;
 

@@ -4,13 +4,11 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
-mod client_support;
-
 use lwm2m::Instant;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use client_support::*;
+use crate::support::*;
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 use lwm2m::client::{Event, LwM2mVersion};
 use lwm2m::codec::{self, ContentFormat, Record};

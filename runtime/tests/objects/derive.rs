@@ -472,7 +472,7 @@ mod reexport {
     }
 
     #[derive(Debug, Default, lwm2m::Object)]
-    #[lwm2m(crate = "crate::reexport::rt", id = 4)]
+    #[lwm2m(crate = "crate::derive::reexport::rt", id = 4)]
     pub struct Renamed {
         #[lwm2m(id = 0, op = "RW")]
         pub r#type: u8,

@@ -3,12 +3,10 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
-mod client_support;
-
 use lwm2m::Instant;
 use std::time::Duration;
 
-use client_support::*;
+use crate::support::*;
 use coap_lite::{CoapOption, MessageClass, MessageType, RequestType, ResponseType};
 use lwm2m::client::{Event, LwM2mVersion, SendError};
 use lwm2m::codec::{self, ContentFormat};
@@ -353,7 +351,7 @@ fn send_records_is_refused_like_send() {
         Err(SendError::Encode(_))
     ));
     // Too large even block-wise (above the 64 KiB bound; larger than one message goes
-    // block-wise, see client_block1_out.rs).
+    // block-wise, see block1_out.rs).
     let big: Vec<codec::Record> = (0..4000)
         .map(|i| series[0].clone().at(1_700_000_000.0 + f64::from(i)))
         .collect();

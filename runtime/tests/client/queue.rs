@@ -4,12 +4,10 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
-mod client_support;
-
 use lwm2m::Instant;
 use std::time::Duration;
 
-use client_support::*;
+use crate::support::*;
 use coap_lite::{CoapOption, RequestType, ResponseType};
 use lwm2m::Path;
 use lwm2m::client::{Binding, Client, Event, LwM2mVersion};

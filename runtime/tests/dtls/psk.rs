@@ -3,8 +3,7 @@
 //! Each test starts its own `s_server` on a free loopback port (and kills it by its child
 //! handle when done); the relay between client and server records every datagram, so the tests
 //! can assert that only DTLS records ever left the client's socket. The peers and the relay are
-//! in `dtls_support`; session resumption is tested in `dtls_resume.rs`.
-#![cfg(feature = "dtls")]
+//! in `support`; session resumption is tested in `resume.rs`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use lwm2m::Instant;
@@ -20,9 +19,7 @@ use lwm2m::net::dtls::{
 };
 use lwm2m::objects::Security;
 
-mod dtls_support;
-
-use dtls_support::*;
+use crate::support::*;
 
 #[tokio::test]
 async fn psk_aes128_ccm8_handshake_and_coap_round_trip() {

@@ -6,12 +6,10 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
-mod client_support;
-
 use lwm2m::Instant;
 use std::net::SocketAddr;
 
-use client_support::*;
+use crate::support::*;
 use coap_lite::{CoapOption, Packet, RequestType, ResponseType};
 use lwm2m::client::{Client, Event, LwM2mVersion};
 use lwm2m::codec::{self, ContentFormat, Record};

@@ -6,14 +6,11 @@
 //! Each test proves the absence by order, not by a timeout: the forged datagrams reach the
 //! client's socket before a genuine message is sent in the session, and the genuine message
 //! must be the first thing `recv` returns.
-#![cfg(feature = "dtls")]
 #![allow(clippy::unwrap_used, missing_docs)]
-
-mod dtls_support;
 
 use std::time::Duration;
 
-use dtls_support::*;
+use crate::support::*;
 use lwm2m::net::Transport;
 use lwm2m::net::dtls::{APPLICATION_DATA, DtlsTransport};
 use tokio::net::UdpSocket;
