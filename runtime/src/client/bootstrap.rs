@@ -16,7 +16,8 @@ use crate::store::WriteMode;
 use crate::uri::parse_uri;
 
 use super::dm::{self, Effect, Reply};
-use super::engine::{Engine, Kind, Phase};
+use super::engine::{Engine, Phase};
+use super::exchange::Kind;
 use super::session::{self, State};
 use super::{Event, access, registration};
 

@@ -42,14 +42,13 @@ use crate::time::Instant;
 use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 use core::time::Duration;
-use litemap::LiteMap;
 
 use coap_lite::{MessageClass, MessageType, Packet, RequestType, ResponseType};
 
+use crate::coap::DuplicateCache;
 use crate::coap::block::{Block1Assembler, Block1Config};
 use crate::coap::message::{self as coap_message, RequestBuilder};
 use crate::coap::options;
-use crate::coap::{DuplicateCache, RetransmitEvent, Retransmitter, TokenGenerator};
 use crate::codec::ContentFormat;
 use crate::field::ResourceValue;
 use crate::path::Path;
@@ -57,8 +56,9 @@ use crate::store::ObjectStore;
 use crate::value::Value;
 
 use super::access::{self, Policy, Table};
-use super::blockwise::{BodyCache, OutgoingBody, OutgoingError, Step};
+use super::blockwise::{BodyCache, OutgoingBody, OutgoingError};
 use super::dm::{self, Effect};
+use super::exchange::{Ended, EndedHow, Exchanges, Kind, ResponseMatch};
 use super::message;
 use super::observe::Sample;
 use super::send::{self, SendError};
@@ -85,60 +85,26 @@ pub(super) enum Requester {
     Server(usize),
 }
 
-/// What an outgoing confirmable request or notification was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Kind {
-    BootstrapRequest,
-    Register,
-    Update {
-        links: Option<String>,
-        lifetime: u64,
-    },
-    Deregister,
-    Notification,
-    /// A Send (`POST /dp`) of these paths.
-    Send {
-        paths: Vec<String>,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Exchange {
-    pub(super) kind: Kind,
-    /// The message id of the message in flight (of the block in flight for a block-wise request).
-    pub(super) message_id: u16,
-    /// The request and how its body goes out (whole or block-wise); `None` for notifications.
-    pub(super) body: Option<OutgoingBody>,
-}
-
 /// The Disable Timeout when the Server instance has none (`/1/x/5`, Core TS Appendix E.2).
 const DEFAULT_DISABLE_TIMEOUT: u64 = 86400;
-
-/// How many notification message ids are remembered (to match an RST).
-pub(super) const NOTIFY_MEMORY: usize = 64;
 
 pub(super) struct Engine {
     pub(super) config: Config,
     pub(super) store: ObjectStore,
     pub(super) outbox: VecDeque<Transmit>,
     pub(super) events: Events,
-    pub(super) retransmit: Retransmitter<SocketAddr>,
+    /// Outgoing requests and confirmable notifications until they end.
+    pub(super) exchanges: Exchanges,
     pub(super) dedup: DuplicateCache<SocketAddr>,
-    pub(super) tokens: TokenGenerator,
-    pub(super) message_id: u16,
     pub(super) phase: Phase,
     /// One registration per server account.
     pub(super) sessions: Vec<Session>,
     /// How many complete server accounts the store held when the sessions were built: Access
     /// Control is enforced above one.
     pub(super) accounts: usize,
-    /// Outgoing requests and confirmable notifications awaiting a response, by peer and token.
-    pub(super) exchanges: LiteMap<(SocketAddr, Vec<u8>), Exchange>,
     /// Bootstrap-Request retries.
     pub(super) bootstrap_retry_at: Option<Instant>,
     pub(super) bootstrap_failures: u32,
-    /// Recent notification message ids -> observer and observation token.
-    pub(super) notify_ids: VecDeque<(u16, SocketAddr, Vec<u8>)>,
     pub(super) notifications_sent: u32,
     pub(super) awake_until: Option<Instant>,
     /// The latest time the client was given.
@@ -156,20 +122,12 @@ pub(super) struct Engine {
 impl Engine {
     pub(super) fn new(config: Config, mut store: ObjectStore) -> Engine {
         let params = config.transmission;
-        let mut tokens = match config.random_seed {
-            Some(seed) => TokenGenerator::with_seed(seed),
-            None => TokenGenerator::new(),
-        };
-        let seed = tokens.next_token();
-        let jitter_seed = u64::from_be_bytes(tokens.next_token());
         let max_request_body = config.max_request_body;
         let sessions = build_sessions(&config, &mut store);
         let accounts = session::complete_accounts(&mut store);
         Engine {
-            retransmit: Retransmitter::with_seed(params, jitter_seed),
+            exchanges: Exchanges::new(params, config.random_seed),
             dedup: DuplicateCache::new(params.exchange_lifetime(), config.duplicate_cache_size),
-            message_id: u16::from_be_bytes([seed[0], seed[1]]),
-            tokens,
             config,
             store,
             outbox: VecDeque::new(),
@@ -177,10 +135,8 @@ impl Engine {
             phase: Phase::Serving,
             sessions,
             accounts,
-            exchanges: LiteMap::new(),
             bootstrap_retry_at: None,
             bootstrap_failures: 0,
-            notify_ids: VecDeque::new(),
             notifications_sent: 0,
             awake_until: None,
             now: Instant::ZERO,
@@ -291,8 +247,7 @@ impl Engine {
     // ----- outgoing -------------------------------------------------------------------------
 
     pub(super) fn next_message_id(&mut self) -> u16 {
-        self.message_id = self.message_id.wrapping_add(1);
-        self.message_id
+        self.exchanges.next_message_id()
     }
 
     pub(super) fn transmit(&mut self, now: Instant, to: SocketAddr, bytes: Vec<u8>) {
@@ -311,7 +266,7 @@ impl Engine {
     ) {
         match self.plan(packet) {
             Ok(body) => {
-                let token = self.tokens.next_token().to_vec();
+                let token = self.exchanges.next_token();
                 self.send_exchange(now, to, token, kind, body);
             }
             Err(e) => self.fail_exchange(now, to, &kind, &e.to_string()),
@@ -337,26 +292,13 @@ impl Engine {
         kind: Kind,
         body: OutgoingBody,
     ) {
-        let message_id = self.next_message_id();
-        let bytes = body.packet().ok().and_then(|mut packet| {
-            packet.header.message_id = message_id;
-            packet.set_token(token.clone());
-            coap_message::encode(&packet, self.send_limit()).ok()
-        });
-        let Some(bytes) = bytes else {
-            self.fail_exchange(now, to, &kind, "the request does not fit a CoAP message");
-            return;
-        };
-        self.retransmit.sent(now, to, message_id, bytes.clone());
-        self.exchanges.insert(
-            (to, token),
-            Exchange {
-                kind,
-                message_id,
-                body: Some(body),
-            },
-        );
-        self.transmit(now, to, bytes);
+        let limit = self.send_limit();
+        match self.exchanges.start(now, to, token, kind, body, limit) {
+            Ok(bytes) => self.transmit(now, to, bytes),
+            Err(kind) => {
+                self.fail_exchange(now, to, &kind, "the request does not fit a CoAP message");
+            }
+        }
     }
 
     /// Sends a request built with [`RequestBuilder`], or fails if it could not be built.
@@ -423,8 +365,8 @@ impl Engine {
         session.update_at = None;
         let server = session.address;
         let lifetime = session.lifetime;
-        self.forget_exchanges(|peer, k| {
-            peer == server && matches!(k, Kind::Register | Kind::Update { .. })
+        self.exchanges.forget(server, |k| {
+            matches!(k, Kind::Register | Kind::Update { .. })
         });
         let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(["rd"]);
         let mut config = self.config.clone();
@@ -451,8 +393,8 @@ impl Engine {
         let Some(server) = self.sessions.get(s).map(|x| x.address) else {
             return false;
         };
-        self.exchanges.iter().any(|((peer, _), e)| {
-            *peer == server && matches!(e.kind, Kind::Update { .. } | Kind::Register)
+        self.exchanges.any(server, |k| {
+            matches!(k, Kind::Update { .. } | Kind::Register)
         })
     }
 
@@ -522,8 +464,7 @@ impl Engine {
             x.state == State::Registering
                 && self
                     .exchanges
-                    .iter()
-                    .any(|((peer, _), e)| *peer == x.address && matches!(e.kind, Kind::Register))
+                    .any(x.address, |k| matches!(k, Kind::Register))
         });
         let Some(session) = self.sessions.get_mut(s) else {
             return;
@@ -546,7 +487,8 @@ impl Engine {
         };
         session.observations.clear();
         let server = session.address;
-        self.forget_exchanges(|peer, k| peer == server && matches!(k, Kind::Notification));
+        self.exchanges
+            .forget(server, |k| matches!(k, Kind::Notification));
         let Some(session) = self.sessions.get_mut(s) else {
             return;
         };
@@ -610,7 +552,7 @@ impl Engine {
             .sessions
             .get(s)
             .map_or(self.config.server, |x| x.address);
-        let token = self.tokens.next_token().to_vec();
+        let token = self.exchanges.next_token();
         self.send_exchange(now, server, token, Kind::Send { paths }, body);
         Ok(())
     }
@@ -626,20 +568,6 @@ impl Engine {
             self.store.read_internal(1, instance, 23),
             Ok(ResourceValue::Single(Value::Boolean(true)))
         )
-    }
-
-    pub(super) fn forget_exchanges(&mut self, which: impl Fn(SocketAddr, &Kind) -> bool) {
-        let gone: Vec<(SocketAddr, Vec<u8>)> = self
-            .exchanges
-            .iter()
-            .filter(|((peer, _), e)| which(*peer, &e.kind))
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in gone {
-            if let Some(e) = self.exchanges.remove(&key) {
-                self.retransmit.acknowledged(&key.0, e.message_id);
-            }
-        }
     }
 
     /// A Register or Update with the server of session `s` failed: retry after a back-off.
@@ -704,8 +632,7 @@ impl Engine {
             (MessageType::Reset, _) => self.handle_reset(now, from, packet.header.message_id),
             (MessageType::Acknowledgement, MessageClass::Empty) => {
                 // A separate response will follow: stop retransmitting, keep the exchange.
-                self.retransmit
-                    .acknowledged(&from, packet.header.message_id);
+                self.exchanges.acknowledged(from, packet.header.message_id);
             }
             (_, MessageClass::Response(_)) => self.handle_response(now, from, &packet),
             (_, MessageClass::Request(_)) => self.handle_request(now, from, &packet),
@@ -743,80 +670,47 @@ impl Engine {
     }
 
     pub(super) fn handle_reset(&mut self, now: Instant, from: SocketAddr, message_id: u16) {
-        self.retransmit.acknowledged(&from, message_id);
-        if let Some(pos) = self
-            .notify_ids
-            .iter()
-            .position(|(id, peer, _)| *id == message_id && *peer == from)
-            && let Some((_, _, token)) = self.notify_ids.remove(pos)
-        {
-            self.cancel_observation(from, &token);
+        if let Some(ended) = self.exchanges.reset(from, message_id) {
+            self.exchange_ended(now, ended);
         }
-        let key = self
-            .exchanges
-            .iter()
-            .find(|((peer, _), e)| e.message_id == message_id && *peer == from)
-            .map(|(key, _)| key.clone());
-        if let Some(key) = key
-            && let Some(exchange) = self.exchanges.remove(&key)
-        {
-            match exchange.kind {
-                Kind::Notification => self.cancel_observation(from, &key.1),
-                kind => self.fail_exchange(now, from, &kind, "the server reset the request"),
-            }
+    }
+
+    /// An exchange ended without a final response: a notification's observation ends (RFC 7641
+    /// §3.6 and §4.5), a request fails.
+    pub(super) fn exchange_ended(&mut self, now: Instant, ended: Ended) {
+        let reason = match ended.how {
+            EndedHow::Reset => "the server reset the request",
+            EndedHow::GaveUp => "no response from the server",
+        };
+        match ended.kind {
+            Kind::Notification => self.cancel_observation(ended.peer, &ended.token),
+            kind => self.fail_exchange(now, ended.peer, &kind, reason),
         }
     }
 
     pub(super) fn handle_response(&mut self, now: Instant, from: SocketAddr, packet: &Packet) {
-        let kind = packet.header.get_type();
-        if kind == MessageType::Acknowledgement {
-            self.retransmit
-                .acknowledged(&from, packet.header.message_id);
+        let confirmable = packet.header.get_type() == MessageType::Confirmable;
+        let matched = self.exchanges.response(from, packet);
+        if confirmable {
+            // A separate response is acknowledged, one nobody waits for is reset.
+            let answer = match matched {
+                ResponseMatch::Unmatched => MessageType::Reset,
+                _ => MessageType::Acknowledgement,
+            };
+            self.send_empty(now, from, answer, packet.header.message_id);
         }
-        let key = (from, packet.get_token().to_vec());
-        let matching = self.exchanges.get(&key).is_some_and(|e| {
-            kind != MessageType::Acknowledgement || e.message_id == packet.header.message_id
-        });
-        if !matching {
-            if kind == MessageType::Confirmable {
-                self.send_empty(now, from, MessageType::Reset, packet.header.message_id);
+        let kind = match matched {
+            ResponseMatch::Unmatched | ResponseMatch::Stale => return,
+            ResponseMatch::NextBlock { token, kind, body } => {
+                // The next block (or block 0 again): same token, new message id.
+                self.send_exchange(now, from, token, kind, body);
+                return;
             }
-            return;
-        }
-        if kind == MessageType::Confirmable {
-            // A separate response: acknowledge it.
-            self.send_empty(
-                now,
-                from,
-                MessageType::Acknowledgement,
-                packet.header.message_id,
-            );
-        }
-        // A piggy-backed answer matched its block's message id already.
-        let stale = kind != MessageType::Acknowledgement
-            && self
-                .exchanges
-                .get(&key)
-                .and_then(|e| e.body.as_ref())
-                .is_some_and(|body| !body.answers(packet));
-        if stale {
-            // A repeated separate answer to an earlier block of a block-wise request.
-            return;
-        }
-        let Some(mut exchange) = self.exchanges.remove(&key) else {
-            return;
+            ResponseMatch::Final(kind) => kind,
         };
-        self.retransmit.acknowledged(&from, exchange.message_id);
-        if let Some(mut body) = exchange.body.take()
-            && body.advance(packet) == Step::Send
-        {
-            // The next block (or block 0 again): same token, new message id.
-            self.send_exchange(now, from, key.1, exchange.kind, body);
-            return;
-        }
         let code = packet.header.code;
         let session = self.session_at(from);
-        match (exchange.kind, session) {
+        match (kind, session) {
             (Kind::Register, Some(s)) => self.registered(now, s, code, packet),
             (Kind::Update { links, lifetime }, Some(s)) => {
                 self.updated(now, s, code, links, lifetime);
@@ -1073,13 +967,12 @@ impl Engine {
 
     pub(super) fn handle_timeout(&mut self, now: Instant) {
         self.now = now;
-        for event in self.retransmit.poll(now) {
-            match event {
-                RetransmitEvent::Resend { peer, bytes, .. } => self.transmit(now, peer, bytes),
-                RetransmitEvent::GaveUp { peer, message_id } => {
-                    self.gave_up(now, peer, message_id);
-                }
-            }
+        let (resend, gave_up) = self.exchanges.poll(now);
+        for (peer, bytes) in resend {
+            self.transmit(now, peer, bytes);
+        }
+        for ended in gave_up {
+            self.exchange_ended(now, ended);
         }
         if self.bootstrap_retry_at.is_some_and(|at| at <= now) {
             self.bootstrap_retry_at = None;
@@ -1129,34 +1022,8 @@ impl Engine {
         }
     }
 
-    pub(super) fn gave_up(&mut self, now: Instant, peer: SocketAddr, message_id: u16) {
-        let key = self
-            .exchanges
-            .iter()
-            .find(|((p, _), e)| e.message_id == message_id && *p == peer)
-            .map(|(key, _)| key.clone());
-        let Some(key) = key else { return };
-        let Some(exchange) = self.exchanges.remove(&key) else {
-            return;
-        };
-        match exchange.kind {
-            Kind::Notification => {
-                // The observer is gone (RFC 7641 §4.5).
-                if let Some(pos) = self
-                    .notify_ids
-                    .iter()
-                    .position(|(id, p, _)| *id == message_id && *p == peer)
-                    && let Some((_, _, token)) = self.notify_ids.remove(pos)
-                {
-                    self.cancel_observation(peer, &token);
-                }
-            }
-            kind => self.fail_exchange(now, peer, &kind, "no response from the server"),
-        }
-    }
-
     pub(super) fn next_timeout(&self) -> Option<Instant> {
-        let mut next = [self.retransmit.next_deadline(), self.bootstrap_retry_at]
+        let mut next = [self.exchanges.next_deadline(), self.bootstrap_retry_at]
             .into_iter()
             .flatten()
             .min();

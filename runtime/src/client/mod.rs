@@ -40,6 +40,7 @@ mod blockwise;
 mod bootstrap;
 mod dm;
 mod engine;
+mod exchange;
 mod message;
 mod notify;
 pub mod observe;

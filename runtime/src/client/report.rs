@@ -11,7 +11,7 @@ use crate::path::Path;
 
 use super::blockwise::BodyKey;
 use super::dm;
-use super::engine::{Engine, Exchange, Kind, NOTIFY_MEMORY, sample};
+use super::engine::{Engine, sample};
 use super::message;
 use super::session::State;
 use super::{Binding, Event};
@@ -82,23 +82,13 @@ impl Engine {
             let Ok(bytes) = packet.to_bytes() else {
                 continue;
             };
-            if confirmable {
-                self.retransmit
-                    .sent(now, observation.peer, message_id, bytes.clone());
-                self.exchanges.insert(
-                    (observation.peer, observation.token.clone()),
-                    Exchange {
-                        kind: Kind::Notification,
-                        message_id,
-                        body: None,
-                    },
-                );
-            }
-            self.notify_ids
-                .push_back((message_id, observation.peer, observation.token.clone()));
-            if self.notify_ids.len() > NOTIFY_MEMORY {
-                self.notify_ids.pop_front();
-            }
+            self.exchanges.notification(
+                now,
+                observation.peer,
+                &observation.token,
+                message_id,
+                confirmable.then(|| bytes.clone()),
+            );
             self.transmit(now, observation.peer, bytes);
             self.emit_for(
                 s,
