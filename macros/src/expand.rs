@@ -5,10 +5,12 @@
 //! DynResourceField`), and its `&mut` twin. Each of the five methods of `Object` finds the
 //! position (`__private::find`, a binary search) and calls the runtime's shared helper
 //! (`__private::read`, `write`, ...), which checks the operations and converts the values.
-//! The compile-time checks of the field types are one `const` block per object.
+//! The compile-time checks of the field types are one `const` block per object. Beside it, an
+//! inherent impl holds the id constants (`ID` and one per resource, see [`constants`]).
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use crate::model::{ObjectModel, Op, Resource};
@@ -72,7 +74,10 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
     };
     let (field, field_mut) = (body(arms(false)), body(arms(true)));
     let checks = model.resources.iter().flat_map(|r| checks(&private, r));
+    let constants = constants(model);
     quote! {
+        #constants
+
         const _: () = {
             use #krate::__private as __lwm2m;
 
@@ -150,6 +155,64 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
 
             const _: () = { #(#checks)* };
         };
+    }
+}
+
+/// The id constants, in an inherent impl: `ID` (the object id, with the struct's visibility) and
+/// one per resource, named after its field in SCREAMING_SNAKE_CASE, with the field's visibility.
+/// `dead_code` is allowed: a crate uses the constants of the resources it handles, not all.
+fn constants(model: &ObjectModel) -> TokenStream {
+    let ObjectModel {
+        ident,
+        vis,
+        id,
+        name,
+        ..
+    } = model;
+    let u16 = quote!(::core::primitive::u16);
+    let object_doc = format!(" The object id of {} ({id}).", code_span(name));
+    let resources = model.resources.iter().map(|r| {
+        let Resource {
+            vis,
+            constant,
+            id,
+            field,
+            ..
+        } = r;
+        let doc = format!(
+            " The resource id of {} ({id}), field `{}`.",
+            code_span(&r.name),
+            field.unraw()
+        );
+        quote! {
+            #[doc = #doc]
+            #vis const #constant: #u16 = #id;
+        }
+    });
+    quote! {
+        #[allow(dead_code)]
+        impl #ident {
+            #[doc = #object_doc]
+            #vis const ID: #u16 = #id;
+            #(#resources)*
+        }
+    }
+}
+
+/// `text` as one Markdown code span, whatever backticks and line breaks it holds.
+fn code_span(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    if text.starts_with('`') || text.ends_with('`') {
+        format!("{fence} {text} {fence}")
+    } else {
+        format!("{fence}{text}{fence}")
     }
 }
 
@@ -242,6 +305,14 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_spans_fence_backticks() {
+        assert_eq!(code_span("Sensor Value"), "`Sensor Value`");
+        assert_eq!(code_span("a `b`\n c"), "``a `b` c``");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        assert_eq!(code_span(""), "``");
+    }
 
     #[test]
     fn respan_keeps_the_tokens() {

@@ -35,10 +35,20 @@ use syn::{DeriveInput, parse_macro_input};
 /// assert_eq!(meta.urn, "urn:oma:lwm2m:ext:3303:1.1");
 /// let ids: Vec<u16> = meta.resources.iter().map(|r| r.id).collect();
 /// assert_eq!(ids, [7, 5605, 5700, 5701]);
+///
+/// // Id constants: the object's, and one per resource named after its field.
+/// assert_eq!((Temperature::ID, Temperature::VALUE, Temperature::RESET), (3303, 5700, 5605));
+/// let path = Temperature::resource_path(0, Temperature::VALUE);
+/// assert_eq!(path, lwm2m::Path::resource(Temperature::ID, 0, Temperature::VALUE));
+/// assert_eq!(path.to_string(), "/3303/0/5700");
 /// ```
 ///
-/// The expansion is an `impl Object` inside `const _: () = { ... };`: it adds no name to your
-/// module. It names the runtime by absolute paths (`::lwm2m` unless `crate` says otherwise).
+/// The expansion is an `impl Object` inside `const _: () = { ... };`, and an inherent impl of
+/// `u16` constants: `ID`, the object id (with the struct's visibility), and one per resource,
+/// named after its field in SCREAMING_SNAKE_CASE (`value` -> `VALUE`, `r#type` -> `TYPE`,
+/// `sensorValue` -> `SENSOR_VALUE`) with the field's visibility. They add no name to your module
+/// and warn about nothing unused. The expansion names the runtime by absolute paths (`::lwm2m`
+/// unless `crate` says otherwise).
 ///
 /// # Object attribute: `#[lwm2m(...)]` on the struct
 ///
@@ -117,7 +127,9 @@ use syn::{DeriveInput, parse_macro_input};
 ///   values above, `kind` on an executable resource, other keys next to `skip`;
 /// - a constraint that does not parse (`min = "abc"`, `length = "255"`), two constraint forms on
 ///   one field (`min` with `values`), a constraint on an executable resource;
-/// - a resource id used twice (on the second, naming the field of the first).
+/// - a resource id used twice (on the second, naming the field of the first);
+/// - two fields whose constants would have the same name, or a field whose constant would be
+///   `ID` (a field named `id`): on the second field.
 ///
 /// Type errors come from the compiler, at the attribute token they are about:
 ///

@@ -82,6 +82,8 @@ impl KindName {
 /// A checked `#[derive(Object)]` input.
 pub(crate) struct ObjectModel {
     pub(crate) ident: Ident,
+    /// The struct's visibility, which its `ID` constant gets.
+    pub(crate) vis: syn::Visibility,
     pub(crate) krate: syn::Path,
     pub(crate) id: u16,
     pub(crate) name: String,
@@ -97,6 +99,10 @@ pub(crate) struct ObjectModel {
 /// One resource field.
 pub(crate) struct Resource {
     pub(crate) field: Ident,
+    /// The field's visibility, which its id constant gets.
+    pub(crate) vis: syn::Visibility,
+    /// The name of its id constant: the field's name in SCREAMING_SNAKE_CASE.
+    pub(crate) constant: Ident,
     pub(crate) ty: Type,
     pub(crate) id: u16,
     pub(crate) name: String,
@@ -161,6 +167,7 @@ pub(crate) fn build(input: &DeriveInput) -> syn::Result<ObjectModel> {
         }
     }
     check_unique_ids(&ids, &mut errors);
+    check_unique_constants(&resources, &mut errors);
     errors.finish()?;
     let mut object = object.ok_or_else(|| syn::Error::new(Span::call_site(), "invalid object"))?;
     resources.sort_by_key(|r| r.id);
@@ -306,6 +313,7 @@ fn parse_object(input: &DeriveInput, errors: &mut Errors) -> Option<ObjectModel>
     };
     Some(ObjectModel {
         ident: input.ident.clone(),
+        vis: input.vis.clone(),
         krate: krate.unwrap_or_else(|| syn::parse_quote!(::lwm2m)),
         id,
         name: name.map_or_else(|| input.ident.unraw().to_string(), |n| n.value()),
@@ -449,6 +457,11 @@ fn parse_resource(
     let (op, op_span) = op?;
     Some(Resource {
         name: name.map_or_else(|| ident.unraw().to_string(), |n| n.value()),
+        vis: field.vis.clone(),
+        constant: Ident::new(
+            &screaming_snake_case(&ident.unraw().to_string()),
+            ident.span(),
+        ),
         field: ident,
         ty: field.ty.clone(),
         id,
@@ -462,6 +475,53 @@ fn parse_resource(
         constraint,
         attr_span,
     })
+}
+
+/// The name of a field's id constant: `sensor_value` -> `SENSOR_VALUE`, `r#type` -> `TYPE`,
+/// `n3_phase` -> `N3_PHASE`; a word boundary of a camelCase name gets an underscore too
+/// (`sensorValue` -> `SENSOR_VALUE`). `ident` is without its `r#`.
+pub(crate) fn screaming_snake_case(ident: &str) -> String {
+    let mut out = String::with_capacity(ident.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in ident.chars() {
+        if c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) {
+            out.push('_');
+        }
+        out.extend(c.to_uppercase());
+        previous = Some(c);
+    }
+    out
+}
+
+/// The object's `ID` and each field's constant once: two fields whose constants would have the
+/// same name (`sensorValue` and `sensor_value`), or a field whose constant would be `ID`, are
+/// an error on the second field.
+fn check_unique_constants(resources: &[Resource], errors: &mut Errors) {
+    let mut first: BTreeMap<String, &Ident> = BTreeMap::new();
+    for resource in resources {
+        let name = resource.constant.to_string();
+        if name == "ID" {
+            errors.push(syn::Error::new(
+                resource.field.span(),
+                format!(
+                    "field `{}` would get the id constant `ID`, which is the object's id: \
+                     rename the field",
+                    resource.field
+                ),
+            ));
+        } else if let Some(other) = first.get(&name) {
+            errors.push(syn::Error::new(
+                resource.field.span(),
+                format!(
+                    "fields `{other}` and `{}` would both get the id constant `{name}`: \
+                     rename one of them",
+                    resource.field
+                ),
+            ));
+        } else {
+            first.insert(name, &resource.field);
+        }
+    }
 }
 
 /// Each resource id once; the error points at the second and names the first.
@@ -611,6 +671,48 @@ mod tests {
             );
         }
         assert_eq!(found.len(), 7, "{found:#?}");
+    }
+
+    #[test]
+    fn constant_names_are_screaming_snake_case() {
+        for (field, constant) in [
+            ("sensor_value", "SENSOR_VALUE"),
+            ("type", "TYPE"),
+            ("n3_phase_active_power", "N3_PHASE_ACTIVE_POWER"),
+            ("satellite_identifiers_17", "SATELLITE_IDENTIFIERS_17"),
+            ("sensorValue", "SENSOR_VALUE"),
+            ("v2Value", "V2_VALUE"),
+            ("ABC", "ABC"),
+            ("_x", "_X"),
+        ] {
+            assert_eq!(screaming_snake_case(field), constant, "{field}");
+        }
+    }
+
+    #[test]
+    fn colliding_constants_are_errors() {
+        let found = errors(syn::parse_quote! {
+            #[lwm2m(id = 3303)]
+            struct Temperature {
+                #[lwm2m(id = 1, op = "R")]
+                sensor_value: f64,
+                #[lwm2m(id = 2, op = "R")]
+                sensorValue: f64,
+                #[lwm2m(id = 3, op = "R")]
+                r#id: i64,
+                #[lwm2m(id = 4, op = "R")]
+                r#type: i64,
+            }
+        });
+        assert_eq!(
+            found,
+            [
+                "fields `sensor_value` and `sensorValue` would both get the id constant \
+                 `SENSOR_VALUE`: rename one of them",
+                "field `r#id` would get the id constant `ID`, which is the object's id: \
+                 rename the field"
+            ]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use core::any::Any;
 use crate::error::Error;
 use crate::field::ResourceValue;
 use crate::meta::ObjectMeta;
+use crate::path::Path;
 
 /// An LwM2M object: one instance of it is one value of the implementing type.
 ///
@@ -31,6 +32,9 @@ use crate::meta::ObjectMeta;
 /// let mut t = Temperature { value: 21.5, ..Temperature::default() };
 /// assert_eq!(Temperature::META.urn, "urn:oma:lwm2m:ext:3303:1.1");
 /// assert_eq!(t.read(5700), Ok(ResourceValue::Single(Value::Float(21.5))));
+/// // The derive names the ids: `Temperature::ID` is 3303, `Temperature::VALUE` 5700.
+/// assert_eq!(t.read(Temperature::VALUE), Ok(ResourceValue::Single(Value::Float(21.5))));
+/// assert_eq!(Temperature::resource_path(0, Temperature::VALUE).to_string(), "/3303/0/5700");
 /// assert_eq!(t.read(5750), Err(Error::NotFound { resource: 5750 }));
 /// t.write(5750, ResourceValue::Single(Value::String("room".into())))?;
 /// assert_eq!(t.application.as_deref(), Some("room"));
@@ -72,6 +76,18 @@ pub trait Object {
     /// against the resource's shape. The default is [`Object::write`].
     fn write_unchecked(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
         self.write(resource, value)
+    }
+
+    /// The path `/OBJECT/instance` of an instance of this object.
+    fn instance_path(instance: u16) -> Path {
+        Path::instance(Self::META.id, instance)
+    }
+
+    /// The path `/OBJECT/instance/resource`, with the resource id constants of
+    /// `#[derive(Object)]`: `Temperature::resource_path(0, Temperature::SENSOR_VALUE)` is
+    /// `/3303/0/5700`, for [`Client::resource_changed`](crate::client::Client::resource_changed).
+    fn resource_path(instance: u16, resource: u16) -> Path {
+        Path::resource(Self::META.id, instance, resource)
     }
 }
 

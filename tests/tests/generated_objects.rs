@@ -174,3 +174,87 @@ fn a_users_own_object_is_generated_beside_a_selection() {
         Some(9)
     );
 }
+
+/// The id of the resource named `name` in the registry's XML definition of `object`.
+fn xml_id(object: u16, name: &str) -> u16 {
+    let registry = lwm2m_model::Registry::bundled();
+    let def = registry.get(object).expect("bundled object");
+    let matching = def
+        .resources
+        .iter()
+        .filter(|r| r.name == name)
+        .map(|r| r.id)
+        .collect::<Vec<_>>();
+    assert_eq!(matching.len(), 1, "{object}: one resource named {name:?}");
+    matching[0]
+}
+
+#[test]
+fn id_constants_match_the_registry_xml() {
+    // Every resource of Temperature, named after its field.
+    let temperature = [
+        (Temperature::SENSOR_VALUE, "Sensor Value"),
+        (Temperature::MIN_MEASURED_VALUE, "Min Measured Value"),
+        (Temperature::MAX_MEASURED_VALUE, "Max Measured Value"),
+        (Temperature::MIN_RANGE_VALUE, "Min Range Value"),
+        (Temperature::MAX_RANGE_VALUE, "Max Range Value"),
+        (Temperature::SENSOR_UNITS, "Sensor Units"),
+        (
+            Temperature::RESET_MIN_AND_MAX_MEASURED_VALUES,
+            "Reset Min and Max Measured Values",
+        ),
+        (Temperature::APPLICATION_TYPE, "Application Type"),
+        (Temperature::TIMESTAMP, "Timestamp"),
+        (Temperature::FRACTIONAL_TIMESTAMP, "Fractional Timestamp"),
+        (
+            Temperature::MEASUREMENT_QUALITY_INDICATOR,
+            "Measurement Quality Indicator",
+        ),
+        (
+            Temperature::MEASUREMENT_QUALITY_LEVEL,
+            "Measurement Quality Level",
+        ),
+    ];
+    assert_eq!(temperature.len(), Temperature::META.resources.len());
+    for (constant, name) in temperature {
+        assert_eq!(constant, xml_id(3303, name), "{name}");
+    }
+    assert_eq!(Temperature::SENSOR_VALUE, 5700);
+    assert_eq!(Temperature::ID, 3303);
+
+    // Awkward names: a raw identifier, leading digits, colliding names with id suffixes.
+    assert_eq!(
+        EdgeApplicationServerConfiguration::TYPE,
+        xml_id(EdgeApplicationServerConfiguration::ID, "Type")
+    );
+    assert_eq!(
+        N3PhasePowerMeter::N3_PHASE_ACTIVE_POWER,
+        xml_id(10242, "3-Phase Active Power")
+    );
+    assert_eq!(
+        GlobalNavigationSatelliteSystem::SATELLITE_IDENTIFIERS_17,
+        17
+    );
+    assert_eq!(
+        GlobalNavigationSatelliteSystem::SATELLITE_IDENTIFIERS_18,
+        18
+    );
+    // Two objects named Location: each has its own ids.
+    assert_eq!((Location::ID, Location3336::ID), (6, 3336));
+    assert_eq!(Location::LATITUDE, xml_id(6, "Latitude"));
+    assert_eq!(Device::ERROR_CODE, xml_id(3, "Error Code"));
+    assert_eq!(Device::REBOOT, 4);
+}
+
+#[test]
+fn paths_from_id_constants() {
+    let path = Temperature::resource_path(0, Temperature::SENSOR_VALUE);
+    assert_eq!(path.to_string(), "/3303/0/5700");
+    assert_eq!(
+        path,
+        lwm2m::Path::resource(Temperature::ID, 0, Temperature::SENSOR_VALUE)
+    );
+    assert_eq!(Temperature::instance_path(1).to_string(), "/3303/1");
+    // A generated object and a hand-written built-in one name the same resource alike.
+    assert_eq!(Device::REBOOT, lwm2m::objects::Device::REBOOT);
+}

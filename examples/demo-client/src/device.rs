@@ -4,7 +4,7 @@
 use lwm2m::Instant;
 
 use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
-use lwm2m::{Error, ObjectStore, Path};
+use lwm2m::{Error, Object, ObjectStore, Path};
 
 use crate::cli::Psk;
 use crate::light::{self, Lamp};
@@ -157,7 +157,7 @@ pub fn measure(store: &mut ObjectStore, sensor: &Sensor, now: Instant) -> Vec<Pa
     };
     temperature::record(temperature, sensor.value_at(now))
         .resources()
-        .map(|r| Path::resource(3303, TEMPERATURE_INSTANCE, r))
+        .map(|r| Temperature::resource_path(TEMPERATURE_INSTANCE, r))
         .collect()
 }
 
@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(device.rights(2), AccessControl::ALL);
         let create = acos
             .iter()
-            .find(|a| a.object_id == 3303 && a.object_instance_id == u16::MAX)
+            .find(|a| a.object_id == Temperature::ID && a.object_instance_id == u16::MAX)
             .unwrap();
         assert_eq!(create.rights(2), AccessControl::CREATE);
         assert!(!acos.iter().any(|a| a.object_id == 0));
@@ -258,7 +258,9 @@ mod tests {
         assert_eq!(security.security_mode, Security::MODE_NO_SEC);
         assert!(!security.bootstrap_server);
         assert!(matches!(
-            store.read(3303, 0, 5700).unwrap(),
+            store
+                .read(Temperature::ID, 0, Temperature::SENSOR_VALUE)
+                .unwrap(),
             ResourceValue::Single(Value::Float(_))
         ));
     }
@@ -287,25 +289,36 @@ mod tests {
         let mut store = store(&account(false), Instant::now()).unwrap();
         store
             .write(
-                3311,
+                LightControl::ID,
                 0,
                 vec![
-                    (light::ON_OFF, ResourceValue::Single(Value::Boolean(true))),
-                    (light::DIMMER, ResourceValue::Single(Value::Integer(40))),
+                    (
+                        LightControl::ON_OFF,
+                        ResourceValue::Single(Value::Boolean(true)),
+                    ),
+                    (
+                        LightControl::DIMMER,
+                        ResourceValue::Single(Value::Integer(40)),
+                    ),
                 ],
                 WriteMode::Update,
             )
             .unwrap();
         assert!(light_is_on(&store));
         let refused = store.write(
-            3311,
+            LightControl::ID,
             0,
-            vec![(light::DIMMER, ResourceValue::Single(Value::Integer(101)))],
+            vec![(
+                LightControl::DIMMER,
+                ResourceValue::Single(Value::Integer(101)),
+            )],
             WriteMode::Update,
         );
         assert_eq!(refused.map_err(|e| e.coap_code()), Err((4, 0)));
         assert_eq!(
-            store.read(3311, 0, light::DIMMER).unwrap(),
+            store
+                .read(LightControl::ID, 0, LightControl::DIMMER)
+                .unwrap(),
             ResourceValue::Single(Value::Integer(40))
         );
     }
@@ -318,12 +331,20 @@ mod tests {
         let changed: Vec<Path> = (1..=30)
             .flat_map(|s| measure(&mut store, &sensor, start + Duration::from_secs(s)))
             .collect();
-        assert!(changed.contains(&Path::resource(3303, 0, 5700)));
-        assert!(changed.contains(&Path::resource(3303, 0, 5602)));
+        assert!(changed.contains(&Temperature::resource_path(0, Temperature::SENSOR_VALUE)));
+        assert!(changed.contains(&Temperature::resource_path(
+            0,
+            Temperature::MAX_MEASURED_VALUE
+        )));
         let t = store.get::<Temperature>(0).unwrap();
         assert!(t.min_measured_value < t.max_measured_value);
         store
-            .execute(3303, 0, temperature::RESET_MIN_MAX, &ExecuteArgs::new())
+            .execute(
+                Temperature::ID,
+                0,
+                Temperature::RESET_MIN_AND_MAX_MEASURED_VALUES,
+                &ExecuteArgs::new(),
+            )
             .unwrap();
         let t = store.get::<Temperature>(0).unwrap();
         assert_eq!(t.min_measured_value, Some(t.sensor_value));

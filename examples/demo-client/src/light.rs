@@ -9,15 +9,6 @@ use lwm2m::Handler;
 
 use crate::objects::LightControl;
 
-/// On/Off.
-pub const ON_OFF: u16 = 5850;
-/// Dimmer.
-pub const DIMMER: u16 = 5851;
-/// On time.
-pub const ON_TIME: u16 = 5852;
-/// Cumulative active power.
-pub const CUMULATIVE_POWER: u16 = 5805;
-
 /// The lamp's power at full brightness, in watts.
 pub const FULL_POWER_W: f64 = 9.0;
 
@@ -68,7 +59,7 @@ impl Lamp {
 
 impl Handler<LightControl> for Lamp {
     fn read(&mut self, obj: &mut LightControl, resource: u16) -> Result<(), lwm2m::Error> {
-        if resource == ON_TIME || resource == CUMULATIVE_POWER {
+        if resource == LightControl::ON_TIME || resource == LightControl::CUMULATIVE_ACTIVE_POWER {
             self.account(obj, Instant::now());
         }
         Ok(())
@@ -76,12 +67,12 @@ impl Handler<LightControl> for Lamp {
 
     fn written(&mut self, obj: &mut LightControl, resources: &[u16]) {
         let now = Instant::now();
-        if resources.contains(&ON_TIME) {
+        if resources.contains(&LightControl::ON_TIME) {
             // "Writing a value of 0 resets the counter": any value sets it.
             self.on_before = Duration::from_secs(obj.on_time.unwrap_or(0).max(0).unsigned_abs());
             self.on_since = self.on_since.map(|_| now);
         }
-        if resources.contains(&ON_OFF) || resources.contains(&DIMMER) {
+        if resources.contains(&LightControl::ON_OFF) || resources.contains(&LightControl::DIMMER) {
             // Account the time at the old dimmer setting is not possible any more (the write is
             // applied): the error is at most one write's worth of energy, fine for a demo.
             match (self.on_since.is_some(), obj.on_off) {
@@ -126,10 +117,10 @@ mod tests {
         let mut obj = initial();
         let mut lamp = Lamp::new();
         obj.on_off = true;
-        lamp.written(&mut obj, &[ON_OFF]);
+        lamp.written(&mut obj, &[LightControl::ON_OFF]);
         assert!(lamp.on_since.is_some());
         obj.on_off = false;
-        lamp.written(&mut obj, &[ON_OFF]);
+        lamp.written(&mut obj, &[LightControl::ON_OFF]);
         assert!(lamp.on_since.is_none());
     }
 
@@ -141,7 +132,7 @@ mod tests {
             ..Lamp::new()
         };
         obj.on_time = Some(0);
-        lamp.written(&mut obj, &[ON_TIME]);
+        lamp.written(&mut obj, &[LightControl::ON_TIME]);
         lamp.account(&mut obj, Instant::now());
         assert_eq!(obj.on_time, Some(0));
     }

@@ -12,15 +12,6 @@ use lwm2m::{Error, ExecuteArgs, Handler, Time};
 
 use crate::objects::Temperature;
 
-/// Sensor Value.
-pub const SENSOR_VALUE: u16 = 5700;
-/// Min Measured Value.
-pub const MIN_MEASURED: u16 = 5601;
-/// Max Measured Value.
-pub const MAX_MEASURED: u16 = 5602;
-/// Reset Min and Max Measured Values.
-pub const RESET_MIN_MAX: u16 = 5605;
-
 /// A simulated temperature sensor: a pure function of the time elapsed since `start`.
 #[derive(Debug, Clone, Copy)]
 pub struct Sensor {
@@ -111,9 +102,9 @@ impl Changed {
     /// The resource ids that changed.
     pub fn resources(self) -> impl Iterator<Item = u16> {
         [
-            (self.value, SENSOR_VALUE),
-            (self.min, MIN_MEASURED),
-            (self.max, MAX_MEASURED),
+            (self.value, Temperature::SENSOR_VALUE),
+            (self.min, Temperature::MIN_MEASURED_VALUE),
+            (self.max, Temperature::MAX_MEASURED_VALUE),
         ]
         .into_iter()
         .filter_map(|(changed, id)| changed.then_some(id))
@@ -153,7 +144,7 @@ impl Thermometer {
 
 impl Handler<Temperature> for Thermometer {
     fn read(&mut self, obj: &mut Temperature, resource: u16) -> Result<(), Error> {
-        if resource == SENSOR_VALUE {
+        if resource == Temperature::SENSOR_VALUE {
             record(obj, self.sensor.value_at(Instant::now()));
         }
         Ok(())
@@ -166,14 +157,14 @@ impl Handler<Temperature> for Thermometer {
         args: &ExecuteArgs,
     ) -> Result<(), Error> {
         match resource {
-            RESET_MIN_MAX if args.is_empty() => {
+            Temperature::RESET_MIN_AND_MAX_MEASURED_VALUES if args.is_empty() => {
                 // "Reset the Min and Max Measured Values to Current Value."
                 obj.min_measured_value = Some(obj.sensor_value);
                 obj.max_measured_value = Some(obj.sensor_value);
                 tracing::info!(value = obj.sensor_value, "temperature min/max reset");
                 Ok(())
             }
-            RESET_MIN_MAX => Err(Error::BadRequest {
+            Temperature::RESET_MIN_AND_MAX_MEASURED_VALUES => Err(Error::BadRequest {
                 reason: "Reset Min and Max Measured Values takes no arguments".to_owned(),
             }),
             _ => Err(Error::MethodNotAllowed { resource }),
@@ -252,17 +243,21 @@ mod tests {
         let c = record(&mut t, 20.0);
         assert_eq!(
             c.resources().collect::<Vec<_>>(),
-            [SENSOR_VALUE, MIN_MEASURED, MAX_MEASURED]
+            [
+                Temperature::SENSOR_VALUE,
+                Temperature::MIN_MEASURED_VALUE,
+                Temperature::MAX_MEASURED_VALUE
+            ]
         );
         let c = record(&mut t, 22.5);
         assert_eq!(
             c.resources().collect::<Vec<_>>(),
-            [SENSOR_VALUE, MAX_MEASURED]
+            [Temperature::SENSOR_VALUE, Temperature::MAX_MEASURED_VALUE]
         );
         let c = record(&mut t, 19.0);
         assert_eq!(
             c.resources().collect::<Vec<_>>(),
-            [SENSOR_VALUE, MIN_MEASURED]
+            [Temperature::SENSOR_VALUE, Temperature::MIN_MEASURED_VALUE]
         );
         let c = record(&mut t, 19.0);
         assert_eq!(c, Changed::default());
@@ -278,19 +273,27 @@ mod tests {
         record(&mut t, 25.0);
         record(&mut t, 21.0);
         let mut h = Thermometer::new(Sensor::new(Instant::now()));
-        h.execute(&mut t, RESET_MIN_MAX, &ExecuteArgs::new())
-            .unwrap();
+        h.execute(
+            &mut t,
+            Temperature::RESET_MIN_AND_MAX_MEASURED_VALUES,
+            &ExecuteArgs::new(),
+        )
+        .unwrap();
         assert_eq!(t.min_measured_value, Some(21.0));
         assert_eq!(t.max_measured_value, Some(21.0));
         let args = ExecuteArgs::parse("0='x'").unwrap();
         assert!(matches!(
-            h.execute(&mut t, RESET_MIN_MAX, &args),
+            h.execute(
+                &mut t,
+                Temperature::RESET_MIN_AND_MAX_MEASURED_VALUES,
+                &args
+            ),
             Err(Error::BadRequest { .. })
         ));
         assert_eq!(
-            h.execute(&mut t, SENSOR_VALUE, &ExecuteArgs::new()),
+            h.execute(&mut t, Temperature::SENSOR_VALUE, &ExecuteArgs::new()),
             Err(Error::MethodNotAllowed {
-                resource: SENSOR_VALUE
+                resource: Temperature::SENSOR_VALUE
             })
         );
     }
@@ -300,7 +303,7 @@ mod tests {
         let start = Instant::now() - Duration::from_secs(75);
         let mut h = Thermometer::new(Sensor::new(start));
         let mut t = Temperature::default();
-        h.read(&mut t, SENSOR_VALUE).unwrap();
+        h.read(&mut t, Temperature::SENSOR_VALUE).unwrap();
         // 75 s is a quarter period: near the top of the sine.
         assert!(t.sensor_value > Sensor::MEAN + Sensor::AMPLITUDE * 0.9 - Sensor::NOISE);
         assert_eq!(t.max_measured_value, Some(t.sensor_value));

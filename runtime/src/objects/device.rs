@@ -153,13 +153,9 @@ pub struct Device {
     pub ext_dev_info: Option<Instances<ObjLnk>>,
 }
 
+// `Device::REBOOT` (4), `Device::RESET_ERROR_CODE` (12), `Device::CURRENT_TIME` (13) and the other
+// resource ids are the derive's constants.
 impl Device {
-    /// The id of the Reboot resource.
-    pub const REBOOT: u16 = 4;
-    /// The id of the Reset Error Code resource.
-    pub const RESET_ERROR_CODE: u16 = 12;
-    /// The id of the Current Time resource.
-    pub const CURRENT_TIME: u16 = 13;
     /// The manufacturer of [`Device::demo`].
     pub const DEMO_MANUFACTURER: &'static str = "lwm2m-rs";
     /// The model number of [`Device::demo`].

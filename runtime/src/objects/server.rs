@@ -234,26 +234,27 @@ pub struct Server {
     pub profile_id_hash_algorithm: Option<u8>,
 }
 
+// `Server::DEFAULT_MIN_PERIOD` and the other resource ids are the derive's constants.
 impl Server {
     /// The default minimum notification period of [`Server::new`], in seconds (ETS C.3).
-    pub const DEFAULT_MIN_PERIOD: u32 = 1;
+    pub const INITIAL_MIN_PERIOD: u32 = 1;
     /// The default maximum notification period of [`Server::new`], in seconds (ETS C.3).
-    pub const DEFAULT_MAX_PERIOD: u32 = 10;
+    pub const INITIAL_MAX_PERIOD: u32 = 10;
     /// The Disable Timeout of [`Server::new`], in seconds (the specification's default).
-    pub const DEFAULT_DISABLE_TIMEOUT: u32 = 86_400;
+    pub const INITIAL_DISABLE_TIMEOUT: u32 = 86_400;
 
     /// A server account: `binding` such as `"U"`, notification storing off, default periods
-    /// [`DEFAULT_MIN_PERIOD`](Self::DEFAULT_MIN_PERIOD) and
-    /// [`DEFAULT_MAX_PERIOD`](Self::DEFAULT_MAX_PERIOD), Disable Timeout
-    /// [`DEFAULT_DISABLE_TIMEOUT`](Self::DEFAULT_DISABLE_TIMEOUT); the other optional resources
+    /// [`INITIAL_MIN_PERIOD`](Self::INITIAL_MIN_PERIOD) and
+    /// [`INITIAL_MAX_PERIOD`](Self::INITIAL_MAX_PERIOD), Disable Timeout
+    /// [`INITIAL_DISABLE_TIMEOUT`](Self::INITIAL_DISABLE_TIMEOUT); the other optional resources
     /// absent.
     pub fn new(short_server_id: u16, lifetime_s: u32, binding: &str) -> Server {
         Server {
             short_server_id,
             lifetime: lifetime_s,
-            default_min_period: Some(Self::DEFAULT_MIN_PERIOD),
-            default_max_period: Some(Self::DEFAULT_MAX_PERIOD),
-            disable_timeout: Some(Self::DEFAULT_DISABLE_TIMEOUT),
+            default_min_period: Some(Self::INITIAL_MIN_PERIOD),
+            default_max_period: Some(Self::INITIAL_MAX_PERIOD),
+            disable_timeout: Some(Self::INITIAL_DISABLE_TIMEOUT),
             notification_storing: false,
             binding: binding.to_owned(),
             ..Server::default()
