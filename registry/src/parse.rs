@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_path_to_error::Segment;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, Sink};
 use crate::model::ObjectDef;
 use crate::raw::{ITEM_FIELDS, OBJECT_FIELDS, RawDocument};
 use crate::text::LineIndex;
@@ -65,19 +65,16 @@ pub fn parse_bytes(source: impl Into<PathBuf>, bytes: &[u8]) -> Parsed {
 pub fn parse_str(source: impl Into<PathBuf>, text: &str) -> Parsed {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines = LineIndex::new(text);
-    let mut sink = Sink {
-        file: source.into(),
-        lines: &lines,
-        diagnostics: Vec::new(),
-    };
+    let mut sink = Sink::new(source.into(), &lines);
     let object = parse_document(text, &mut sink);
     let object = if sink.has_errors() { None } else { object };
+    let (file, diagnostics) = sink.into_parts();
     Parsed {
         object: object.map(|mut o| {
-            o.source = Some(sink.file.clone());
+            o.source = Some(file);
             o
         }),
-        diagnostics: sink.diagnostics,
+        diagnostics,
     }
 }
 
@@ -124,7 +121,7 @@ fn parse_document(text: &str, sink: &mut Sink<'_>) -> Option<ObjectDef> {
             extra.offset,
             format!(
                 "a second <Object>: a definition file holds one object (the first is at line {})",
-                sink.lines.line(object.offset)
+                sink.line(object.offset)
             ),
         );
     }
@@ -163,7 +160,7 @@ fn check_duplicates(tree: &Tree, parent: &Element, fields: &[&str], sink: &mut S
                 format!(
                     "<{}> has a second <{field}> (the first is at line {})",
                     parent.name,
-                    sink.lines.line(first.offset)
+                    sink.line(first.offset)
                 ),
             );
         }
@@ -197,43 +194,4 @@ fn locate(tree: &Tree, path: &serde_path_to_error::Path) -> usize {
         i += 1;
     }
     current.offset
-}
-
-/// Collects the diagnostics of one file, turning byte offsets into lines and columns.
-pub(crate) struct Sink<'a> {
-    file: PathBuf,
-    lines: &'a LineIndex<'a>,
-    diagnostics: Vec<Diagnostic>,
-}
-
-impl Sink<'_> {
-    /// Records an error at a byte offset.
-    pub(crate) fn error(&mut self, offset: usize, message: impl Into<String>) {
-        self.push(offset, Severity::Error, message.into());
-    }
-
-    /// Records a warning at a byte offset.
-    pub(crate) fn warning(&mut self, offset: usize, message: impl Into<String>) {
-        self.push(offset, Severity::Warning, message.into());
-    }
-
-    /// The 1-based line of a byte offset.
-    pub(crate) fn line(&self, offset: usize) -> u32 {
-        self.lines.line(offset)
-    }
-
-    fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-    }
-
-    fn push(&mut self, offset: usize, severity: Severity, message: String) {
-        let (line, column) = self.lines.position(offset);
-        self.diagnostics.push(Diagnostic {
-            file: self.file.clone(),
-            line,
-            column,
-            severity,
-            message,
-        });
-    }
 }

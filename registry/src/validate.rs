@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use crate::diagnostic::Sink;
 use crate::model::{ObjectDef, Operations, ResourceDef, ResourceType, Version};
-use crate::parse::Sink;
 use crate::range;
 use crate::raw::{RawItem, RawObject};
 use crate::text::{collapse_whitespace, non_blank};
