@@ -348,6 +348,7 @@ pub fn file(
     if options.objects_list {
         tokens.extend(quote! {
             /// The metadata of every object in this file, in ascending id order.
+            #[allow(dead_code)]
             pub const OBJECTS: &[&#krate::meta::ObjectMeta] = &[
                 #(<#idents as #krate::Object>::META,)*
             ];

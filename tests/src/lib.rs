@@ -16,6 +16,21 @@ pub mod selected_objects {
     lwm2m::include_objects!("selected_objects.rs");
 }
 
+/// The selection again, in a private module where nothing uses most of it: generated code warns
+/// about nothing unused (no `dead_code` for structs, fields, constants or `OBJECTS`), so a user's
+/// crate that includes objects and uses only some builds under `-D warnings`. Any warning here
+/// fails the build of this crate.
+#[deny(warnings)]
+mod unused_objects {
+    lwm2m::include_objects!("selected_objects.rs");
+
+    /// Uses one constant of one object: the rest stays unused.
+    #[allow(dead_code)] // This function is the user, not the object under test.
+    fn one_use() -> u16 {
+        Temperature::SENSOR_VALUE
+    }
+}
+
 /// Every object file of the full registry staged in `../shared/registry` (327 objects, including the
 /// two the bundle leaves out for want of a license), when that folder is present at build time.
 #[cfg(shared_registry)]
