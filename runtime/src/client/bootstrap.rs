@@ -18,6 +18,7 @@ use crate::uri::parse_uri;
 use super::dm::{self, Effect, Reply};
 use super::engine::{Engine, Phase};
 use super::exchange::Kind;
+use super::session::ServerId;
 use super::session::{self, State};
 use super::{Event, access, registration};
 
@@ -203,9 +204,9 @@ impl Engine {
             },
             Err(e) => {
                 self.rebuild_sessions();
-                for s in 0..self.sessions.len() {
-                    if let Some(session) = self.sessions.get_mut(s) {
-                        session.state = State::Registering;
+                for s in ServerId::all(self.sessions.len()) {
+                    if let Some(session) = self.server_mut(s) {
+                        session.state = State::registering();
                     }
                     self.fail(
                         now,

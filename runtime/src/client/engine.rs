@@ -62,7 +62,7 @@ use super::exchange::{Ended, EndedHow, Exchanges, Kind, ResponseMatch};
 use super::message;
 use super::observe::Sample;
 use super::send::{self, SendError};
-use super::session::{self, Session, State};
+use super::session::{self, ServerId, Session, State};
 use super::{Config, Event, Events, LwM2mVersion, ServerEvent, Transmit, registration};
 
 /// Where the client as a whole is.
@@ -82,7 +82,7 @@ pub(super) enum Requester {
     /// The bootstrap server, while bootstrapping.
     Bootstrap,
     /// The server of this session.
-    Server(usize),
+    Server(ServerId),
 }
 
 /// The Disable Timeout when the Server instance has none (`/1/x/5`, Core TS Appendix E.2).
@@ -153,14 +153,20 @@ impl Engine {
 
     /// Whether at least one server accepted the registration and it has not been removed.
     pub(super) fn is_registered(&self) -> bool {
-        self.sessions.iter().any(|s| s.state == State::Registered)
+        self.sessions.iter().any(|s| s.state.is_registered())
     }
 
     /// Whether a Deregister is in flight (or waits for a Register's answer).
     pub(super) fn is_deregistering(&self) -> bool {
         self.sessions.iter().any(|s| {
-            s.state == State::Deregistering
-                || (s.deregister_after_register && s.state == State::Registering)
+            matches!(
+                s.state,
+                State::Deregistering { .. }
+                    | State::Registering {
+                        deregister_after: true,
+                        ..
+                    }
+            )
         })
     }
 
@@ -171,7 +177,7 @@ impl Engine {
             .map(|s| super::ServerStatus {
                 short_server_id: s.short_server_id,
                 address: s.address,
-                registered: s.state == State::Registered,
+                registered: s.state.is_registered(),
             })
             .collect()
     }
@@ -181,21 +187,35 @@ impl Engine {
     }
 
     /// An event about the server of session `s`.
-    pub(super) fn emit_for(&mut self, s: usize, event: Event) {
-        let server = self.sessions.get(s).and_then(|x| x.short_server_id);
+    pub(super) fn emit_for(&mut self, s: ServerId, event: Event) {
+        let server = self.server(s).and_then(|x| x.short_server_id);
         self.emit(server, event);
     }
 
     /// The session of the server at `peer`.
-    pub(super) fn session_at(&self, peer: SocketAddr) -> Option<usize> {
-        self.sessions.iter().position(|s| s.address == peer)
+    pub(super) fn session_at(&self, peer: SocketAddr) -> Option<ServerId> {
+        self.find_server(|s| s.address == peer)
+    }
+
+    /// Server `s`.
+    pub(super) fn server(&self, s: ServerId) -> Option<&Session> {
+        self.sessions.get(s.index())
+    }
+
+    /// Server `s`, mutable.
+    pub(super) fn server_mut(&mut self, s: ServerId) -> Option<&mut Session> {
+        self.sessions.get_mut(s.index())
+    }
+
+    /// The first server `which` accepts.
+    pub(super) fn find_server(&self, which: impl Fn(&Session) -> bool) -> Option<ServerId> {
+        let at = self.sessions.iter().position(which)?;
+        u16::try_from(at).ok().map(ServerId)
     }
 
     /// The session whose Server instance is `/1/instance`.
-    pub(super) fn session_of_instance(&self, instance: u16) -> Option<usize> {
-        self.sessions
-            .iter()
-            .position(|s| s.server_instance == Some(instance))
+    pub(super) fn session_of_instance(&self, instance: u16) -> Option<ServerId> {
+        self.find_server(|s| s.server_instance == Some(instance))
     }
 
     /// What the requester may do: everything for the bootstrap server or with one server
@@ -207,12 +227,12 @@ impl Engine {
         self.policy_of(s)
     }
 
-    pub(super) fn policy_of(&mut self, s: usize) -> Policy {
+    pub(super) fn policy_of(&mut self, s: ServerId) -> Policy {
         if self.accounts <= 1 {
             return Policy::Full;
         }
         Policy::Acl {
-            server: self.sessions.get(s).and_then(|x| x.short_server_id),
+            server: self.server(s).and_then(|x| x.short_server_id),
             table: Table::of_store(&mut self.store),
         }
     }
@@ -233,7 +253,7 @@ impl Engine {
     /// Registers with every server account of the store (the sessions are rebuilt).
     pub(super) fn register_all(&mut self, now: Instant) {
         self.rebuild_sessions();
-        for s in 0..self.sessions.len() {
+        for s in ServerId::all(self.sessions.len()) {
             self.send_register(now, s);
         }
     }
@@ -338,7 +358,7 @@ impl Engine {
             Kind::Send { paths } => {
                 let server = self
                     .session_at(to)
-                    .and_then(|s| self.sessions.get(s)?.short_server_id);
+                    .and_then(|s| self.server(s)?.short_server_id);
                 self.emit(
                     server,
                     Event::SendFailed {
@@ -355,14 +375,24 @@ impl Engine {
         }
     }
 
-    pub(super) fn send_register(&mut self, now: Instant, s: usize) {
-        let Some(session) = self.sessions.get_mut(s) else {
+    pub(super) fn send_register(&mut self, now: Instant, s: ServerId) {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
-        session.waking = false;
-        session.state = State::Registering;
-        session.retry_at = None;
-        session.update_at = None;
+        let (update_wanted, deregister_after) = match &session.state {
+            State::Registering {
+                update_wanted,
+                deregister_after,
+                ..
+            } => (*update_wanted, *deregister_after),
+            State::Registered { update_wanted, .. } => (*update_wanted, false),
+            _ => (None, false),
+        };
+        session.state = State::Registering {
+            retry_at: None,
+            update_wanted,
+            deregister_after,
+        };
         let server = session.address;
         let lifetime = session.lifetime;
         self.exchanges.forget(server, |k| {
@@ -382,15 +412,15 @@ impl Engine {
             .content_format(ContentFormat::LinkFormat.to_u16())
             .payload(links.clone().into_bytes())
             .build();
-        if let Some(session) = self.sessions.get_mut(s) {
+        if let Some(session) = self.server_mut(s) {
             session.links_sent = links;
             session.lifetime_sent = registration::lifetime_secs(lifetime);
         }
         self.send_built(now, server, built, Kind::Register);
     }
 
-    pub(super) fn update_in_flight(&self, s: usize) -> bool {
-        let Some(server) = self.sessions.get(s).map(|x| x.address) else {
+    pub(super) fn update_in_flight(&self, s: ServerId) -> bool {
+        let Some(server) = self.server(s).map(|x| x.address) else {
             return false;
         };
         self.exchanges.any(server, |k| {
@@ -398,13 +428,22 @@ impl Engine {
         })
     }
 
-    pub(super) fn send_update(&mut self, now: Instant, s: usize) {
-        let Some(session) = self.sessions.get_mut(s) else {
+    pub(super) fn send_update(&mut self, now: Instant, s: ServerId) {
+        let Some(session) = self.sessions.get_mut(s.index()) else {
             return;
         };
-        session.update_wanted = None;
-        session.update_at = None;
-        let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(&session.location);
+        let State::Registered {
+            location,
+            update_at,
+            update_wanted,
+            ..
+        } = &mut session.state
+        else {
+            return;
+        };
+        *update_wanted = None;
+        *update_at = None;
+        let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(location.iter());
         let lifetime = registration::lifetime_secs(session.lifetime);
         if lifetime != session.lifetime_sent {
             builder = builder.query("lt", Some(&lifetime.to_string()));
@@ -438,12 +477,7 @@ impl Engine {
         let Some(s) = self.session_at(server) else {
             return;
         };
-        if self
-            .sessions
-            .get(s)
-            .is_some_and(|x| x.state == State::Registered)
-            && !self.update_in_flight(s)
-        {
+        if self.server(s).is_some_and(|x| x.state.is_registered()) && !self.update_in_flight(s) {
             self.send_update(now, s);
         }
     }
@@ -454,54 +488,65 @@ impl Engine {
             self.phase = Phase::Serving;
             self.bootstrap_retry_at = None;
         }
-        for s in 0..self.sessions.len() {
+        for s in ServerId::all(self.sessions.len()) {
             self.deregister_session(now, s);
         }
     }
 
-    pub(super) fn deregister_session(&mut self, now: Instant, s: usize) {
-        let register_in_flight = self.sessions.get(s).is_some_and(|x| {
-            x.state == State::Registering
+    pub(super) fn deregister_session(&mut self, now: Instant, s: ServerId) {
+        let register_in_flight = self.server(s).is_some_and(|x| {
+            matches!(x.state, State::Registering { .. })
                 && self
                     .exchanges
                     .any(x.address, |k| matches!(k, Kind::Register))
         });
-        let Some(session) = self.sessions.get_mut(s) else {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
-        session.disabled_until = None;
         // A Register still in flight may already have created a registration on the server:
         // wait for its answer, then deregister it (`registered` and `fail` finish the job).
         if register_in_flight {
-            session.deregister_after_register = true;
-            session.retry_at = None;
+            if let State::Registering {
+                retry_at,
+                deregister_after,
+                ..
+            } = &mut session.state
+            {
+                *deregister_after = true;
+                *retry_at = None;
+            }
             return;
         }
-        self.send_deregister(now, s);
+        self.send_deregister(now, s, None);
     }
 
-    /// Sends Deregister if registered (otherwise that registration is simply done).
-    pub(super) fn send_deregister(&mut self, now: Instant, s: usize) {
-        let Some(session) = self.sessions.get_mut(s) else {
+    /// Sends Deregister if registered (otherwise that registration is simply done); with
+    /// `disable_until` (Disable, `/1/x/4`) the server is then ignored until that time.
+    pub(super) fn send_deregister(
+        &mut self,
+        now: Instant,
+        s: ServerId,
+        disable_until: Option<Instant>,
+    ) {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
         session.observations.clear();
         let server = session.address;
         self.exchanges
             .forget(server, |k| matches!(k, Kind::Notification));
-        let Some(session) = self.sessions.get_mut(s) else {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
-        if session.state != State::Registered {
+        let State::Registered { location, .. } = &mut session.state else {
             session.state = State::Deregistered;
             self.emit_for(s, Event::Deregistered);
             return;
-        }
-        session.state = State::Deregistering;
-        session.update_at = None;
-        session.retry_at = None;
+        };
+        let location = core::mem::take(location);
+        session.state = State::Deregistering { disable_until };
         let built = RequestBuilder::new(RequestType::Delete, 0, &[])
-            .path(&session.location)
+            .path(location.iter())
             .build();
         self.send_built(now, server, built, Kind::Deregister);
     }
@@ -525,11 +570,7 @@ impl Engine {
         if self.config.lwm2m_version == LwM2mVersion::V1_0 {
             return Err(SendError::Unsupported);
         }
-        let Some(s) = self
-            .sessions
-            .iter()
-            .position(|x| x.state == State::Registered)
-        else {
+        let Some(s) = self.find_server(|x| x.state.is_registered()) else {
             return Err(SendError::NotRegistered);
         };
         if self.send_muted(s) {
@@ -548,10 +589,7 @@ impl Engine {
             OutgoingError::NoRoom { max } => SendError::TooLarge { size, max },
             OutgoingError::Encode => SendError::Encode(e.to_string()),
         })?;
-        let server = self
-            .sessions
-            .get(s)
-            .map_or(self.config.server, |x| x.address);
+        let server = self.server(s).map_or(self.config.server, |x| x.address);
         let token = self.exchanges.next_token();
         self.send_exchange(now, server, token, Kind::Send { paths }, body);
         Ok(())
@@ -559,8 +597,8 @@ impl Engine {
 
     /// Whether the server of session `s` muted Send: Mute Send (`/1/x/23`) of its Server
     /// instance (the first Server instance for a server without one).
-    pub(super) fn send_muted(&mut self, s: usize) -> bool {
-        let instance = self.sessions.get(s).and_then(|x| x.server_instance);
+    pub(super) fn send_muted(&mut self, s: ServerId) -> bool {
+        let instance = self.server(s).and_then(|x| x.server_instance);
         let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
             return false;
         };
@@ -571,31 +609,37 @@ impl Engine {
     }
 
     /// A Register or Update with the server of session `s` failed: retry after a back-off.
-    pub(super) fn fail(&mut self, now: Instant, s: usize, reason: String) {
-        let Some(session) = self.sessions.get_mut(s) else {
+    pub(super) fn fail(&mut self, now: Instant, s: ServerId, reason: String) {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
-        session.waking = false;
         session.failures = session.failures.saturating_add(1);
-        let deregister = core::mem::take(&mut session.deregister_after_register);
-        self.emit_for(s, Event::RegistrationFailed { reason });
-        if deregister {
-            // Shutting down: the Register failed, so there is nothing to deregister.
-            self.send_deregister(now, s);
-            return;
-        }
-        let Some(session) = self.sessions.get_mut(s) else {
-            return;
+        let retry_at = now + registration::retry_delay(session.failures);
+        let update_wanted = match &session.state {
+            State::Registering {
+                deregister_after: true,
+                ..
+            } => {
+                // Shutting down: the Register failed, so there is nothing to deregister.
+                self.emit_for(s, Event::RegistrationFailed { reason });
+                self.send_deregister(now, s, None);
+                return;
+            }
+            State::Registering { update_wanted, .. } | State::Registered { update_wanted, .. } => {
+                *update_wanted
+            }
+            State::Idle => None,
+            State::Deregistering { .. } | State::Deregistered | State::Disabled { .. } => {
+                self.emit_for(s, Event::RegistrationFailed { reason });
+                return;
+            }
         };
-        if matches!(
-            session.state,
-            State::Deregistering | State::Deregistered | State::Disabled
-        ) {
-            return;
-        }
-        session.state = State::Registering;
-        session.update_at = None;
-        session.retry_at = Some(now + registration::retry_delay(session.failures));
+        session.state = State::Registering {
+            retry_at: Some(retry_at),
+            update_wanted,
+            deregister_after: false,
+        };
+        self.emit_for(s, Event::RegistrationFailed { reason });
     }
 
     // ----- incoming -------------------------------------------------------------------------
@@ -616,9 +660,8 @@ impl Engine {
         };
         let session = self.session_at(from);
         if session.is_some_and(|s| {
-            self.sessions
-                .get(s)
-                .is_some_and(|x| x.state == State::Disabled)
+            self.server(s)
+                .is_some_and(|x| matches!(x.state, State::Disabled { .. }))
         }) {
             // Core TS §E.2 (Disable): everything from the server is ignored for the period.
             tracing::debug!(%from, "disabled: ignored a datagram");
@@ -663,7 +706,7 @@ impl Engine {
     /// Ends the observation `token` of the server at `peer`.
     pub(super) fn cancel_observation(&mut self, peer: SocketAddr, token: &[u8]) {
         if let Some(s) = self.session_at(peer)
-            && let Some(session) = self.sessions.get_mut(s)
+            && let Some(session) = self.server_mut(s)
         {
             session.observations.cancel(token);
         }
@@ -730,7 +773,7 @@ impl Engine {
                 }
             }
             (Kind::Send { paths }, s) => {
-                let server = s.and_then(|s| self.sessions.get(s)?.short_server_id);
+                let server = s.and_then(|s| self.server(s)?.short_server_id);
                 self.emit(
                     server,
                     if message::is_success(code) {
@@ -750,7 +793,7 @@ impl Engine {
     pub(super) fn registered(
         &mut self,
         now: Instant,
-        s: usize,
+        s: ServerId,
         code: MessageClass,
         packet: &Packet,
     ) {
@@ -759,53 +802,66 @@ impl Engine {
             self.fail(now, s, format!("register answered {}", code));
             return;
         }
-        let Some(session) = self.sessions.get_mut(s) else {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
-        session.location = location;
-        session.state = State::Registered;
+        let (update_wanted, deregister) = match session.state {
+            State::Registering {
+                update_wanted,
+                deregister_after,
+                ..
+            } => (update_wanted, deregister_after),
+            _ => (None, false),
+        };
+        let path = format!("/{}", location.join("/"));
+        session.state = State::Registered {
+            location,
+            update_at: None,
+            update_wanted,
+            waking: false,
+        };
         session.failures = 0;
         session.observations.clear();
-        let location = format!("/{}", session.location.join("/"));
-        let deregister = core::mem::take(&mut session.deregister_after_register);
         self.schedule_update(now, s);
-        self.emit_for(s, Event::Registered { location });
+        self.emit_for(s, Event::Registered { location: path });
         if deregister {
-            self.send_deregister(now, s);
+            self.send_deregister(now, s, None);
         }
     }
 
-    pub(super) fn schedule_update(&mut self, now: Instant, s: usize) {
+    pub(super) fn schedule_update(&mut self, now: Instant, s: ServerId) {
         let wait = self.config.transmission.max_transmit_wait();
-        if let Some(session) = self.sessions.get_mut(s) {
+        if let Some(session) = self.server_mut(s)
+            && let State::Registered { update_at, .. } = &mut session.state
+        {
             let lifetime = Duration::from_secs(session.lifetime_sent);
             let margin = registration::update_margin(lifetime, wait);
-            session.update_at = Some(now + lifetime - margin);
+            *update_at = Some(now + lifetime - margin);
         }
     }
 
     pub(super) fn updated(
         &mut self,
         now: Instant,
-        s: usize,
+        s: ServerId,
         code: MessageClass,
         links: Option<String>,
         lifetime: u64,
     ) {
-        let Some(session) = self.sessions.get_mut(s) else {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
-        if session.state != State::Registered {
+        let State::Registered { waking, .. } = &mut session.state else {
             return;
-        }
+        };
         if message::is_success(code) {
+            // Queue mode: the server knows the client is awake; deliver what was held.
+            *waking = false;
             if let Some(links) = links {
                 session.links_sent = links;
             }
             session.lifetime_sent = lifetime;
             session.failures = 0;
-            // Queue mode: the server knows the client is awake; deliver what was held.
-            session.waking = false;
             self.schedule_update(now, s);
             self.emit_for(s, Event::Updated);
             self.send_notifications(now);
@@ -819,17 +875,16 @@ impl Engine {
         }
     }
 
-    pub(super) fn deregistered(&mut self, s: usize) {
-        let Some(session) = self.sessions.get_mut(s) else {
+    pub(super) fn deregistered(&mut self, s: ServerId) {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
-        session.state = if session.disabled_until.is_some() {
-            State::Disabled
-        } else {
-            State::Deregistered
+        session.state = match session.state {
+            State::Deregistering {
+                disable_until: Some(until),
+            } => State::Disabled { until },
+            _ => State::Deregistered,
         };
-        session.location.clear();
-        session.update_at = None;
         self.emit_for(s, Event::Deregistered);
     }
 
@@ -851,7 +906,7 @@ impl Engine {
     pub(super) fn apply(&mut self, now: Instant, requester: Requester, effect: Effect) {
         let own = match requester {
             Requester::Server(s) => s,
-            Requester::Bootstrap => 0,
+            Requester::Bootstrap => ServerId(0),
         };
         match effect {
             Effect::UpdateRegistration(instance) => {
@@ -864,7 +919,7 @@ impl Engine {
                 self.disable(now, s, instance);
             }
             Effect::ObjectsChanged => {
-                for s in 0..self.sessions.len() {
+                for s in ServerId::all(self.sessions.len()) {
                     self.want_update(now, s);
                 }
             }
@@ -899,9 +954,6 @@ impl Engine {
                     for session in &mut self.sessions {
                         session.observations.clear();
                         session.state = State::Idle;
-                        session.update_at = None;
-                        session.update_wanted = None;
-                        session.retry_at = None;
                     }
                     self.send_bootstrap_request(now);
                 }
@@ -912,12 +964,8 @@ impl Engine {
     /// Disable (`/1/x/4`, Core TS Appendix E.2) of the server of session `s`: de-register now
     /// (the Execute was answered first), ignore the server for the Disable Timeout `/1/x/5`
     /// (86400 s when it has none), then register again.
-    pub(super) fn disable(&mut self, now: Instant, s: usize, instance: u16) {
-        if self
-            .sessions
-            .get(s)
-            .is_none_or(|x| x.state != State::Registered)
-        {
+    pub(super) fn disable(&mut self, now: Instant, s: ServerId, instance: u16) {
+        if self.server(s).is_none_or(|x| !x.state.is_registered()) {
             return;
         }
         let secs = match self.store.read_internal(1, instance, 5) {
@@ -926,17 +974,13 @@ impl Engine {
             _ => None,
         };
         let timeout = Duration::from_secs(secs.unwrap_or(DEFAULT_DISABLE_TIMEOUT));
-        if let Some(session) = self.sessions.get_mut(s) {
-            session.disabled_until = Some(now + timeout);
-            session.update_wanted = None;
-        }
         self.emit_for(s, Event::Disabled { timeout });
-        self.send_deregister(now, s);
+        self.send_deregister(now, s, Some(now + timeout));
     }
 
-    pub(super) fn want_update(&mut self, now: Instant, s: usize) {
-        if let Some(session) = self.sessions.get_mut(s) {
-            session.update_wanted.get_or_insert(now);
+    pub(super) fn want_update(&mut self, now: Instant, s: ServerId) {
+        if let Some(session) = self.server_mut(s) {
+            session.state.want_update(now);
         }
     }
 
@@ -944,8 +988,8 @@ impl Engine {
     /// (a server without one: of any Server instance).
     pub(super) fn lifetime_from_store(&mut self, now: Instant) {
         let all: Vec<u16> = self.store.instances(1).collect();
-        for s in 0..self.sessions.len() {
-            let instances = match self.sessions.get(s).and_then(|x| x.server_instance) {
+        for s in ServerId::all(self.sessions.len()) {
+            let instances = match self.server(s).and_then(|x| x.server_instance) {
                 Some(x) => vec![x],
                 None => all.clone(),
             };
@@ -953,7 +997,7 @@ impl Engine {
                 if let Ok(ResourceValue::Single(Value::Integer(secs))) = self.store.read(1, i, 1)
                     && let Ok(secs) = u64::try_from(secs)
                     && secs > 0
-                    && let Some(session) = self.sessions.get_mut(s)
+                    && let Some(session) = self.server_mut(s)
                     && secs != registration::lifetime_secs(session.lifetime)
                 {
                     session.lifetime = Duration::from_secs(secs);
@@ -981,62 +1025,69 @@ impl Engine {
             }
         }
         let links = registration::object_links(&self.store, self.config.lwm2m_version);
-        for s in 0..self.sessions.len() {
+        for s in ServerId::all(self.sessions.len()) {
             self.session_timeout(now, s, &links);
         }
         self.send_notifications(now);
     }
 
     /// The timers of session `s`; `links` are the current object links.
-    pub(super) fn session_timeout(&mut self, now: Instant, s: usize, links: &str) {
-        let Some(session) = self.sessions.get_mut(s) else {
+    pub(super) fn session_timeout(&mut self, now: Instant, s: ServerId, links: &str) {
+        let Some(session) = self.server_mut(s) else {
             return;
         };
-        if session.state == State::Disabled && session.disabled_until.is_some_and(|at| at <= now) {
-            session.disabled_until = None;
-            self.send_register(now, s);
-            return;
-        }
-        if session.retry_at.is_some_and(|at| at <= now) {
-            session.retry_at = None;
-            if session.state == State::Registering {
+        match &mut session.state {
+            State::Disabled { until } if *until <= now => {
                 self.send_register(now, s);
                 return;
             }
-        }
-        if session.state == State::Registered && !self.update_in_flight(s) {
-            let asleep = self.asleep(now);
-            let Some(session) = self.sessions.get_mut(s) else {
+            State::Registering {
+                retry_at: Some(at), ..
+            } if *at <= now => {
+                self.send_register(now, s);
                 return;
-            };
-            let links_changed = links != session.links_sent;
-            let wake = asleep && session.observations.any_due(now);
-            if session.update_wanted.is_some()
-                || links_changed
-                || session.update_at.is_some_and(|at| at <= now)
-                || wake
-            {
-                session.waking = wake;
-                self.send_update(now, s);
             }
+            State::Registered { .. } => {}
+            _ => return,
+        }
+        if self.update_in_flight(s) {
+            return;
+        }
+        let asleep = self.asleep(now);
+        let Some(session) = self.server_mut(s) else {
+            return;
+        };
+        let links_changed = links != session.links_sent;
+        let wake = asleep && session.observations.any_due(now);
+        let State::Registered {
+            update_at,
+            update_wanted,
+            waking,
+            ..
+        } = &mut session.state
+        else {
+            return;
+        };
+        if update_wanted.is_some() || links_changed || update_at.is_some_and(|at| at <= now) || wake
+        {
+            *waking = wake;
+            self.send_update(now, s);
         }
     }
 
+    /// The earliest deadline of the exchanges, the bootstrap and every server; allocates
+    /// nothing.
     pub(super) fn next_timeout(&self) -> Option<Instant> {
-        let mut next = [self.exchanges.next_deadline(), self.bootstrap_retry_at]
-            .into_iter()
-            .flatten()
-            .min();
+        let earliest = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut next = earliest(self.exchanges.next_deadline(), self.bootstrap_retry_at);
         for session in &self.sessions {
-            let mut candidates = vec![session.retry_at];
-            if session.state == State::Disabled {
-                candidates.push(session.disabled_until);
+            next = earliest(next, session.state.deadline());
+            if session.state.is_registered() {
+                next = earliest(next, session.observations.next_deadline(self.now));
             }
-            if session.state == State::Registered {
-                candidates.push(session.update_wanted.or(session.update_at));
-                candidates.push(session.observations.next_deadline(self.now));
-            }
-            next = candidates.into_iter().chain([next]).flatten().min();
         }
         next
     }

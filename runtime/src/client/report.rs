@@ -13,6 +13,7 @@ use super::blockwise::BodyKey;
 use super::dm;
 use super::engine::{Engine, sample};
 use super::message;
+use super::session::ServerId;
 use super::session::State;
 use super::{Binding, Event};
 
@@ -21,17 +22,17 @@ impl Engine {
         if self.asleep(now) {
             return;
         }
-        for s in 0..self.sessions.len() {
+        for s in ServerId::all(self.sessions.len()) {
             self.send_session_notifications(now, s);
         }
     }
 
     /// The notifications due to the server of session `s`.
-    fn send_session_notifications(&mut self, now: Instant, s: usize) {
-        let Some(session) = self.sessions.get_mut(s) else {
+    fn send_session_notifications(&mut self, now: Instant, s: ServerId) {
+        let Some(session) = self.sessions.get_mut(s.index()) else {
             return;
         };
-        if session.state != State::Registered || session.waking {
+        if !matches!(session.state, State::Registered { waking: false, .. }) {
             return;
         }
         let store = &mut self.store;
@@ -49,7 +50,7 @@ impl Engine {
                 observation.accept,
                 &policy,
             );
-            let Some(session) = self.sessions.get_mut(s) else {
+            let Some(session) = self.server_mut(s) else {
                 return;
             };
             let sequence = session.observations.next_sequence();

@@ -24,6 +24,7 @@ use super::engine::{Engine, Phase, Requester, sample};
 use super::message;
 use super::observe::Defaults;
 use super::operation::{Operation, Request};
+use super::session::ServerId;
 
 /// The Max-Age of a 5.03 Service Unavailable sent while overloaded: when to try again, seconds.
 const OVERLOAD_RETRY_S: u8 = 2;
@@ -88,7 +89,7 @@ impl Engine {
         }
         self.transmit(now, from, bytes);
         let server = match requester {
-            Requester::Server(s) => self.sessions.get(s).and_then(|x| x.short_server_id),
+            Requester::Server(s) => self.server(s).and_then(|x| x.short_server_id),
             Requester::Bootstrap => None,
         };
         self.emit(
@@ -237,7 +238,7 @@ impl Engine {
         // Observations and attributes of the bootstrap server are kept with the first server.
         let s = match requester {
             Requester::Server(s) => s,
-            Requester::Bootstrap => 0,
+            Requester::Bootstrap => ServerId(0),
         };
         let policy = self.policy(requester);
         if let Err(refused) = dm::check_access(&self.store, &policy, request) {
@@ -263,7 +264,7 @@ impl Engine {
             }
             Operation::WriteAttributes => self.write_attributes(now, s, &path, &request.query),
             Operation::Discover => {
-                let Some(session) = self.sessions.get(s) else {
+                let Some(session) = self.sessions.get(s.index()) else {
                     return (Reply::code(ResponseType::InternalServerError), None);
                 };
                 let observations = &session.observations;
@@ -322,7 +323,13 @@ impl Engine {
         (reply, None)
     }
 
-    fn write_attributes(&mut self, now: Instant, s: usize, path: &Path, query: &[&str]) -> Reply {
+    fn write_attributes(
+        &mut self,
+        now: Instant,
+        s: ServerId,
+        path: &Path,
+        query: &[&str],
+    ) -> Reply {
         if path.is_root() {
             return Reply::code(ResponseType::MethodNotAllowed);
         }
@@ -335,7 +342,7 @@ impl Engine {
             return Reply::code(ResponseType::NotFound);
         }
         let defaults = self.defaults(s);
-        let Some(session) = self.sessions.get_mut(s) else {
+        let Some(session) = self.sessions.get_mut(s.index()) else {
             return Reply::code(ResponseType::InternalServerError);
         };
         match session.observations.write_attributes(
@@ -352,8 +359,8 @@ impl Engine {
 
     /// The Default Minimum and Maximum Periods of the Server instance of session `s` (the
     /// first Server instance for a server without one).
-    fn defaults(&mut self, s: usize) -> Defaults {
-        let instance = self.sessions.get(s).and_then(|x| x.server_instance);
+    fn defaults(&mut self, s: ServerId) -> Defaults {
+        let instance = self.server(s).and_then(|x| x.server_instance);
         let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
             return Defaults::default();
         };
@@ -372,7 +379,7 @@ impl Engine {
     fn observe(
         &mut self,
         now: Instant,
-        s: usize,
+        s: ServerId,
         from: SocketAddr,
         request: &Packet,
         path: Path,
@@ -387,7 +394,7 @@ impl Engine {
         let reply = dm::read_as(&mut self.store, &path, accept, policy);
         let defaults = self.defaults(s);
         let initial = sample(&mut self.store, &path);
-        let Some(session) = self.sessions.get_mut(s) else {
+        let Some(session) = self.server_mut(s) else {
             return (Reply::code(ResponseType::InternalServerError), None);
         };
         match operation {

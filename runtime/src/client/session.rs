@@ -23,21 +23,102 @@ use crate::value::Value;
 
 use super::notify::Observations;
 
-/// Where one registration is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which server of the client: its place in the engine's list of servers (stable until a
+/// bootstrap rebuilds the list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct ServerId(pub u16);
+
+impl ServerId {
+    /// The ids of `count` servers, in order.
+    pub(super) fn all(count: usize) -> impl Iterator<Item = ServerId> {
+        (0..u16::try_from(count).unwrap_or(u16::MAX)).map(ServerId)
+    }
+
+    /// Its place in the list.
+    pub(super) fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// Where the registration with one server is in its life (Core TS §6.2): each state carries
+/// its own data and deadline, so that no flag outlives the state it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum State {
-    /// Not started.
+    /// Not started, or over until a bootstrap rebuilds the servers.
     Idle,
-    /// Register sent, or waiting to retry.
-    Registering,
-    /// Registered.
-    Registered,
-    /// Deregister sent.
-    Deregistering,
-    /// Disabled by the server (`/1/x/4`): silent until the Disable Timeout ends.
-    Disabled,
+    /// A Register is in flight, or waits to be sent again.
+    Registering {
+        /// When to send the Register again after a failure.
+        retry_at: Option<Instant>,
+        /// An Update was asked for meanwhile (at this time): it follows the registration.
+        update_wanted: Option<Instant>,
+        /// Shutdown came while the Register was in flight: deregister once it is answered.
+        deregister_after: bool,
+    },
+    /// The server accepted the registration.
+    Registered {
+        /// The registration's location path.
+        location: Vec<String>,
+        /// When the next Update is due (`None` while one is in flight).
+        update_at: Option<Instant>,
+        /// An Update was asked for (at this time): it goes on the next timeout.
+        update_wanted: Option<Instant>,
+        /// Queue mode: an Update was sent to wake up; held notifications wait for its answer.
+        waking: bool,
+    },
+    /// Deregister is in flight.
+    Deregistering {
+        /// Disable (`/1/x/4`): once deregistered, the server is ignored until then.
+        disable_until: Option<Instant>,
+    },
+    /// Disabled by the server (`/1/x/4`): silent until the Disable Timeout ends, then the
+    /// client registers again.
+    Disabled {
+        /// When the Disable Timeout ends.
+        until: Instant,
+    },
     /// Done.
     Deregistered,
+}
+
+impl State {
+    /// Registering, not yet sent again.
+    pub(super) fn registering() -> State {
+        State::Registering {
+            retry_at: None,
+            update_wanted: None,
+            deregister_after: false,
+        }
+    }
+
+    /// Whether the server accepted the registration and it has not been removed.
+    pub(super) fn is_registered(&self) -> bool {
+        matches!(self, State::Registered { .. })
+    }
+
+    /// When the registration needs the engine next (its observations aside).
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        match self {
+            State::Registering { retry_at, .. } => *retry_at,
+            State::Registered {
+                update_at,
+                update_wanted,
+                ..
+            } => update_wanted.or(*update_at),
+            State::Disabled { until } => Some(*until),
+            State::Idle | State::Deregistering { .. } | State::Deregistered => None,
+        }
+    }
+
+    /// An Update was asked for at `now` (kept until registered when registering; nothing in
+    /// the other states, whose next Register carries everything anyway).
+    pub(super) fn want_update(&mut self, now: Instant) {
+        if let State::Registering { update_wanted, .. } | State::Registered { update_wanted, .. } =
+            self
+        {
+            update_wanted.get_or_insert(now);
+        }
+    }
 }
 
 /// A server account found in the store.
@@ -153,24 +234,16 @@ pub(super) struct Session {
     pub address: SocketAddr,
     /// The registration lifetime to announce.
     pub lifetime: Duration,
+    /// Where its registration is.
     pub state: State,
-    /// The registration's location path.
-    pub location: Vec<String>,
-    pub update_at: Option<Instant>,
-    pub retry_at: Option<Instant>,
+    /// Consecutive failures of Register and Update (the back-off of retries).
     pub failures: u32,
-    /// An Update was asked for (at this time) and is sent on the next timeout.
-    pub update_wanted: Option<Instant>,
+    /// The object links the server was last sent.
     pub links_sent: String,
+    /// The lifetime the server was last sent, seconds.
     pub lifetime_sent: u64,
     /// This server's observations and Write-Attributes values.
     pub observations: Observations,
-    /// Queue mode: an Update was sent to wake up; held notifications wait for its answer.
-    pub waking: bool,
-    /// Disable (`/1/x/4`): when the client may register again.
-    pub disabled_until: Option<Instant>,
-    /// Shutdown came while a Register was in flight: deregister once it is answered.
-    pub deregister_after_register: bool,
 }
 
 impl Session {
@@ -187,17 +260,71 @@ impl Session {
             address,
             lifetime,
             state: State::Idle,
-            location: Vec::new(),
-            update_at: None,
-            retry_at: None,
             failures: 0,
-            update_wanted: None,
             links_sent: String::new(),
             lifetime_sent: 0,
             observations: Observations::default(),
-            waking: false,
-            disabled_until: None,
-            deregister_after_register: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_state_carries_its_own_deadline() {
+        let at = Instant::from_millis(5_000);
+        let later = Instant::from_millis(9_000);
+        assert_eq!(State::Idle.deadline(), None);
+        assert_eq!(State::registering().deadline(), None);
+        let retrying = State::Registering {
+            retry_at: Some(at),
+            update_wanted: None,
+            deregister_after: false,
+        };
+        assert_eq!(retrying.deadline(), Some(at));
+        let registered = State::Registered {
+            location: vec!["rd".to_owned(), "1".to_owned()],
+            update_at: Some(later),
+            update_wanted: None,
+            waking: false,
+        };
+        assert!(registered.is_registered());
+        assert_eq!(registered.deadline(), Some(later));
+        assert_eq!(State::Disabled { until: at }.deadline(), Some(at));
+        assert_eq!(
+            State::Deregistering {
+                disable_until: Some(at)
+            }
+            .deadline(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_wanted_update_survives_registering_and_goes_first_once_registered() {
+        let at = Instant::from_millis(1_000);
+        let mut state = State::registering();
+        state.want_update(at);
+        state.want_update(Instant::from_millis(2_000));
+        assert!(matches!(
+            state,
+            State::Registering {
+                update_wanted: Some(t),
+                ..
+            } if t == at
+        ));
+        let mut registered = State::Registered {
+            location: Vec::new(),
+            update_at: Some(Instant::from_millis(60_000)),
+            update_wanted: None,
+            waking: false,
+        };
+        registered.want_update(at);
+        assert_eq!(registered.deadline(), Some(at));
+        let mut disabled = State::Disabled { until: at };
+        disabled.want_update(at);
+        assert_eq!(disabled, State::Disabled { until: at });
     }
 }
