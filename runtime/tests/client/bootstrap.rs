@@ -12,29 +12,9 @@ use std::net::SocketAddr;
 use crate::support::*;
 use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
 use lwm2m::client::{Client, Event, LwM2mVersion};
-use lwm2m::codec::{self, ContentFormat, Record};
-use lwm2m::objects::{Device, DeviceHandler, Security, Server};
-use lwm2m::{ObjectStore, Path, ResourceValue, Value, WriteMode};
-
-fn bootstrap_server() -> SocketAddr {
-    "127.0.0.1:5699".parse().unwrap()
-}
-
-/// A device with only the Bootstrap-Server account and the Device object.
-fn unprovisioned() -> ObjectStore {
-    let mut store = ObjectStore::new();
-    store
-        .insert(0, Security::bootstrap("coap://127.0.0.1:5699"), ())
-        .unwrap();
-    store
-        .insert(0, Device::demo(), DeviceHandler::default())
-        .unwrap();
-    store
-}
-
-fn tlv(base: Path, records: &[Record]) -> Vec<u8> {
-    codec::encode(ContentFormat::Tlv, &base, records).unwrap()
-}
+use lwm2m::codec::Record;
+use lwm2m::objects::{Device, Security, Server};
+use lwm2m::{Path, ResourceValue, Value, WriteMode};
 
 /// Security `/0/1`: NoSec to `uri`, Short Server ID 7.
 fn security_instance(uri: &str) -> Vec<u8> {

@@ -12,28 +12,12 @@ use std::net::SocketAddr;
 use crate::support::*;
 use coap_lite::{CoapOption, Packet, RequestType, ResponseType};
 use lwm2m::client::{Client, Event, LwM2mVersion};
-use lwm2m::codec::{self, ContentFormat, Record};
-use lwm2m::objects::{Device, DeviceHandler, Security, Server};
-use lwm2m::{ObjectStore, Path, Value};
-
-fn bootstrap_server() -> SocketAddr {
-    "127.0.0.1:5699".parse().unwrap()
-}
+use lwm2m::codec::Record;
+use lwm2m::objects::{Security, Server};
+use lwm2m::{Path, Value};
 
 fn written_server() -> SocketAddr {
     "127.0.0.1:5690".parse().unwrap()
-}
-
-/// A device with only the Bootstrap-Server account and the Device object.
-fn unprovisioned() -> ObjectStore {
-    let mut store = ObjectStore::new();
-    store
-        .insert(0, Security::bootstrap("coap://127.0.0.1:5699"), ())
-        .unwrap();
-    store
-        .insert(0, Device::demo(), DeviceHandler::default())
-        .unwrap();
-    store
 }
 
 /// A client that sent its Bootstrap-Request and had it accepted (2.04).
@@ -47,10 +31,6 @@ fn bootstrapping(now: Instant) -> Client {
     let changed = answer(&request, ResponseType::Changed);
     client.handle_datagram(now, bootstrap_server(), &changed.to_bytes().unwrap());
     client
-}
-
-fn tlv(base: Path, records: &[Record]) -> Vec<u8> {
-    codec::encode(ContentFormat::Tlv, &base, records).unwrap()
 }
 
 /// Bootstrap-Write of Security `/0/1`: NoSec to the written server, Short Server ID `ssid`.

@@ -9,9 +9,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::{answer, strings, tlv};
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, ResponseType};
 use lwm2m::client::{Client, Config};
-use lwm2m::codec::{self, ContentFormat, Record};
+use lwm2m::codec::Record;
 use lwm2m::net::UdpDriver;
 use lwm2m::objects::{Device, DeviceHandler, Security};
 use lwm2m::{ObjectStore, Path, Value};
@@ -27,27 +28,6 @@ async fn recv(socket: &UdpSocket) -> (Packet, SocketAddr) {
         .expect("waited too long for the client")
         .unwrap();
     (Packet::from_bytes(&buf[..len]).unwrap(), from)
-}
-
-fn strings(packet: &Packet, option: CoapOption) -> Vec<String> {
-    packet
-        .get_option(option)
-        .map(|parts| {
-            parts
-                .iter()
-                .map(|p| String::from_utf8_lossy(p).into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn ack(request: &Packet, code: ResponseType) -> Packet {
-    let mut response = Packet::new();
-    response.header.set_type(MessageType::Acknowledgement);
-    response.header.message_id = request.header.message_id;
-    response.header.code = MessageClass::Response(code);
-    response.set_token(request.get_token().to_vec());
-    response
 }
 
 fn request(method: RequestType, path: &[&str], message_id: u16, tlv: Option<Vec<u8>>) -> Packet {
@@ -74,10 +54,6 @@ async fn exchange(bs: &UdpSocket, client: SocketAddr, request: Packet) -> Messag
     let (answer, _) = recv(bs).await;
     assert_eq!(answer.header.message_id, request.header.message_id);
     answer.header.code
-}
-
-fn tlv(base: Path, records: &[Record]) -> Vec<u8> {
-    codec::encode(ContentFormat::Tlv, &base, records).unwrap()
 }
 
 #[tokio::test]
@@ -108,7 +84,7 @@ async fn bootstrapped_to_localhost_the_driver_resolves_it_and_registers() {
         assert_eq!(from, driver_addr);
         assert_eq!(strings(&bootstrap_request, CoapOption::UriPath), ["bs"]);
         bs.send_to(
-            &ack(&bootstrap_request, ResponseType::Changed)
+            &answer(&bootstrap_request, ResponseType::Changed)
                 .to_bytes()
                 .unwrap(),
             from,
@@ -159,7 +135,7 @@ async fn bootstrapped_to_localhost_the_driver_resolves_it_and_registers() {
         let query = strings(&register, CoapOption::UriQuery);
         assert!(query.contains(&"ep=resolve-test".to_owned()), "{query:?}");
         assert!(query.contains(&"lt=300".to_owned()), "{query:?}");
-        let mut created = ack(&register, ResponseType::Created);
+        let mut created = answer(&register, ResponseType::Created);
         created.add_option(CoapOption::LocationPath, b"rd".to_vec());
         created.add_option(CoapOption::LocationPath, b"4".to_vec());
         server
@@ -173,7 +149,9 @@ async fn bootstrapped_to_localhost_the_driver_resolves_it_and_registers() {
         assert_eq!(strings(&deregister, CoapOption::UriPath), ["rd", "4"]);
         server
             .send_to(
-                &ack(&deregister, ResponseType::Deleted).to_bytes().unwrap(),
+                &answer(&deregister, ResponseType::Deleted)
+                    .to_bytes()
+                    .unwrap(),
                 from,
             )
             .await

@@ -71,20 +71,8 @@ fn two_server_client(config: Config, second_uri: &str) -> Client {
 
 /// Both Registers answered (`/rd/1` from server 1, `/rd/2` from server 2).
 fn both_registered(now: Instant) -> Client {
-    let mut client = two_server_client(config(LwM2mVersion::V1_1), "coap://127.0.0.1:5783");
-    client.start(now);
-    let registers = sent(&mut client);
-    assert_eq!(registers.len(), 2, "{registers:?}");
-    for (to, register) in registers {
-        let location = if to == s1() { "1" } else { "2" };
-        let mut created = answer(&register, ResponseType::Created);
-        created.add_option(CoapOption::LocationPath, b"rd".to_vec());
-        created.add_option(CoapOption::LocationPath, location.as_bytes().to_vec());
-        client.handle_datagram(now, to, &created.to_bytes().unwrap());
-    }
-    assert!(client.servers().iter().all(|s| s.registered));
-    events(&mut client);
-    client
+    let client = two_server_client(config(LwM2mVersion::V1_1), "coap://127.0.0.1:5783");
+    register_both(client, now)
 }
 
 fn server_events(client: &mut Client) -> Vec<ServerEvent> {
@@ -573,14 +561,6 @@ fn a_lifetime_write_updates_only_the_registration_of_that_server() {
     assert_eq!(query_value(&updates[0].1, "lt").as_deref(), Some("700"));
 }
 
-fn bootstrap_server() -> SocketAddr {
-    "127.0.0.1:5699".parse().unwrap()
-}
-
-fn tlv(base: Path, records: &[Record]) -> Vec<u8> {
-    codec::encode(ContentFormat::Tlv, &base, records).unwrap()
-}
-
 fn bootstrap_write(client: &mut Client, now: Instant, path: Path, records: &[Record], id: u16) {
     let write = Request::new(RequestType::Put, &path.to_string())
         .format(11542)
@@ -596,14 +576,7 @@ fn bootstrap_write(client: &mut Client, now: Instant, path: Path, records: &[Rec
 #[test]
 fn a_bootstrap_with_two_accounts_registers_with_both() {
     let now = Instant::now();
-    let mut store = ObjectStore::new();
-    store
-        .insert(0, Security::bootstrap("coap://127.0.0.1:5699"), ())
-        .unwrap();
-    store
-        .insert(0, Device::demo(), DeviceHandler::default())
-        .unwrap();
-    let mut client = Client::new(config(LwM2mVersion::V1_1), store);
+    let mut client = Client::new(config(LwM2mVersion::V1_1), unprovisioned());
     client.start(now);
     let request = only(&mut client);
     assert_eq!(strings(&request, CoapOption::UriPath), ["bs"]);

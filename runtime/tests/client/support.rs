@@ -60,6 +60,23 @@ pub fn store() -> ObjectStore {
     store
 }
 
+/// The Bootstrap-Server of the bootstrap tests (the URI of `unprovisioned`'s Security instance).
+pub fn bootstrap_server() -> SocketAddr {
+    "127.0.0.1:5699".parse().unwrap()
+}
+
+/// A device with only the Bootstrap-Server account and the Device object.
+pub fn unprovisioned() -> ObjectStore {
+    let mut store = ObjectStore::new();
+    store
+        .insert(0, Security::bootstrap("coap://127.0.0.1:5699"), ())
+        .unwrap();
+    store
+        .insert(0, Device::demo(), DeviceHandler::default())
+        .unwrap();
+    store
+}
+
 pub fn config(version: LwM2mVersion) -> Config {
     let mut config = Config::new("dev1", server());
     config.lifetime = Duration::from_secs(300);
@@ -117,6 +134,24 @@ pub fn registered(version: LwM2mVersion, now: Instant) -> Client {
     created.add_option(CoapOption::LocationPath, b"5".to_vec());
     client.handle_datagram(now, server(), &created.to_bytes().unwrap());
     assert!(client.is_registered());
+    events(&mut client);
+    client
+}
+
+/// Starts a client with two server accounts and answers both Registers: `/rd/1` from
+/// [`server`], `/rd/2` from the other; both are registered then, and the events so far drained.
+pub fn register_both(mut client: Client, now: Instant) -> Client {
+    client.start(now);
+    let registers = sent(&mut client);
+    assert_eq!(registers.len(), 2, "{registers:?}");
+    for (to, register) in registers {
+        let location = if to == server() { "1" } else { "2" };
+        let mut created = answer(&register, ResponseType::Created);
+        created.add_option(CoapOption::LocationPath, b"rd".to_vec());
+        created.add_option(CoapOption::LocationPath, location.as_bytes().to_vec());
+        client.handle_datagram(now, to, &created.to_bytes().unwrap());
+    }
+    assert!(client.servers().iter().all(|s| s.registered));
     events(&mut client);
     client
 }
@@ -214,4 +249,9 @@ pub fn device_kinds(path: &Path) -> Option<(lwm2m::Kind, bool)> {
 pub fn decode(packet: &Packet, base: &Path) -> Vec<Record> {
     let format = ContentFormat::from_u16(content_format(packet).unwrap()).unwrap();
     codec::decode(format, base, &packet.payload, &device_kinds).unwrap()
+}
+
+/// `records` under `base` in TLV, as a Bootstrap-Server writes them.
+pub fn tlv(base: Path, records: &[Record]) -> Vec<u8> {
+    codec::encode(ContentFormat::Tlv, &base, records).unwrap()
 }

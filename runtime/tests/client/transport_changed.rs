@@ -35,20 +35,7 @@ fn two_registered(now: Instant) -> Client {
     store
         .insert(0, Device::demo(), DeviceHandler::default())
         .unwrap();
-    let mut client = Client::new(config(LwM2mVersion::V1_1), store);
-    client.start(now);
-    let registers = sent(&mut client);
-    assert_eq!(registers.len(), 2, "{registers:?}");
-    for (to, register) in registers {
-        let location = if to == server() { "1" } else { "2" };
-        let mut created = answer(&register, ResponseType::Created);
-        created.add_option(CoapOption::LocationPath, b"rd".to_vec());
-        created.add_option(CoapOption::LocationPath, location.as_bytes().to_vec());
-        client.handle_datagram(now, to, &created.to_bytes().unwrap());
-    }
-    assert!(client.servers().iter().all(|s| s.registered));
-    events(&mut client);
-    client
+    register_both(Client::new(config(LwM2mVersion::V1_1), store), now)
 }
 
 #[test]

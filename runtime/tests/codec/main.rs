@@ -4,6 +4,8 @@
 //! proptest keeps the seeds of failures it found in `../proptest-regressions/<module>.txt` (its
 //! `SourceParallel` default for a crate with a `main.rs`).
 
+mod support;
+
 mod coap_tolerance;
 mod malformed;
 mod oma_json_time;

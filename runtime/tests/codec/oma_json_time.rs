@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::support::canonical;
 use lwm2m::codec::{ContentFormat, DecodeError, EncodeError, NoKinds, Record, decode, encode};
 use lwm2m::{CoreLnk, Kind, ObjLnk, Path, Time, Value};
 use proptest::prelude::*;
@@ -305,17 +306,6 @@ fn records() -> impl Strategy<Value = Vec<Record>> {
         }
         unique.into_values().collect()
     })
-}
-
-fn canonical(mut records: Vec<Record>) -> Vec<Record> {
-    records.sort_by(|a, b| {
-        a.path.cmp(&b.path).then_with(|| {
-            let key = |r: &Record| (r.time.is_some(), r.time.unwrap_or(0.0));
-            let (ka, kb) = (key(a), key(b));
-            ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
-        })
-    });
-    records
 }
 
 proptest! {

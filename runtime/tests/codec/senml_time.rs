@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::support::canonical;
 use lwm2m::codec::{ContentFormat, DecodeError, EncodeError, NoKinds, Record, decode, encode};
 use lwm2m::{CoreLnk, Kind, ObjLnk, Path, Time, Value};
 use proptest::prelude::*;
@@ -421,18 +422,6 @@ fn samples() -> impl Strategy<Value = Vec<Record>> {
         }
         seen.into_values().collect()
     })
-}
-
-/// The canonical order of decoded records: by path, "now" first, then by time.
-fn canonical(mut records: Vec<Record>) -> Vec<Record> {
-    records.sort_by(|a, b| {
-        a.path.cmp(&b.path).then_with(|| {
-            let key = |r: &Record| (r.time.is_some(), r.time.unwrap_or(0.0));
-            let (ta, tb) = (key(a), key(b));
-            ta.0.cmp(&tb.0).then(ta.1.total_cmp(&tb.1))
-        })
-    });
-    records
 }
 
 /// Records equal bit for bit (floats included: -0.0 must come back as -0.0).

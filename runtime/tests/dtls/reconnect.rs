@@ -29,7 +29,6 @@ use lwm2m::{ObjectStore, Path};
 
 const SECRET: &str = "reconnect-secret";
 const ENDPOINT: &str = "reconnect-dev";
-const SECOND: Duration = Duration::from_secs(1);
 
 fn store(server: SocketAddr) -> ObjectStore {
     let mut store = ObjectStore::new();

@@ -8,13 +8,9 @@
 //! independently of what the client reports.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::time::Duration;
-
 use crate::support::*;
 use lwm2m::net::Transport;
 use lwm2m::net::dtls::DtlsTransport;
-
-const SECOND: Duration = Duration::from_secs(1);
 
 /// A CoAP GET of `/` to libcoap's server and its 2.05 answer (matched by message ID, RFC 7252
 /// §4.4: an ACK carries the message ID of the CON; code 2.05 is 0x45).

@@ -8,14 +8,10 @@
 //! must be the first thing `recv` returns.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::time::Duration;
-
 use crate::support::*;
 use lwm2m::net::Transport;
 use lwm2m::net::dtls::{APPLICATION_DATA, DtlsTransport};
 use tokio::net::UdpSocket;
-
-const SECOND: Duration = Duration::from_secs(1);
 
 /// A CoAP CON GET /3/0/0 (RFC 7252 §3: version 1, CON, no token, code 0.01, message ID 0x7701,
 /// then Uri-Path options "3", "0", "0"): a Read request a server would send.

@@ -24,6 +24,8 @@ use lwm2m::objects::Security;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
+pub const SECOND: Duration = Duration::from_secs(1);
+
 pub const IDENTITY: &[u8] = b"lwm2m-dev-1";
 pub const KEY: [u8; 16] = [
     0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,

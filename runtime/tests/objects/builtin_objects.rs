@@ -4,6 +4,7 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
+use crate::support::single;
 use lwm2m::meta::{Number, ValueItem};
 use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
 use lwm2m::{Error, ExecuteArgs, Handler, Object, ObjectMeta, ResourceValue, Time, Value};
@@ -104,10 +105,6 @@ fn assert_matches_registry(meta: &ObjectMeta) {
             "{at}: constraint"
         );
     }
-}
-
-fn single(value: Value) -> ResourceValue {
-    ResourceValue::Single(value)
 }
 
 fn read(object: &impl Object, resource: u16) -> Result<ResourceValue, Error> {

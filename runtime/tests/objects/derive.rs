@@ -3,6 +3,7 @@
 // A failed unwrap is a failed test here.
 #![allow(clippy::unwrap_used)]
 
+use crate::support::single;
 use lwm2m::{
     CoreLnk, Error, Executable, Instances, Kind, ObjLnk, Object, ObjectInstance, Operations,
     ResourceValue, Time, Value,
@@ -83,10 +84,6 @@ struct Reserved {}
 
 fn ids(meta: &lwm2m::ObjectMeta) -> Vec<u16> {
     meta.resources.iter().map(|r| r.id).collect()
-}
-
-fn single(value: Value) -> ResourceValue {
-    ResourceValue::Single(value)
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! with handlers, and the built-in objects against the bundled registry: one test binary, a
 //! module per subject.
 
+mod support;
+
 mod builtin_objects;
 mod derive;
 mod object_model;

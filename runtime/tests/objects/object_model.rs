@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::support::single;
 use lwm2m::store::WriteMode;
 use lwm2m::{
     Error, Executable, ExecuteArgs, Handler, Instances, Object, ObjectStore, ResourceValue, Value,
@@ -116,10 +117,6 @@ impl Handler<Sensor> for Probe {
     fn deleted(&mut self, obj: &Sensor, instance: u16) {
         self.0.borrow_mut().deleted.push((instance, obj.threshold));
     }
-}
-
-fn single(v: Value) -> ResourceValue {
-    ResourceValue::Single(v)
 }
 
 fn store_with_sensor() -> (ObjectStore, Rc<RefCell<Log>>) {
