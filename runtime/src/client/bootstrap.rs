@@ -170,7 +170,7 @@ impl Engine {
     }
 
     /// After Bootstrap-Finish: register with every server account written. The first
-    /// non-bootstrap Security instance's URI (`/0/x/0`) becomes [`Config::server`], with the
+    /// non-bootstrap Security instance's URI (`/0/x/0`) becomes [`Config::server`](super::Config::server), with the
     /// Lifetime of the Server instance of the same Short Server ID. An IP literal is used at
     /// once; a host name is handed to the driver with [`Event::ResolveServer`] and the Registers
     /// wait for [`Engine::set_server`]. Without such an instance the configured server is used.

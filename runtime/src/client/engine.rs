@@ -22,7 +22,7 @@
 //! - A Register gets a new token and message id each attempt; retries follow
 //!   [`registration::retry_delay`]. A 4.04 (or 4.00) to an Update re-registers at once.
 //! - A confirmable request too large for one message (a Register or Update with many object
-//!   links, a big Send) goes block-wise ([`blockwise`]: Block1, one token, a new message id and
+//!   links, a big Send) goes block-wise ([`blockwise`](super::blockwise): Block1, one token, a new message id and
 //!   the usual retransmissions per block); a block given up fails the whole request as an
 //!   unanswered request does, and the answer to the last block is the request's outcome.
 //! - The registration lifetime is `Config::lifetime` at first for the first server, the
@@ -41,19 +41,14 @@ use crate::prelude::*;
 use crate::time::Instant;
 use alloc::collections::VecDeque;
 use core::net::SocketAddr;
-use core::time::Duration;
 
-use coap_lite::{MessageClass, MessageType, Packet, RequestType, ResponseType};
+use coap_lite::{MessageClass, MessageType, Packet};
 
 use crate::coap::DuplicateCache;
 use crate::coap::block::{Block1Assembler, Block1Config};
-use crate::coap::message::{self as coap_message, RequestBuilder};
-use crate::coap::options;
-use crate::codec::ContentFormat;
-use crate::field::ResourceValue;
+use crate::coap::message as coap_message;
 use crate::path::Path;
 use crate::store::ObjectStore;
-use crate::value::Value;
 
 use super::access::{self, Policy, Table};
 use super::blockwise::{BodyCache, OutgoingBody, OutgoingError};
@@ -61,9 +56,8 @@ use super::dm::{self, Effect};
 use super::exchange::{Ended, EndedHow, Exchanges, Kind, ResponseMatch};
 use super::message;
 use super::observe::Sample;
-use super::send::{self, SendError};
 use super::session::{self, ServerId, Session, State};
-use super::{Config, Event, Events, LwM2mVersion, ServerEvent, Transmit, registration};
+use super::{Config, Event, Events, ServerEvent, Transmit, registration};
 
 /// Where the client as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +80,7 @@ pub(super) enum Requester {
 }
 
 /// The Disable Timeout when the Server instance has none (`/1/x/5`, Core TS Appendix E.2).
-const DEFAULT_DISABLE_TIMEOUT: u64 = 86400;
+pub(super) const DEFAULT_DISABLE_TIMEOUT: u64 = 86400;
 
 pub(super) struct Engine {
     pub(super) config: Config,
@@ -276,7 +270,7 @@ impl Engine {
     }
 
     /// Sends a confirmable request (block-wise when it does not fit one message, see
-    /// [`blockwise`]) and remembers it for its response.
+    /// [`blockwise`](super::blockwise)) and remembers it for its response.
     pub(super) fn send_request(
         &mut self,
         now: Instant,
@@ -321,7 +315,7 @@ impl Engine {
         }
     }
 
-    /// Sends a request built with [`RequestBuilder`], or fails if it could not be built.
+    /// Sends a request built with [`RequestBuilder`](crate::coap::message::RequestBuilder), or fails if it could not be built.
     pub(super) fn send_built(
         &mut self,
         now: Instant,
@@ -373,273 +367,6 @@ impl Engine {
                 }
             }
         }
-    }
-
-    pub(super) fn send_register(&mut self, now: Instant, s: ServerId) {
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        let (update_wanted, deregister_after) = match &session.state {
-            State::Registering {
-                update_wanted,
-                deregister_after,
-                ..
-            } => (*update_wanted, *deregister_after),
-            State::Registered { update_wanted, .. } => (*update_wanted, false),
-            _ => (None, false),
-        };
-        session.state = State::Registering {
-            retry_at: None,
-            update_wanted,
-            deregister_after,
-        };
-        let server = session.address;
-        let lifetime = session.lifetime;
-        self.exchanges.forget(server, |k| {
-            matches!(k, Kind::Register | Kind::Update { .. })
-        });
-        let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(["rd"]);
-        let mut config = self.config.clone();
-        config.lifetime = lifetime;
-        for query in registration::register_query(&config) {
-            builder = match query.split_once('=') {
-                Some((key, value)) => builder.query(key, Some(value)),
-                None => builder.query(&query, None),
-            };
-        }
-        let links = registration::object_links(&self.store, self.config.lwm2m_version);
-        let built = builder
-            .content_format(ContentFormat::LinkFormat.to_u16())
-            .payload(links.clone().into_bytes())
-            .build();
-        if let Some(session) = self.server_mut(s) {
-            session.links_sent = links;
-            session.lifetime_sent = registration::lifetime_secs(lifetime);
-        }
-        self.send_built(now, server, built, Kind::Register);
-    }
-
-    pub(super) fn update_in_flight(&self, s: ServerId) -> bool {
-        let Some(server) = self.server(s).map(|x| x.address) else {
-            return false;
-        };
-        self.exchanges.any(server, |k| {
-            matches!(k, Kind::Update { .. } | Kind::Register)
-        })
-    }
-
-    pub(super) fn send_update(&mut self, now: Instant, s: ServerId) {
-        let Some(session) = self.sessions.get_mut(s.index()) else {
-            return;
-        };
-        let State::Registered {
-            location,
-            update_at,
-            update_wanted,
-            ..
-        } = &mut session.state
-        else {
-            return;
-        };
-        *update_wanted = None;
-        *update_at = None;
-        let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(location.iter());
-        let lifetime = registration::lifetime_secs(session.lifetime);
-        if lifetime != session.lifetime_sent {
-            builder = builder.query("lt", Some(&lifetime.to_string()));
-        }
-        let links = registration::object_links(&self.store, self.config.lwm2m_version);
-        let changed_links = (links != session.links_sent).then_some(links);
-        if let Some(links) = &changed_links {
-            builder = builder
-                .content_format(ContentFormat::LinkFormat.to_u16())
-                .payload(links.clone().into_bytes());
-        }
-        let server = session.address;
-        self.send_built(
-            now,
-            server,
-            builder.build(),
-            Kind::Update {
-                links: changed_links,
-                lifetime,
-            },
-        );
-    }
-
-    /// The transport re-established its session with `server` (a new handshake, maybe from a
-    /// new local port): a registered client sends that server an Update at once, so that it
-    /// learns the new address and session. Nothing when a Register or Update to it is already
-    /// in flight (its next retransmission goes through the new session and tells the same),
-    /// or when `server` is not a registered server.
-    pub(super) fn transport_changed(&mut self, now: Instant, server: SocketAddr) {
-        self.now = now;
-        let Some(s) = self.session_at(server) else {
-            return;
-        };
-        if self.server(s).is_some_and(|x| x.state.is_registered()) && !self.update_in_flight(s) {
-            self.send_update(now, s);
-        }
-    }
-
-    /// Graceful shutdown: Deregister with every server.
-    pub(super) fn deregister(&mut self, now: Instant) {
-        if self.phase == Phase::Bootstrapping {
-            self.phase = Phase::Serving;
-            self.bootstrap_retry_at = None;
-        }
-        for s in ServerId::all(self.sessions.len()) {
-            self.deregister_session(now, s);
-        }
-    }
-
-    pub(super) fn deregister_session(&mut self, now: Instant, s: ServerId) {
-        let register_in_flight = self.server(s).is_some_and(|x| {
-            matches!(x.state, State::Registering { .. })
-                && self
-                    .exchanges
-                    .any(x.address, |k| matches!(k, Kind::Register))
-        });
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        // A Register still in flight may already have created a registration on the server:
-        // wait for its answer, then deregister it (`registered` and `fail` finish the job).
-        if register_in_flight {
-            if let State::Registering {
-                retry_at,
-                deregister_after,
-                ..
-            } = &mut session.state
-            {
-                *deregister_after = true;
-                *retry_at = None;
-            }
-            return;
-        }
-        self.send_deregister(now, s, None);
-    }
-
-    /// Sends Deregister if registered (otherwise that registration is simply done); with
-    /// `disable_until` (Disable, `/1/x/4`) the server is then ignored until that time.
-    pub(super) fn send_deregister(
-        &mut self,
-        now: Instant,
-        s: ServerId,
-        disable_until: Option<Instant>,
-    ) {
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        session.observations.clear();
-        let server = session.address;
-        self.exchanges
-            .forget(server, |k| matches!(k, Kind::Notification));
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        let State::Registered { location, .. } = &mut session.state else {
-            session.state = State::Deregistered;
-            self.emit_for(s, Event::Deregistered);
-            return;
-        };
-        let location = core::mem::take(location);
-        session.state = State::Deregistering { disable_until };
-        let built = RequestBuilder::new(RequestType::Delete, 0, &[])
-            .path(location.iter())
-            .build();
-        self.send_built(now, server, built, Kind::Deregister);
-    }
-
-    /// Send (`POST /dp`, see [`send`]): the values at `paths`, read now, to the first registered
-    /// server.
-    pub(super) fn send(&mut self, now: Instant, paths: &[Path]) -> Result<(), SendError> {
-        let names = paths.iter().map(ToString::to_string).collect();
-        self.send_with(now, names, |store| send::payload(store, paths))
-    }
-
-    /// Send (`POST /dp`) of the SenML CBOR `payload` builds, after the checks of every Send;
-    /// `paths` names what is sent in the outcome event.
-    pub(super) fn send_with(
-        &mut self,
-        now: Instant,
-        paths: Vec<String>,
-        payload: impl FnOnce(&mut ObjectStore) -> Result<Vec<u8>, SendError>,
-    ) -> Result<(), SendError> {
-        self.now = now;
-        if self.config.lwm2m_version == LwM2mVersion::V1_0 {
-            return Err(SendError::Unsupported);
-        }
-        let Some(s) = self.find_server(|x| x.state.is_registered()) else {
-            return Err(SendError::NotRegistered);
-        };
-        if self.send_muted(s) {
-            return Err(SendError::Muted);
-        }
-        let payload = payload(&mut self.store)?;
-        let size = payload.len();
-        let packet = RequestBuilder::new(RequestType::Post, 0, &[])
-            .path([send::URI_PATH])
-            .content_format(send::FORMAT.to_u16())
-            .payload(payload)
-            .build()
-            .map_err(|e| SendError::Encode(e.to_string()))?;
-        let body = self.plan(packet).map_err(|e| match e {
-            OutgoingError::BodyTooLarge { size, max } => SendError::TooLarge { size, max },
-            OutgoingError::NoRoom { max } => SendError::TooLarge { size, max },
-            OutgoingError::Encode => SendError::Encode(e.to_string()),
-        })?;
-        let server = self.server(s).map_or(self.config.server, |x| x.address);
-        let token = self.exchanges.next_token();
-        self.send_exchange(now, server, token, Kind::Send { paths }, body);
-        Ok(())
-    }
-
-    /// Whether the server of session `s` muted Send: Mute Send (`/1/x/23`) of its Server
-    /// instance (the first Server instance for a server without one).
-    pub(super) fn send_muted(&mut self, s: ServerId) -> bool {
-        let instance = self.server(s).and_then(|x| x.server_instance);
-        let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
-            return false;
-        };
-        matches!(
-            self.store.read_internal(1, instance, 23),
-            Ok(ResourceValue::Single(Value::Boolean(true)))
-        )
-    }
-
-    /// A Register or Update with the server of session `s` failed: retry after a back-off.
-    pub(super) fn fail(&mut self, now: Instant, s: ServerId, reason: String) {
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        session.failures = session.failures.saturating_add(1);
-        let retry_at = now + registration::retry_delay(session.failures);
-        let update_wanted = match &session.state {
-            State::Registering {
-                deregister_after: true,
-                ..
-            } => {
-                // Shutting down: the Register failed, so there is nothing to deregister.
-                self.emit_for(s, Event::RegistrationFailed { reason });
-                self.send_deregister(now, s, None);
-                return;
-            }
-            State::Registering { update_wanted, .. } | State::Registered { update_wanted, .. } => {
-                *update_wanted
-            }
-            State::Idle => None,
-            State::Deregistering { .. } | State::Deregistered | State::Disabled { .. } => {
-                self.emit_for(s, Event::RegistrationFailed { reason });
-                return;
-            }
-        };
-        session.state = State::Registering {
-            retry_at: Some(retry_at),
-            update_wanted,
-            deregister_after: false,
-        };
-        self.emit_for(s, Event::RegistrationFailed { reason });
     }
 
     // ----- incoming -------------------------------------------------------------------------
@@ -790,104 +517,6 @@ impl Engine {
         }
     }
 
-    pub(super) fn registered(
-        &mut self,
-        now: Instant,
-        s: ServerId,
-        code: MessageClass,
-        packet: &Packet,
-    ) {
-        let location = options::location_path(packet).unwrap_or_default();
-        if code != MessageClass::Response(ResponseType::Created) || location.is_empty() {
-            self.fail(now, s, format!("register answered {}", code));
-            return;
-        }
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        let (update_wanted, deregister) = match session.state {
-            State::Registering {
-                update_wanted,
-                deregister_after,
-                ..
-            } => (update_wanted, deregister_after),
-            _ => (None, false),
-        };
-        let path = format!("/{}", location.join("/"));
-        session.state = State::Registered {
-            location,
-            update_at: None,
-            update_wanted,
-            waking: false,
-        };
-        session.failures = 0;
-        session.observations.clear();
-        self.schedule_update(now, s);
-        self.emit_for(s, Event::Registered { location: path });
-        if deregister {
-            self.send_deregister(now, s, None);
-        }
-    }
-
-    pub(super) fn schedule_update(&mut self, now: Instant, s: ServerId) {
-        let wait = self.config.transmission.max_transmit_wait();
-        if let Some(session) = self.server_mut(s)
-            && let State::Registered { update_at, .. } = &mut session.state
-        {
-            let lifetime = Duration::from_secs(session.lifetime_sent);
-            let margin = registration::update_margin(lifetime, wait);
-            *update_at = Some(now + lifetime - margin);
-        }
-    }
-
-    pub(super) fn updated(
-        &mut self,
-        now: Instant,
-        s: ServerId,
-        code: MessageClass,
-        links: Option<String>,
-        lifetime: u64,
-    ) {
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        let State::Registered { waking, .. } = &mut session.state else {
-            return;
-        };
-        if message::is_success(code) {
-            // Queue mode: the server knows the client is awake; deliver what was held.
-            *waking = false;
-            if let Some(links) = links {
-                session.links_sent = links;
-            }
-            session.lifetime_sent = lifetime;
-            session.failures = 0;
-            self.schedule_update(now, s);
-            self.emit_for(s, Event::Updated);
-            self.send_notifications(now);
-        } else if code == MessageClass::Response(ResponseType::NotFound)
-            || code == MessageClass::Response(ResponseType::BadRequest)
-        {
-            // The server forgot the registration: register again at once.
-            self.send_register(now, s);
-        } else {
-            self.fail(now, s, format!("update answered {}", code));
-        }
-    }
-
-    pub(super) fn deregistered(&mut self, s: ServerId) {
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        session.state = match session.state {
-            State::Deregistering {
-                disable_until: Some(until),
-            } => State::Disabled { until },
-            _ => State::Deregistered,
-        };
-        self.emit_for(s, Event::Deregistered);
-    }
-
     /// The driver resolved the server's host name (after [`Event::ResolveServer`]), or the
     /// application moves the client to another server: registers there if it was waiting.
     pub(super) fn set_server(&mut self, now: Instant, address: SocketAddr) {
@@ -961,52 +590,6 @@ impl Engine {
         }
     }
 
-    /// Disable (`/1/x/4`, Core TS Appendix E.2) of the server of session `s`: de-register now
-    /// (the Execute was answered first), ignore the server for the Disable Timeout `/1/x/5`
-    /// (86400 s when it has none), then register again.
-    pub(super) fn disable(&mut self, now: Instant, s: ServerId, instance: u16) {
-        if self.server(s).is_none_or(|x| !x.state.is_registered()) {
-            return;
-        }
-        let secs = match self.store.read_internal(1, instance, 5) {
-            Ok(ResourceValue::Single(Value::Integer(n))) => u64::try_from(n).ok(),
-            Ok(ResourceValue::Single(Value::UnsignedInteger(n))) => Some(n),
-            _ => None,
-        };
-        let timeout = Duration::from_secs(secs.unwrap_or(DEFAULT_DISABLE_TIMEOUT));
-        self.emit_for(s, Event::Disabled { timeout });
-        self.send_deregister(now, s, Some(now + timeout));
-    }
-
-    pub(super) fn want_update(&mut self, now: Instant, s: ServerId) {
-        if let Some(session) = self.server_mut(s) {
-            session.state.want_update(now);
-        }
-    }
-
-    /// A server wrote a Server object: each server takes the Lifetime of its Server instance
-    /// (a server without one: of any Server instance).
-    pub(super) fn lifetime_from_store(&mut self, now: Instant) {
-        let all: Vec<u16> = self.store.instances(1).collect();
-        for s in ServerId::all(self.sessions.len()) {
-            let instances = match self.server(s).and_then(|x| x.server_instance) {
-                Some(x) => vec![x],
-                None => all.clone(),
-            };
-            for i in instances {
-                if let Ok(ResourceValue::Single(Value::Integer(secs))) = self.store.read(1, i, 1)
-                    && let Ok(secs) = u64::try_from(secs)
-                    && secs > 0
-                    && let Some(session) = self.server_mut(s)
-                    && secs != registration::lifetime_secs(session.lifetime)
-                {
-                    session.lifetime = Duration::from_secs(secs);
-                    self.want_update(now, s);
-                }
-            }
-        }
-    }
-
     // ----- time -----------------------------------------------------------------------------
 
     pub(super) fn handle_timeout(&mut self, now: Instant) {
@@ -1029,50 +612,6 @@ impl Engine {
             self.session_timeout(now, s, &links);
         }
         self.send_notifications(now);
-    }
-
-    /// The timers of session `s`; `links` are the current object links.
-    pub(super) fn session_timeout(&mut self, now: Instant, s: ServerId, links: &str) {
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        match &mut session.state {
-            State::Disabled { until } if *until <= now => {
-                self.send_register(now, s);
-                return;
-            }
-            State::Registering {
-                retry_at: Some(at), ..
-            } if *at <= now => {
-                self.send_register(now, s);
-                return;
-            }
-            State::Registered { .. } => {}
-            _ => return,
-        }
-        if self.update_in_flight(s) {
-            return;
-        }
-        let asleep = self.asleep(now);
-        let Some(session) = self.server_mut(s) else {
-            return;
-        };
-        let links_changed = links != session.links_sent;
-        let wake = asleep && session.observations.any_due(now);
-        let State::Registered {
-            update_at,
-            update_wanted,
-            waking,
-            ..
-        } = &mut session.state
-        else {
-            return;
-        };
-        if update_wanted.is_some() || links_changed || update_at.is_some_and(|at| at <= now) || wake
-        {
-            *waking = wake;
-            self.send_update(now, s);
-        }
     }
 
     /// The earliest deadline of the exchanges, the bootstrap and every server; allocates

@@ -45,6 +45,7 @@ mod message;
 mod notify;
 pub mod observe;
 mod operation;
+mod register;
 pub mod registration;
 mod report;
 mod send;

@@ -13,7 +13,7 @@
 //! - [`Client::send_records`](super::Client::send_records) sends records the device built itself
 //!   instead, such as values sampled while it was offline, each with the time it was taken: a
 //!   time series of one path is several records with different times (SenML `bt`, see
-//!   [`codec::senml`](crate::codec::senml) for how times are written). The same checks apply
+//!   [`codec::senml`] for how times are written). The same checks apply
 //!   (registered, not 1.0, not muted, no Security or OSCORE path, the size), and the records must
 //!   be resources or resource instances, at most once per path and time.
 //! - The outcome arrives as [`Event::Sent`](super::Event::Sent) or
@@ -25,6 +25,20 @@ use crate::prelude::*;
 use crate::store::ObjectStore;
 
 use super::dm;
+
+use crate::time::Instant;
+
+use coap_lite::RequestType;
+
+use crate::coap::message::RequestBuilder;
+use crate::field::ResourceValue;
+use crate::value::Value;
+
+use super::LwM2mVersion;
+use super::blockwise::OutgoingError;
+use super::engine::Engine;
+use super::exchange::Kind;
+use super::session::ServerId;
 
 /// Why [`Client::send`](super::Client::send) sent nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -125,4 +139,63 @@ pub(super) fn record_paths(records: &[Record]) -> Vec<String> {
     paths.sort_unstable();
     paths.dedup();
     paths.iter().map(ToString::to_string).collect()
+}
+
+impl Engine {
+    /// Send (`POST /dp`, see the [module documentation](self)): the values at `paths`, read now, to the first registered
+    /// server.
+    pub(super) fn send(&mut self, now: Instant, paths: &[Path]) -> Result<(), SendError> {
+        let names = paths.iter().map(ToString::to_string).collect();
+        self.send_with(now, names, |store| payload(store, paths))
+    }
+
+    /// Send (`POST /dp`) of the SenML CBOR `payload` builds, after the checks of every Send;
+    /// `paths` names what is sent in the outcome event.
+    pub(super) fn send_with(
+        &mut self,
+        now: Instant,
+        paths: Vec<String>,
+        payload: impl FnOnce(&mut ObjectStore) -> Result<Vec<u8>, SendError>,
+    ) -> Result<(), SendError> {
+        self.now = now;
+        if self.config.lwm2m_version == LwM2mVersion::V1_0 {
+            return Err(SendError::Unsupported);
+        }
+        let Some(s) = self.find_server(|x| x.state.is_registered()) else {
+            return Err(SendError::NotRegistered);
+        };
+        if self.send_muted(s) {
+            return Err(SendError::Muted);
+        }
+        let payload = payload(&mut self.store)?;
+        let size = payload.len();
+        let packet = RequestBuilder::new(RequestType::Post, 0, &[])
+            .path([URI_PATH])
+            .content_format(FORMAT.to_u16())
+            .payload(payload)
+            .build()
+            .map_err(|e| SendError::Encode(e.to_string()))?;
+        let body = self.plan(packet).map_err(|e| match e {
+            OutgoingError::BodyTooLarge { size, max } => SendError::TooLarge { size, max },
+            OutgoingError::NoRoom { max } => SendError::TooLarge { size, max },
+            OutgoingError::Encode => SendError::Encode(e.to_string()),
+        })?;
+        let server = self.server(s).map_or(self.config.server, |x| x.address);
+        let token = self.exchanges.next_token();
+        self.send_exchange(now, server, token, Kind::Send { paths }, body);
+        Ok(())
+    }
+
+    /// Whether the server of session `s` muted Send: Mute Send (`/1/x/23`) of its Server
+    /// instance (the first Server instance for a server without one).
+    pub(super) fn send_muted(&mut self, s: ServerId) -> bool {
+        let instance = self.server(s).and_then(|x| x.server_instance);
+        let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
+            return false;
+        };
+        matches!(
+            self.store.read_internal(1, instance, 23),
+            Ok(ResourceValue::Single(Value::Boolean(true)))
+        )
+    }
 }
