@@ -1,16 +1,15 @@
-//! Code generation speed: (a) parse and generate every bundled object from the embedded text,
-//! (b) generate only, from parsed definitions, (c) the floor: read every bundled registry file
-//! from disk and run a quick-xml event reader over it, generating nothing. Two more cases split
-//! (a) for BENCHMARKS.md: (d) parse only (the registry crate's XML to `ObjectDef`), and (e) the
-//! token streams only (`emit::object` for every object, without the syn parse and prettyplease
-//! formatting that `emit::file` adds).
+//! Code generation speed over every bundled object: parse and generate from the embedded text,
+//! unformatted (what `Builder` writes by default) and formatted (`.format(true)`, what the CLI
+//! writes by default); generate only, from parsed definitions, both ways; parse only (the
+//! registry crate's XML to `ObjectDef`); and the floor: read every bundled registry file from
+//! disk and run a quick-xml event reader over it, generating nothing.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lwm2m_codegen::emit::{self, CratePath, FileOptions};
+use lwm2m_codegen::emit::{self, FileOptions};
 use lwm2m_codegen::naming;
 use lwm2m_model::{ObjectDef, Registry, parse_str};
 
@@ -21,27 +20,16 @@ fn parse_all() -> Vec<ObjectDef> {
         .collect()
 }
 
-fn generate(defs: &[ObjectDef]) -> String {
+fn generate(defs: &[ObjectDef], format: bool) -> String {
     let names: BTreeMap<u16, String> =
         naming::type_names(defs.iter().map(|d| (d.id, d.name.as_str())));
     let refs = defs.iter().collect::<Vec<_>>();
     let options = FileOptions {
         objects_list: true,
+        format,
         ..FileOptions::default()
     };
     emit::file(&refs, &names, &options).expect("generated code parses")
-}
-
-fn tokens_only(defs: &[ObjectDef]) -> usize {
-    let names: BTreeMap<u16, String> =
-        naming::type_names(defs.iter().map(|d| (d.id, d.name.as_str())));
-    let krate = CratePath::default();
-    defs.iter()
-        .map(|def| {
-            let name = names.get(&def.id).map_or("Unnamed", String::as_str);
-            emit::object(def, name, &krate).into_iter().count()
-        })
-        .sum()
 }
 
 fn read_and_scan(files: &[PathBuf]) -> usize {
@@ -73,16 +61,19 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("bundled registry");
     group.sample_size(10);
-    group.bench_function("parse + generate", |b| {
-        b.iter(|| generate(&parse_all()).len())
+    group.bench_function("parse + generate, unformatted", |b| {
+        b.iter(|| generate(&parse_all(), false).len())
     });
-    group.bench_function("generate only", |b| {
-        b.iter(|| generate(black_box(&defs)).len())
+    group.bench_function("parse + generate, formatted", |b| {
+        b.iter(|| generate(&parse_all(), true).len())
+    });
+    group.bench_function("generate only, unformatted", |b| {
+        b.iter(|| generate(black_box(&defs), false).len())
+    });
+    group.bench_function("generate only, formatted", |b| {
+        b.iter(|| generate(black_box(&defs), true).len())
     });
     group.bench_function("parse only", |b| b.iter(|| parse_all().len()));
-    group.bench_function("tokens only (no syn parse, no prettyplease)", |b| {
-        b.iter(|| tokens_only(black_box(&defs)))
-    });
     group.bench_function(
         format!("floor: read + quick-xml scan ({} files)", files.len()),
         |b| b.iter(|| read_and_scan(black_box(&files))),

@@ -47,6 +47,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     file_name: String,
     objects_list: bool,
+    format: bool,
 }
 
 impl Default for Builder {
@@ -78,6 +79,7 @@ impl Builder {
             out_dir: None,
             file_name: DEFAULT_FILE_NAME.to_owned(),
             objects_list: true,
+            format: false,
         }
     }
 
@@ -130,6 +132,15 @@ impl Builder {
     /// metadata of every generated object (default `true`).
     pub fn objects_list(mut self, enabled: bool) -> Builder {
         self.objects_list = enabled;
+        self
+    }
+
+    /// Whether to format the output with prettyplease, for people who read it (default
+    /// `false`: the compiler does not need it, and the layout the generator writes directly is
+    /// valid, readable Rust with long attribute lines unbroken). Formatting parses the code back
+    /// with syn, one object per task on every core, which takes longer than generating it.
+    pub fn format(mut self, enabled: bool) -> Builder {
+        self.format = enabled;
         self
     }
 
@@ -237,9 +248,9 @@ impl Builder {
         let options = FileOptions {
             crate_path,
             objects_list: self.objects_list,
+            format: self.format,
         };
-        let code = emit::file(&selected, &type_names, &options)
-            .map_err(|e| Error::Syntax(e.to_string()))?;
+        let code = emit::file(&selected, &type_names, &options)?;
         Ok((code, warnings))
     }
 

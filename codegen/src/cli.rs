@@ -49,6 +49,10 @@ enum Command {
         /// Leave out the bundled registry: only the given files.
         #[arg(long)]
         no_bundled: bool,
+        /// Write the code as generated, without formatting it with prettyplease (faster; the
+        /// compiler does not need it formatted).
+        #[arg(long)]
+        no_format: bool,
         /// Extra definition files or directories; they replace bundled objects with the same id.
         paths: Vec<PathBuf>,
     },
@@ -103,8 +107,17 @@ where
             objects,
             crate_path,
             no_bundled,
+            no_format,
             paths,
-        } => generate(&dir, &objects, &crate_path, no_bundled, &paths, err),
+        } => generate(
+            &dir,
+            &objects,
+            &crate_path,
+            no_bundled,
+            !no_format,
+            &paths,
+            err,
+        ),
         Command::Docs {
             format,
             out: dir,
@@ -161,10 +174,12 @@ fn generate(
     objects: &[u16],
     crate_path: &str,
     no_bundled: bool,
+    format: bool,
     paths: &[PathBuf],
     err: &mut dyn Write,
 ) -> std::io::Result<i32> {
     let mut builder = Builder::new()
+        .format(format)
         .bundled(!no_bundled)
         .crate_path(crate_path)
         .out_dir(dir);

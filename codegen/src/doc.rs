@@ -23,10 +23,7 @@
 //!    the start of a line, and a line made only of `-`, `=` and spaces (a setext heading or a rule).
 //!    List markers (`- item`, `1. item`) are kept: they render as lists, which is what they mean.
 //!
-//! [`attrs`] turns the lines into `#[doc = " ..."]` attributes, one per line.
-
-use proc_macro2::TokenStream;
-use quote::quote;
+//! [`write_comments`] turns the lines into `/// ...` doc comments, one per line.
 
 /// The Markdown lines for a block of registry text (a description), escaped for rustdoc.
 ///
@@ -115,22 +112,26 @@ pub fn code_span(text: &str) -> String {
     }
 }
 
-/// `#[doc = " line"]` attributes for Markdown lines (`#[doc = ""]` for an empty line).
-///
-/// The leading space makes `prettyplease` print them as tidy `/// line` comments.
-pub fn attrs<S: AsRef<str>>(lines: &[S]) -> TokenStream {
-    lines
-        .iter()
-        .map(|line| {
-            let line = line.as_ref();
-            let text = if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            };
-            quote!(#[doc = #text])
-        })
-        .collect()
+/// Doc comments for Markdown lines, each indented by `indent`: `/// line`, or `///` for an
+/// empty line; the same doc text as `#[doc = " line"]` attributes, which prettyplease prints
+/// this way. A line that a `///` comment cannot hold (a line break or a carriage return, which
+/// [`lines`] never makes) becomes an escaped `#[doc = "..."]` attribute.
+pub fn write_comments<S: AsRef<str>>(out: &mut String, indent: &str, lines: &[S]) {
+    for line in lines {
+        let line = line.as_ref();
+        out.push_str(indent);
+        if line.is_empty() {
+            out.push_str("///\n");
+        } else if line.contains(['\n', '\r']) {
+            out.push_str("#[doc = ");
+            crate::emit::string_literal(out, &format!(" {line}"));
+            out.push_str("]\n");
+        } else {
+            out.push_str("/// ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
 }
 
 /// A line that Markdown reads as a list item (`- x`, `+ x`, `1. x`, `1) x`). A continuation line
@@ -405,8 +406,9 @@ mod tests {
     }
 
     #[test]
-    fn attrs_have_a_leading_space() {
-        let tokens = attrs(&["a", "", "b"]).to_string();
-        assert_eq!(tokens, r#"# [doc = " a"] # [doc = ""] # [doc = " b"]"#);
+    fn comments_have_a_leading_space() {
+        let mut out = String::new();
+        write_comments(&mut out, "    ", &["a", "", "b\rc"]);
+        assert_eq!(out, "    /// a\n    ///\n    #[doc = \" b\\rc\"]\n");
     }
 }

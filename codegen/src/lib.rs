@@ -11,6 +11,10 @@
 //! # Ok::<(), lwm2m_codegen::Error>(())
 //! ```
 //!
+//! The code is written as text, directly: unformatted for the compiler by default
+//! ([`Builder::format`] formats it with prettyplease for people; the CLI does unless
+//! `--no-format`).
+//!
 //! Modules, one job each: [`naming`] (identifier rules), [`doc`] (registry text to rustdoc),
 //! [`emit`] (definitions to code), [`builder`] (the build-script API), [`cli`] (the command).
 

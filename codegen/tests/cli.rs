@@ -105,6 +105,47 @@ fn generate_writes_the_file() {
 }
 
 #[test]
+fn generate_formats_unless_no_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = |name: &str, extra: &[&str]| {
+        let out_dir = dir.path().join(name);
+        let mut args = vec![
+            "generate",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--objects",
+            "3303",
+        ];
+        args.extend(extra);
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        std::fs::read_to_string(out_dir.join("lwm2m_objects.rs")).unwrap()
+    };
+    let formatted = read("formatted", &[]);
+    let unformatted = read("unformatted", &["--no-format"]);
+    // prettyplease breaks the long object attribute over lines; the generator does not.
+    assert!(formatted.contains("#[lwm2m(\n    crate = \"::lwm2m\",\n    id = 3303,\n"));
+    assert!(
+        unformatted.contains("#[lwm2m(crate = \"::lwm2m\", id = 3303, name = \"Temperature\", ")
+    );
+    assert_eq!(
+        formatted,
+        lwm2m_codegen::Builder::new()
+            .objects([3303])
+            .format(true)
+            .generate()
+            .unwrap()
+    );
+    assert_eq!(
+        unformatted,
+        lwm2m_codegen::Builder::new()
+            .objects([3303])
+            .generate()
+            .unwrap()
+    );
+}
+
+#[test]
 fn generate_with_a_broken_file_exits_1_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken.xml");
