@@ -137,7 +137,7 @@ fn a_send_of_300_records_reaches_aiocoap_whole_and_decodes() {
     assert_eq!(
         sent,
         Event::Sent {
-            paths: vec!["/3303/0/5700".into()]
+            paths: vec![Path::resource(3303, 0, 5700)]
         }
     );
     assert!(sizes.len() > 3, "sent in blocks: {sizes:?}");

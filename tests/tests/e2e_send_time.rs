@@ -76,7 +76,11 @@ fn send_of_a_time_series_reaches_the_aiocoap_server_with_its_times() {
     assert_eq!(
         sent,
         Event::Sent {
-            paths: vec!["/3/0/9".into(), "/3/0/10".into(), "/3303/0/5700".into()]
+            paths: vec![
+                Path::resource(3, 0, 9),
+                Path::resource(3, 0, 10),
+                Path::resource(3303, 0, 5700)
+            ]
         }
     );
 

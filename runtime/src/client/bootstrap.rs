@@ -20,7 +20,7 @@ use super::engine::{Engine, Phase};
 use super::exchange::Kind;
 use super::session::ServerId;
 use super::session::{self, State};
-use super::{Event, access, registration};
+use super::{Event, Failure, RegistrationRequest, access, registration};
 
 impl Engine {
     pub(super) fn send_bootstrap_request(&mut self, now: Instant) {
@@ -38,9 +38,15 @@ impl Engine {
     }
 
     /// A Bootstrap-Request failed: retry after a back-off.
-    pub(super) fn fail_bootstrap(&mut self, now: Instant, reason: String) {
+    pub(super) fn fail_bootstrap(&mut self, now: Instant, reason: Failure) {
         self.bootstrap_failures = self.bootstrap_failures.saturating_add(1);
-        self.emit(None, Event::RegistrationFailed { reason });
+        self.emit(
+            None,
+            Event::RegistrationFailed {
+                request: RegistrationRequest::BootstrapRequest,
+                reason,
+            },
+        );
         if self.phase == Phase::Bootstrapping {
             self.bootstrap_retry_at =
                 Some(now + registration::retry_delay(self.bootstrap_failures));
@@ -203,16 +209,13 @@ impl Engine {
                 }
             },
             Err(e) => {
+                tracing::warn!(uri = %account.uri, error = %e, "the bootstrapped server URI is unusable");
                 self.rebuild_sessions();
                 for s in ServerId::all(self.sessions.len()) {
                     if let Some(session) = self.server_mut(s) {
                         session.state = State::registering();
                     }
-                    self.fail(
-                        now,
-                        s,
-                        format!("the bootstrapped server URI is unusable: {e}"),
-                    );
+                    self.fail(now, s, RegistrationRequest::Register, Failure::BadServerUri);
                 }
             }
         }

@@ -57,7 +57,9 @@ use super::exchange::{Ended, EndedHow, Exchanges, Kind, ResponseMatch};
 use super::message;
 use super::observe::Sample;
 use super::session::{self, ServerId, Session, State};
-use super::{Config, Event, Events, ServerEvent, Transmit, registration};
+use super::{
+    Config, Event, Events, Failure, RegistrationRequest, ServerEvent, Transmit, registration,
+};
 
 /// Where the client as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,7 +285,7 @@ impl Engine {
                 let token = self.exchanges.next_token();
                 self.send_exchange(now, to, token, kind, body);
             }
-            Err(e) => self.fail_exchange(now, to, &kind, &e.to_string()),
+            Err(_) => self.fail_exchange(now, to, &kind, Failure::Unencodable),
         }
     }
 
@@ -309,9 +311,7 @@ impl Engine {
         let limit = self.send_limit();
         match self.exchanges.start(now, to, token, kind, body, limit) {
             Ok(bytes) => self.transmit(now, to, bytes),
-            Err(kind) => {
-                self.fail_exchange(now, to, &kind, "the request does not fit a CoAP message");
-            }
+            Err(kind) => self.fail_exchange(now, to, &kind, Failure::Unencodable),
         }
     }
 
@@ -325,10 +325,7 @@ impl Engine {
     ) {
         match built {
             Ok(packet) => self.send_request(now, to, packet, kind),
-            Err(e) => {
-                let reason = format!("the request cannot be built: {e}");
-                self.fail_exchange(now, to, &kind, &reason);
-            }
+            Err(_) => self.fail_exchange(now, to, &kind, Failure::Unencodable),
         }
     }
 
@@ -338,10 +335,10 @@ impl Engine {
         now: Instant,
         to: SocketAddr,
         kind: &Kind,
-        reason: &str,
+        reason: Failure,
     ) {
         match kind {
-            Kind::BootstrapRequest => self.fail_bootstrap(now, reason.to_owned()),
+            Kind::BootstrapRequest => self.fail_bootstrap(now, reason),
             // A Deregister given up on (or refused with a reset) ends the registration all
             // the same: the client is leaving.
             Kind::Deregister => {
@@ -357,15 +354,21 @@ impl Engine {
                     server,
                     Event::SendFailed {
                         paths: paths.clone(),
-                        reason: reason.to_owned(),
+                        reason,
                     },
                 );
             }
-            _ => {
+            Kind::Register | Kind::Update { .. } => {
+                let request = match kind {
+                    Kind::Register => RegistrationRequest::Register,
+                    _ => RegistrationRequest::Update,
+                };
                 if let Some(s) = self.session_at(to) {
-                    self.fail(now, s, reason.to_owned());
+                    self.fail(now, s, request, reason);
                 }
             }
+            // A notification that ends cancels its observation instead (`exchange_ended`).
+            Kind::Notification => {}
         }
     }
 
@@ -449,8 +452,8 @@ impl Engine {
     /// §3.6 and §4.5), a request fails.
     pub(super) fn exchange_ended(&mut self, now: Instant, ended: Ended) {
         let reason = match ended.how {
-            EndedHow::Reset => "the server reset the request",
-            EndedHow::GaveUp => "no response from the server",
+            EndedHow::Reset => Failure::Reset,
+            EndedHow::GaveUp => Failure::NoResponse,
         };
         match ended.kind {
             Kind::Notification => self.cancel_observation(ended.peer, &ended.token),
@@ -496,7 +499,7 @@ impl Engine {
                             Some(now + self.config.transmission.exchange_lifetime());
                     }
                 } else {
-                    self.fail_bootstrap(now, format!("bootstrap request answered {}", code));
+                    self.fail_bootstrap(now, Failure::Answered(code.into()));
                 }
             }
             (Kind::Send { paths }, s) => {
@@ -508,7 +511,7 @@ impl Engine {
                     } else {
                         Event::SendFailed {
                             paths,
-                            reason: format!("send answered {code}"),
+                            reason: Failure::Answered(code.into()),
                         }
                     },
                 );

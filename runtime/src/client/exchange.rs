@@ -18,6 +18,7 @@ use coap_lite::{MessageType, Packet};
 
 use crate::coap::message as coap_message;
 use crate::coap::{RetransmitEvent, Retransmitter, TokenGenerator, TransmissionParameters};
+use crate::path::Path;
 
 use super::blockwise::{OutgoingBody, Step};
 
@@ -42,7 +43,7 @@ pub(super) enum Kind {
     /// A Send (`POST /dp`) of these paths.
     Send {
         /// The paths sent.
-        paths: Vec<String>,
+        paths: Vec<Path>,
     },
 }
 

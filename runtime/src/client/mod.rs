@@ -40,6 +40,7 @@ mod blockwise;
 mod bootstrap;
 mod dm;
 mod engine;
+mod event;
 mod exchange;
 mod message;
 mod notify;
@@ -52,6 +53,7 @@ mod send;
 mod serve;
 mod session;
 
+pub use event::{Event, Failure, RegistrationRequest, ResponseCode, ServerEvent};
 pub use operation::Operation;
 pub use send::SendError;
 
@@ -195,16 +197,6 @@ impl Config {
     }
 }
 
-/// An [`Event`] with the server it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerEvent {
-    /// The Short Server ID of the server (`None`: the bootstrap server, the device itself, or a
-    /// server account without a Short Server ID).
-    pub server: Option<u16>,
-    /// What happened.
-    pub event: Event,
-}
-
 /// One server the client registers with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerStatus {
@@ -223,97 +215,6 @@ pub struct Transmit {
     pub to: SocketAddr,
     /// The CoAP message.
     pub bytes: Vec<u8>,
-}
-
-/// Something that happened, for logs and tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Event {
-    /// The bootstrap server finished (`POST /bs` answered).
-    Bootstrapped,
-    /// The server accepted the registration at `location` (such as `/rd/5`).
-    Registered {
-        /// The registration's location path.
-        location: String,
-    },
-    /// An Update was accepted.
-    Updated,
-    /// The registration was removed (Deregister acknowledged or given up).
-    Deregistered,
-    /// A Register, Update or Bootstrap-Request failed; the client retries later.
-    RegistrationFailed {
-        /// Why.
-        reason: String,
-    },
-    /// A request from the server was answered. Typed, so that answering a request allocates
-    /// and formats nothing for its event; every field prints as a log wants it.
-    Request {
-        /// The LwM2M operation, such as `Read`, `Write-Attributes` or `Execute`.
-        operation: Operation,
-        /// The path asked; `None` for a request outside the object tree (Bootstrap-Finish's
-        /// `/bs`, an unknown path).
-        path: Option<Path>,
-        /// The response code, such as 2.05.
-        code: ResponseCode,
-    },
-    /// A notification was sent.
-    Notified {
-        /// The observed path.
-        path: String,
-        /// Its Observe sequence number.
-        sequence: u32,
-    },
-    /// A Send ([`Client::send`]) was answered with success (2.04).
-    Sent {
-        /// The paths sent.
-        paths: Vec<String>,
-    },
-    /// A Send was refused by the server, reset, or not answered.
-    SendFailed {
-        /// The paths of the Send.
-        paths: Vec<String>,
-        /// Why.
-        reason: String,
-    },
-    /// The server executed Disable (`/1/x/4`): the client de-registers, ignores the server for
-    /// the Disable Timeout (`/1/x/5`, 86400 s when unset) and then registers again.
-    Disabled {
-        /// How long the client stays away.
-        timeout: Duration,
-    },
-    /// The server executed Reboot (`/3/0/4`): the application should restart the device.
-    Rebooting,
-    /// Bootstrap wrote a server URI whose host is a name, not an IP address: the driver must
-    /// resolve it and call [`Client::set_server`]; the Register waits until then.
-    ResolveServer {
-        /// The server URI written by the Bootstrap-Server (`/0/x/0`).
-        uri: String,
-    },
-}
-
-/// A CoAP response code: class and detail, printed as `2.05`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ResponseCode {
-    /// The class: 2 success, 4 client error, 5 server error.
-    pub class: u8,
-    /// The detail, such as 5 in 2.05 Content.
-    pub detail: u8,
-}
-
-impl From<coap_lite::MessageClass> for ResponseCode {
-    fn from(code: coap_lite::MessageClass) -> ResponseCode {
-        let byte = u8::from(code);
-        ResponseCode {
-            class: byte >> 5,
-            detail: byte & 0x1f,
-        }
-    }
-}
-
-impl fmt::Display for ResponseCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.class, self.detail)
-    }
 }
 
 /// The sans-I/O LwM2M client: see the [module documentation](self).

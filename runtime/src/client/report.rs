@@ -1,7 +1,6 @@
 //! The Information Reporting interface (Core TS §6.4), sending side: notifications due to each
 //! server's observations, held while a queue-mode client sleeps.
 
-use crate::prelude::*;
 use crate::time::Instant;
 
 use crate::coap::block::serve_block2;
@@ -94,7 +93,7 @@ impl Engine {
             self.emit_for(
                 s,
                 Event::Notified {
-                    path: observation.path.to_string(),
+                    path: observation.path,
                     sequence,
                 },
             );

@@ -34,14 +34,14 @@ use crate::coap::message::RequestBuilder;
 use crate::field::ResourceValue;
 use crate::value::Value;
 
-use super::LwM2mVersion;
 use super::blockwise::OutgoingError;
 use super::engine::Engine;
 use super::exchange::Kind;
 use super::session::ServerId;
+use super::{LwM2mVersion, ResponseCode};
 
 /// Why [`Client::send`](super::Client::send) sent nothing.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SendError {
     /// The client is not registered with its server.
@@ -60,19 +60,25 @@ pub enum SendError {
     #[error("{path} is not sent: Security and OSCORE values stay on the device")]
     Protected {
         /// The path refused.
-        path: String,
+        path: Path,
     },
     /// A path could not be read.
     #[error("{path} cannot be read ({code})")]
     Read {
         /// The path.
-        path: String,
+        path: Path,
         /// The CoAP code a server's Read would have got, such as `4.04`.
-        code: String,
+        code: ResponseCode,
     },
     /// The values could not be encoded as SenML CBOR.
     #[error("the values cannot be encoded: {0}")]
-    Encode(String),
+    Encode(#[source] crate::codec::EncodeError),
+    /// The request cannot be encoded as a CoAP message.
+    #[error("the request cannot be encoded as a CoAP message")]
+    Unencodable,
+    /// The request could not be built (its options or payload).
+    #[error("the request cannot be built: {0}")]
+    Build(#[source] crate::coap::message::BuildError),
     /// The payload cannot be sent: it exceeds the 64 KiB bound of block-wise requests (`max` is
     /// that bound), or the maximum message size leaves no room for a 16-byte block (`max` is the
     /// maximum message size).
@@ -99,23 +105,21 @@ pub(super) fn payload(store: &mut ObjectStore, paths: &[Path]) -> Result<Vec<u8>
     let mut records: Vec<Record> = Vec::new();
     for path in paths {
         if dm::is_protected(path) {
-            return Err(SendError::Protected {
-                path: path.to_string(),
-            });
+            return Err(SendError::Protected { path: *path });
         }
         match dm::read_records(store, path) {
             Ok(found) => records.extend(found),
             Err(reply) => {
                 return Err(SendError::Read {
-                    path: path.to_string(),
-                    code: reply.code.to_string(),
+                    path: *path,
+                    code: reply.code.into(),
                 });
             }
         }
     }
     records.sort_unstable_by_key(|r| r.path);
     records.dedup_by_key(|r| r.path);
-    codec::encode(FORMAT, &Path::ROOT, &records).map_err(|e| SendError::Encode(e.to_string()))
+    codec::encode(FORMAT, &Path::ROOT, &records).map_err(SendError::Encode)
 }
 
 /// The SenML CBOR payload of a Send of caller-built `records` (see
@@ -125,28 +129,25 @@ pub(super) fn records_payload(records: &[Record]) -> Result<Vec<u8>, SendError> 
         return Err(SendError::Empty);
     }
     if let Some(record) = records.iter().find(|r| dm::is_protected(&r.path)) {
-        return Err(SendError::Protected {
-            path: record.path.to_string(),
-        });
+        return Err(SendError::Protected { path: record.path });
     }
-    codec::encode(FORMAT, &Path::ROOT, records).map_err(|e| SendError::Encode(e.to_string()))
+    codec::encode(FORMAT, &Path::ROOT, records).map_err(SendError::Encode)
 }
 
 /// The distinct paths of `records`, in path order: what [`Event::Sent`](super::Event::Sent)
 /// names for a Send of records.
-pub(super) fn record_paths(records: &[Record]) -> Vec<String> {
+pub(super) fn record_paths(records: &[Record]) -> Vec<Path> {
     let mut paths: Vec<Path> = records.iter().map(|r| r.path).collect();
     paths.sort_unstable();
     paths.dedup();
-    paths.iter().map(ToString::to_string).collect()
+    paths
 }
 
 impl Engine {
     /// Send (`POST /dp`, see the [module documentation](self)): the values at `paths`, read now, to the first registered
     /// server.
     pub(super) fn send(&mut self, now: Instant, paths: &[Path]) -> Result<(), SendError> {
-        let names = paths.iter().map(ToString::to_string).collect();
-        self.send_with(now, names, |store| payload(store, paths))
+        self.send_with(now, paths.to_vec(), |store| payload(store, paths))
     }
 
     /// Send (`POST /dp`) of the SenML CBOR `payload` builds, after the checks of every Send;
@@ -154,7 +155,7 @@ impl Engine {
     pub(super) fn send_with(
         &mut self,
         now: Instant,
-        paths: Vec<String>,
+        paths: Vec<Path>,
         payload: impl FnOnce(&mut ObjectStore) -> Result<Vec<u8>, SendError>,
     ) -> Result<(), SendError> {
         self.now = now;
@@ -174,11 +175,11 @@ impl Engine {
             .content_format(FORMAT.to_u16())
             .payload(payload)
             .build()
-            .map_err(|e| SendError::Encode(e.to_string()))?;
+            .map_err(SendError::Build)?;
         let body = self.plan(packet).map_err(|e| match e {
             OutgoingError::BodyTooLarge { size, max } => SendError::TooLarge { size, max },
             OutgoingError::NoRoom { max } => SendError::TooLarge { size, max },
-            OutgoingError::Encode => SendError::Encode(e.to_string()),
+            OutgoingError::Encode => SendError::Unencodable,
         })?;
         let server = self.server(s).map_or(self.config.server, |x| x.address);
         let token = self.exchanges.next_token();

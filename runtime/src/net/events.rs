@@ -49,8 +49,8 @@ pub fn log_event(event: &Event) {
         Event::Registered { location } => tracing::info!(%location, "registered"),
         Event::Updated => tracing::info!("registration updated"),
         Event::Deregistered => tracing::info!("deregistered"),
-        Event::RegistrationFailed { reason } => {
-            tracing::warn!(%reason, "registration failed");
+        Event::RegistrationFailed { request, reason } => {
+            tracing::warn!(%request, %reason, "registration failed");
         }
         Event::Request {
             operation,

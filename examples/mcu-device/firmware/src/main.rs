@@ -171,8 +171,8 @@ fn flush(client: &mut Client, tx: &mut Sender) {
             }
             Event::Updated => tx.log(format_args!("mcu-device: registration updated")),
             Event::Deregistered => tx.log(format_args!("mcu-device: deregistered")),
-            Event::RegistrationFailed { reason } => {
-                tx.log(format_args!("mcu-device: registration failed: {reason}"));
+            Event::RegistrationFailed { request, reason } => {
+                tx.log(format_args!("mcu-device: {request} failed: {reason}"));
             }
             Event::Request {
                 operation,
