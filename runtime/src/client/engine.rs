@@ -56,10 +56,11 @@ use super::dm::{self, Effect};
 use super::exchange::{Ended, EndedHow, Exchanges, Kind, ResponseMatch};
 use super::message;
 use super::observe::Sample;
-use super::session::{self, ServerId, Session, State};
+use super::session::{self, ServerId, ServerSettings, Session, State};
 use super::{
     Config, Event, Events, Failure, RegistrationRequest, ServerEvent, Transmit, registration,
 };
+use crate::objects::Server;
 
 /// Where the client as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +202,16 @@ impl Engine {
     /// Server `s`, mutable.
     pub(super) fn server_mut(&mut self, s: ServerId) -> Option<&mut Session> {
         self.sessions.get_mut(s.index())
+    }
+
+    /// The settings of the Server instance of server `s` (of the first Server instance for a
+    /// server without one).
+    pub(super) fn settings(&mut self, s: ServerId) -> ServerSettings {
+        let instance = self.server(s).and_then(|x| x.server_instance);
+        instance
+            .or_else(|| self.store.instances(Server::ID).next())
+            .and_then(|i| ServerSettings::of(&mut self.store, i))
+            .unwrap_or_default()
     }
 
     /// The first server `which` accepts.

@@ -31,8 +31,6 @@ use crate::time::Instant;
 use coap_lite::RequestType;
 
 use crate::coap::message::RequestBuilder;
-use crate::field::ResourceValue;
-use crate::value::Value;
 
 use super::blockwise::OutgoingError;
 use super::engine::Engine;
@@ -190,13 +188,6 @@ impl Engine {
     /// Whether the server of session `s` muted Send: Mute Send (`/1/x/23`) of its Server
     /// instance (the first Server instance for a server without one).
     pub(super) fn send_muted(&mut self, s: ServerId) -> bool {
-        let instance = self.server(s).and_then(|x| x.server_instance);
-        let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
-            return false;
-        };
-        matches!(
-            self.store.read_internal(1, instance, 23),
-            Ok(ResourceValue::Single(Value::Boolean(true)))
-        )
+        self.settings(s).mute_send
     }
 }

@@ -12,9 +12,7 @@ use crate::coap::Seen;
 use crate::coap::block::{self, Block1Outcome, serve_block2};
 use crate::coap::message as coap_message;
 use crate::coap::options;
-use crate::field::ResourceValue;
 use crate::path::Path;
-use crate::value::Value;
 
 use super::Event;
 use super::access::Policy;
@@ -360,17 +358,10 @@ impl Engine {
     /// The Default Minimum and Maximum Periods of the Server instance of session `s` (the
     /// first Server instance for a server without one).
     fn defaults(&mut self, s: ServerId) -> Defaults {
-        let instance = self.server(s).and_then(|x| x.server_instance);
-        let Some(instance) = instance.or_else(|| self.store.instances(1).next()) else {
-            return Defaults::default();
-        };
-        let mut period = |resource| match self.store.read(1, instance, resource) {
-            Ok(ResourceValue::Single(Value::Integer(secs))) => u32::try_from(secs).ok(),
-            _ => None,
-        };
+        let settings = self.settings(s);
         Defaults {
-            pmin: period(2),
-            pmax: period(3),
+            pmin: settings.default_min_period,
+            pmax: settings.default_max_period,
         }
     }
 

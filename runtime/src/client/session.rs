@@ -17,6 +17,7 @@ use core::net::SocketAddr;
 use core::time::Duration;
 
 use crate::field::ResourceValue;
+use crate::objects::Server;
 use crate::store::ObjectStore;
 use crate::uri::parse_uri;
 use crate::value::Value;
@@ -200,12 +201,61 @@ pub(super) fn complete_accounts(store: &mut ObjectStore) -> usize {
         .count()
 }
 
+/// What the client reads of a Server instance (`/1/x`, Core TS Appendix E.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct ServerSettings {
+    /// Lifetime (`/1/x/1`), seconds, when positive.
+    pub lifetime: Option<u64>,
+    /// Default Minimum Period (`/1/x/2`), seconds.
+    pub default_min_period: Option<u32>,
+    /// Default Maximum Period (`/1/x/3`), seconds.
+    pub default_max_period: Option<u32>,
+    /// Disable Timeout (`/1/x/5`), seconds.
+    pub disable_timeout: Option<u64>,
+    /// Mute Send (`/1/x/23`).
+    pub mute_send: bool,
+}
+
+impl ServerSettings {
+    /// The settings of Server instance `instance`: through the typed built-in [`Server`] when
+    /// the store holds it (what the client and a bootstrap create), otherwise resource by
+    /// resource, so that a Server type generated from the registry or written by the user
+    /// works the same. `None` without such an instance.
+    pub(super) fn of(store: &mut ObjectStore, instance: u16) -> Option<ServerSettings> {
+        if let Some(server) = store.get::<Server>(instance) {
+            return Some(ServerSettings {
+                lifetime: Some(u64::from(server.lifetime)).filter(|s| *s > 0),
+                default_min_period: server.default_min_period,
+                default_max_period: server.default_max_period,
+                disable_timeout: server.disable_timeout.map(u64::from),
+                mute_send: server.mute_send.unwrap_or(false),
+            });
+        }
+        store.instance(Server::ID, instance)?;
+        let mut number = |resource| integer(store, Server::ID, instance, resource);
+        let lifetime = number(Server::LIFETIME);
+        let default_min_period = number(Server::DEFAULT_MIN_PERIOD);
+        let default_max_period = number(Server::DEFAULT_MAX_PERIOD);
+        let disable_timeout = number(Server::DISABLE_TIMEOUT);
+        Some(ServerSettings {
+            lifetime: lifetime
+                .and_then(|s| u64::try_from(s).ok())
+                .filter(|s| *s > 0),
+            default_min_period: default_min_period.and_then(|s| u32::try_from(s).ok()),
+            default_max_period: default_max_period.and_then(|s| u32::try_from(s).ok()),
+            disable_timeout: disable_timeout.and_then(|s| u64::try_from(s).ok()),
+            mute_send: matches!(
+                store.read_internal(Server::ID, instance, Server::MUTE_SEND),
+                Ok(ResourceValue::Single(Value::Boolean(true)))
+            ),
+        })
+    }
+}
+
 /// The Lifetime (`/1/x/1`) of Server instance `x`, when positive.
 pub(super) fn lifetime_of(store: &mut ObjectStore, server_instance: u16) -> Option<Duration> {
-    let secs = integer(store, 1, server_instance, 1)?;
-    u64::try_from(secs)
-        .ok()
-        .filter(|s| *s > 0)
+    ServerSettings::of(store, server_instance)?
+        .lifetime
         .map(Duration::from_secs)
 }
 
@@ -271,6 +321,53 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Server object of the user's own (as generated from the registry): only its id and the
+    /// resources the client reads.
+    #[derive(Debug, Clone, Default, lwm2m_derive::Object)]
+    #[lwm2m(crate = "crate", id = 1, name = "LwM2M Server", multiple, mandatory)]
+    struct OwnServer {
+        #[lwm2m(id = 1, name = "Lifetime", op = "RW", kind = "Integer", mandatory)]
+        lifetime: i64,
+        #[lwm2m(id = 3, name = "Default Maximum Period", op = "RW", kind = "Integer")]
+        default_maximum_period: Option<i64>,
+        #[lwm2m(id = 23, name = "Mute Send", op = "RW", kind = "Boolean")]
+        mute_send: Option<bool>,
+    }
+
+    #[test]
+    fn server_settings_come_from_the_typed_server_or_resource_by_resource() {
+        let mut store = ObjectStore::new();
+        let mut server = Server::new(1, 300, "U");
+        server.default_max_period = Some(60);
+        server.disable_timeout = Some(30);
+        store.insert(0, server, ()).expect("a Server instance");
+        let typed = ServerSettings::of(&mut store, 0).expect("instance 0");
+        assert_eq!(typed.lifetime, Some(300));
+        assert_eq!(typed.default_max_period, Some(60));
+        assert_eq!(typed.disable_timeout, Some(30));
+        assert!(!typed.mute_send);
+        assert_eq!(ServerSettings::of(&mut store, 1), None);
+
+        let mut own = ObjectStore::new();
+        let server = OwnServer {
+            lifetime: 120,
+            default_maximum_period: Some(15),
+            mute_send: Some(true),
+        };
+        own.insert(4, server, ()).expect("a Server instance");
+        let settings = ServerSettings::of(&mut own, 4).expect("instance 4");
+        assert_eq!(settings.lifetime, Some(120));
+        assert_eq!(settings.default_max_period, Some(15));
+        assert_eq!(settings.default_min_period, None);
+        assert!(settings.mute_send);
+        let zero = OwnServer::default();
+        own.insert(5, zero, ()).expect("a second instance");
+        assert_eq!(
+            ServerSettings::of(&mut own, 5).map(|s| s.lifetime),
+            Some(None)
+        );
+    }
 
     #[test]
     fn each_state_carries_its_own_deadline() {
