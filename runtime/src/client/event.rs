@@ -60,7 +60,7 @@ pub enum Event {
         /// Its Observe sequence number.
         sequence: u32,
     },
-    /// A Send ([`Client::send`]) was answered with success (2.04).
+    /// A Send ([`Client::send`](super::Client::send)) was answered with success (2.04).
     Sent {
         /// The paths sent.
         paths: Vec<Path>,
@@ -81,7 +81,7 @@ pub enum Event {
     /// The server executed Reboot (`/3/0/4`): the application should restart the device.
     Rebooting,
     /// Bootstrap wrote a server URI whose host is a name, not an IP address: the driver must
-    /// resolve it and call [`Client::set_server`]; the Register waits until then.
+    /// resolve it and call [`Client::set_server`](super::Client::set_server); the Register waits until then.
     ResolveServer {
         /// The server URI written by the Bootstrap-Server (`/0/x/0`).
         uri: String,

@@ -218,6 +218,37 @@ pub struct Transmit {
 }
 
 /// The sans-I/O LwM2M client: see the [module documentation](self).
+///
+/// `Client` does no I/O and reads no clock: the caller (the tokio driver in `lwm2m::net`, or a
+/// device's own loop, as `examples/mcu-device` has) moves datagrams and time in and out. The
+/// calling contract, in the spirit of `quinn_proto::Connection`:
+///
+/// 1. Make it with [`Client::new`] and call [`Client::start`] once.
+/// 2. Feed it what happens:
+///    - every datagram from the socket, with [`Client::handle_datagram`] (from any address:
+///      the client drops or refuses what does not come from its servers);
+///    - the passing of time, with [`Client::handle_timeout`] once the instant
+///      [`Client::poll_timeout`] gave has come (calling it earlier is harmless);
+///    - the application's own changes: [`Client::resource_changed`] after changing a value
+///      through [`Client::store_mut`], [`Client::send`], [`Client::set_server`] after an
+///      [`Event::ResolveServer`], [`Client::transport_changed`] when the transport
+///      re-established a session, [`Client::deregister`] to shut down.
+/// 3. After each call of step 2, drain its outputs in this order:
+///    - [`Client::poll_transmit`] until it returns `None`, sending each datagram to its
+///      address;
+///    - [`Client::poll_event`] (or [`Client::poll_server_event`]) until `None`, for logs and
+///      the application;
+///    - [`Client::poll_timeout`], which may have moved earlier: wait for the next datagram or
+///      that instant, whichever comes first (`None`: only a datagram or an application call
+///      can give the client work).
+/// 4. Time never goes backwards: each `now` is at least the previous one (a
+///    [`Instant`] from one monotonic clock).
+/// 5. To shut down, call [`Client::deregister`] and go on with steps 2 and 3 until
+///    [`Client::is_deregistering`] is false (the servers answered, or their exchanges were
+///    given up after the CoAP retransmissions), or until the application's own deadline.
+///
+/// Nothing blocks and nothing is sent on its own: a datagram exists only once
+/// [`Client::poll_transmit`] returned it.
 pub struct Client {
     engine: Engine,
 }
