@@ -48,6 +48,7 @@ pub struct Builder {
     file_name: String,
     objects_list: bool,
     format: bool,
+    split: bool,
 }
 
 impl Default for Builder {
@@ -59,11 +60,26 @@ impl Default for Builder {
 /// Generated code and the warnings found on the way (see [`Builder::write`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
-    /// The generated Rust source.
+    /// The generated Rust source (with [`Builder::split`], the content of `mod.rs`).
     pub code: String,
     /// Warning diagnostics of the user's definition files (errors make an [`Error`] instead).
     pub warnings: Vec<Diagnostic>,
-    /// Whether [`Builder::write`] wrote the file (`false`: it already had this content).
+    /// Whether [`Builder::write`] wrote any file (`false`: they already had this content).
+    pub written: bool,
+    /// The number of objects generated.
+    pub objects: usize,
+    /// The number of resources of those objects (the fields generated).
+    pub resources: usize,
+    /// Every output file, in the order written (with [`Builder::split`], `mod.rs` last).
+    pub files: Vec<OutputFile>,
+}
+
+/// One file of the output (see [`Generated::files`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// Whether it was written (`false`: it already had this content).
     pub written: bool,
 }
 
@@ -80,6 +96,7 @@ impl Builder {
             file_name: DEFAULT_FILE_NAME.to_owned(),
             objects_list: true,
             format: false,
+            split: false,
         }
     }
 
@@ -144,27 +161,50 @@ impl Builder {
         self
     }
 
-    /// Generates the code. Pure: reads the definition files, writes nothing, prints nothing.
-    pub fn generate(&self) -> Result<String, Error> {
-        self.generate_with_warnings().map(|(code, _)| code)
+    /// Whether [`write`](Builder::write) splits the output (default `false`): one file per
+    /// object, named after its module (`temperature.rs`, see [`naming::module_names`]), and a
+    /// `mod.rs` that declares the modules, re-exports the structs and holds `OBJECTS`, in the
+    /// output directory, for generated code kept in a source tree (`mod objects;` with
+    /// `src/objects/mod.rs`). [`file_name`](Builder::file_name) is not used then.
+    /// [`generate`](Builder::generate) still returns the code as one file. Files of objects no
+    /// longer generated are not removed.
+    pub fn split(mut self, enabled: bool) -> Builder {
+        self.split = enabled;
+        self
     }
 
-    /// Generates the code and writes it to the output file, only when its content changed (so
-    /// that Cargo does not rebuild for nothing). Prints nothing. Creates the directory if needed.
+    /// Generates the code. Pure: reads the definition files, writes nothing, prints nothing.
+    pub fn generate(&self) -> Result<String, Error> {
+        let output = self.render(false)?;
+        Ok(output.files.into_iter().map(|(_, code)| code).collect())
+    }
+
+    /// Generates the code and writes it to the output file (with [`split`](Builder::split), the
+    /// output files), only when its content changed (so that Cargo does not rebuild for
+    /// nothing). Prints nothing. Creates the directory if needed.
     pub fn write(&self) -> Result<Generated, Error> {
-        let (code, warnings) = self.generate_with_warnings()?;
+        let output = self.render(self.split)?;
         let dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => std::env::var_os("OUT_DIR")
                 .map(PathBuf::from)
                 .ok_or(Error::NoOutDir)?,
         };
-        let path = dir.join(&self.file_name);
-        let written = write_if_changed(&dir, &path, &code)?;
+        let mut files = Vec::with_capacity(output.files.len());
+        let mut code = String::new();
+        for (name, content) in output.files {
+            let path = dir.join(&name);
+            let written = write_if_changed(&dir, &path, &content)?;
+            files.push(OutputFile { path, written });
+            code = content;
+        }
         Ok(Generated {
             code,
-            warnings,
-            written,
+            warnings: output.warnings,
+            written: files.iter().any(|f| f.written),
+            objects: output.objects,
+            resources: output.resources,
+            files,
         })
     }
 
@@ -212,8 +252,9 @@ impl Builder {
         std::process::exit(1);
     }
 
-    /// The known objects, the selection and the code, plus the user files' warnings.
-    fn generate_with_warnings(&self) -> Result<(String, Vec<Diagnostic>), Error> {
+    /// The known objects, the selection and the code, as files (one, or split), plus the user
+    /// files' warnings.
+    fn render(&self, split: bool) -> Result<Rendered, Error> {
         let crate_path = self
             .crate_path
             .parse::<CratePath>()
@@ -250,8 +291,20 @@ impl Builder {
             objects_list: self.objects_list,
             format: self.format,
         };
-        let code = emit::file(&selected, &type_names, &options)?;
-        Ok((code, warnings))
+        let resources = selected.iter().map(|d| d.resources.len()).sum();
+        let files = if split {
+            let items = emit::items(&selected, &type_names, &options)?;
+            emit::split_files(&items, &options)?
+        } else {
+            let code = emit::file(&selected, &type_names, &options)?;
+            vec![(self.file_name.clone(), code)]
+        };
+        Ok(Rendered {
+            files,
+            warnings,
+            objects: selected.len(),
+            resources,
+        })
     }
 
     /// The user's definition files, and their warnings; any error is an [`Error::Definitions`].
@@ -266,6 +319,14 @@ impl Builder {
         }
         Ok((user, report.diagnostics))
     }
+}
+
+/// What [`Builder::render`] made: `(file name, content)` pairs and the counts.
+struct Rendered {
+    files: Vec<(String, String)>,
+    warnings: Vec<Diagnostic>,
+    objects: usize,
+    resources: usize,
 }
 
 /// The paths a build script must be rerun for: the user's definition files and directories, or,

@@ -12,12 +12,13 @@
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use lwm2m_model::{ObjectDef, Registry, parse_file, parse_str, xml_files};
 
-use crate::Builder;
 use crate::catalogue::{self, CatalogueFormat};
+use crate::{Builder, Generated};
 
 /// Generate typed Rust from OMA LwM2M object definitions, and check definition files.
 #[derive(Debug, Parser)]
@@ -35,7 +36,8 @@ enum Command {
         /// Files, or directories meaning their `*.xml` files. None: the bundled registry.
         paths: Vec<PathBuf>,
     },
-    /// Write DIR/lwm2m_objects.rs for the bundled registry plus the given files.
+    /// Write DIR/lwm2m_objects.rs for the bundled registry plus the given files (with --split,
+    /// one file per object and a mod.rs), then one summary line on stderr.
     Generate {
         /// The output directory (created if needed).
         #[arg(long, value_name = "DIR")]
@@ -53,10 +55,18 @@ enum Command {
         /// compiler does not need it formatted).
         #[arg(long)]
         no_format: bool,
+        /// One file per object (named after its module, such as temperature.rs) and a mod.rs
+        /// that declares them, re-exports the structs and lists OBJECTS.
+        #[arg(long)]
+        split: bool,
+        /// No summary line.
+        #[arg(long, short)]
+        quiet: bool,
         /// Extra definition files or directories; they replace bundled objects with the same id.
         paths: Vec<PathBuf>,
     },
-    /// Render a browsable reference of the objects: one page per object plus an index.
+    /// Render a browsable reference of the objects: one page per object plus an index, then one
+    /// summary line on stderr.
     Docs {
         /// `md` (Markdown, index `README.md`) or `html` (self-contained pages, index `index.html`).
         #[arg(long, value_enum, default_value = "html")]
@@ -67,6 +77,9 @@ enum Command {
         /// Only these object ids, comma-separated (default: all).
         #[arg(long, value_delimiter = ',', value_name = "ID,...")]
         objects: Vec<u16>,
+        /// No summary line.
+        #[arg(long, short)]
+        quiet: bool,
         /// Files, or directories meaning their `*.xml` files. None: the bundled registry.
         paths: Vec<PathBuf>,
     },
@@ -100,6 +113,7 @@ where
             return e.exit_code();
         }
     };
+    let start = Instant::now();
     let result = match cli.command {
         Command::Check { paths } => check(&paths, out),
         Command::Generate {
@@ -108,22 +122,45 @@ where
             crate_path,
             no_bundled,
             no_format,
+            split,
+            quiet,
             paths,
-        } => generate(
-            &dir,
-            &objects,
-            &crate_path,
-            no_bundled,
-            !no_format,
-            &paths,
-            err,
-        ),
+        } => {
+            let builder = Builder::new()
+                .format(!no_format)
+                .split(split)
+                .bundled(!no_bundled)
+                .crate_path(crate_path)
+                .out_dir(&dir);
+            generate(builder, &objects, &paths, err).and_then(|(status, generated)| {
+                if let (Some(generated), false) = (generated, quiet) {
+                    writeln!(
+                        err,
+                        "{}",
+                        generate_summary(&generated, &dir, start.elapsed())
+                    )?;
+                }
+                Ok(status)
+            })
+        }
         Command::Docs {
             format,
             out: dir,
             objects,
+            quiet,
             paths,
-        } => docs(format, &dir, &objects, &paths, err),
+        } => docs(format, &dir, &objects, &paths, err).and_then(|(status, summary)| {
+            if let (Some((objects, resources, pages)), false) = (summary, quiet) {
+                writeln!(
+                    err,
+                    "docs: {objects} objects, {resources} resources; {pages} {} written to {}; {}",
+                    plural(pages, "file"),
+                    dir.display(),
+                    milliseconds(start.elapsed())
+                )?;
+            }
+            Ok(status)
+        }),
         Command::List { paths } => list(&paths, out, err),
         Command::Show { id, paths } => show(id, &paths, out, err),
     };
@@ -168,21 +205,14 @@ fn check(paths: &[PathBuf], out: &mut dyn Write) -> std::io::Result<i32> {
     Ok(if errors > 0 { 1 } else { 0 })
 }
 
-/// `generate`: the builder, writing into `dir`; diagnostics on `err`.
+/// `generate`: the builder with the selection and the extra files, writing its files;
+/// diagnostics on `err`. The status, and what was generated on success.
 fn generate(
-    dir: &Path,
+    mut builder: Builder,
     objects: &[u16],
-    crate_path: &str,
-    no_bundled: bool,
-    format: bool,
     paths: &[PathBuf],
     err: &mut dyn Write,
-) -> std::io::Result<i32> {
-    let mut builder = Builder::new()
-        .format(format)
-        .bundled(!no_bundled)
-        .crate_path(crate_path)
-        .out_dir(dir);
+) -> std::io::Result<(i32, Option<Generated>)> {
     if !objects.is_empty() {
         builder = builder.objects(objects.iter().copied());
     }
@@ -194,7 +224,7 @@ fn generate(
             for warning in &generated.warnings {
                 writeln!(err, "{warning}")?;
             }
-            Ok(0)
+            Ok((0, Some(generated)))
         }
         Err(crate::Error::Definitions(diagnostics)) => {
             for diagnostic in &diagnostics {
@@ -205,13 +235,44 @@ fn generate(
                 err,
                 "error: {errors} errors in the object definitions, nothing written"
             )?;
-            Ok(1)
+            Ok((1, None))
         }
         Err(e) => {
             writeln!(err, "error: {e}")?;
-            Ok(1)
+            Ok((1, None))
         }
     }
+}
+
+/// The summary line of `generate`, such as `generate: 325 objects, 3427 resources; 1 file
+/// written, 0 unchanged, to generated; 63 ms`.
+pub fn generate_summary(generated: &Generated, dir: &Path, elapsed: Duration) -> String {
+    let written = generated.files.iter().filter(|f| f.written).count();
+    let unchanged = generated.files.len() - written;
+    format!(
+        "generate: {} {}, {} {}; {written} {} written, {unchanged} unchanged, to {}; {}",
+        generated.objects,
+        plural(generated.objects, "object"),
+        generated.resources,
+        plural(generated.resources, "resource"),
+        plural(written, "file"),
+        dir.display(),
+        milliseconds(elapsed)
+    )
+}
+
+/// `word`, with an `s` unless `count` is 1.
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// A duration as whole milliseconds, such as `63 ms`.
+fn milliseconds(elapsed: Duration) -> String {
+    format!("{} ms", elapsed.as_millis())
 }
 
 /// The definitions of `list` and `show`: the given paths, or the bundled registry. Diagnostics
@@ -237,21 +298,24 @@ enum DocsFormat {
     Html,
 }
 
-/// `docs`: the object catalogue, written into `dir`.
+/// What `docs` wrote: objects, resources, files.
+type DocsSummary = (usize, usize, usize);
+
+/// `docs`: the object catalogue, written into `dir`. The status, and on success the summary.
 fn docs(
     format: DocsFormat,
     dir: &Path,
     objects: &[u16],
     paths: &[PathBuf],
     err: &mut dyn Write,
-) -> std::io::Result<i32> {
+) -> std::io::Result<(i32, Option<DocsSummary>)> {
     let (registry, status) = load(paths, err)?;
     if status != 0 {
         writeln!(
             err,
             "error: errors in the object definitions, nothing written"
         )?;
-        return Ok(status);
+        return Ok((status, None));
     }
     let mut selected = Vec::new();
     if objects.is_empty() {
@@ -260,7 +324,7 @@ fn docs(
         for id in objects {
             let Some(def) = registry.get(*id) else {
                 writeln!(err, "error: object {id} is not defined")?;
-                return Ok(1);
+                return Ok((1, None));
             };
             selected.push(def);
         }
@@ -273,11 +337,12 @@ fn docs(
         Ok(pages) => pages,
         Err(e) => {
             writeln!(err, "error: {e}")?;
-            return Ok(1);
+            return Ok((1, None));
         }
     };
     catalogue::write(&pages, dir)?;
-    Ok(0)
+    let resources = selected.iter().map(|d| d.resources.len()).sum();
+    Ok((0, Some((selected.len(), resources, pages.len()))))
 }
 
 /// `list`: `id \t version \t name \t resource count`, by ascending id.

@@ -361,8 +361,17 @@ fn resource_doc(resource: &ResourceDef) -> Vec<String> {
     lines
 }
 
-/// A whole generated file: the header comment, one struct per object (in the order given), and
-/// the optional `OBJECTS` list; formatted with prettyplease if `options.format` says so.
+/// The items of a generated file, each as source text (formatted if the options said so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Items {
+    /// One `(type name, struct)` per object, in the order given.
+    pub objects: Vec<(String, String)>,
+    /// The `OBJECTS` constant, if asked for.
+    pub objects_list: Option<String>,
+}
+
+/// The items of a generated file: one struct per object (in the order given) and the optional
+/// `OBJECTS` list; formatted with prettyplease if `options.format` says so.
 ///
 /// The generator writes source text directly. Formatting parses it back with syn, one object
 /// at a time, on every available core (`std::thread::available_parallelism`), and prints it with
@@ -371,11 +380,11 @@ fn resource_doc(resource: &ResourceDef) -> Vec<String> {
 /// `type_names` must name every object of `defs` (see [`naming::type_names`]). The error,
 /// [`Error::Syntax`], is a bug of this generator (code that does not parse), found only when
 /// formatting.
-pub fn file(
+pub fn items(
     defs: &[&ObjectDef],
     type_names: &BTreeMap<u16, String>,
     options: &FileOptions,
-) -> Result<String, Error> {
+) -> Result<Items, Error> {
     let krate = options.crate_path.as_str();
     let mut chunks = Vec::with_capacity(defs.len() + 1);
     let mut names = Vec::with_capacity(defs.len());
@@ -402,19 +411,65 @@ pub fn file(
         list.push_str("];\n");
         chunks.push(list);
     }
-    let chunks = if options.format {
+    let mut chunks = if options.format {
         format_chunks(&chunks)?
     } else {
         chunks
     };
+    let objects_list = if options.objects_list {
+        chunks.pop()
+    } else {
+        None
+    };
+    Ok(Items {
+        objects: names.into_iter().zip(chunks).collect(),
+        objects_list,
+    })
+}
+
+/// A whole generated file: the header comment and the [`items`].
+pub fn file(
+    defs: &[&ObjectDef],
+    type_names: &BTreeMap<u16, String>,
+    options: &FileOptions,
+) -> Result<String, Error> {
+    let items = items(defs, type_names, options)?;
+    let chunks = items
+        .objects
+        .iter()
+        .map(|(_, code)| code)
+        .chain(&items.objects_list);
     let mut code =
-        String::with_capacity(HEADER.len() + 1 + chunks.iter().map(String::len).sum::<usize>());
+        String::with_capacity(HEADER.len() + 1 + chunks.clone().map(String::len).sum::<usize>());
     code.push_str(HEADER);
     code.push('\n');
-    for chunk in &chunks {
+    for chunk in chunks {
         code.push_str(chunk);
     }
     Ok(code)
+}
+
+/// The files of a split output: `(file name, content)`, one file per object, named after its
+/// module ([`naming::module_names`]), then `mod.rs`, which declares the modules, re-exports the
+/// structs and holds the `OBJECTS` list. `items` come from [`items`] with the same `options`.
+pub fn split_files(items: &Items, options: &FileOptions) -> Result<Vec<(String, String)>, Error> {
+    let modules = naming::module_names(items.objects.iter().map(|(name, _)| name.as_str()));
+    let mut files = Vec::with_capacity(items.objects.len() + 1);
+    let mut declarations = String::new();
+    for ((name, code), module) in items.objects.iter().zip(&modules) {
+        files.push((format!("{module}.rs"), format!("{HEADER}\n{code}")));
+        let _ = writeln!(declarations, "mod {module};");
+        let _ = writeln!(declarations, "pub use {module}::{name};");
+    }
+    if options.format {
+        declarations = format_source(&declarations).map_err(|e| Error::Syntax(e.to_string()))?;
+    }
+    let mut root = format!("{HEADER}\n{declarations}");
+    if let Some(list) = &items.objects_list {
+        root.push_str(list);
+    }
+    files.push(("mod.rs".to_owned(), root));
+    Ok(files)
 }
 
 /// Each chunk of items formatted with prettyplease, in parallel.

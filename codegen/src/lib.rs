@@ -26,5 +26,5 @@ pub mod emit;
 mod error;
 pub mod naming;
 
-pub use builder::{Builder, Generated};
+pub use builder::{Builder, Generated, OutputFile};
 pub use error::Error;

@@ -195,6 +195,39 @@ fn type_base(name: &str, id: u16) -> String {
     }
 }
 
+/// The module (and file) names of a split output, one per type name, in the same order: the
+/// type name in `snake_case` (`Temperature` -> `temperature`, `Location3336` ->
+/// `location3336`), a keyword with a `_` suffix (`type_`), and any name that two types would
+/// share suffixed with the position of the second (`a_b_2`), so that every module is distinct.
+///
+/// ```
+/// use lwm2m_codegen::naming::module_names;
+/// assert_eq!(
+///     module_names(["Temperature", "N3PhasePowerMeter", "Type", "AB", "Ab"]),
+///     ["temperature", "n3_phase_power_meter", "type_", "ab", "ab_4"]
+/// );
+/// ```
+pub fn module_names<'a>(type_names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    type_names
+        .into_iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let mut module = name.to_snake_case();
+            if RAW_KEYWORDS.contains(&module.as_str())
+                || NON_RAW_KEYWORDS.contains(&module.as_str())
+            {
+                module.push('_');
+            }
+            // `mod.rs` is the root: no object module may be called `mod` (a keyword anyway).
+            while !seen.insert(module.clone()) {
+                module = format!("{module}_{index}");
+            }
+            module
+        })
+        .collect()
+}
+
 /// Raw identifier for keywords, `_` suffix for those that cannot be raw.
 fn keyword_safe(name: String) -> String {
     if NON_RAW_KEYWORDS.contains(&name.as_str()) {

@@ -104,6 +104,126 @@ fn generate_writes_the_file() {
     assert_eq!(code.matches("pub struct ").count(), 2);
 }
 
+/// The summary line with its time replaced by `T`: `...; 63 ms` -> `...; T ms`.
+fn summary_without_time(err: &str) -> String {
+    let line = err.trim_end();
+    assert_eq!(line.lines().count(), 1, "one summary line: {err}");
+    let (head, time) = line.rsplit_once("; ").unwrap();
+    let millis = time.strip_suffix(" ms").unwrap();
+    assert!(millis.parse::<u64>().is_ok(), "{line}");
+    format!("{head}; T ms")
+}
+
+#[test]
+fn generate_prints_one_summary_line_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("gen");
+    let out = out_dir.to_str().unwrap();
+    let args = ["generate", "--out", out, "--objects", "3,3303"];
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+    // Device has 23 resources in the bundled registry, Temperature 12.
+    let resources = [3, 3303]
+        .map(|id| {
+            lwm2m_model::Registry::bundled()
+                .get(id)
+                .unwrap()
+                .resources
+                .len()
+        })
+        .iter()
+        .sum::<usize>();
+    assert_eq!(resources, 23 + 12);
+    assert_eq!(
+        summary_without_time(&stderr(&output)),
+        format!("generate: 2 objects, 35 resources; 1 file written, 0 unchanged, to {out}; T ms")
+    );
+    // Again: the file already has this content.
+    let output = run(&args);
+    assert_eq!(
+        summary_without_time(&stderr(&output)),
+        format!("generate: 2 objects, 35 resources; 0 files written, 1 unchanged, to {out}; T ms")
+    );
+    for quiet in ["--quiet", "-q"] {
+        let output = run(&[&args[..], &[quiet]].concat());
+        assert_eq!(output.status.code(), Some(0));
+        assert_eq!(stderr(&output), "");
+    }
+}
+
+#[test]
+fn generate_split_writes_one_file_per_object_and_a_mod_rs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("objects");
+    let out = out_dir.to_str().unwrap();
+    let output = run(&[
+        "generate",
+        "--out",
+        out,
+        "--objects",
+        "3303,3336,6,10378",
+        "--split",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary = summary_without_time(&stderr(&output));
+    assert!(
+        summary.starts_with("generate: 4 objects, ")
+            && summary.ends_with(&format!("; 5 files written, 0 unchanged, to {out}; T ms")),
+        "{summary}"
+    );
+    let mut files = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect::<Vec<_>>();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "edge_application_server_configuration.rs",
+            "location.rs",
+            "location3336.rs",
+            "mod.rs",
+            "temperature.rs"
+        ]
+    );
+    let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
+    let temperature = read("temperature.rs");
+    assert!(temperature.starts_with(lwm2m_codegen::emit::HEADER));
+    assert_eq!(temperature.matches("pub struct ").count(), 1);
+    assert!(temperature.contains("pub struct Temperature {"));
+    // The modules are declared and their structs re-exported in id order, then OBJECTS.
+    let root = read("mod.rs");
+    assert!(root.starts_with(lwm2m_codegen::emit::HEADER));
+    assert!(
+        root.contains(
+            "mod location;\npub use location::Location;\n\
+             mod temperature;\npub use temperature::Temperature;\n\
+             mod location3336;\npub use location3336::Location3336;\n\
+             mod edge_application_server_configuration;\n\
+             pub use edge_application_server_configuration::EdgeApplicationServerConfiguration;\n"
+        ),
+        "{root}"
+    );
+    assert!(root.contains("pub const OBJECTS: &[&::lwm2m::meta::ObjectMeta] = &["));
+    // Each file parses, and the split files hold the same structs as the single file.
+    let single = lwm2m_codegen::Builder::new()
+        .objects([3303, 3336, 6, 10378])
+        .format(true)
+        .generate()
+        .unwrap();
+    for name in files.iter().filter(|f| *f != "mod.rs") {
+        let code = read(name);
+        syn::parse_file(&code).unwrap();
+        let body = code
+            .strip_prefix(lwm2m_codegen::emit::HEADER)
+            .unwrap()
+            .trim_start();
+        assert!(single.contains(body), "{name}");
+    }
+    syn::parse_file(&root).unwrap();
+}
+
 #[test]
 fn generate_formats_unless_no_format() {
     let dir = tempfile::tempdir().unwrap();
@@ -178,6 +298,33 @@ fn generate_unknown_object_exits_1() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("object 65000 is not defined"));
+}
+
+#[test]
+fn docs_prints_one_summary_line_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("site");
+    let out = out_dir.to_str().unwrap();
+    let args = [
+        "docs",
+        "--format",
+        "md",
+        "--out",
+        out,
+        "--objects",
+        "3,3303",
+    ];
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        summary_without_time(&stderr(&output)),
+        format!("docs: 2 objects, 35 resources; 3 files written to {out}; T ms")
+    );
+    let output = run(&[&args[..], &["--quiet"]].concat());
+    assert_eq!(
+        (output.status.code(), stderr(&output)),
+        (Some(0), String::new())
+    );
 }
 
 #[test]
