@@ -13,6 +13,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lwm2m_model::{
     Constraint, Number, ObjectDef, Operations, RangeItem, ResourceDef, ResourceType,
@@ -86,14 +87,19 @@ pub struct FileOptions {
 /// The struct for one object, named `type_name` (see [`naming::type_names`]), as Rust source
 /// text: doc comments, the derive and `#[lwm2m(...)]` attributes, one field per resource.
 pub fn object(def: &ObjectDef, type_name: &str, crate_path: &CratePath) -> String {
+    object_text(def, type_name, crate_path.as_str())
+}
+
+/// [`object`] with the crate path as text (`CratePath` holds a `syn::Path`, which cannot be
+/// shared between threads).
+fn object_text(def: &ObjectDef, type_name: &str, krate: &str) -> String {
     let mut out = String::with_capacity(1024 + 512 * def.resources.len());
-    write_object(&mut out, def, type_name, crate_path);
+    write_object(&mut out, def, type_name, krate);
     out
 }
 
 /// [`object`], appended to `out`.
-fn write_object(out: &mut String, def: &ObjectDef, type_name: &str, crate_path: &CratePath) {
-    let krate = crate_path.as_str();
+fn write_object(out: &mut String, def: &ObjectDef, type_name: &str, krate: &str) {
     doc::write_comments(out, "", &object_doc(def));
     let _ = writeln!(
         out,
@@ -120,13 +126,13 @@ fn write_object(out: &mut String, def: &ObjectDef, type_name: &str, crate_path: 
         .iter()
         .zip(&def.resources)
     {
-        write_field(out, resource, field, crate_path);
+        write_field(out, resource, field, krate);
     }
     out.push_str("}\n");
 }
 
 /// One field: doc, `#[lwm2m(...)]` attribute, `pub name: Type,`, indented by four spaces.
-fn write_field(out: &mut String, resource: &ResourceDef, field_name: &str, crate_path: &CratePath) {
+fn write_field(out: &mut String, resource: &ResourceDef, field_name: &str, krate: &str) {
     doc::write_comments(out, "    ", &resource_doc(resource));
     let _ = write!(out, "    #[lwm2m(id = {}, name = ", resource.id);
     string_literal(out, &resource.name);
@@ -157,7 +163,7 @@ fn write_field(out: &mut String, resource: &ResourceDef, field_name: &str, crate
     let _ = writeln!(
         out,
         ")]\n    pub {field_name}: {},",
-        field_type(resource, crate_path)
+        type_text(resource, krate)
     );
 }
 
@@ -253,7 +259,11 @@ fn constraint(resource: &ResourceDef) -> Vec<(&'static str, String)> {
 /// A resource without a type is executable (`<crate>::Executable`), whatever its other flags.
 /// Otherwise: multiple -> `<crate>::Instances<T>`, optional -> `Option<..>`.
 pub fn field_type(resource: &ResourceDef, crate_path: &CratePath) -> String {
-    let krate = crate_path.as_str();
+    type_text(resource, crate_path.as_str())
+}
+
+/// [`field_type`] with the crate path as text.
+fn type_text(resource: &ResourceDef, krate: &str) -> String {
     let Some(kind) = resource.kind else {
         return format!("{krate}::Executable");
     };
@@ -373,9 +383,10 @@ pub struct Items {
 /// The items of a generated file: one struct per object (in the order given) and the optional
 /// `OBJECTS` list; formatted with prettyplease if `options.format` says so.
 ///
-/// The generator writes source text directly. Formatting parses it back with syn, one object
-/// at a time, on every available core (`std::thread::available_parallelism`), and prints it with
-/// prettyplease: the result is the same as formatting the whole file at once.
+/// The generator writes source text directly, one object per task on every available core
+/// (`std::thread::available_parallelism`). Formatting parses each object back with syn in its
+/// task and prints it with prettyplease: the result is the same as formatting the whole file at
+/// once.
 ///
 /// `type_names` must name every object of `defs` (see [`naming::type_names`]). The error,
 /// [`Error::Syntax`], is a bug of this generator (code that does not parse), found only when
@@ -386,16 +397,18 @@ pub fn items(
     options: &FileOptions,
 ) -> Result<Items, Error> {
     let krate = options.crate_path.as_str();
-    let mut chunks = Vec::with_capacity(defs.len() + 1);
-    let mut names = Vec::with_capacity(defs.len());
-    for def in defs {
-        let name = match type_names.get(&def.id) {
+    let names = defs
+        .iter()
+        .map(|def| match type_names.get(&def.id) {
             Some(name) => name.clone(),
             None => naming::type_name(&def.name, def.id),
-        };
-        chunks.push(object(def, &name, &options.crate_path));
-        names.push(name);
-    }
+        })
+        .collect::<Vec<_>>();
+    let mut jobs = defs
+        .iter()
+        .zip(&names)
+        .map(|(def, name)| Job::Object(def, name))
+        .collect::<Vec<_>>();
     if options.objects_list {
         let mut list = String::from(
             "/// The metadata of every object in this file, in ascending id order.\n\
@@ -409,13 +422,21 @@ pub fn items(
             let _ = writeln!(list, "    <{name} as {krate}::Object>::META,");
         }
         list.push_str("];\n");
-        chunks.push(list);
+        jobs.push(Job::Text(list));
     }
-    let mut chunks = if options.format {
-        format_chunks(&chunks)?
-    } else {
-        chunks
-    };
+    let format = options.format;
+    let mut chunks = parallel_map(&jobs, |job| {
+        let text = match job {
+            Job::Object(def, name) => object_text(def, name, krate),
+            Job::Text(text) => text.clone(),
+        };
+        if format {
+            format_source(&text).map_err(|e| e.to_string())
+        } else {
+            Ok(text)
+        }
+    })
+    .map_err(Error::Syntax)?;
     let objects_list = if options.objects_list {
         chunks.pop()
     } else {
@@ -472,33 +493,37 @@ pub fn split_files(items: &Items, options: &FileOptions) -> Result<Vec<(String, 
     Ok(files)
 }
 
-/// Each chunk of items formatted with prettyplease, in parallel.
-fn format_chunks(chunks: &[String]) -> Result<Vec<String>, Error> {
-    let syntax = |e: syn::Error| Error::Syntax(e.to_string());
+/// One piece of work of [`items`]: an object to write, or text already written.
+enum Job<'a> {
+    Object(&'a ObjectDef, &'a str),
+    Text(String),
+}
+
+/// `f` over every input, on every available core (work-stealing by index: objects differ in
+/// size by 100x, so fixed shares would not balance), results in input order; the first error.
+fn parallel_map<T: Sync, F>(inputs: &[T], f: F) -> Result<Vec<String>, String>
+where
+    F: Fn(&T) -> Result<String, String> + Sync,
+{
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .min(chunks.len())
+        .min(inputs.len())
         .max(1);
     if threads == 1 {
-        return chunks
-            .iter()
-            .map(|chunk| format_source(chunk).map_err(syntax))
-            .collect();
+        return inputs.iter().map(f).collect();
     }
-    // Work-stealing by index: objects differ in size by 100x, so fixed shares would not balance.
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
     let results = std::thread::scope(|scope| {
         let workers = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
-                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(chunk) = chunks.get(index) else {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(input) = inputs.get(index) else {
                             break done;
                         };
-                        // syn::Error is not Send: its message crosses the thread boundary.
-                        done.push((index, format_source(chunk).map_err(|e| e.to_string())));
+                        done.push((index, f(input)));
                     }
                 })
             })
@@ -508,17 +533,16 @@ fn format_chunks(chunks: &[String]) -> Result<Vec<String>, Error> {
             .map(|worker| worker.join())
             .collect::<Vec<_>>()
     });
-    let mut formatted = vec![String::new(); chunks.len()];
+    let mut outputs = vec![String::new(); inputs.len()];
     for result in results {
-        let done = result.map_err(|_| Error::Syntax("a formatting thread panicked".to_owned()))?;
-        for (index, text) in done {
-            let text = text.map_err(Error::Syntax)?;
-            if let Some(slot) = formatted.get_mut(index) {
-                *slot = text;
+        let done = result.map_err(|_| "a code generation thread panicked".to_owned())?;
+        for (index, output) in done {
+            if let Some(slot) = outputs.get_mut(index) {
+                *slot = output?;
             }
         }
     }
-    Ok(formatted)
+    Ok(outputs)
 }
 
 /// Rust source text formatted with prettyplease.

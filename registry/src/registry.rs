@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::ObjectDef;
@@ -38,6 +39,45 @@ impl LoadReport {
     }
 }
 
+/// The object of each bundled file (in file order), parsed on every available core: the files
+/// are independent, and parsing them is most of the time a build script spends generating code.
+fn parse_bundled() -> Vec<Option<ObjectDef>> {
+    let parse = |(name, text): &(&str, &str)| parse_str(*name, text).object;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 {
+        return BUNDLED_FILES.iter().map(parse).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let parsed = std::thread::scope(|scope| {
+        let workers = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(file) = BUNDLED_FILES.get(index) else {
+                            break done;
+                        };
+                        done.push((index, parse(file)));
+                    }
+                })
+            })
+            .collect::<Vec<_>>();
+        workers.into_iter().map(|w| w.join()).collect::<Vec<_>>()
+    });
+    let mut objects: Vec<Option<ObjectDef>> = vec![None; BUNDLED_FILES.len()];
+    for done in parsed {
+        // A panic while parsing goes on as it would have without threads.
+        let done = done.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        for (index, object) in done {
+            if let Some(slot) = objects.get_mut(index) {
+                *slot = object;
+            }
+        }
+    }
+    objects
+}
+
 impl Registry {
     /// An empty registry.
     pub fn new() -> Registry {
@@ -51,10 +91,8 @@ impl Registry {
         BUNDLED
             .get_or_init(|| {
                 let mut registry = Registry::new();
-                for (name, text) in BUNDLED_FILES {
-                    if let Some(object) = parse_str(*name, text).object {
-                        registry.insert(object);
-                    }
+                for object in parse_bundled().into_iter().flatten() {
+                    registry.insert(object);
                 }
                 registry
             })

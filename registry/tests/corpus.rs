@@ -101,3 +101,13 @@ fn every_shared_registry_file_parses_without_errors() {
     }
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+#[test]
+fn bundled_registry_is_each_file_parsed_alone() {
+    // Registry::bundled parses the files on every core; the result is the sequential one.
+    let registry = Registry::bundled();
+    for (name, text) in Registry::bundled_files() {
+        let alone = lwm2m_model::parse_str(*name, text).object.unwrap();
+        assert_eq!(registry.get(alone.id), Some(&alone), "{name}");
+    }
+}
