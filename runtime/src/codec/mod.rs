@@ -45,6 +45,7 @@ use crate::value::{Kind, Value};
 pub(crate) mod b64;
 pub(crate) mod cbor_read;
 pub(crate) mod json_scan;
+mod kinds;
 pub mod link;
 pub mod lwm2m_cbor;
 pub mod oma_json;
@@ -52,6 +53,8 @@ pub mod opaque;
 pub mod senml;
 pub mod text;
 pub mod tlv;
+
+pub(crate) use kinds::{Kinds, require};
 
 /// One value at one absolute path: a single-instance resource (`/o/i/r`) or one instance of a
 /// multiple-instance resource (`/o/i/r/ri`), optionally with the time it was taken.
@@ -620,94 +623,6 @@ pub(crate) fn sorted<'r>(
     Ok(out)
 }
 
-/// The type of the resource holding `path` (a resource or resource instance path), checking that
-/// the path's depth matches the resource's multiplicity. `None` when `kinds` does not know it.
-pub(crate) fn lookup(kinds: &dyn KindLookup, path: &Path) -> Result<Option<Kind>, DecodeError> {
-    let Some(resource) = path.resource_path() else {
-        return Ok(None);
-    };
-    check_kind(path, kinds.kind(&resource))
-}
-
-/// Checks a lookup answer for `path` (see [`lookup`]).
-#[inline]
-fn check_kind(path: &Path, answer: Option<(Kind, bool)>) -> Result<Option<Kind>, DecodeError> {
-    let Some((kind, multiple)) = answer else {
-        return Ok(None);
-    };
-    if multiple != path.is_resource_instance() || kind == Kind::None {
-        return Err(kind_error(path, kind, multiple));
-    }
-    Ok(Some(kind))
-}
-
-/// Why a resource of type `kind` and multiplicity `multiple` takes no value at `path`.
-#[cold]
-fn kind_error(path: &Path, kind: Kind, multiple: bool) -> DecodeError {
-    if multiple != path.is_resource_instance() {
-        let found = if multiple {
-            "a single value for a multiple-instance resource"
-        } else {
-            "a resource instance of a single-instance resource"
-        };
-        return DecodeError::mismatch(*path, kind, found);
-    }
-    DecodeError::mismatch(*path, kind, "a value for an executable resource")
-}
-
-/// Like [`lookup`], but an unknown resource is an error (for formats without types).
-pub(crate) fn require(kinds: &dyn KindLookup, path: &Path) -> Result<Kind, DecodeError> {
-    lookup(kinds, path)?.ok_or(DecodeError::UnknownResource(*path))
-}
-
-/// [`lookup`] remembering the last resource asked: the instances of a multiple resource come one
-/// after another in every format, and each would otherwise cost a lookup.
-pub(crate) struct Kinds<'k> {
-    kinds: &'k dyn KindLookup,
-    /// The packed ids of the last resource asked ([`NOT_ASKED`] before the first) and the answer.
-    last: (u64, Option<(Kind, bool)>),
-}
-
-/// No resource path packs to this (a resource path's fourth id is zero).
-const NOT_ASKED: u64 = u64::MAX;
-
-impl<'k> Kinds<'k> {
-    pub(crate) fn new(kinds: &'k dyn KindLookup) -> Self {
-        Kinds {
-            kinds,
-            last: (NOT_ASKED, None),
-        }
-    }
-
-    /// As [`lookup`].
-    #[inline]
-    pub(crate) fn lookup(&mut self, path: &Path) -> Result<Option<Kind>, DecodeError> {
-        if path.len() < 3 {
-            return Ok(None);
-        }
-        // The resource's packed ids (the path's without a resource instance), read without
-        // copying the path: a path the decoder has just built id by id, read back whole, stalls.
-        let key = path.packed_ids() & !0xffff;
-        let answer = if self.last.0 == key {
-            self.last.1
-        } else {
-            let [object, instance, resource] =
-                [key >> 48, key >> 32, key >> 16].map(|id| id as u16);
-            let answer = self.kinds.kind(&Path::resource(object, instance, resource));
-            self.last = (key, answer);
-            answer
-        };
-        check_kind(path, answer)
-    }
-
-    /// As [`require`].
-    #[inline]
-    pub(crate) fn require(&mut self, path: &Path) -> Result<Kind, DecodeError> {
-        self.lookup(path)?
-            .ok_or(DecodeError::UnknownResource(*path))
-    }
-}
-
 /// Appends the decimal digits of `n`.
 pub(crate) fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -795,140 +710,4 @@ pub(crate) fn infer_int(n: i128) -> Value {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_format_numbers_round_trip() {
-        for format in ContentFormat::ALL {
-            assert_eq!(ContentFormat::from_u16(format.to_u16()), Some(format));
-        }
-        assert_eq!(ContentFormat::from_u16(50), None);
-        assert_eq!(ContentFormat::Tlv.to_u16(), 11542);
-        assert_eq!(ContentFormat::OmaText.to_u16(), 1541);
-    }
-
-    #[test]
-    fn unknown_number_is_415() {
-        let err = decode_u16(9999, &Path::resource(3, 0, 0), b"x", &NoKinds).unwrap_err();
-        assert_eq!(err, DecodeError::UnsupportedFormat(9999));
-        assert_eq!(err.coap_code(), (4, 15));
-    }
-
-    #[test]
-    fn link_format_is_not_a_value_format() {
-        let err = encode(ContentFormat::LinkFormat, &Path::ROOT, &[]).unwrap_err();
-        assert_eq!(err.coap_code(), (4, 6));
-        let err = decode(ContentFormat::LinkFormat, &Path::ROOT, b"</1>", &NoKinds).unwrap_err();
-        assert_eq!(err.coap_code(), (4, 15));
-    }
-
-    #[test]
-    fn lookup_checks_multiplicity() {
-        let kinds = |p: &Path| (p.resource_id() == Some(7)).then_some((Kind::Integer, true));
-        assert_eq!(
-            lookup(&kinds, &Path::resource_instance(3, 0, 7, 0)).unwrap(),
-            Some(Kind::Integer)
-        );
-        assert!(lookup(&kinds, &Path::resource(3, 0, 7)).is_err());
-        assert_eq!(lookup(&kinds, &Path::resource(3, 0, 1)).unwrap(), None);
-    }
-
-    #[test]
-    fn order_key_is_tree_order_and_contains_matches_path() {
-        let paths = [
-            Path::ROOT,
-            Path::object(3),
-            Path::instance(3, 0),
-            Path::resource(3, 0, 0),
-            Path::resource_instance(3, 0, 0, 0),
-            Path::resource_instance(3, 0, 0, 65535),
-            Path::resource(3, 0, 1),
-            Path::instance(3, 1),
-            Path::object(4),
-            Path::resource_instance(65535, 65535, 65535, 65535),
-        ];
-        for a in &paths {
-            for b in &paths {
-                assert_eq!(order_key(a).cmp(&order_key(b)), a.cmp(b), "{a} vs {b}");
-                assert_eq!(
-                    key_contains(order_key(a), order_key(b)),
-                    a.contains(b),
-                    "{a} contains {b}"
-                );
-                assert_eq!(PathKey::of(a).cmp(&PathKey::of(b)), a.cmp(b), "{a} vs {b}");
-                assert_eq!(
-                    PathKey::of(a).contains(PathKey::of(b)),
-                    a.contains(b),
-                    "{a} contains {b}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn decimal_writers() {
-        let mut out = Vec::new();
-        push_i64(&mut out, i64::MIN);
-        out.push(b' ');
-        push_u64(&mut out, u64::MAX);
-        out.push(b' ');
-        push_u64(&mut out, 0);
-        out.push(b' ');
-        push_ids(&mut out, &Path::resource_instance(3, 0, 7, 10), 2, false);
-        out.push(b' ');
-        push_ids(&mut out, &Path::resource(3, 0, 7), 0, true);
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "-9223372036854775808 18446744073709551615 0 7/10 /3/0/7"
-        );
-    }
-
-    #[test]
-    fn cached_lookup_answers_like_lookup() {
-        let kinds = |p: &Path| match p.resource_id() {
-            Some(7) => Some((Kind::Integer, true)),
-            Some(1) => Some((Kind::String, false)),
-            _ => None,
-        };
-        let mut cached = Kinds::new(&kinds);
-        for path in [
-            Path::resource_instance(3, 0, 7, 0),
-            Path::resource_instance(3, 0, 7, 1),
-            Path::resource(3, 0, 7),
-            Path::resource(3, 0, 1),
-            Path::resource_instance(3, 0, 1, 0),
-            Path::resource(3, 0, 2),
-            Path::instance(3, 0),
-        ] {
-            assert_eq!(cached.lookup(&path), lookup(&kinds, &path), "{path}");
-        }
-    }
-
-    #[test]
-    fn encoder_rejects_records_outside_base_or_twice() {
-        let r = |p| Record::new(p, Value::Integer(1));
-        let base = Path::instance(3, 0);
-        assert!(sorted(&base, &[r(Path::resource(4, 0, 1))]).is_err());
-        assert!(
-            sorted(
-                &base,
-                &[r(Path::resource(3, 0, 1)), r(Path::resource(3, 0, 1))]
-            )
-            .is_err()
-        );
-        assert!(
-            sorted(
-                &base,
-                &[
-                    r(Path::resource_instance(3, 0, 1, 0)),
-                    r(Path::resource(3, 0, 1))
-                ]
-            )
-            .is_err()
-        );
-        let records = [r(Path::resource(3, 0, 2)), r(Path::resource(3, 0, 1))];
-        let ok = sorted(&base, &records).unwrap();
-        assert_eq!(ok[0].path, Path::resource(3, 0, 1));
-    }
-}
+mod tests;
