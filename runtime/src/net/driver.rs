@@ -13,17 +13,11 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::time::MissedTickBehavior;
 
-use crate::client::{Client, Event, ServerEvent};
+use crate::client::{Client, Event, ServerEvent, Transmit};
+use crate::net::batch::RecvBatch;
 use crate::net::events::{log_event, log_transport_change};
 use crate::net::transport::Transport;
 use crate::net::uri::resolve_with_retries;
-
-/// The largest UDP payload (IPv4: 65535 - 20 - 8): a receive buffer this large never truncates.
-const MAX_DATAGRAM: usize = 65_507;
-
-/// The most datagrams handled per turn of the driver's loop before the responses are sent and
-/// the timers, the tick and shutdown are looked at again.
-const MAX_BATCH: usize = 32;
 
 /// The shortest application tick; a shorter `tick_every` is raised to this.
 const MIN_TICK: Duration = Duration::from_millis(1);
@@ -35,6 +29,9 @@ pub struct Driver<T = UdpSocket> {
     socket: T,
     shutdown_timeout: Duration,
     lookup: PendingLookup,
+    /// The client's datagrams of one flush, sent as one batch (kept between flushes for its
+    /// allocation).
+    outgoing: Vec<Transmit>,
 }
 
 /// The lookup of a server host name the client asked for ([`Event::ResolveServer`]), polled by
@@ -95,6 +92,7 @@ impl<T: Transport> Driver<T> {
             socket: transport,
             shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
             lookup: PendingLookup::default(),
+            outgoing: Vec::new(),
         }
     }
 
@@ -117,11 +115,15 @@ impl<T: Transport> Driver<T> {
     /// Starts `client` and drives it until `shutdown` completes, then deregisters and returns the
     /// client.
     ///
-    /// Each turn waits for the first of: a datagram (given to
-    /// [`Client::handle_datagram`]), the client's [`poll_timeout`](Client::poll_timeout)
-    /// ([`Client::handle_timeout`]), the application tick every `tick_every` (`tick(&mut client,
-    /// now)`, where the device updates values and calls [`Client::resource_changed`]) or
-    /// `shutdown`. After each, every datagram of [`Client::poll_transmit`] is sent and every
+    /// Each turn waits for the first of: a datagram, the client's
+    /// [`poll_timeout`](Client::poll_timeout) ([`Client::handle_timeout`]), the application tick
+    /// every `tick_every` (`tick(&mut client, now)`, where the device updates values and calls
+    /// [`Client::resource_changed`]) or `shutdown`. A datagram wakes the driver for every
+    /// datagram already waiting (up to 32, received together by the transport's
+    /// [`try_recv_batch`](Transport::try_recv_batch): one `recvmmsg` on Linux), each given to
+    /// [`Client::handle_datagram`]. After each wake-up, every datagram of
+    /// [`Client::poll_transmit`] is sent, together
+    /// ([`try_send_batch`](Transport::try_send_batch): one `sendmmsg` on Linux), and every
     /// [`Event`] logged ([`log_event`]). A session the transport re-established
     /// ([`Transport::poll_change`]: a new DTLS handshake, maybe from a new local port) is
     /// passed to [`Client::transport_changed`], and the Registration Update it causes is sent
@@ -151,7 +153,7 @@ impl<T: Transport> Driver<T> {
         F: FnMut(&mut Client, Instant),
         S: Future<Output = ()>,
     {
-        let mut buf = vec![0u8; MAX_DATAGRAM];
+        let mut batch = RecvBatch::for_driver();
         let tick_every = tick_every.max(MIN_TICK);
         let mut ticker =
             tokio::time::interval_at(tokio::time::Instant::now() + tick_every, tick_every);
@@ -176,9 +178,8 @@ impl<T: Transport> Driver<T> {
                 timer.as_mut().reset(tokio_instant(deadline));
             }
             tokio::select! {
-                received = self.socket.recv_from(&mut buf) => {
-                    self.received(&mut client, received, &buf)?;
-                    self.drain(&mut client, &mut buf)?;
+                waited = self.socket.wait_datagram(&mut batch) => {
+                    self.receive(&mut client, waited, &mut batch)?;
                 }
                 () = &mut timer, if deadline.is_some() => client.handle_timeout(Instant::now()),
                 address = self.lookup.resolved() => client.set_server(Instant::now(), address),
@@ -188,14 +189,14 @@ impl<T: Transport> Driver<T> {
             self.flush(&mut client).await;
         }
 
-        self.deregister(&mut client, &mut buf).await?;
+        self.deregister(&mut client, &mut batch).await?;
         Ok(client)
     }
 
     /// Deregisters the client and drives it until deregistered or the timeout. A client that is
     /// not registered is done at once, unless a Register is in flight: then the client waits
     /// for its answer and deregisters the registration it may have created.
-    async fn deregister(&mut self, client: &mut Client, buf: &mut [u8]) -> io::Result<()> {
+    async fn deregister(&mut self, client: &mut Client, batch: &mut RecvBatch) -> io::Result<()> {
         tracing::info!(
             registered = client.is_registered(),
             "shutting down: deregistering"
@@ -208,7 +209,7 @@ impl<T: Transport> Driver<T> {
         loop {
             let deadline = client.poll_timeout();
             tokio::select! {
-                received = self.socket.recv_from(buf) => self.received(client, received, buf)?,
+                waited = self.socket.wait_datagram(batch) => self.receive(client, waited, batch)?,
                 () = sleep_until(deadline) => client.handle_timeout(Instant::now()),
                 () = tokio::time::sleep_until(give_up) => {
                     tracing::warn!(
@@ -224,36 +225,27 @@ impl<T: Transport> Driver<T> {
         }
     }
 
-    /// Gives the client the datagrams already waiting in the socket, up to [`MAX_BATCH`], without
-    /// going back through `select!` for each: under load the socket holds several requests
-    /// whenever the driver looks, and each turn of the loop costs a poll of every branch.
-    /// The responses are sent together by the next [`flush`](Self::flush).
-    fn drain(&mut self, client: &mut Client, buf: &mut [u8]) -> io::Result<()> {
-        for _ in 1..MAX_BATCH {
-            // `recv_from` is cancel-safe (the `Transport` contract): polled once and dropped
-            // when nothing is waiting.
-            let Some(received) = poll_once(self.socket.recv_from(buf)) else {
-                break;
-            };
-            self.received(client, received, buf)?;
-        }
-        Ok(())
-    }
-
-    /// Gives a received datagram to the client; `Err` only for a socket failure that ends the run.
-    fn received(
-        &self,
+    /// After the transport's [`wait_datagram`](Transport::wait_datagram) returned `waited`:
+    /// takes every other datagram already waiting, up to the batch's 32, in one
+    /// [`try_recv_batch`](Transport::try_recv_batch) (under load the socket holds several
+    /// whenever the driver looks), and gives each to the client in the order received. Their
+    /// responses are sent together by the next [`flush`](Self::flush). `Err` only for a
+    /// socket failure that ends the run (after the datagrams received before it).
+    fn receive(
+        &mut self,
         client: &mut Client,
-        received: io::Result<(usize, SocketAddr)>,
-        buf: &[u8],
+        waited: io::Result<()>,
+        batch: &mut RecvBatch,
     ) -> io::Result<()> {
-        match received {
-            Ok((len, from)) => {
-                let datagram = buf.get(..len).unwrap_or(buf);
-                tracing::trace!(%from, len, "datagram received");
-                client.handle_datagram(Instant::now(), from, datagram);
-                Ok(())
-            }
+        let result = waited.and_then(|()| self.socket.try_recv_batch(batch));
+        let now = Instant::now();
+        for (datagram, from) in batch.iter() {
+            tracing::trace!(%from, len = datagram.len(), "datagram received");
+            client.handle_datagram(now, from, datagram);
+        }
+        batch.clear();
+        match result {
+            Ok(()) => Ok(()),
             // An ICMP "port unreachable" for an earlier datagram (the server is not up yet):
             // the client's retransmissions and retries deal with it.
             Err(e) if is_unreachable(&e) => {
@@ -306,17 +298,51 @@ impl<T: Transport> Driver<T> {
 }
 
 impl<T: Transport> Driver<T> {
-    /// Sends every datagram the client has for the network.
+    /// Sends every datagram the client has for the network, in order: as many at a time as
+    /// the transport's [`try_send_batch`](Transport::try_send_batch) takes, otherwise one
+    /// with [`send_to`](Transport::send_to) (which waits for room in the socket's buffer).
     async fn send_transmits(&mut self, client: &mut Client) {
+        self.outgoing.clear();
         while let Some(transmit) = client.poll_transmit() {
-            match self.socket.send_to(&transmit.bytes, transmit.to).await {
-                Ok(()) => {
-                    tracing::trace!(to = %transmit.to, len = transmit.bytes.len(), "datagram sent")
+            self.outgoing.push(transmit);
+        }
+        let mut next = 0;
+        while let Some(rest) = self.outgoing.get(next..).filter(|rest| !rest.is_empty()) {
+            match self.socket.try_send_batch(rest) {
+                Ok(0) => {
+                    if let Some(transmit) = rest.first() {
+                        match self.socket.send_to(&transmit.bytes, transmit.to).await {
+                            Ok(()) => trace_sent(transmit),
+                            Err(e) => send_failed(transmit, &e),
+                        }
+                    }
+                    next += 1;
                 }
-                Err(e) => tracing::warn!(to = %transmit.to, error = %e, "send failed"),
+                Ok(sent) => {
+                    let sent = sent.min(rest.len());
+                    rest.iter().take(sent).for_each(trace_sent);
+                    next += sent;
+                }
+                Err(e) => {
+                    if let Some(transmit) = rest.first() {
+                        send_failed(transmit, &e);
+                    }
+                    next += 1;
+                }
             }
         }
+        self.outgoing.clear();
     }
+}
+
+/// Traces a datagram sent.
+fn trace_sent(transmit: &Transmit) {
+    tracing::trace!(to = %transmit.to, len = transmit.bytes.len(), "datagram sent");
+}
+
+/// Logs a datagram that could not be sent (CoAP retransmits it, as a lost one).
+fn send_failed(transmit: &Transmit, e: &io::Error) {
+    tracing::warn!(to = %transmit.to, error = %e, "send failed");
 }
 
 /// Sleeps until `deadline`, or forever for `None`.
@@ -334,16 +360,6 @@ fn tokio_instant(deadline: Option<Instant>) -> tokio::time::Instant {
         || tokio::time::Instant::now() + Duration::from_secs(86_400),
         |at| tokio::time::Instant::from_std(at.into()),
     )
-}
-
-/// Polls `future` once: its output if it is ready now, `None` (and the future dropped) if not.
-fn poll_once<F: Future>(future: F) -> Option<F::Output> {
-    let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match future.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(output) => Some(output),
-        std::task::Poll::Pending => None,
-    }
 }
 
 /// Whether a socket error reports an unreachable peer rather than a broken socket.
@@ -366,6 +382,8 @@ mod batch_tests {
 
     use super::*;
     use crate::client::Config;
+    use crate::net::batch::MAX_BATCH;
+    use crate::net::transport::poll_once;
 
     const LIMIT: Duration = Duration::from_secs(10);
 

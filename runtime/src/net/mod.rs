@@ -32,6 +32,7 @@
 //! # }
 //! ```
 
+mod batch;
 mod driver;
 mod events;
 mod transport;
@@ -40,6 +41,7 @@ mod uri;
 #[cfg(feature = "dtls")]
 pub mod dtls;
 
+pub use batch::{Filled, RecvBatch};
 pub use driver::{Driver, UdpDriver};
 pub use events::{TransportChange, log_event, log_transport_change};
 pub use transport::Transport;

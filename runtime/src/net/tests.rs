@@ -346,3 +346,179 @@ async fn a_reported_session_change_makes_the_driver_send_one_update() {
     assert!(client.is_ok());
     assert!(changes.lock().unwrap().is_empty());
 }
+
+/// The UDP transport with its batch calls counted: the number of datagrams each send call
+/// (`try_send_batch` that sent some, or `send_to`) and each `try_recv_batch` moved.
+struct CountingSocket {
+    socket: UdpSocket,
+    sends: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
+    receives: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl super::Transport for CountingSocket {
+    async fn send_to(&mut self, bytes: &[u8], to: SocketAddr) -> std::io::Result<()> {
+        self.sends.lock().unwrap().push(1);
+        super::Transport::send_to(&mut self.socket, bytes, to).await
+    }
+
+    async fn recv_from(&mut self, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
+        super::Transport::recv_from(&mut self.socket, buf).await
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    fn wait_datagram(
+        &mut self,
+        batch: &mut super::RecvBatch,
+    ) -> impl Future<Output = std::io::Result<()>> + Send {
+        super::Transport::wait_datagram(&mut self.socket, batch)
+    }
+
+    fn try_recv_batch(&mut self, batch: &mut super::RecvBatch) -> std::io::Result<()> {
+        let before = batch.len();
+        let result = super::Transport::try_recv_batch(&mut self.socket, batch);
+        self.receives.lock().unwrap().push(batch.len() - before);
+        result
+    }
+
+    fn try_send_batch(&mut self, transmits: &[crate::client::Transmit]) -> std::io::Result<usize> {
+        let result = super::Transport::try_send_batch(&mut self.socket, transmits);
+        if let Ok(sent @ 1..) = result {
+            self.sends.lock().unwrap().push(sent);
+        }
+        result
+    }
+}
+
+/// A confirmable GET of `/3/0/0` with message id `1000 + n` and token `n`.
+fn numbered_read(n: u16) -> Packet {
+    let mut read = Packet::new();
+    read.header.set_type(MessageType::Confirmable);
+    read.header.message_id = 1000 + n;
+    read.header.code = MessageClass::Request(RequestType::Get);
+    read.set_token(n.to_be_bytes().to_vec());
+    for part in ["3", "0", "0"] {
+        read.add_option(CoapOption::UriPath, part.as_bytes().to_vec());
+    }
+    read
+}
+
+/// Sends `burst` reads at once (before the driver can look) and checks that each is answered
+/// once with its own message id and token.
+async fn serve_a_burst(server: &UdpSocket, client_addr: SocketAddr, burst: u16) {
+    for n in 0..burst {
+        server
+            .send_to(&numbered_read(n).to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+    }
+    let mut answered = std::collections::HashSet::new();
+    while answered.len() < usize::from(burst) {
+        let (response, _) = recv(server).await;
+        assert_eq!(response.header.get_type(), MessageType::Acknowledgement);
+        assert_eq!(
+            response.header.code,
+            MessageClass::Response(ResponseType::Content)
+        );
+        let n = response.header.message_id - 1000;
+        assert_eq!(response.get_token(), n.to_be_bytes());
+        assert!(answered.insert(n), "request {n} answered twice");
+    }
+}
+
+/// With `recvmmsg`/`sendmmsg`, a burst of reads that wait together in the socket is read by
+/// fewer receive calls than reads, and answered by fewer send calls than reads: more than one
+/// answer goes to one `sendmmsg`. (A driver that sent its answers one by one would make a send
+/// call per read.)
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[tokio::test]
+async fn a_burst_of_reads_is_answered_with_fewer_send_calls_than_reads() {
+    const BURST: u16 = 16;
+    let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let sends = std::sync::Arc::default();
+    let receives = std::sync::Arc::default();
+    let transport = CountingSocket {
+        socket: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+        sends: std::sync::Arc::clone(&sends),
+        receives: std::sync::Arc::clone(&receives),
+    };
+    let driver = super::Driver::new(transport).with_shutdown_timeout(Duration::from_millis(50));
+    let client = Client::new(
+        Config::new("driver-test", server.local_addr().unwrap()),
+        store(),
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    let counted = async {
+        let client_addr = accept_registration(&server).await;
+        // Let the 2.01 be received and handled before the burst.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let sent_before = sends.lock().unwrap().len();
+        let received_before = receives.lock().unwrap().len();
+        serve_a_burst(&server, client_addr, BURST).await;
+        stop.send(()).unwrap();
+        let sends = sends.lock().unwrap()[sent_before..].to_vec();
+        let receives = receives.lock().unwrap()[received_before..].to_vec();
+        (sends, receives)
+    };
+    let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let (client, (sends, receives)) =
+        tokio::time::timeout(LIMIT, async { tokio::join!(run, counted) })
+            .await
+            .expect("the driver did not stop");
+    assert!(client.is_ok());
+    assert_eq!(sends.iter().sum::<usize>(), usize::from(BURST), "{sends:?}");
+    assert!(
+        sends.len() < usize::from(BURST),
+        "{} send calls for {BURST} answers: {sends:?}",
+        sends.len()
+    );
+    assert!(
+        sends.iter().any(|&n| n > 1),
+        "no send call took more than one datagram: {sends:?}"
+    );
+    assert_eq!(
+        receives.iter().sum::<usize>(),
+        usize::from(BURST),
+        "{receives:?}"
+    );
+    assert!(
+        receives.iter().filter(|&&n| n > 0).count() < usize::from(BURST),
+        "one receive call per read: {receives:?}"
+    );
+}
+
+/// A transport that batches nothing (only `send_to` and `recv_from`, as a DTLS session) goes
+/// through the driver's one-at-a-time fallback: a burst beyond one batch is answered exactly
+/// once each, and every answer goes through its own `send_to`.
+#[tokio::test]
+async fn a_transport_without_batches_answers_a_burst_one_datagram_at_a_time() {
+    const BURST: u16 = 40;
+    let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let transport = ChangingSocket {
+        socket: UdpSocket::bind("127.0.0.1:0").await.unwrap(),
+        changes: std::sync::Arc::default(),
+    };
+    let driver = super::Driver::new(transport).with_shutdown_timeout(Duration::from_millis(50));
+    let client = Client::new(
+        Config::new("driver-test", server.local_addr().unwrap()),
+        store(),
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    let script = async {
+        let client_addr = accept_registration(&server).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        serve_a_burst(&server, client_addr, BURST).await;
+        stop.send(()).unwrap();
+    };
+    let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let (client, ()) = tokio::time::timeout(LIMIT, async { tokio::join!(run, script) })
+        .await
+        .expect("the driver did not stop");
+    assert!(client.is_ok());
+}

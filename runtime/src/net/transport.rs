@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 
 use tokio::net::UdpSocket;
 
+use crate::client::Transmit;
+use crate::net::batch::{self, RecvBatch};
 use crate::net::events::TransportChange;
 
 /// What the [driver](crate::net::Driver) needs from the network: send one datagram, receive one
@@ -16,6 +18,14 @@ use crate::net::events::TransportChange;
 /// Both methods take `&mut self` because a secure transport keeps per-session state; the
 /// driver never runs them at the same time. [`recv_from`](Self::recv_from) must be
 /// cancel-safe: the driver drops it whenever a timer fires first.
+///
+/// **Batches.** The driver moves datagrams in batches: each wake-up it
+/// [waits](Self::wait_datagram) for the first datagram, [takes](Self::try_recv_batch) every
+/// other one already waiting, gives them all to the client, then
+/// [sends](Self::try_send_batch) every answer together. The default methods do this one
+/// datagram at a time through `send_to` and `recv_from`, which is all a transport must
+/// provide; the [`UdpSocket`] transport overrides them with one `recvmmsg` and one `sendmmsg`
+/// system call per batch (Linux and Android; elsewhere a loop of the one-datagram calls).
 pub trait Transport {
     /// Sends one datagram (one CoAP message) to `to`.
     fn send_to(
@@ -32,6 +42,55 @@ pub trait Transport {
 
     /// The local address of the underlying socket.
     fn local_addr(&self) -> io::Result<SocketAddr>;
+
+    /// Waits until a datagram can be received, and may receive it into `batch`. The driver
+    /// calls it with an empty batch, then [`try_recv_batch`](Self::try_recv_batch) for the
+    /// datagrams that follow; it must be cancel-safe like `recv_from`. The default receives
+    /// one datagram with [`recv_from`](Self::recv_from).
+    fn wait_datagram(
+        &mut self,
+        batch: &mut RecvBatch,
+    ) -> impl Future<Output = io::Result<()>> + Send {
+        // The receive future is made here, so that the returned one holds it and the batch's
+        // record but not `self`.
+        let receive = batch
+            .next_slot()
+            .map(|(slot, filled)| (self.recv_from(slot), filled));
+        async move {
+            if let Some((receive, mut filled)) = receive {
+                let (len, from) = receive.await?;
+                filled.push(len, from);
+            }
+            Ok(())
+        }
+    }
+
+    /// Receives into `batch`, without waiting, the datagrams already waiting, until none is
+    /// left or the batch is full. Datagrams received before an error stay in the batch (the
+    /// driver gives them to the client before it looks at the error). The default polls
+    /// [`recv_from`](Self::recv_from) once per datagram (it is cancel-safe).
+    fn try_recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<()> {
+        while let Some((slot, mut filled)) = batch.next_slot() {
+            match poll_once(self.recv_from(slot)) {
+                None => break,
+                Some(received) => {
+                    let (len, from) = received?;
+                    filled.push(len, from);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends, without waiting, the first of `transmits` that the transport can take now, in
+    /// order: how many it sent. `Ok(0)` means that it sends none this way (the default: a
+    /// transport that does not batch, or whose buffer is full): the driver then sends the
+    /// next one with [`send_to`](Self::send_to), which waits for room. `Err` means that the
+    /// first one failed: the driver logs it and goes on with the rest, as a lost datagram.
+    fn try_send_batch(&mut self, transmits: &[Transmit]) -> io::Result<usize> {
+        let _ = transmits;
+        Ok(0)
+    }
 
     /// The next session change not yet reported: a secure transport that re-established its
     /// session with a server (a new handshake, maybe from a new local port) reports it here so
@@ -54,5 +113,35 @@ impl Transport for UdpSocket {
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         UdpSocket::local_addr(self)
+    }
+
+    /// Waits until the socket is readable; [`try_recv_batch`](Self::try_recv_batch) then
+    /// receives.
+    fn wait_datagram(
+        &mut self,
+        _batch: &mut RecvBatch,
+    ) -> impl Future<Output = io::Result<()>> + Send {
+        UdpSocket::readable(self)
+    }
+
+    /// One `recvmmsg` (Linux, Android), otherwise `recv_from` until the socket has none.
+    fn try_recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<()> {
+        batch::try_recv(self, batch)
+    }
+
+    /// One `sendmmsg` of up to 32 datagrams (Linux, Android), otherwise `send_to` until the
+    /// socket takes no more.
+    fn try_send_batch(&mut self, transmits: &[Transmit]) -> io::Result<usize> {
+        batch::try_send(self, transmits)
+    }
+}
+
+/// Polls `future` once: its output if it is ready now, `None` (and the future dropped) if not.
+pub(crate) fn poll_once<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => Some(output),
+        std::task::Poll::Pending => None,
     }
 }

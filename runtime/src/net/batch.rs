@@ -1,0 +1,368 @@
+//! Datagrams moved in batches: [`RecvBatch`], the receive buffers the driver hands to a
+//! [`Transport`](crate::net::Transport), and the batched system calls of the plain UDP
+//! transport (`recvmmsg`/`sendmmsg` on Linux and Android through `nix`, a loop of the
+//! one-datagram calls elsewhere).
+
+use crate::prelude::*;
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
+
+use crate::client::Transmit;
+
+/// The largest UDP payload (IPv4: 65535 - 20 - 8): a receive slot this large never truncates.
+pub(crate) const MAX_DATAGRAM: usize = 65_507;
+
+/// The most datagrams one batched system call moves. The driver receives and sends at most
+/// this many per turn of its loop.
+pub(crate) const MAX_BATCH: usize = 32;
+
+/// Receive buffers for several datagrams: a fixed number of slots, each as large as a UDP
+/// datagram can be, filled in order by a [`Transport`](crate::net::Transport).
+///
+/// The slots are one zeroed allocation that the system maps lazily: a slot costs memory only
+/// once a datagram was written into it, and then only the pages the datagram touched.
+pub struct RecvBatch {
+    /// `capacity` slots of `slot_len` bytes each, one after the other.
+    buf: Vec<u8>,
+    slot_len: usize,
+    /// Length and sender of each filled slot, in the order received.
+    filled: Vec<(usize, SocketAddr)>,
+}
+
+impl core::fmt::Debug for RecvBatch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RecvBatch")
+            .field("capacity", &self.capacity())
+            .field("slot_len", &self.slot_len)
+            .field("filled", &self.filled)
+            .finish()
+    }
+}
+
+impl RecvBatch {
+    /// `slots` slots of `slot_len` bytes each (at least one slot of one byte).
+    pub fn new(slots: usize, slot_len: usize) -> RecvBatch {
+        let slots = slots.max(1);
+        let slot_len = slot_len.max(1);
+        RecvBatch {
+            buf: vec![0; slots.saturating_mul(slot_len)],
+            slot_len,
+            filled: Vec::with_capacity(slots),
+        }
+    }
+
+    /// The driver's batch: [`MAX_BATCH`] slots that never truncate a UDP datagram.
+    pub(crate) fn for_driver() -> RecvBatch {
+        RecvBatch::new(MAX_BATCH, MAX_DATAGRAM)
+    }
+
+    /// How many datagrams the batch holds when full.
+    pub fn capacity(&self) -> usize {
+        self.buf.len() / self.slot_len
+    }
+
+    /// How many datagrams it holds.
+    pub fn len(&self) -> usize {
+        self.filled.len()
+    }
+
+    /// Whether it holds no datagram.
+    pub fn is_empty(&self) -> bool {
+        self.filled.is_empty()
+    }
+
+    /// Whether every slot holds a datagram.
+    pub fn is_full(&self) -> bool {
+        self.len() >= self.capacity()
+    }
+
+    /// Empties the batch (the slots are kept for the next datagrams).
+    pub fn clear(&mut self) {
+        self.filled.clear();
+    }
+
+    /// The next free slot to receive into, and the record of the filled ones to
+    /// [`push`](Filled::push) its length and sender to once it holds a datagram; `None` when
+    /// the batch is full. The two borrows are separate so that a receive future can hold the
+    /// slot while the caller keeps the record.
+    pub fn next_slot(&mut self) -> Option<(&mut [u8], Filled<'_>)> {
+        let start = self.filled.len().checked_mul(self.slot_len)?;
+        let end = start.checked_add(self.slot_len)?;
+        let slot = self.buf.get_mut(start..end)?;
+        Some((
+            slot,
+            Filled {
+                filled: &mut self.filled,
+                slot_len: self.slot_len,
+            },
+        ))
+    }
+
+    /// Every free slot, in order, and the record of the filled ones (for a system call that
+    /// fills several at once).
+    pub(crate) fn free_slots(&mut self) -> (core::slice::ChunksExactMut<'_, u8>, Filled<'_>) {
+        let start = self
+            .filled
+            .len()
+            .saturating_mul(self.slot_len)
+            .min(self.buf.len());
+        let free = self.buf.get_mut(start..).unwrap_or_default();
+        (
+            free.chunks_exact_mut(self.slot_len),
+            Filled {
+                filled: &mut self.filled,
+                slot_len: self.slot_len,
+            },
+        )
+    }
+
+    /// The datagrams held, in the order received: bytes and sender.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], SocketAddr)> + '_ {
+        self.buf
+            .chunks_exact(self.slot_len)
+            .zip(&self.filled)
+            .map(|(slot, &(len, from))| (slot.get(..len).unwrap_or(slot), from))
+    }
+}
+
+/// The record of a [`RecvBatch`]'s filled slots, borrowed apart from the slots themselves.
+#[derive(Debug)]
+pub struct Filled<'a> {
+    filled: &'a mut Vec<(usize, SocketAddr)>,
+    slot_len: usize,
+}
+
+impl Filled<'_> {
+    /// Records that the next free slot now holds a datagram of `len` bytes from `from` (a
+    /// length beyond the slot, as a truncating receive may report, is cut to the slot).
+    pub fn push(&mut self, len: usize, from: SocketAddr) {
+        self.filled.push((len.min(self.slot_len), from));
+    }
+}
+
+/// Receives into `batch` the datagrams already waiting on `socket`, without waiting: one
+/// `recvmmsg` on Linux and Android. A call that leaves free slots found the socket's queue
+/// empty: it tells tokio so (as a `WouldBlock` would), and the driver's next wait goes to the
+/// event loop instead of asking the socket once more.
+pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<()> {
+    let result = socket.try_io(Interest::READABLE, || {
+        let received = sys::recv(socket, batch)?;
+        if received == 0 || !batch.is_full() {
+            // The queue ran dry: tokio clears the socket's readiness (only if no new event
+            // came meanwhile), so the next wait is for a new datagram.
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        Ok(())
+    });
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+        other => other,
+    }
+}
+
+/// Sends the first of `transmits` that the socket takes now, in order, without waiting: one
+/// `sendmmsg` on Linux and Android. How many were sent (0: the socket's buffer is full);
+/// `Err` when the first one failed (the rest are not tried).
+pub(crate) fn try_send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
+    let transmits = transmits.get(..MAX_BATCH).unwrap_or(transmits);
+    if transmits.is_empty() {
+        return Ok(0);
+    }
+    match socket.try_io(Interest::WRITABLE, || sys::send(socket, transmits)) {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+        other => other,
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod sys {
+    //! `recvmmsg` and `sendmmsg` through `nix`.
+
+    use crate::prelude::*;
+    use std::io;
+    use std::io::{IoSlice, IoSliceMut};
+    use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+    use std::os::fd::AsRawFd;
+
+    use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage};
+    use tokio::net::UdpSocket;
+
+    use super::RecvBatch;
+    use crate::client::Transmit;
+
+    /// One `recvmmsg` into the batch's free slots: how many datagrams it received.
+    pub(super) fn recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
+        let (free, mut filled) = batch.free_slots();
+        let mut slices: Vec<[IoSliceMut<'_>; 1]> =
+            free.map(|slot| [IoSliceMut::new(slot)]).collect();
+        if slices.is_empty() {
+            return Ok(0);
+        }
+        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(slices.len(), None);
+        let results = nix::sys::socket::recvmmsg(
+            socket.as_raw_fd(),
+            &mut headers,
+            slices.iter_mut(),
+            MsgFlags::MSG_DONTWAIT,
+            None,
+        )
+        .map_err(io::Error::from)?;
+        let mut received = 0;
+        for message in results {
+            received += 1;
+            // A datagram from an address that is not IP cannot come to a UDP socket; it
+            // would be dropped rather than misattributed (its slot is then reused).
+            if let Some(from) = message.address.as_ref().and_then(socket_addr) {
+                filled.push(message.bytes, from);
+            }
+        }
+        Ok(received)
+    }
+
+    /// One `sendmmsg` of `transmits`: how many the kernel took.
+    pub(super) fn send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
+        let slices: Vec<[IoSlice<'_>; 1]> = transmits
+            .iter()
+            .map(|transmit| [IoSlice::new(&transmit.bytes)])
+            .collect();
+        let addresses: Vec<Option<SockaddrStorage>> = transmits
+            .iter()
+            .map(|transmit| Some(SockaddrStorage::from(transmit.to)))
+            .collect();
+        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(slices.len(), None);
+        let sent = nix::sys::socket::sendmmsg(
+            socket.as_raw_fd(),
+            &mut headers,
+            &slices,
+            &addresses,
+            [],
+            MsgFlags::MSG_DONTWAIT,
+        )
+        .map_err(io::Error::from)?;
+        Ok(sent.count())
+    }
+
+    /// The IP socket address of a received datagram's sender.
+    fn socket_addr(address: &SockaddrStorage) -> Option<SocketAddr> {
+        if let Some(v4) = address.as_sockaddr_in() {
+            return Some(SocketAddr::V4(SocketAddrV4::from(*v4)));
+        }
+        address
+            .as_sockaddr_in6()
+            .map(|v6| SocketAddr::V6(SocketAddrV6::from(*v6)))
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod sys {
+    //! Without `recvmmsg`/`sendmmsg`: a loop of the one-datagram calls.
+
+    use std::io;
+
+    use tokio::net::UdpSocket;
+
+    use super::RecvBatch;
+    use crate::client::Transmit;
+
+    /// Receives datagrams one by one until the socket has none or the batch is full.
+    pub(super) fn recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
+        let mut received = 0;
+        while let Some((slot, mut filled)) = batch.next_slot() {
+            match socket.try_recv_from(slot) {
+                Ok((len, from)) => {
+                    filled.push(len, from);
+                    received += 1;
+                }
+                // Datagrams already received count; the error waits for the next call.
+                Err(_) if received > 0 => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(received)
+    }
+
+    /// Sends datagrams one by one until the socket takes no more.
+    pub(super) fn send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
+        let mut sent = 0;
+        for transmit in transmits {
+            match socket.try_send_to(&transmit.bytes, transmit.to) {
+                Ok(_) => sent += 1,
+                Err(_) if sent > 0 => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    #[test]
+    fn a_batch_fills_its_slots_in_order_and_reuses_them_after_clear() {
+        let mut batch = RecvBatch::new(2, 4);
+        assert_eq!(batch.capacity(), 2);
+        assert!(batch.is_empty());
+        for (n, port) in [(3u8, 1u16), (4, 2)] {
+            let (slot, mut filled) = batch.next_slot().expect("a free slot");
+            assert_eq!(slot.len(), 4);
+            slot.fill(n);
+            filled.push(usize::from(n), addr(port));
+        }
+        assert!(batch.is_full());
+        assert!(batch.next_slot().is_none());
+        let held: Vec<_> = batch.iter().map(|(b, f)| (b.to_vec(), f)).collect();
+        assert_eq!(
+            held,
+            vec![(vec![3, 3, 3], addr(1)), (vec![4, 4, 4, 4], addr(2))]
+        );
+        batch.clear();
+        assert!(batch.is_empty());
+        assert_eq!(batch.free_slots().0.count(), 2);
+    }
+
+    #[test]
+    fn a_length_beyond_the_slot_is_cut_to_it() {
+        let mut batch = RecvBatch::new(1, 4);
+        let (_, mut filled) = batch.next_slot().expect("a free slot");
+        filled.push(100, addr(1));
+        assert_eq!(batch.iter().map(|(b, _)| b.len()).sum::<usize>(), 4);
+    }
+
+    /// Several datagrams waiting are received by one call, in order, with their senders, and
+    /// several transmits leave in one call.
+    #[tokio::test]
+    async fn waiting_datagrams_come_in_one_call_and_transmits_leave_in_one() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let sender = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let to = receiver.local_addr().expect("address");
+        let transmits: Vec<Transmit> = (0..5u8)
+            .map(|n| Transmit {
+                to,
+                bytes: vec![n; usize::from(n) + 1],
+            })
+            .collect();
+        let mut sent = 0;
+        while sent < transmits.len() {
+            sender.writable().await.expect("writable");
+            sent += try_send(&sender, &transmits[sent..]).expect("send");
+        }
+        let mut batch = RecvBatch::new(8, 64);
+        while batch.len() < transmits.len() {
+            receiver.readable().await.expect("readable");
+            try_recv(&receiver, &mut batch).expect("receive");
+        }
+        let from = sender.local_addr().expect("address");
+        let held: Vec<_> = batch.iter().map(|(b, f)| (b.to_vec(), f)).collect();
+        let expected: Vec<_> = transmits.iter().map(|t| (t.bytes.clone(), from)).collect();
+        assert_eq!(held, expected);
+    }
+}
