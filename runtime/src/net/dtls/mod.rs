@@ -42,6 +42,7 @@
 
 mod alert;
 mod credentials;
+pub mod endpoint;
 mod error;
 mod multi;
 mod pipe;
@@ -53,6 +54,9 @@ mod uri;
 
 pub use alert::{ALERT, APPLICATION_DATA, Alert, CHANGE_CIPHER_SPEC, HANDSHAKE, RECORD_HEADER_LEN};
 pub use credentials::{Credentials, MAX_PSK_IDENTITY_LEN, MAX_PSK_KEY_LEN};
+pub use endpoint::{
+    DtlsEngine, DtlsSession, Endpoint, EndpointConfig, EndpointEvent, OpenSslEngine,
+};
 pub use error::DtlsError;
 pub use multi::{MultiDtlsTransport, PeerStatus, PeerStatuses};
 pub use transport::{DEFAULT_CIPHERS, DtlsConfig, DtlsTransport};

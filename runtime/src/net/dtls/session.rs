@@ -90,6 +90,11 @@ impl Session {
         self.stream.get_ref().heard_from_peer
     }
 
+    /// The server.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
     /// The negotiated cipher suite, such as `PSK-AES128-CCM8`.
     pub fn cipher(&self) -> &'static str {
         self.stream

@@ -462,7 +462,7 @@ impl fmt::Debug for DtlsTransport {
 }
 
 /// The OpenSSL context of a DTLS 1.2 client with these credentials.
-fn context(config: &DtlsConfig) -> Result<SslContext, DtlsError> {
+pub(super) fn context(config: &DtlsConfig) -> Result<SslContext, DtlsError> {
     let mut builder = SslContext::builder(SslMethod::dtls_client())?;
     builder.set_min_proto_version(Some(SslVersion::DTLS1_2))?;
     builder.set_max_proto_version(Some(SslVersion::DTLS1_2))?;
