@@ -278,8 +278,33 @@ impl Engine {
     }
 
     pub(super) fn transmit(&mut self, now: Instant, to: SocketAddr, bytes: Vec<u8>) {
+        self.queue_transmit(now, to, bytes, false);
+    }
+
+    /// Queues a confirmable message (a request, a retransmission, a confirmable
+    /// notification): the server is expected to answer it.
+    pub(super) fn transmit_expecting_answer(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        bytes: Vec<u8>,
+    ) {
+        self.queue_transmit(now, to, bytes, true);
+    }
+
+    fn queue_transmit(
+        &mut self,
+        now: Instant,
+        to: SocketAddr,
+        bytes: Vec<u8>,
+        expects_answer: bool,
+    ) {
         self.awake_until = Some(now + self.config.queue_window);
-        self.outbox.push_back(Transmit { to, bytes });
+        self.outbox.push_back(Transmit {
+            to,
+            bytes,
+            expects_answer,
+        });
     }
 
     /// Sends a confirmable request (block-wise when it does not fit one message, see
@@ -321,7 +346,7 @@ impl Engine {
     ) {
         let limit = self.send_limit();
         match self.exchanges.start(now, to, token, kind, body, limit) {
-            Ok(bytes) => self.transmit(now, to, bytes),
+            Ok(bytes) => self.transmit_expecting_answer(now, to, bytes),
             Err(kind) => self.fail_exchange(now, to, &kind, Failure::Unencodable),
         }
     }
@@ -610,7 +635,7 @@ impl Engine {
         self.now = now;
         let (resend, gave_up) = self.exchanges.poll(now);
         for (peer, bytes) in resend {
-            self.transmit(now, peer, bytes);
+            self.transmit_expecting_answer(now, peer, bytes);
         }
         for ended in gave_up {
             self.exchange_ended(now, ended);

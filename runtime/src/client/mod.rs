@@ -215,6 +215,11 @@ pub struct Transmit {
     pub to: SocketAddr,
     /// The CoAP message.
     pub bytes: Vec<u8>,
+    /// Whether the server is expected to answer it: a confirmable request, its
+    /// retransmission or a confirmable notification (not a response, an ACK, a RST or a
+    /// non-confirmable notification). A secure transport counts these to notice a server that
+    /// lost the session (`lwm2m::net::dtls::Endpoint::send`, feature `dtls`).
+    pub expects_answer: bool,
 }
 
 /// The sans-I/O LwM2M client: see the [module documentation](self).

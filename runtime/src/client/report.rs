@@ -89,7 +89,11 @@ impl Engine {
                 message_id,
                 confirmable.then(|| bytes.clone()),
             );
-            self.transmit(now, observation.peer, bytes);
+            if confirmable {
+                self.transmit_expecting_answer(now, observation.peer, bytes);
+            } else {
+                self.transmit(now, observation.peer, bytes);
+            }
             self.emit_for(
                 s,
                 Event::Notified {

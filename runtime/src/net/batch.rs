@@ -187,7 +187,9 @@ mod sys {
     use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
     use std::os::fd::AsRawFd;
 
-    use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage};
     use tokio::net::UdpSocket;
 
     use super::RecvBatch;
@@ -222,8 +224,86 @@ mod sys {
         Ok(received)
     }
 
-    /// One `sendmmsg` of `transmits`: how many the kernel took.
+    /// Whether the kernel refused a UDP GSO send once (no checksum offload on the route's
+    /// device, an old kernel): then every later batch goes through `sendmmsg` alone.
+    static GSO_REFUSED: AtomicBool = AtomicBool::new(false);
+
+    /// The most bytes one GSO send carries (below the 64 KiB an IP packet can hold).
+    const GSO_MAX_BYTES: usize = 60_000;
+
+    /// How many of the first `transmits` one GSO send can carry: a run of datagrams of the
+    /// same length to the same address (the kernel cuts the payload into datagrams of that
+    /// length).
+    fn gso_run(transmits: &[Transmit]) -> usize {
+        let Some(first) = transmits.first() else {
+            return 0;
+        };
+        let len = first.bytes.len();
+        if len == 0 || len > usize::from(u16::MAX) {
+            return 0;
+        }
+        let fits = GSO_MAX_BYTES / len;
+        transmits
+            .iter()
+            .take(fits)
+            .take_while(|t| t.to == first.to && t.bytes.len() == len)
+            .count()
+    }
+
+    /// Sends `transmits` in order, as many as the kernel takes in one system call: a run of
+    /// same-length datagrams to the same server goes as one UDP GSO `sendmsg` (the kernel
+    /// segments it: one trip down the IP stack for the whole run), anything else as one
+    /// `sendmmsg`. How many were sent.
     pub(super) fn send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
+        let run = gso_run(transmits);
+        if run > 1 && !GSO_REFUSED.load(Ordering::Relaxed) {
+            match send_gso(socket, transmits.get(..run).unwrap_or(transmits)) {
+                Ok(sent) => return Ok(sent),
+                // EIO: the route's device cannot checksum for GSO; EINVAL, ENOPROTOOPT: the
+                // kernel does not know or allow it. `sendmmsg` sends them instead.
+                Err(e)
+                    if matches!(
+                        e,
+                        nix::errno::Errno::EIO
+                            | nix::errno::Errno::EINVAL
+                            | nix::errno::Errno::ENOPROTOOPT
+                            | nix::errno::Errno::EOPNOTSUPP
+                    ) =>
+                {
+                    tracing::debug!(error = %e, "UDP GSO refused; sendmmsg from now on");
+                    GSO_REFUSED.store(true, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        send_mmsg(socket, transmits)
+    }
+
+    /// One `sendmsg` with `UDP_SEGMENT`: `transmits` all have the same length and address.
+    fn send_gso(socket: &UdpSocket, transmits: &[Transmit]) -> nix::Result<usize> {
+        let (Some(first), Ok(segment)) = (
+            transmits.first(),
+            u16::try_from(transmits.first().map_or(0, |t| t.bytes.len())),
+        ) else {
+            return Ok(0);
+        };
+        let slices: Vec<IoSlice<'_>> = transmits
+            .iter()
+            .map(|transmit| IoSlice::new(&transmit.bytes))
+            .collect();
+        let to = SockaddrStorage::from(first.to);
+        nix::sys::socket::sendmsg(
+            socket.as_raw_fd(),
+            &slices,
+            &[ControlMessage::UdpGsoSegments(&segment)],
+            MsgFlags::MSG_DONTWAIT,
+            Some(&to),
+        )?;
+        Ok(transmits.len())
+    }
+
+    /// One `sendmmsg` of `transmits`: how many the kernel took.
+    fn send_mmsg(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
         let slices: Vec<[IoSlice<'_>; 1]> = transmits
             .iter()
             .map(|transmit| [IoSlice::new(&transmit.bytes)])

@@ -605,3 +605,38 @@ fn a_separate_response_to_register_is_acknowledged_and_registers() {
         }]
     );
 }
+
+/// Requests and their retransmissions expect an answer; responses do not: what a secure
+/// transport counts to notice a server that lost the session.
+#[test]
+fn transmits_say_whether_the_server_should_answer() {
+    let now = Instant::now();
+    let mut client = client(LwM2mVersion::V1_1);
+    client.start(now);
+    let register = client.poll_transmit().expect("a Register");
+    assert!(register.expects_answer, "a Register is confirmable");
+    let deadline = client
+        .poll_timeout()
+        .expect("a retransmission is scheduled");
+    client.handle_timeout(deadline);
+    let again = client.poll_transmit().expect("the Register again");
+    assert_eq!(again.bytes, register.bytes);
+    assert!(again.expects_answer);
+    let packet = Packet::from_bytes(&register.bytes).unwrap();
+    let mut created = answer(&packet, ResponseType::Created);
+    created.add_option(CoapOption::LocationPath, b"rd".to_vec());
+    created.add_option(CoapOption::LocationPath, b"1".to_vec());
+    client.handle_datagram(now, server(), &created.to_bytes().unwrap());
+    assert!(client.is_registered());
+    let mut read = Packet::new();
+    read.header.set_type(MessageType::Confirmable);
+    read.header.code = MessageClass::Request(RequestType::Get);
+    read.header.message_id = 77;
+    read.set_token(vec![1, 2]);
+    for segment in ["3", "0", "0"] {
+        read.add_option(CoapOption::UriPath, segment.as_bytes().to_vec());
+    }
+    client.handle_datagram(now, server(), &read.to_bytes().unwrap());
+    let response = client.poll_transmit().expect("the Read's answer");
+    assert!(!response.expects_answer, "a response expects nothing");
+}
