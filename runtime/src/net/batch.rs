@@ -428,6 +428,7 @@ mod tests {
             .map(|n| Transmit {
                 to,
                 bytes: vec![n; usize::from(n) + 1],
+                expects_answer: false,
             })
             .collect();
         let mut sent = 0;
