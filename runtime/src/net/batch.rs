@@ -1,7 +1,8 @@
 //! Datagrams moved in batches: [`RecvBatch`], the receive buffers the driver hands to a
 //! [`Transport`](crate::net::Transport), and the batched system calls of the plain UDP
-//! transport (`recvmmsg`/`sendmmsg` on Linux and Android through `nix`, a loop of the
-//! one-datagram calls elsewhere).
+//! transport. On Linux and Android (through `nix`): one `recvmmsg` per wake-up, and the
+//! answers in one `sendmmsg`, or in one `sendmsg` with UDP GSO (`UDP_SEGMENT`) when they all
+//! have the same length and go to the same server. Elsewhere a loop of the one-datagram calls.
 
 use crate::prelude::*;
 use std::io;
@@ -148,6 +149,9 @@ impl Filled<'_> {
 /// empty: it tells tokio so (as a `WouldBlock` would), and the driver's next wait goes to the
 /// event loop instead of asking the socket once more.
 pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<()> {
+    if batch.is_full() {
+        return Ok(());
+    }
     let result = socket.try_io(Interest::READABLE, || {
         let received = sys::recv(socket, batch)?;
         if received == 0 || !batch.is_full() {
@@ -163,9 +167,10 @@ pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<
     }
 }
 
-/// Sends the first of `transmits` that the socket takes now, in order, without waiting: one
-/// `sendmmsg` on Linux and Android. How many were sent (0: the socket's buffer is full);
-/// `Err` when the first one failed (the rest are not tried).
+/// Sends the first of `transmits` (at most [`MAX_BATCH`]) that the socket takes now, in order,
+/// without waiting: one system call on Linux and Android (see the module documentation). How
+/// many were sent (0: the socket's buffer is full); `Err` when the first one failed (the
+/// rest are not tried).
 pub(crate) fn try_send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
     let transmits = transmits.get(..MAX_BATCH).unwrap_or(transmits);
     if transmits.is_empty() {
@@ -179,14 +184,13 @@ pub(crate) fn try_send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod sys {
-    //! `recvmmsg` and `sendmmsg` through `nix`.
+    //! `recvmmsg`, `sendmmsg` and UDP GSO through `nix`.
 
     use crate::prelude::*;
     use std::io;
     use std::io::{IoSlice, IoSliceMut};
     use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
     use std::os::fd::AsRawFd;
-
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage};
@@ -228,13 +232,14 @@ mod sys {
     /// device, an old kernel): then every later batch goes through `sendmmsg` alone.
     static GSO_REFUSED: AtomicBool = AtomicBool::new(false);
 
-    /// The most bytes one GSO send carries (below the 64 KiB an IP packet can hold).
+    /// The most bytes one GSO send carries (below the 64 KiB an IP packet can hold; runs are
+    /// also at most [`MAX_BATCH`](super::MAX_BATCH) datagrams, below the kernel's 64 segments).
     const GSO_MAX_BYTES: usize = 60_000;
 
     /// How many of the first `transmits` one GSO send can carry: a run of datagrams of the
     /// same length to the same address (the kernel cuts the payload into datagrams of that
     /// length).
-    fn gso_run(transmits: &[Transmit]) -> usize {
+    pub(super) fn gso_run(transmits: &[Transmit]) -> usize {
         let Some(first) = transmits.first() else {
             return 0;
         };
@@ -251,8 +256,9 @@ mod sys {
     }
 
     /// Sends `transmits` in order, as many as the kernel takes in one system call: a run of
-    /// same-length datagrams to the same server goes as one UDP GSO `sendmsg` (the kernel
-    /// segments it: one trip down the IP stack for the whole run), anything else as one
+    /// two or more same-length datagrams to the same server goes as one UDP GSO `sendmsg`
+    /// (one trip down the IP stack for the whole run; the kernel cuts it into datagrams of that
+    /// length, which the server receives one by one as if sent apart), anything else as one
     /// `sendmmsg`. How many were sent.
     pub(super) fn send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
         let run = gso_run(transmits);
@@ -445,5 +451,58 @@ mod tests {
         let held: Vec<_> = batch.iter().map(|(b, f)| (b.to_vec(), f)).collect();
         let expected: Vec<_> = transmits.iter().map(|t| (t.bytes.clone(), from)).collect();
         assert_eq!(held, expected);
+    }
+
+    /// Same-length datagrams to one address leave in one call (UDP GSO on Linux) and arrive
+    /// as separate datagrams, in order, each with its own bytes.
+    #[tokio::test]
+    async fn same_length_transmits_leave_in_one_call_and_arrive_apart() {
+        let receiver = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let sender = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let to = receiver.local_addr().expect("address");
+        let transmits: Vec<Transmit> = (0..20u8)
+            .map(|n| Transmit {
+                to,
+                bytes: vec![n; 300],
+                expects_answer: false,
+            })
+            .collect();
+        sender.writable().await.expect("writable");
+        assert_eq!(
+            try_send(&sender, &transmits).expect("send"),
+            transmits.len(),
+            "one call sends the whole run"
+        );
+        let mut batch = RecvBatch::new(32, 2048);
+        while batch.len() < transmits.len() {
+            receiver.readable().await.expect("readable");
+            try_recv(&receiver, &mut batch).expect("receive");
+        }
+        let held: Vec<_> = batch.iter().map(|(b, _)| b.to_vec()).collect();
+        let expected: Vec<_> = transmits.iter().map(|t| t.bytes.clone()).collect();
+        assert_eq!(held, expected);
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn a_gso_run_is_same_length_datagrams_to_one_address_within_the_size_limit() {
+        let transmit = |port, len| Transmit {
+            to: addr(port),
+            bytes: vec![0; len],
+            expects_answer: false,
+        };
+        assert_eq!(sys::gso_run(&[]), 0);
+        assert_eq!(sys::gso_run(&[transmit(1, 0), transmit(1, 0)]), 0);
+        let mixed = [
+            transmit(1, 10),
+            transmit(1, 10),
+            transmit(1, 9),
+            transmit(1, 10),
+        ];
+        assert_eq!(sys::gso_run(&mixed), 2);
+        let elsewhere = [transmit(1, 10), transmit(2, 10)];
+        assert_eq!(sys::gso_run(&elsewhere), 1);
+        let large: Vec<_> = (0..8).map(|_| transmit(1, 20_000)).collect();
+        assert_eq!(sys::gso_run(&large), 3, "60,000 bytes at most");
     }
 }
