@@ -38,6 +38,7 @@ pub mod execute;
 pub mod field;
 pub mod handler;
 pub mod meta;
+mod numfmt;
 #[cfg(feature = "tokio")]
 pub mod net;
 pub mod object;

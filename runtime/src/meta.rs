@@ -107,8 +107,8 @@ impl Eq for Number {}
 impl core::fmt::Display for Number {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Number::Int(n) => write!(f, "{n}"),
-            Number::Float(x) => write!(f, "{x}"),
+            Number::Int(n) => write!(f, "{}", crate::numfmt::Wide(*n)),
+            Number::Float(x) => write!(f, "{}", crate::numfmt::Float(*x)),
         }
     }
 }

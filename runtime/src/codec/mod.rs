@@ -670,7 +670,13 @@ pub(crate) fn push_objlnk(out: &mut Vec<u8>, link: &crate::value::ObjLnk) {
 /// A value from a wire integer, for a resource of type `kind`.
 #[inline(always)]
 pub(crate) fn value_from_int(path: &Path, kind: Kind, n: i128) -> Result<Value, DecodeError> {
-    let out_of_range = || DecodeError::mismatch(*path, kind, format!("the integer {n}"));
+    let out_of_range = || {
+        DecodeError::mismatch(
+            *path,
+            kind,
+            format!("the integer {}", crate::numfmt::Wide(n)),
+        )
+    };
     match kind {
         Kind::Integer => i64::try_from(n)
             .map(Value::Integer)
@@ -692,7 +698,11 @@ pub(crate) fn value_from_int(path: &Path, kind: Kind, n: i128) -> Result<Value, 
 pub(crate) fn value_from_float(path: &Path, kind: Kind, x: f64) -> Result<Value, DecodeError> {
     match kind {
         Kind::Float => Ok(Value::Float(x)),
-        _ => Err(DecodeError::mismatch(*path, kind, format!("the float {x}"))),
+        _ => Err(DecodeError::mismatch(
+            *path,
+            kind,
+            format!("the float {}", crate::numfmt::Float(x)),
+        )),
     }
 }
 

@@ -82,7 +82,11 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
             Value::Float(x) => {
                 return Err(EncodeError::not_representable(
                     ContentFormat::Json,
-                    format!("{}: JSON has no number {x}", record.path),
+                    format!(
+                        "{}: JSON has no number {}",
+                        record.path,
+                        crate::numfmt::Float(*x)
+                    ),
                 ));
             }
             Value::Boolean(b) => {
@@ -134,7 +138,11 @@ impl TimeScheme {
                 Some(time) if !time.is_finite() => {
                     return Err(EncodeError::not_representable(
                         ContentFormat::Json,
-                        format!("{}: the time {time} is not a finite number", record.path),
+                        format!(
+                            "{}: the time {} is not a finite number",
+                            record.path,
+                            crate::numfmt::Float(time)
+                        ),
                     ));
                 }
                 Some(time) => latest = Some(latest.map_or(time, |l| l.max(time))),

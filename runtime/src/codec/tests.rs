@@ -1,6 +1,6 @@
 //! Tests of the codec dispatch, ordering and kind lookups.
-use super::*;
 use super::kinds::lookup;
+use super::*;
 
 #[test]
 fn content_format_numbers_round_trip() {

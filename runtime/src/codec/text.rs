@@ -51,11 +51,14 @@ pub fn to_text(format: ContentFormat, value: &Value) -> Result<String, EncodeErr
         Value::Integer(i) => i.to_string(),
         Value::UnsignedInteger(u) => u.to_string(),
         Value::Time(Time(t)) => t.to_string(),
-        Value::Float(x) if x.is_finite() => x.to_string(),
-        Value::Float(x) => {
+        // The shortest digits that read back as the same float, integral values without `.0`
+        // (`21.5`, `20`, `1e-7`; see `numfmt`): `core`'s `Display` would spell 1e-300 with 300
+        // zeros, and links 10 KiB of formatting code and tables into a microcontroller image.
+        Value::Float(x) if x.is_finite() => crate::numfmt::Float(*x).to_string(),
+        Value::Float(_) => {
             return Err(EncodeError::not_representable(
                 format,
-                format!("the float {x} has no text form"),
+                "NaN and infinite floats have no text form".to_owned(),
             ));
         }
         Value::Boolean(b) => if *b { "1" } else { "0" }.to_owned(),
@@ -90,7 +93,7 @@ pub fn decode(
 
 /// Parses the text form of a value of type `kind` (at `path`, for error messages).
 pub fn from_text(path: &Path, kind: Kind, text: &str) -> Result<Value, DecodeError> {
-    let mismatch = || DecodeError::mismatch(*path, kind, format!("the text {text:?}"));
+    let mismatch = || DecodeError::mismatch(*path, kind, format!("the text \"{text}\""));
     Ok(match kind {
         Kind::String => Value::String(text.to_owned()),
         Kind::CoreLnk => Value::CoreLnk(CoreLnk(text.to_owned())),

@@ -108,13 +108,13 @@ impl fmt::Display for Attributes {
             write!(f, ";pmax={v}")?;
         }
         if let Some(v) = self.gt {
-            write!(f, ";gt={v}")?;
+            write!(f, ";gt={}", crate::numfmt::Float(v))?;
         }
         if let Some(v) = self.lt {
-            write!(f, ";lt={v}")?;
+            write!(f, ";lt={}", crate::numfmt::Float(v))?;
         }
         if let Some(v) = self.st {
-            write!(f, ";st={v}")?;
+            write!(f, ";st={}", crate::numfmt::Float(v))?;
         }
         if let Some(v) = self.epmin {
             write!(f, ";epmin={v}")?;

@@ -2,7 +2,6 @@
 
 use super::*;
 
-
 /// One record of a SenML CBOR pack as read, borrowing from the payload: names as bytes (they
 /// must be paths, which are ASCII: [`PathText`] checks them), times checked finite.
 #[derive(Debug, Default)]
@@ -250,7 +249,10 @@ impl<'a> CborPack<'a> {
 }
 
 /// Sets a record's value, rejecting a second one.
-pub(super) fn set_cbor_value<'a>(record: &mut CborRecord<'a>, value: Raw<'a>) -> Result<(), DecodeError> {
+pub(super) fn set_cbor_value<'a>(
+    record: &mut CborRecord<'a>,
+    value: Raw<'a>,
+) -> Result<(), DecodeError> {
     if record.value.replace(value).is_some() {
         return Err(cbor_malformed("a record with two values"));
     }

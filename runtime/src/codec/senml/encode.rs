@@ -2,7 +2,6 @@
 
 use super::*;
 
-
 /// Appends the decimal digits of a path id (ids are mostly small: those take a branch).
 #[inline(always)]
 pub(super) fn push_id(out: &mut Vec<u8>, id: u16) {
@@ -60,7 +59,11 @@ pub(super) fn next_base_time(
     if !time.is_finite() {
         return Err(EncodeError::not_representable(
             format,
-            format!("{}: the time {time} is not a finite number", record.path),
+            format!(
+                "{}: the time {} is not a finite number",
+                record.path,
+                crate::numfmt::Float(time)
+            ),
         ));
     }
     if time == *current {
@@ -132,7 +135,11 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
             Value::Float(x) => {
                 return Err(EncodeError::not_representable(
                     F,
-                    format!("{}: JSON has no number {x}", record.path),
+                    format!(
+                        "{}: JSON has no number {}",
+                        record.path,
+                        crate::numfmt::Float(*x)
+                    ),
                 ));
             }
             Value::String(s) | Value::CoreLnk(CoreLnk(s)) => {

@@ -2,7 +2,6 @@
 
 use super::*;
 
-
 /// A value as the JSON fast path reads it: borrowed, `Copy` and without an `i128` (so 24
 /// bytes, 8-aligned), so that a record is reset and handed on in registers rather than through
 /// memory (the base64 of `vd` is decoded when the record is taken).
@@ -148,7 +147,11 @@ pub(super) fn scan_json<'a>(
 /// The usual labels read the one value type they take straight away; the others (and a usual
 /// label with a value of another type, which then declines) go through [`scan_other_field`].
 #[inline(always)]
-pub(super) fn scan_field<'a>(s: &mut Scanner<'a>, label: &str, record: &mut ScanRecord<'a>) -> Option<()> {
+pub(super) fn scan_field<'a>(
+    s: &mut Scanner<'a>,
+    label: &str,
+    record: &mut ScanRecord<'a>,
+) -> Option<()> {
     let value = match label.as_bytes() {
         b"n" if record.n.is_none() => {
             record.n = Some(s.string_value()?);

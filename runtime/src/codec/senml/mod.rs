@@ -196,7 +196,7 @@ impl<'a> Names<'a> {
         name.push_str(&String::from_utf8_lossy(n));
         match name.parse::<Path>() {
             Err(e) => DecodeError::malformed(format, format!("record name: {e}")),
-            Ok(_) => DecodeError::malformed(format, format!("record name {name:?}")),
+            Ok(_) => DecodeError::malformed(format, format!("record name \"{name}\"")),
         }
     }
 }
@@ -504,7 +504,7 @@ pub(crate) fn typed(path: &Path, kind: Option<Kind>, raw: Raw<'_>) -> Result<Val
 
 fn objlnk(path: &Path, kind: Kind, text: &str) -> Result<ObjLnk, DecodeError> {
     super::text::parse_objlnk(text)
-        .ok_or_else(|| DecodeError::mismatch(*path, kind, format!("the object link {text:?}")))
+        .ok_or_else(|| DecodeError::mismatch(*path, kind, format!("the object link \"{text}\"")))
 }
 
 /// Sets a record's value, rejecting a second one.
@@ -550,9 +550,9 @@ mod encode;
 mod json;
 
 use cbor::*;
-use json::*;
-pub use encode::{encode_cbor, encode_json};
 pub(crate) use encode::*;
+pub use encode::{encode_cbor, encode_json};
+use json::*;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
