@@ -6,12 +6,16 @@
 use std::path::PathBuf;
 
 fn main() {
-    lwm2m_codegen::Builder::new().compile_or_exit();
+    // PartialEq for the tests' comparisons of whole instances (opt-in: it costs compile time).
+    lwm2m_codegen::Builder::new()
+        .derives(["PartialEq"])
+        .compile_or_exit();
 
     // A user's own XML on top of the bundled registry, with a selection of objects: the build.rs
     // round trip a user of the toolkit makes.
     lwm2m_codegen::Builder::new()
         .xml_dir("xml")
+        .derives(["PartialEq"])
         .objects([3303, 3311, 32769])
         .file_name("selected_objects.rs")
         .compile_or_exit();

@@ -49,6 +49,7 @@ pub struct Builder {
     objects_list: bool,
     format: bool,
     split: bool,
+    derives: Vec<String>,
 }
 
 impl Default for Builder {
@@ -97,6 +98,7 @@ impl Builder {
             objects_list: true,
             format: false,
             split: false,
+            derives: Vec::new(),
         }
     }
 
@@ -158,6 +160,14 @@ impl Builder {
     /// with syn, one object per task on every core, which takes longer than generating it.
     pub fn format(mut self, enabled: bool) -> Builder {
         self.format = enabled;
+        self
+    }
+
+    /// Derives every struct gets besides `Debug, Clone, Default` and the runtime's `Object`
+    /// ([`emit::DERIVES`]), such as `["PartialEq"]` to compare instances. Calls add up. Each
+    /// derive costs compile time for every generated object, so only what the crate uses.
+    pub fn derives<S: Into<String>>(mut self, derives: impl IntoIterator<Item = S>) -> Builder {
+        self.derives.extend(derives.into_iter().map(Into::into));
         self
     }
 
@@ -290,6 +300,7 @@ impl Builder {
             crate_path,
             objects_list: self.objects_list,
             format: self.format,
+            derives: self.derives.clone(),
         };
         let resources = selected.iter().map(|d| d.resources.len()).sum();
         let files = if split {

@@ -55,6 +55,10 @@ enum Command {
         /// compiler does not need it formatted).
         #[arg(long)]
         no_format: bool,
+        /// Derives every struct gets besides Debug, Clone and Default, comma-separated, such as
+        /// PartialEq.
+        #[arg(long, value_delimiter = ',', value_name = "DERIVE,...")]
+        derive: Vec<String>,
         /// One file per object (named after its module, such as temperature.rs) and a mod.rs
         /// that declares them, re-exports the structs and lists OBJECTS.
         #[arg(long)]
@@ -122,11 +126,13 @@ where
             crate_path,
             no_bundled,
             no_format,
+            derive,
             split,
             quiet,
             paths,
         } => {
             let builder = Builder::new()
+                .derives(derive)
                 .format(!no_format)
                 .split(split)
                 .bundled(!no_bundled)

@@ -82,29 +82,45 @@ pub struct FileOptions {
     /// Format the file with prettyplease (for people), instead of the layout the generator
     /// writes directly (for the compiler: one attribute per line, long lines unbroken).
     pub format: bool,
+    /// Derives added to every struct after [`DERIVES`], such as `PartialEq` (already checked
+    /// paths, see [`check_derive`]).
+    pub derives: Vec<String>,
+}
+
+/// The derives every struct gets, besides the runtime's `Object`: what an `ObjectStore` needs
+/// (`Clone`), `Default` for building instances, and `Debug`. Others (`PartialEq`, `Hash`...) are
+/// opt-in through [`FileOptions::derives`]: every derive costs compile time for every object
+/// (`PartialEq` was 15% of compiling all 325 objects; BENCHMARKS.md, "Build cost", issue 15).
+pub const DERIVES: &str = "Debug, Clone, Default";
+
+/// Checks that `derive` is a path a `#[derive(...)]` can name (`PartialEq`, `serde::Serialize`).
+pub fn check_derive(derive: &str) -> Result<(), Error> {
+    syn::parse_str::<syn::Path>(derive)
+        .map(|_| ())
+        .map_err(|e| Error::Derive {
+            derive: derive.to_owned(),
+            message: e.to_string(),
+        })
 }
 
 /// The struct for one object, named `type_name` (see [`naming::type_names`]), as Rust source
 /// text: doc comments, the derive and `#[lwm2m(...)]` attributes, one field per resource.
 pub fn object(def: &ObjectDef, type_name: &str, crate_path: &CratePath) -> String {
-    object_text(def, type_name, crate_path.as_str())
+    object_text(def, type_name, crate_path.as_str(), DERIVES)
 }
 
 /// [`object`] with the crate path as text (`CratePath` holds a `syn::Path`, which cannot be
 /// shared between threads).
-fn object_text(def: &ObjectDef, type_name: &str, krate: &str) -> String {
+fn object_text(def: &ObjectDef, type_name: &str, krate: &str, derives: &str) -> String {
     let mut out = String::with_capacity(1024 + 512 * def.resources.len());
-    write_object(&mut out, def, type_name, krate);
+    write_object(&mut out, def, type_name, krate, derives);
     out
 }
 
-/// [`object`], appended to `out`.
-fn write_object(out: &mut String, def: &ObjectDef, type_name: &str, krate: &str) {
+/// [`object`], appended to `out`; `derives` are the std derives, `"Debug, Clone, Default"`.
+fn write_object(out: &mut String, def: &ObjectDef, type_name: &str, krate: &str, derives: &str) {
     doc::write_comments(out, "", &object_doc(def));
-    let _ = writeln!(
-        out,
-        "#[derive(Debug, Clone, PartialEq, Default, {krate}::Object)]"
-    );
+    let _ = writeln!(out, "#[derive({derives}, {krate}::Object)]");
     out.push_str("#[lwm2m(crate = ");
     string_literal(out, krate);
     let _ = write!(out, ", id = {}, name = ", def.id);
@@ -425,9 +441,17 @@ pub fn items(
         jobs.push(Job::Text(list));
     }
     let format = options.format;
+    for derive in &options.derives {
+        check_derive(derive)?;
+    }
+    let derives = std::iter::once(DERIVES)
+        .chain(options.derives.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let derives = derives.as_str();
     let mut chunks = parallel_map(&jobs, |job| {
         let text = match job {
-            Job::Object(def, name) => object_text(def, name, krate),
+            Job::Object(def, name) => object_text(def, name, krate, derives),
             Job::Text(text) => text.clone(),
         };
         if format {

@@ -23,6 +23,14 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A derive given to [`Builder::derives`](crate::Builder::derives) is not a path.
+    #[error("invalid derive `{derive}`: {message}")]
+    Derive {
+        /// The derive as given.
+        derive: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// [`Builder::compile`](crate::Builder::compile) has no output directory: it runs outside a
     /// build script and none was given.
     #[error("no output directory: OUT_DIR is not set (call `.out_dir(..)`, or run from build.rs)")]

@@ -95,9 +95,12 @@ fn generate_writes_the_file() {
         "3,3303",
         "--crate-path",
         "::my_lwm2m",
+        "--derive",
+        "PartialEq,Eq",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let code = std::fs::read_to_string(out_dir.join("lwm2m_objects.rs")).unwrap();
+    assert!(code.contains("#[derive(Debug, Clone, Default, PartialEq, Eq, ::my_lwm2m::Object)]"));
     assert!(code.contains("pub struct Device {"));
     assert!(code.contains("pub struct Temperature {"));
     assert!(code.contains("::my_lwm2m::Object"));

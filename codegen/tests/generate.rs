@@ -193,6 +193,30 @@ fn crate_path_is_used_everywhere() {
 }
 
 #[test]
+fn derives_are_debug_clone_default_plus_the_ones_asked_for() {
+    let code = Builder::new().objects([3303]).generate().unwrap();
+    assert!(code.contains("#[derive(Debug, Clone, Default, ::lwm2m::Object)]\n"));
+    let code = Builder::new()
+        .objects([3303])
+        .derives(["PartialEq"])
+        .derives(["::serde::Serialize"])
+        .generate()
+        .unwrap();
+    assert!(code.contains(
+        "#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::lwm2m::Object)]\n"
+    ));
+    let error = Builder::new()
+        .objects([3303])
+        .derives(["Partial Eq"])
+        .generate()
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Derive { derive, .. } if derive == "Partial Eq"),
+        "{error}"
+    );
+}
+
+#[test]
 fn invalid_crate_path_is_an_error() {
     let error = Builder::new()
         .crate_path("not a path")
