@@ -44,6 +44,7 @@ pub mod net;
 pub mod object;
 pub mod objects;
 pub mod path;
+pub mod persist;
 pub mod store;
 pub mod time;
 pub mod uri;
