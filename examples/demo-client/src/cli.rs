@@ -30,6 +30,12 @@ pub struct Args {
     /// Bootstrap first: --server is a Bootstrap-Server that provisions the LwM2M server.
     #[arg(long)]
     pub bootstrap: bool,
+    /// Keep what the servers and the Bootstrap-Server write (Security, Server, Access
+    /// Control) in FILE, written atomically whenever it changes, and start from it: a device
+    /// bootstrapped before registers at once with the coap:// server it was given. A damaged
+    /// or foreign file is reported and ignored (the device bootstraps).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
     /// The local UDP port (0: any free port). With several coaps:// servers, each has its own
     /// socket: this port is the first server's, the others take free ports.
     #[arg(long, value_name = "P", default_value_t = 0)]

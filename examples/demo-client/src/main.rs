@@ -33,6 +33,7 @@ mod cli;
 mod device;
 mod light;
 mod log;
+mod state;
 mod temperature;
 
 /// The objects `build.rs` generated with `lwm2m-codegen`.
@@ -77,9 +78,9 @@ fn local_for(server: SocketAddr, port: u16) -> SocketAddr {
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn Error>> {
+async fn run(mut args: Args) -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
-    let first = args.first_server().to_owned();
+    let mut first = args.first_server().to_owned();
     let coaps = is_coaps(&first);
     if args.server.iter().any(|uri| is_coaps(uri) != coaps) {
         return Err("the --server options must be all coap:// or all coaps://".into());
@@ -111,7 +112,20 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
         psk,
         more_psks,
     };
-    let store = device::store(&account, start)?;
+    let mut store = device::store(&account, start)?;
+    let state = match args.state.clone() {
+        Some(path) => {
+            let (state, restored) = state::StateFile::load(&path, &mut store);
+            if let Some(uri) = restored.filter(|_| args.bootstrap && !coaps) {
+                // Bootstrapped before: register with the server the bootstrap wrote.
+                tracing::info!(server = %uri, "provisioned by an earlier bootstrap: registering at once");
+                args.bootstrap = false;
+                first = uri;
+            }
+            Some(state)
+        }
+        None => None,
+    };
 
     #[cfg(feature = "dtls")]
     if coaps {
@@ -135,7 +149,7 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
                 args,
                 server,
                 Vec::new(),
-                store,
+                (store, state),
                 start,
                 Driver::new(transport),
             )
@@ -157,7 +171,8 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
                 more.push(address);
             }
         }
-        return serve(args, server, more, store, start, Driver::new(transport)).await;
+        let device = (store, state);
+        return serve(args, server, more, device, start, Driver::new(transport)).await;
     }
     if account.psk.is_some() {
         return Err("--psk-identity and --psk-key need coaps:// servers".into());
@@ -168,7 +183,7 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
         more.push(resolve(uri).await?);
     }
     let driver = UdpDriver::bind(local_for(server, args.local_port)).await?;
-    serve(args, server, more, store, start, driver).await
+    serve(args, server, more, (store, state), start, driver).await
 }
 
 /// Whether `uri` is a `coaps://` URI (case-insensitive scheme).
@@ -183,7 +198,7 @@ async fn serve<T: Transport>(
     args: Args,
     server: SocketAddr,
     more: Vec<SocketAddr>,
-    store: ObjectStore,
+    (store, mut state): (ObjectStore, Option<state::StateFile>),
     start: Instant,
     driver: Driver<T>,
 ) -> Result<(), Box<dyn Error>> {
@@ -223,12 +238,19 @@ async fn serve<T: Transport>(
     let stop = shutdown();
     let client = Client::new(config, store);
     let sensor = Sensor::new(start);
-    let tick = move |client: &mut Client, now: Instant| {
+    let mut saving = state.take();
+    let tick = |client: &mut Client, now: Instant| {
         for path in device::measure(client.store_mut(), &sensor, now) {
             client.resource_changed(now, &path);
         }
+        if let Some(state) = &mut saving {
+            state.save_if_changed(client.store_mut());
+        }
     };
-    let client = driver.run(client, args.tick(), tick, stop).await?;
+    let mut client = driver.run(client, args.tick(), tick, stop).await?;
+    if let Some(state) = &mut saving {
+        state.save_if_changed(client.store_mut());
+    }
     tracing::info!(
         light_on = device::light_is_on(client.store()),
         "demo device stopped"
