@@ -603,6 +603,17 @@ pub(crate) fn create(
 /// Delete of an instance.
 pub(crate) fn delete(store: &mut ObjectStore, path: &Path) -> Reply {
     match *path.ids() {
+        // The one instance of a mandatory single-instance object (the Device, `/3/0`) is part of
+        // every client: deleting it is refused with 4.05 Method Not Allowed, the code the Core TS
+        // gives a target not allowed for Delete.
+        [object, instance]
+            if store.instance(object, instance).is_some()
+                && store
+                    .object_meta(object)
+                    .is_some_and(|m| m.mandatory && !m.multiple) =>
+        {
+            Reply::code(ResponseType::MethodNotAllowed)
+        }
         [object, instance] => match store.delete(object, instance) {
             Ok(()) => Reply::code(ResponseType::Deleted)
                 .with(Effect::Deleted(object, instance))

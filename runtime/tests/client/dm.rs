@@ -296,3 +296,18 @@ fn an_overloaded_client_answers_5_03_and_changes_nothing() {
     assert_eq!(code(&write), "2.04");
     assert_eq!(current(&client).1, vec![(5, "z".to_owned())]);
 }
+
+/// Issue 14: `DELETE /3/0` deleted the Device instance. The one instance of a mandatory
+/// single-instance object is refused with 4.05 and stays; other instances are deleted.
+#[test]
+fn the_device_instance_cannot_be_deleted() {
+    let now = Instant::now();
+    let mut client = registered(LwM2mVersion::V1_1, now);
+    let refused = Request::new(RequestType::Delete, "/3/0").send(&mut client, now);
+    assert_eq!(code(&refused), "4.05");
+    assert!(client.store().instance(3, 0).is_some());
+    let read = Request::new(RequestType::Get, "/3/0/0")
+        .id(0x4243)
+        .send(&mut client, now);
+    assert_eq!(code(&read), "2.05");
+}
