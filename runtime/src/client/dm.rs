@@ -62,6 +62,8 @@ pub(crate) enum Effect {
     Disable(u16),
     /// Execute of `/3/0/4`.
     Reboot,
+    /// Execute of `/3/0/5`.
+    FactoryReset,
     /// Instances were created or deleted: the registration's object links changed.
     ObjectsChanged,
     /// A server created `/o/i`: with Access Control enforced, it becomes the owner.
@@ -548,6 +550,7 @@ pub(crate) fn execute(
         (1, 4) => Some(Effect::Disable(instance)),
         (1, 9) => Some(Effect::Bootstrap),
         (3, 4) => Some(Effect::Reboot),
+        (3, 5) => Some(Effect::FactoryReset),
         _ => None,
     };
     match store.execute(object, instance, resource, &args) {

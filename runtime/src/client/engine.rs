@@ -582,6 +582,7 @@ impl Engine {
                 self.want_update(now, s);
             }
             Effect::Reboot => self.emit(None, Event::Rebooting),
+            Effect::FactoryReset => self.emit(None, Event::FactoryReset),
             Effect::Disable(instance) => {
                 let s = self.session_of_instance(instance).unwrap_or(own);
                 self.disable(now, s, instance);

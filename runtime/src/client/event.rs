@@ -80,6 +80,9 @@ pub enum Event {
     },
     /// The server executed Reboot (`/3/0/4`): the application should restart the device.
     Rebooting,
+    /// The server executed Factory Reset (`/3/0/5`): the application should return the device
+    /// to its factory state (and drop a saved `lwm2m::persist` snapshot) and restart it.
+    FactoryReset,
     /// Bootstrap wrote a server URI whose host is a name, not an IP address: the driver must
     /// resolve it and call [`Client::set_server`](super::Client::set_server); the Register waits until then.
     ResolveServer {

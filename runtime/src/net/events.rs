@@ -62,6 +62,7 @@ pub fn log_event(event: &Event) {
         },
         Event::Notified { path, sequence } => tracing::info!(%path, sequence, "notification"),
         Event::Rebooting => tracing::warn!("server asked for a reboot"),
+        Event::FactoryReset => tracing::warn!("server asked for a factory reset"),
         // Events added to the client later are logged as they print.
         #[allow(unreachable_patterns)]
         other => tracing::info!(event = ?other, "client event"),

@@ -311,3 +311,28 @@ fn the_device_instance_cannot_be_deleted() {
         .send(&mut client, now);
     assert_eq!(code(&read), "2.05");
 }
+
+/// Reboot (`/3/0/4`) and Factory Reset (`/3/0/5`) reach the application as events, after the
+/// Execute is answered.
+#[test]
+fn reboot_and_factory_reset_reach_the_application() {
+    let now = Instant::now();
+    let mut client = registered(LwM2mVersion::V1_1, now);
+    events(&mut client);
+    let reset = Request::new(RequestType::Post, "/3/0/5").send(&mut client, now);
+    assert_eq!(code(&reset), "2.04");
+    assert!(
+        events(&mut client)
+            .iter()
+            .any(|e| *e == lwm2m::client::Event::FactoryReset)
+    );
+    let reboot = Request::new(RequestType::Post, "/3/0/4")
+        .id(0x4243)
+        .send(&mut client, now);
+    assert_eq!(code(&reboot), "2.04");
+    assert!(
+        events(&mut client)
+            .iter()
+            .any(|e| *e == lwm2m::client::Event::Rebooting)
+    );
+}
