@@ -321,18 +321,10 @@ fn reboot_and_factory_reset_reach_the_application() {
     events(&mut client);
     let reset = Request::new(RequestType::Post, "/3/0/5").send(&mut client, now);
     assert_eq!(code(&reset), "2.04");
-    assert!(
-        events(&mut client)
-            .iter()
-            .any(|e| *e == lwm2m::client::Event::FactoryReset)
-    );
+    assert!(events(&mut client).contains(&lwm2m::client::Event::FactoryReset));
     let reboot = Request::new(RequestType::Post, "/3/0/4")
         .id(0x4243)
         .send(&mut client, now);
     assert_eq!(code(&reboot), "2.04");
-    assert!(
-        events(&mut client)
-            .iter()
-            .any(|e| *e == lwm2m::client::Event::Rebooting)
-    );
+    assert!(events(&mut client).contains(&lwm2m::client::Event::Rebooting));
 }
