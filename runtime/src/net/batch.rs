@@ -31,6 +31,9 @@ pub struct RecvBatch {
     slot_len: usize,
     /// Length and sender of each filled slot, in the order received.
     filled: Vec<(usize, SocketAddr)>,
+    /// How many datagrams the last receive found waiting: the next one asks the system for
+    /// about twice as many, so that one datagram at a time costs no more than one slot's set-up.
+    recent: usize,
 }
 
 impl core::fmt::Debug for RecvBatch {
@@ -52,6 +55,7 @@ impl RecvBatch {
             buf: vec![0; slots.saturating_mul(slot_len)],
             slot_len,
             filled: Vec::with_capacity(slots),
+            recent: 0,
         }
     }
 
@@ -102,6 +106,15 @@ impl RecvBatch {
         ))
     }
 
+    /// How many datagrams the next receive should make room for: about twice as many as the
+    /// last one found (at least 2), within the free slots.
+    pub(crate) fn wanted(&self) -> usize {
+        self.recent
+            .saturating_mul(2)
+            .max(2)
+            .min(self.capacity() - self.len())
+    }
+
     /// Every free slot, in order, and the record of the filled ones (for a system call that
     /// fills several at once).
     pub(crate) fn free_slots(&mut self) -> (core::slice::ChunksExactMut<'_, u8>, Filled<'_>) {
@@ -144,27 +157,37 @@ impl Filled<'_> {
     }
 }
 
-/// Receives into `batch` the datagrams already waiting on `socket`, without waiting: one
-/// `recvmmsg` on Linux and Android. A call that leaves free slots found the socket's queue
-/// empty: it tells tokio so (as a `WouldBlock` would), and the driver's next wait goes to the
-/// event loop instead of asking the socket once more.
+/// Receives into `batch` the datagrams already waiting on `socket`, without waiting: on Linux
+/// and Android one `recvmmsg` for about twice as many datagrams as the last call found (a
+/// call that fills all it asked for is followed by another, until the batch is full). A call
+/// that receives fewer than it asked for found the socket's queue empty: it tells tokio so
+/// (as a `WouldBlock` would), and the driver's next wait goes to the event loop instead of
+/// asking the socket once more.
 pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<()> {
-    if batch.is_full() {
-        return Ok(());
-    }
-    let result = socket.try_io(Interest::READABLE, || {
-        let received = sys::recv(socket, batch)?;
-        if received == 0 || !batch.is_full() {
-            // The queue ran dry: tokio clears the socket's readiness (only if no new event
-            // came meanwhile), so the next wait is for a new datagram.
-            return Err(io::ErrorKind::WouldBlock.into());
+    let mut total = 0;
+    let result = loop {
+        let wanted = batch.wanted();
+        if wanted == 0 {
+            break Ok(());
         }
-        Ok(())
-    });
-    match result {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-        other => other,
-    }
+        let received = socket.try_io(Interest::READABLE, || {
+            let received = sys::recv(socket, batch, wanted)?;
+            total += received;
+            if received < wanted {
+                // The queue ran dry: tokio clears the socket's readiness (only if no new
+                // event came meanwhile), so the next wait is for a new datagram.
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            Ok(received)
+        });
+        match received {
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    batch.recent = total;
+    result
 }
 
 /// Sends the first of `transmits` (at most [`MAX_BATCH`]) that the socket takes now, in order,
@@ -173,10 +196,13 @@ pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<
 /// rest are not tried).
 pub(crate) fn try_send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
     let transmits = transmits.get(..MAX_BATCH).unwrap_or(transmits);
-    if transmits.is_empty() {
-        return Ok(0);
-    }
-    match socket.try_io(Interest::WRITABLE, || sys::send(socket, transmits)) {
+    let sent = match transmits {
+        [] => return Ok(0),
+        // One datagram: `sendto`, cheaper than setting up a `sendmmsg`.
+        [transmit] => socket.try_send_to(&transmit.bytes, transmit.to).map(|_| 1),
+        _ => socket.try_io(Interest::WRITABLE, || sys::send(socket, transmits)),
+    };
+    match sent {
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
         other => other,
     }
@@ -199,11 +225,18 @@ mod sys {
     use super::RecvBatch;
     use crate::client::Transmit;
 
-    /// One `recvmmsg` into the batch's free slots: how many datagrams it received.
-    pub(super) fn recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
+    /// One `recvmmsg` into the first `wanted` free slots of the batch: how many datagrams it
+    /// received.
+    pub(super) fn recv(
+        socket: &UdpSocket,
+        batch: &mut RecvBatch,
+        wanted: usize,
+    ) -> io::Result<usize> {
         let (free, mut filled) = batch.free_slots();
-        let mut slices: Vec<[IoSliceMut<'_>; 1]> =
-            free.map(|slot| [IoSliceMut::new(slot)]).collect();
+        let mut slices: Vec<[IoSliceMut<'_>; 1]> = free
+            .take(wanted)
+            .map(|slot| [IoSliceMut::new(slot)])
+            .collect();
         if slices.is_empty() {
             return Ok(0);
         }
@@ -353,10 +386,16 @@ mod sys {
     use super::RecvBatch;
     use crate::client::Transmit;
 
-    /// Receives datagrams one by one until the socket has none or the batch is full.
-    pub(super) fn recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<usize> {
+    /// Receives datagrams one by one until the socket has none or `wanted` were received.
+    pub(super) fn recv(
+        socket: &UdpSocket,
+        batch: &mut RecvBatch,
+        wanted: usize,
+    ) -> io::Result<usize> {
         let mut received = 0;
-        while let Some((slot, mut filled)) = batch.next_slot() {
+        while received < wanted
+            && let Some((slot, mut filled)) = batch.next_slot()
+        {
             match socket.try_recv_from(slot) {
                 Ok((len, from)) => {
                     filled.push(len, from);
@@ -413,6 +452,19 @@ mod tests {
         batch.clear();
         assert!(batch.is_empty());
         assert_eq!(batch.free_slots().0.count(), 2);
+    }
+
+    #[test]
+    fn a_receive_asks_for_twice_what_the_last_one_found_within_the_free_slots() {
+        let mut batch = RecvBatch::new(8, 4);
+        assert_eq!(batch.wanted(), 2, "at least 2");
+        batch.recent = 3;
+        assert_eq!(batch.wanted(), 6);
+        batch.recent = 30;
+        assert_eq!(batch.wanted(), 8, "no more than the free slots");
+        let (_, mut filled) = batch.next_slot().expect("a free slot");
+        filled.push(1, addr(1));
+        assert_eq!(batch.wanted(), 7);
     }
 
     #[test]
