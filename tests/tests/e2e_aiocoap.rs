@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use lwm2m::codec::{self, ContentFormat, Record};
+use lwm2m::{Path, Value as LwM2mValue};
 use lwm2m_tests::peers::{DemoClient, Peer};
 use serde_json::{Value, json};
 
@@ -619,4 +621,77 @@ fn ets_1_1_int_260_discover_command() {
         instance_link.contains("pmin=10") && instance_link.contains("pmax=200"),
         "attributes not shown on </3303/0>: {text}"
     );
+}
+
+/// ETS int-223 "Read on Object Instance": `GET /1/0` and `GET /3/0` -> 2.05 with every
+/// readable resource (TLV).
+#[test]
+fn ets_1_1_int_223_read_on_object_instance() {
+    let mut s = Setup::new("aio-223", &[]);
+    let server = s.read("/1/0", TLV);
+    for id in [0, 1, 6, 7] {
+        assert!(
+            tlv_find(&server, "resource", id).is_some(),
+            "/1/0/{id} missing: {server}"
+        );
+    }
+    let device = s.read("/3/0", TLV);
+    assert!(!tlv_string(&device, 0).is_empty(), "{device}");
+    assert!(
+        tlv_find(&device, "multiple_resource", 11).is_some(),
+        "error codes: {device}"
+    );
+}
+
+/// ETS int-225 "Read on Resource Instance": `GET /3/0/11/0` -> 2.05 holding only that
+/// instance (text: the bare value).
+#[test]
+fn ets_1_1_int_225_read_on_resource_instance() {
+    let mut s = Setup::new("aio-225", &[]);
+    let error_code = s.read("/3/0/11/0", TEXT);
+    assert_eq!(error_code, "0", "{error_code}");
+}
+
+/// ETS int-652 "Querying the firmware version from the client": `GET /3/0/3` -> 2.05 in
+/// the client's preferred format (text for a single resource).
+#[test]
+fn ets_1_1_int_652_querying_the_firmware_version() {
+    let mut s = Setup::new("aio-652", &[]);
+    let reply = s.expect(json!({"op": "read", "path": "/3/0/3"}), "2.05");
+    assert_eq!(reply["content_format"], TEXT, "{reply}");
+    assert!(
+        reply["decoded"].as_str().is_some_and(|v| !v.is_empty()),
+        "{reply}"
+    );
+}
+
+/// ETS int-680 "Create Object Instance (Device)": `POST /3` -> 4.05, the Device object is
+/// single-instance; nothing is created.
+#[test]
+fn ets_1_1_int_680_create_object_instance_device() {
+    let mut s = Setup::new("aio-680", &[]);
+    let payload_hex = hex(&codec::encode(
+        ContentFormat::Tlv,
+        &Path::instance(3, 1),
+        &[Record::new(
+            Path::resource(3, 1, 15),
+            LwM2mValue::String("Europe/Berlin".to_owned()),
+        )],
+    )
+    .expect("TLV"));
+    s.expect(
+        json!({"op": "create", "path": "/3", "content_format": TLV, "payload_hex": payload_hex}),
+        "4.05",
+    );
+    s.expect(json!({"op": "read", "path": "/3/1", "accept": TLV}), "4.04");
+}
+
+/// ETS int-685 "Delete Object Instance (Device)": `DELETE /3/0` -> 4.05, and the Device
+/// instance is still there.
+#[test]
+fn ets_1_1_int_685_delete_object_instance_device() {
+    let mut s = Setup::new("aio-685", &[]);
+    s.expect(json!({"op": "delete", "path": "/3/0"}), "4.05");
+    let device = s.read("/3/0", TLV);
+    assert!(!tlv_string(&device, 0).is_empty(), "{device}");
 }
