@@ -20,6 +20,9 @@ pub(crate) const MAX_DATAGRAM: usize = 65_507;
 /// this many per turn of its loop.
 pub(crate) const MAX_BATCH: usize = 32;
 
+/// The fewest datagrams one receive asks the system for (see [`RecvBatch::wanted`]).
+const MIN_WANTED: usize = 8;
+
 /// Receive buffers for several datagrams: a fixed number of slots, each as large as a UDP
 /// datagram can be, filled in order by a [`Transport`](crate::net::Transport).
 ///
@@ -32,7 +35,8 @@ pub struct RecvBatch {
     /// Length and sender of each filled slot, in the order received.
     filled: Vec<(usize, SocketAddr)>,
     /// How many datagrams the last receive found waiting: the next one asks the system for
-    /// about twice as many, so that one datagram at a time costs no more than one slot's set-up.
+    /// about twice as many (at least [`MIN_WANTED`]), so that one datagram at a time does not
+    /// pay for setting up every slot.
     recent: usize,
 }
 
@@ -107,12 +111,17 @@ impl RecvBatch {
     }
 
     /// How many datagrams the next receive should make room for: about twice as many as the
-    /// last one found (at least 2), within the free slots.
+    /// last one found (at least [`MIN_WANTED`]), within the free slots.
     pub(crate) fn wanted(&self) -> usize {
         self.recent
             .saturating_mul(2)
-            .max(2)
-            .min(self.capacity() - self.len())
+            .max(MIN_WANTED)
+            .min(self.free())
+    }
+
+    /// How many slots are free.
+    fn free(&self) -> usize {
+        self.capacity().saturating_sub(self.len())
     }
 
     /// Every free slot, in order, and the record of the filled ones (for a system call that
@@ -159,14 +168,14 @@ impl Filled<'_> {
 
 /// Receives into `batch` the datagrams already waiting on `socket`, without waiting: on Linux
 /// and Android one `recvmmsg` for about twice as many datagrams as the last call found (a
-/// call that fills all it asked for is followed by another, until the batch is full). A call
+/// call that fills all it asked for is followed by one for every free slot). A call
 /// that receives fewer than it asked for found the socket's queue empty: it tells tokio so
 /// (as a `WouldBlock` would), and the driver's next wait goes to the event loop instead of
 /// asking the socket once more.
 pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<()> {
     let mut total = 0;
+    let mut wanted = batch.wanted();
     let result = loop {
-        let wanted = batch.wanted();
         if wanted == 0 {
             break Ok(());
         }
@@ -181,7 +190,8 @@ pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<
             Ok(received)
         });
         match received {
-            Ok(_) => continue,
+            // All it asked for: maybe more are waiting.
+            Ok(_) => wanted = batch.free(),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
             Err(e) => break Err(e),
         }
@@ -456,15 +466,15 @@ mod tests {
 
     #[test]
     fn a_receive_asks_for_twice_what_the_last_one_found_within_the_free_slots() {
-        let mut batch = RecvBatch::new(8, 4);
-        assert_eq!(batch.wanted(), 2, "at least 2");
-        batch.recent = 3;
-        assert_eq!(batch.wanted(), 6);
+        let mut batch = RecvBatch::new(20, 4);
+        assert_eq!(batch.wanted(), MIN_WANTED, "at least {MIN_WANTED}");
+        batch.recent = 7;
+        assert_eq!(batch.wanted(), 14);
         batch.recent = 30;
-        assert_eq!(batch.wanted(), 8, "no more than the free slots");
+        assert_eq!(batch.wanted(), 20, "no more than the free slots");
         let (_, mut filled) = batch.next_slot().expect("a free slot");
         filled.push(1, addr(1));
-        assert_eq!(batch.wanted(), 7);
+        assert_eq!(batch.wanted(), 19);
     }
 
     #[test]
