@@ -695,3 +695,300 @@ fn ets_1_1_int_685_delete_object_instance_device() {
     let device = s.read("/3/0", TLV);
     assert!(!tlv_string(&device, 0).is_empty(), "{device}");
 }
+
+/// TLV of records under `base`, as hex for the peer.
+fn tlv_of(base: Path, records: &[Record]) -> String {
+    hex(&codec::encode(ContentFormat::Tlv, &base, records).expect("TLV"))
+}
+
+/// The next Update announces `lt=<secs>`.
+fn expect_update_lifetime(s: &mut Setup, secs: u32) {
+    let want = json!(format!("lt={secs}"));
+    let update = s
+        .peer
+        .wait_event_where("update", Duration::from_secs(5), |j| {
+            parse(j)["query"]
+                .as_array()
+                .is_some_and(|q| q.contains(&want))
+        })
+        .unwrap_or_else(|e| panic!("no Update with lt={secs}: {e}\n{}", s.client.log()));
+    assert!(update.json.contains("lt="), "{}", update.json);
+}
+
+/// ETS int-205 "Setting basic information in Plain Text format": `PUT /1/0/2`=101,
+/// `/1/0/3`=1010, `/1/0/5`=2000 -> 2.04 each, read back, then restored.
+#[test]
+fn ets_1_1_int_205_setting_basic_information_in_plain_text_format() {
+    let mut s = Setup::new("aio-205", &[]);
+    let before: Vec<Value> = ["/1/0/2", "/1/0/3", "/1/0/5"]
+        .iter()
+        .map(|p| s.call(json!({"op": "read", "path": p, "accept": TEXT}))["decoded"].clone())
+        .collect();
+    for (path, value) in [("/1/0/2", "101"), ("/1/0/3", "1010"), ("/1/0/5", "2000")] {
+        s.expect(
+            json!({"op": "write", "path": path, "content_format": TEXT, "payload": value}),
+            "2.04",
+        );
+        assert_eq!(s.read(path, TEXT), value, "{path}");
+    }
+    for (path, value) in [("/1/0/2", "1"), ("/1/0/3", "10"), ("/1/0/5", "86400")] {
+        s.expect(
+            json!({"op": "write", "path": path, "content_format": TEXT, "payload": value}),
+            "2.04",
+        );
+        assert_eq!(s.read(path, TEXT), value, "{path}");
+    }
+    assert_eq!(before.len(), 3);
+}
+
+/// ETS int-215 "Setting basic information in TLV format": a partial update (`POST /1/0`, TLV)
+/// of resources 2, 3, 5, 6 and 7 -> 2.04 and read back; a replace (`PUT /1/0`) with the saved
+/// values -> 2.04 and the originals read back.
+#[test]
+fn ets_1_1_int_215_setting_basic_information_in_tlv_format() {
+    let mut s = Setup::new("aio-215", &[]);
+    let text = |s: &mut Setup, r: u16| s.read(&format!("/1/0/{r}"), TEXT);
+    let saved: Vec<(u16, Value)> = [2, 3, 5, 6, 7]
+        .into_iter()
+        .map(|r| (r, text(&mut s, r)))
+        .collect();
+    let at = |r| Path::resource(1, 0, r);
+    let update = tlv_of(
+        Path::instance(1, 0),
+        &[
+            Record::new(at(2), LwM2mValue::Integer(15)),
+            Record::new(at(3), LwM2mValue::Integer(150)),
+            Record::new(at(5), LwM2mValue::Integer(600)),
+            Record::new(at(6), LwM2mValue::Boolean(true)),
+            Record::new(at(7), LwM2mValue::String("U".to_owned())),
+        ],
+    );
+    s.expect(
+        json!({"op": "write", "path": "/1/0", "content_format": TLV, "payload_hex": update, "method": "POST"}),
+        "2.04",
+    );
+    assert_eq!(text(&mut s, 2), "15");
+    assert_eq!(text(&mut s, 3), "150");
+    assert_eq!(text(&mut s, 5), "600");
+    assert_eq!(text(&mut s, 6), "1");
+    let number = |v: &Value| v.as_str().and_then(|t| t.parse::<i64>().ok());
+    let mut restore = Vec::new();
+    for (r, value) in &saved {
+        let value = match r {
+            6 => LwM2mValue::Boolean(value == "1"),
+            7 => LwM2mValue::String(value.as_str().unwrap_or("U").to_owned()),
+            _ => match number(value) {
+                Some(n) => LwM2mValue::Integer(n),
+                None => continue,
+            },
+        };
+        restore.push(Record::new(at(*r), value));
+    }
+    s.expect(
+        json!({"op": "write", "path": "/1/0", "content_format": TLV, "payload_hex": tlv_of(Path::instance(1, 0), &restore), "method": "PUT"}),
+        "2.04",
+    );
+    for (r, value) in &saved {
+        if number(value).is_some() || *r >= 6 {
+            assert_eq!(&text(&mut s, *r), value, "/1/0/{r}");
+        }
+    }
+}
+
+/// ETS int-222 "Read on Object": `GET /1` and `GET /3` -> 2.05 with every instance.
+#[test]
+fn ets_1_1_int_222_read_on_object() {
+    let mut s = Setup::new("aio-222", &[]);
+    let servers = s.read("/1", TLV);
+    assert!(
+        tlv_find(&servers, "object_instance", 0).is_some(),
+        "{servers}"
+    );
+    let devices = s.read("/3", TLV);
+    assert!(
+        tlv_find(&devices, "object_instance", 0).is_some(),
+        "{devices}"
+    );
+    assert!(!tlv_string(&devices, 0).is_empty());
+}
+
+/// ETS int-224 "Read on Resource": `/1/0/0`, `/1/0/1`, `/1/0/6`, `/1/0/7` and `/3/0/16`.
+#[test]
+fn ets_1_1_int_224_read_on_resource() {
+    let mut s = Setup::new("aio-224", &["--lifetime", "90"]);
+    assert_eq!(s.read("/1/0/0", TEXT), "1");
+    assert_eq!(s.read("/1/0/1", TEXT), "90");
+    assert!(s.read("/1/0/6", TEXT).is_string());
+    assert_eq!(s.read("/1/0/7", TEXT), "U");
+    assert!(
+        s.read("/3/0/16", TEXT)
+            .as_str()
+            .is_some_and(|b| b.contains('U'))
+    );
+}
+
+/// ETS int-226 "Write (Partial Update) on Object Instance": one `POST /1/0` setting the
+/// lifetime to 61 and notification storing to true -> 2.04, then an Update with `lt=61`.
+#[test]
+fn ets_1_1_int_226_write_partial_update_on_object_instance() {
+    let mut s = Setup::new("aio-226", &["--lifetime", "60"]);
+    let at = |r| Path::resource(1, 0, r);
+    let payload = tlv_of(
+        Path::instance(1, 0),
+        &[
+            Record::new(at(1), LwM2mValue::Integer(61)),
+            Record::new(at(6), LwM2mValue::Boolean(true)),
+        ],
+    );
+    s.expect(
+        json!({"op": "write", "path": "/1/0", "content_format": TLV, "payload_hex": payload, "method": "POST"}),
+        "2.04",
+    );
+    expect_update_lifetime(&mut s, 61);
+    assert_eq!(s.read("/1/0/1", TEXT), "61");
+    assert_eq!(s.read("/1/0/6", TEXT), "1");
+}
+
+/// ETS int-227 "Write (replace) on Resource": `PUT /1/0/1`=63 -> 2.04 and an Update with
+/// `lt=63`; restored to 60 with another Update.
+#[test]
+fn ets_1_1_int_227_write_replace_on_resource() {
+    let mut s = Setup::new("aio-227", &["--lifetime", "60"]);
+    s.expect(
+        json!({"op": "write", "path": "/1/0/1", "content_format": TEXT, "payload": "63"}),
+        "2.04",
+    );
+    expect_update_lifetime(&mut s, 63);
+    assert_eq!(s.read("/1/0/1", TEXT), "63");
+    s.expect(
+        json!({"op": "write", "path": "/1/0/1", "content_format": TEXT, "payload": "60"}),
+        "2.04",
+    );
+    expect_update_lifetime(&mut s, 60);
+}
+
+/// ETS int-231 "Querying basic information in SenML JSON format": object, instance, resource
+/// and resource instance reads with Accept 110.
+#[test]
+fn ets_1_1_int_231_querying_basic_information_in_senml_json_format() {
+    let mut s = Setup::new("aio-231", &[]);
+    let server = s.read("/1", SENML_JSON);
+    assert_eq!(senml_value(&server, "/1/0/0"), 1);
+    let device = s.read("/3/0", SENML_JSON);
+    assert_eq!(senml_value(&device, "/3/0/11/0"), 0);
+    let binding = s.read("/3/0/16", SENML_JSON);
+    assert!(senml_value(&binding, "/3/0/16").is_string(), "{binding}");
+    let code = s.read("/3/0/11/0", SENML_JSON);
+    let names: Vec<String> = senml(&code).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["/3/0/11/0"]);
+}
+
+/// ETS int-235 "Read-Composite Operation on root path": FETCH of `/` -> 2.05 with every
+/// readable value except the Security object's.
+#[test]
+fn ets_1_1_int_235_read_composite_operation_on_root_path() {
+    let mut s = Setup::new("aio-235", &[]);
+    let reply = s.expect(
+        json!({"op": "composite-read", "paths": ["/"], "content_format": SENML_CBOR, "accept": SENML_CBOR}),
+        "2.05",
+    );
+    let names: Vec<String> = senml(&reply["decoded"])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert!(names.iter().any(|n| n == "/3/0/0"), "{names:?}");
+    assert!(names.iter().any(|n| n == "/1/0/1"), "{names:?}");
+    assert!(names.iter().any(|n| n.starts_with("/3303/0/")), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("/0/")),
+        "Security leaked: {names:?}"
+    );
+}
+
+/// ETS int-236 "Read-Composite - Partial Presence": absent objects are left out silently.
+#[test]
+fn ets_1_1_int_236_read_composite_partial_presence() {
+    let mut s = Setup::new("aio-236", &[]);
+    let reply = s.expect(
+        json!({"op": "composite-read", "paths": ["/3/0/0", "/3339/0/5522", "/3353/0/6030"], "content_format": SENML_JSON, "accept": SENML_JSON}),
+        "2.05",
+    );
+    let names: Vec<String> = senml(&reply["decoded"])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["/3/0/0"]);
+}
+
+/// ETS int-281 "Partially Successful Read-Composite Operation": the executable `/1/0/8` is
+/// left out with no error.
+#[test]
+fn ets_1_1_int_281_partially_successful_read_composite_operation() {
+    let mut s = Setup::new("aio-281", &["--lifetime", "88"]);
+    let reply = s.expect(
+        json!({"op": "composite-read", "paths": ["/1/0/1", "/1/0/7", "/1/0/8"], "content_format": SENML_JSON, "accept": SENML_JSON}),
+        "2.05",
+    );
+    let records = &reply["decoded"];
+    assert_eq!(senml_value(records, "/1/0/1"), 88);
+    assert_eq!(senml_value(records, "/1/0/7"), "U");
+    let names: Vec<String> = senml(records).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// ETS int-651 "Check Access to the Resources (Device)": `POST /3/0` (TLV) writing Current
+/// Time, UTC Offset and Timezone -> 2.04 and read back; `PUT /3/0` with the saved values ->
+/// 2.04 and read back. The demo's Device starts without UTC Offset and Timezone (optional): the
+/// replace without them removes them again.
+#[test]
+fn ets_1_1_int_651_check_access_to_the_resources_device() {
+    let mut s = Setup::new("aio-651", &[]);
+    for path in ["/3/0/14", "/3/0/15"] {
+        s.expect(json!({"op": "read", "path": path, "accept": TEXT}), "4.04");
+    }
+    let at = |r| Path::resource(3, 0, r);
+    let payload = tlv_of(
+        Path::instance(3, 0),
+        &[
+            Record::new(at(13), LwM2mValue::Time(lwm2m::value::Time(1_700_000_000))),
+            Record::new(at(14), LwM2mValue::String("+02:00".to_owned())),
+            Record::new(at(15), LwM2mValue::String("Europe/Berlin".to_owned())),
+        ],
+    );
+    s.expect(
+        json!({"op": "write", "path": "/3/0", "content_format": TLV, "payload_hex": payload, "method": "POST"}),
+        "2.04",
+    );
+    let clock = |s: &mut Setup| -> i64 {
+        s.read("/3/0/13", TEXT)
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .expect("Current Time")
+    };
+    let now = clock(&mut s);
+    assert!(
+        (1_700_000_000..1_700_000_060).contains(&now),
+        "Current Time {now}"
+    );
+    assert_eq!(s.read("/3/0/14", TEXT), "+02:00");
+    assert_eq!(s.read("/3/0/15", TEXT), "Europe/Berlin");
+    let restore = tlv_of(
+        Path::instance(3, 0),
+        &[Record::new(
+            at(13),
+            LwM2mValue::Time(lwm2m::value::Time(1_800_000_000)),
+        )],
+    );
+    s.expect(
+        json!({"op": "write", "path": "/3/0", "content_format": TLV, "payload_hex": restore, "method": "PUT"}),
+        "2.04",
+    );
+    let now = clock(&mut s);
+    assert!(
+        (1_800_000_000..1_800_000_060).contains(&now),
+        "Current Time {now}"
+    );
+    for path in ["/3/0/14", "/3/0/15"] {
+        s.expect(json!({"op": "read", "path": path, "accept": TEXT}), "4.04");
+    }
+}

@@ -121,9 +121,20 @@ impl BodyCache {
         let lifetime = self.lifetime;
         self.entries
             .retain(|(_, _, at)| now.saturating_duration_since(*at) < lifetime);
-        self.entries
-            .iter()
-            .find(|(k, _, _)| k == key)
+        let exact = self.entries.iter().rev().find(|(k, _, _)| k == key);
+        // A follow-up without the request's payload (aiocoap sends the later blocks of a FETCH
+        // with an empty one) continues the newest body of the same request otherwise.
+        let same_request = || {
+            self.entries.iter().rev().find(|(k, _, _)| {
+                key.payload.is_empty()
+                    && k.peer == key.peer
+                    && k.method == key.method
+                    && k.path == key.path
+                    && k.accept == key.accept
+            })
+        };
+        exact
+            .or_else(same_request)
             .map(|(_, reply, _)| reply.clone())
     }
 
@@ -369,6 +380,34 @@ impl OutgoingBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_follow_up_without_the_fetch_payload_continues_the_same_request() {
+        let peer = SocketAddr::from(([127, 0, 0, 1], 5683));
+        let fetch = |payload: &[u8]| {
+            crate::coap::message::RequestBuilder::new(RequestType::Fetch, 0, &[])
+                .payload(payload.to_vec())
+                .build()
+                .unwrap()
+        };
+        let mut cache = BodyCache::new(Duration::from_secs(60));
+        let now = Instant::ZERO;
+        let mut reply = Reply::code(coap_lite::ResponseType::Content);
+        reply.payload = vec![1; 100];
+        cache.insert(now, BodyKey::of(peer, &fetch(b"[\"/3\"]")), &reply);
+        assert_eq!(
+            cache.get(now, &BodyKey::of(peer, &fetch(b"[\"/3\"]"))),
+            Some(reply.clone())
+        );
+        assert_eq!(cache.get(now, &BodyKey::of(peer, &fetch(b""))), Some(reply));
+        // Another payload is another request.
+        assert_eq!(
+            cache.get(now, &BodyKey::of(peer, &fetch(b"[\"/1\"]"))),
+            None
+        );
+        let other = SocketAddr::from(([127, 0, 0, 1], 5783));
+        assert_eq!(cache.get(now, &BodyKey::of(other, &fetch(b""))), None);
+    }
 
     #[test]
     fn block_sizes_are_powers_of_two_that_fit() {

@@ -654,8 +654,17 @@ pub(crate) fn read_composite(
         Ok(paths) => paths,
         Err(e) => return e.into(),
     };
-    let mut records: Vec<Record> = Vec::new();
+    // The root path stands for every object (ETS int-235).
+    let mut expanded: Vec<Path> = Vec::new();
     for path in paths {
+        if path.is_root() {
+            expanded.extend(store.objects().map(|m| Path::object(m.id)));
+        } else {
+            expanded.push(path);
+        }
+    }
+    let mut records: Vec<Record> = Vec::new();
+    for path in expanded {
         if !ctx.bootstrap && is_protected(&path) {
             continue;
         }
@@ -664,8 +673,12 @@ pub(crate) fn read_composite(
                 readable(&mut found, ctx.policy);
                 records.extend(found);
             }
-            // A path the client does not have is left out (Core TS §6.3.8).
-            Err(reply) if reply.code == MessageClass::Response(ResponseType::NotFound) => {}
+            // A path the client does not have, or one that cannot be read (an executable or
+            // write-only resource), is left out without an error (Core TS §6.3.8; ETS int-236,
+            // int-281).
+            Err(reply)
+                if reply.code == MessageClass::Response(ResponseType::NotFound)
+                    || reply.code == MessageClass::Response(ResponseType::MethodNotAllowed) => {}
             Err(reply) => return reply,
         }
     }
