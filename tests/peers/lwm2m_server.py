@@ -39,6 +39,7 @@ Register/Update):
                                                 answered with RST, a "passive cancel")
   cancel-active {obs}                           GET with Observe=1 on the same path, then forget it
   composite-read {ep, paths, content_format?, accept?}  FETCH / with SenML records {"n": path}
+  composite-write {ep, content_format, payload | payload_hex}  iPATCH / with SenML records
   block-read {ep, path, szx, accept?}           GET with Block2 driven by hand: every block,
                                                 {"blocks": n, "sizes": [...], "payload_hex": ...}
   foreign {ep, path, method?, timeout_ms?}      the same request from a second socket (another port):
@@ -511,6 +512,15 @@ class Server:
         else:
             body = json.dumps(records).encode("utf-8")
         msg = self.message(cmd, Code.FETCH, path="/", content_format=cf, accept=accept, payload=body)
+        return await self.send(msg)
+
+    async def op_composite_write(self, cmd):
+        cf = int(cmd.get("content_format", 110))
+        if "payload_hex" in cmd:
+            body = bytes.fromhex(cmd["payload_hex"])
+        else:
+            body = str(cmd.get("payload", "")).encode("utf-8")
+        msg = self.message(cmd, Code.iPATCH, path="/", content_format=cf, payload=body)
         return await self.send(msg)
 
     async def op_block_read(self, cmd):

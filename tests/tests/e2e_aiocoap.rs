@@ -992,3 +992,77 @@ fn ets_1_1_int_651_check_access_to_the_resources_device() {
         s.expect(json!({"op": "read", "path": path, "accept": TEXT}), "4.04");
     }
 }
+
+/// ETS int-107 "Extending the lifetime of a registration": registered with lt=60, the server
+/// writes `/1/0/1`=120 -> 2.04, and an Update with `lt=120` follows at once.
+#[test]
+fn ets_1_1_int_107_extending_the_lifetime_of_a_registration() {
+    let mut s = Setup::new("aio-107", &["--lifetime", "60"]);
+    assert_eq!(s.registration["lt"], "60", "{}", s.registration);
+    s.expect(
+        json!({"op": "write", "path": "/1/0/1", "content_format": TEXT, "payload": "120"}),
+        "2.04",
+    );
+    expect_update_lifetime(&mut s, 120);
+    assert_eq!(s.read("/1/0/1", TEXT), "120");
+}
+
+/// ETS int-257 "Write-Composite Operation (Server + Device)": one iPATCH (SenML JSON) setting
+/// `/1/0/2`=101, `/1/0/6`=true and `/3/0/13`=0 -> 2.04; reads confirm.
+#[test]
+fn ets_1_1_int_257_write_composite_operation_server_and_device() {
+    let mut s = Setup::new("aio-257", &[]);
+    let payload = r#"[{"n":"/1/0/2","v":101},{"n":"/1/0/6","vb":true},{"n":"/3/0/13","v":0}]"#;
+    s.expect(
+        json!({"op": "composite-write", "content_format": SENML_JSON, "payload": payload}),
+        "2.04",
+    );
+    assert_eq!(s.read("/1/0/2", TEXT), "101");
+    assert_eq!(s.read("/1/0/6", TEXT), "1");
+    let clock: i64 = s
+        .read("/3/0/13", TEXT)
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("Current Time");
+    assert!((0..60).contains(&clock), "Current Time {clock}");
+}
+
+/// ETS int-302 "Cancel Observations using Reset Operation": the server forgets an observation
+/// and answers its next notification with RST; the client drops the observation and sends no
+/// more notifications for it.
+#[test]
+fn ets_1_1_int_302_cancel_observations_using_reset_operation() {
+    let mut s = Setup::new("aio-302", &[]);
+    s.expect(
+        json!({"op": "write-attributes", "path": "/3303/0/5700", "query": "pmin=1&pmax=1"}),
+        "2.04",
+    );
+    let first = s.expect(
+        json!({"op": "observe", "path": "/3303/0/5700", "accept": TEXT}),
+        "2.05",
+    );
+    let obs = first["obs"].clone();
+    assert!(obs.is_u64(), "not an observation: {first}");
+    s.peer
+        .wait_event("notify", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("no notification: {e}\n{}", s.client.log()));
+    s.call(json!({"op": "cancel", "obs": obs}));
+    // aiocoap ignores a non-confirmable notification it no longer wants and resets the next
+    // confirmable one (every 10th notification is confirmable, RFC 7641 §4.5): within 15 s at
+    // pmax = 1 s the client gets the RST. From then on nothing more for 4 s.
+    let sent = |log: &str| log.matches("notification path=/3303/0/5700").count();
+    let deadline = std::time::Instant::now() + Duration::from_secs(25);
+    let mut last = sent(&s.client.log());
+    let mut quiet = 0;
+    while quiet < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "notifications went on after the RST\n{}",
+            s.client.log()
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        let now = sent(&s.client.log());
+        quiet = if now == last { quiet + 1 } else { 0 };
+        last = now;
+    }
+}
