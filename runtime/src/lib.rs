@@ -21,6 +21,8 @@
 //! - `tokio` (default, implies `std`): the UDP driver in `lwm2m::net`.
 //! - `dtls`: DTLS 1.2 PSK through OpenSSL (`lwm2m::net::dtls`).
 #![no_std]
+// docs.rs (nightly, `--cfg docsrs`) marks the items of optional features with the feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// The `alloc` crate, re-exported so that generated code names `String` and `Vec` in a crate
 /// with or without std (`::lwm2m::alloc::string::String`).
@@ -40,6 +42,7 @@ pub mod handler;
 pub mod meta;
 mod numfmt;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod net;
 pub mod object;
 pub mod objects;

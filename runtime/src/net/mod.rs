@@ -39,6 +39,7 @@ mod transport;
 mod uri;
 
 #[cfg(feature = "dtls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dtls")))]
 pub mod dtls;
 
 pub use batch::{Filled, RecvBatch};
