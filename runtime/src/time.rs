@@ -34,6 +34,9 @@ impl Instant {
     /// The clock's origin.
     pub const ZERO: Instant = Instant { nanos: 0 };
 
+    /// The latest instant there is (about 584 years after the origin): "never".
+    pub const MAX: Instant = Instant { nanos: u64::MAX };
+
     /// The instant `nanos` nanoseconds after the origin.
     pub const fn from_nanos(nanos: u64) -> Instant {
         Instant { nanos }

@@ -341,6 +341,11 @@ impl Exchanges {
         }
     }
 
+    /// Whether no exchange is in flight.
+    pub(super) fn is_idle(&self) -> bool {
+        self.by_token.is_empty()
+    }
+
     /// When [`Exchanges::poll`] must run next.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         self.retransmit.next_deadline()

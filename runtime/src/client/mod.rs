@@ -388,6 +388,17 @@ impl Client {
         self.engine.is_registered()
     }
 
+    /// Queue mode (binding `UQ`): `Some(until)` when the radio may sleep now, because the queue
+    /// window since the last exchange has passed, no exchange is waiting for an answer and
+    /// nothing is waiting to be sent; `until` is when the client has work again
+    /// ([`Client::poll_timeout`]: an Update, a notification or a retry; `Instant::MAX` when
+    /// nothing is scheduled). A server's request may still arrive if the network holds it;
+    /// the client wakes for any call. `None` while the client must listen (and always
+    /// without queue mode).
+    pub fn sleep_until(&self, now: Instant) -> Option<Instant> {
+        self.engine.sleep_until(now)
+    }
+
     /// Whether a Deregister is still waiting for its answer (after [`Client::deregister`]).
     pub fn is_deregistering(&self) -> bool {
         self.engine.is_deregistering()

@@ -118,6 +118,13 @@ impl Engine {
         self.send_notifications(now);
     }
 
+    /// Queue mode: the time until which the radio may sleep, when it may now (see
+    /// `Client::sleep_until`).
+    pub(super) fn sleep_until(&self, now: Instant) -> Option<Instant> {
+        let quiet = self.asleep(now) && self.exchanges.is_idle() && self.outbox.is_empty();
+        quiet.then(|| self.next_timeout().unwrap_or(Instant::MAX))
+    }
+
     pub(super) fn asleep(&self, now: Instant) -> bool {
         self.config.binding == Binding::UQ && self.awake_until.is_none_or(|until| now >= until)
     }

@@ -85,3 +85,36 @@ fn asleep_notifications_wait_for_the_next_update() {
     assert_eq!(notification.payload, b"20");
     assert!(events(&mut client).contains(&Event::Updated));
 }
+
+/// Queue mode tells the application when its radio may sleep: not while an exchange waits for
+/// its answer or inside the queue window, then until the next Update is due.
+#[test]
+fn the_radio_may_sleep_after_the_window_until_the_next_update() {
+    let start = Instant::now();
+    let mut client = queue_client(start);
+    assert_eq!(client.sleep_until(start), None, "awake inside the window");
+    let after = start + WINDOW + Duration::from_secs(1);
+    let until = client.sleep_until(after).expect("quiet after the window");
+    assert_eq!(
+        Some(until),
+        client.poll_timeout(),
+        "until the next Update is due"
+    );
+    assert!(until > after);
+    // Due: the Update goes out and the client listens until it is answered.
+    client.handle_timeout(until);
+    let update = only(&mut client);
+    assert_eq!(
+        client.sleep_until(until),
+        None,
+        "an Update waits for its answer"
+    );
+    let changed = answer(&update, ResponseType::Changed);
+    client.handle_datagram(until, server(), &changed.to_bytes().unwrap());
+    assert_eq!(client.sleep_until(until), None, "the window starts again");
+    assert!(client.sleep_until(until + WINDOW).is_some());
+    // Without queue mode the client always listens.
+    let mut always = registered(LwM2mVersion::V1_1, start);
+    assert_eq!(always.sleep_until(start + Duration::from_secs(3600)), None);
+    events(&mut always);
+}
