@@ -40,10 +40,10 @@ pub mod execute;
 pub mod field;
 pub mod handler;
 pub mod meta;
-mod numfmt;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod net;
+mod numfmt;
 pub mod object;
 pub mod objects;
 pub mod path;
