@@ -1066,3 +1066,45 @@ fn ets_1_1_int_302_cancel_observations_using_reset_operation() {
         last = now;
     }
 }
+
+/// ETS int-261 "Write-Attribute Operation on a multiple resource": Discover `/3/0/11` lists
+/// the resource with `dim` and its instance; attributes written at the object, instance and
+/// resource-instance level show in the Discover at each level.
+#[test]
+fn ets_1_1_int_261_write_attribute_operation_on_a_multiple_resource() {
+    let mut s = Setup::new("aio-261", &[]);
+    let discover = |s: &mut Setup, path: &str| -> String {
+        let links = s.expect(json!({"op": "discover", "path": path}), "2.05");
+        links["decoded"].as_str().unwrap_or_default().to_owned()
+    };
+    let link = |text: &str, target: &str| -> String {
+        text.split(',')
+            .find(|l| l.starts_with(&format!("<{target}>")))
+            .unwrap_or_else(|| panic!("no {target} in {text}"))
+            .to_owned()
+    };
+    let text = discover(&mut s, "/3/0/11");
+    assert_eq!(link(&text, "/3/0/11"), "</3/0/11>;dim=1", "{text}");
+    assert_eq!(link(&text, "/3/0/11/0"), "</3/0/11/0>", "{text}");
+    for (path, query) in [
+        ("/3", "pmin=10&pmax=200"),
+        ("/3/0", "pmax=320"),
+        ("/3/0/11/0", "pmax=100&epmin=1&epmax=20"),
+    ] {
+        s.expect(
+            json!({"op": "write-attributes", "path": path, "query": query}),
+            "2.04",
+        );
+    }
+    let object = discover(&mut s, "/3");
+    let object_link = link(&object, "/3");
+    assert!(
+        object_link.contains("pmin=10") && object_link.contains("pmax=200"),
+        "{object}"
+    );
+    let instance = discover(&mut s, "/3/0");
+    assert!(link(&instance, "/3/0").contains("pmax=320"), "{instance}");
+    let resource = discover(&mut s, "/3/0/11");
+    let ri = link(&resource, "/3/0/11/0");
+    assert!(ri.contains("pmax=100"), "{resource}");
+}

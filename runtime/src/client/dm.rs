@@ -366,9 +366,13 @@ pub(crate) fn discover(
                 continue;
             }
             let mut dim = None;
+            let mut resource_instances = Vec::new();
             if r.operations.is_readable() {
                 match managed.read(r.id) {
-                    Ok(ResourceValue::Multiple(values)) => dim = Some(values.len()),
+                    Ok(ResourceValue::Multiple(values)) => {
+                        dim = Some(values.len());
+                        resource_instances = values.keys().copied().collect();
+                    }
                     Ok(ResourceValue::Single(_)) => {}
                     Err(Error::NotFound { .. }) => continue,
                     Err(_) => {}
@@ -380,6 +384,14 @@ pub(crate) fn discover(
                 link = link.with("dim", dim);
             }
             links.push(with_attributes(link, &at));
+            // A Discover of a multiple resource lists its instances too, each with its own
+            // attributes (LwM2M 1.1 and later; ETS int-261).
+            if ids.len() == 3 && version != LwM2mVersion::V1_0 {
+                for ri in resource_instances {
+                    let at = Path::resource_instance(object, instance, r.id, ri);
+                    links.push(with_attributes(Link::to_path(&at), &at));
+                }
+            }
         }
         if ids.len() == 3 && links.is_empty() {
             return Error::NotFound {
