@@ -1108,3 +1108,48 @@ fn ets_1_1_int_261_write_attribute_operation_on_a_multiple_resource() {
     let ri = link(&resource, "/3/0/11/0");
     assert!(ri.contains("pmax=100"), "{resource}");
 }
+
+/// Plain CBOR (`application/cbor`).
+const CBOR: u16 = 60;
+
+/// ETS int-211 "Querying basic information in CBOR format": `GET /1/0/0`, `/1/0/6` and
+/// `/1/0/7` with Accept 60 -> 2.05 single-value CBOR (decoded by Python's cbor2): 1, false, "U".
+#[test]
+fn ets_1_1_int_211_querying_basic_information_in_cbor_format() {
+    let mut s = Setup::new("aio-211", &[]);
+    assert_eq!(s.read("/1/0/0", CBOR), 1);
+    assert_eq!(s.read("/1/0/6", CBOR), false);
+    assert_eq!(s.read("/1/0/7", CBOR), "U");
+    // An instance is not one value: 4.06.
+    s.expect(
+        json!({"op": "read", "path": "/1/0", "accept": CBOR}),
+        "4.06",
+    );
+}
+
+/// ETS int-212 "Setting basic information in CBOR format": `PUT /1/0/2`=101, `/1/0/3`=1010 and
+/// `/1/0/6`=true in CBOR -> 2.04; a read of `/1/0` shows them.
+#[test]
+fn ets_1_1_int_212_setting_basic_information_in_cbor_format() {
+    let mut s = Setup::new("aio-212", &[]);
+    for (path, hex) in [
+        ("/1/0/2", "1865"),   // 101
+        ("/1/0/3", "1903f2"), // 1010
+        ("/1/0/6", "f5"),     // true
+    ] {
+        s.expect(
+            json!({"op": "write", "path": path, "content_format": CBOR, "payload_hex": hex}),
+            "2.04",
+        );
+    }
+    let server = s.read("/1/0", SENML_JSON);
+    assert_eq!(senml_value(&server, "/1/0/2"), 101);
+    assert_eq!(senml_value(&server, "/1/0/3"), 1010);
+    assert_eq!(senml_value(&server, "/1/0/6"), true);
+    // A text string for an Integer resource: 4.00, nothing changes.
+    s.expect(
+        json!({"op": "write", "path": "/1/0/2", "content_format": CBOR, "payload_hex": "6178"}),
+        "4.00",
+    );
+    assert_eq!(s.read("/1/0/2", TEXT), "101");
+}

@@ -96,6 +96,42 @@ fn encode_value(enc: &mut Enc, value: &Value) -> EncResult {
     Ok(())
 }
 
+/// Plain CBOR (`application/cbor`, 60, Core TS 1.1 §7.4.6): the single record at the
+/// resource or resource instance `base` as one CBOR item, coded as LwM2M CBOR codes values.
+pub fn encode_single(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    let record = super::text::single(ContentFormat::Cbor, base, records)?;
+    let mut enc = Enc::new(Vec::new());
+    encode_value(&mut enc, &record.value)
+        .map_err(|_| EncodeError::not_representable(ContentFormat::Cbor, "CBOR encoding failed"))?;
+    Ok(enc.into_writer())
+}
+
+/// Decodes plain CBOR written to the resource or resource instance `base`: exactly one item
+/// of the resource's type.
+pub fn decode_single(
+    base: &Path,
+    bytes: &[u8],
+    kinds: &dyn KindLookup,
+) -> Result<Vec<Record>, DecodeError> {
+    const C: ContentFormat = ContentFormat::Cbor;
+    if base.len() < 3 {
+        return Err(DecodeError::malformed(
+            C,
+            "a CBOR value needs a resource or resource instance path",
+        ));
+    }
+    let kind = super::require(kinds, base)?;
+    let mut reader = Reader::new(bytes);
+    let value = decode_value(&mut reader, base, Some(kind)).map_err(|e| match e {
+        DecodeError::Malformed { reason, .. } => DecodeError::Malformed { format: C, reason },
+        other => other,
+    })?;
+    if reader.position() != bytes.len() {
+        return Err(DecodeError::malformed(C, "bytes after the CBOR value"));
+    }
+    Ok(vec![Record::new(*base, value)])
+}
+
 /// Decodes LwM2M CBOR written to (or read from) `base`.
 pub fn decode(
     base: &Path,
@@ -299,5 +335,49 @@ mod tests {
         )];
         let bytes = encode(&Path::instance(3, 0), &records).unwrap();
         assert_eq!(bytes, [0xA1, 0x82, 0x03, 0x00, 0xA1, 0x00, 0x61, b'a']);
+    }
+
+    /// Plain CBOR (60): one item per value, the same bytes as LwM2M CBOR's values, and back;
+    /// anything but one item of the resource's type is refused.
+    #[test]
+    fn plain_cbor_is_one_item_of_the_resource_type() {
+        let kinds = |p: &Path| match p.resource_id() {
+            Some(1) => Some((Kind::Integer, false)),
+            Some(6) => Some((Kind::Boolean, false)),
+            Some(7) => Some((Kind::String, false)),
+            Some(13) => Some((Kind::Time, false)),
+            _ => None,
+        };
+        let at = |r| Path::resource(1, 0, r);
+        for (r, value, bytes) in [
+            (1, Value::Integer(300), vec![0x19, 0x01, 0x2C]),
+            (6, Value::Boolean(true), vec![0xF5]),
+            (7, Value::String("U".to_owned()), vec![0x61, b'U']),
+            (13, Value::Time(Time(1)), vec![0x01]),
+        ] {
+            let record = Record::new(at(r), value.clone());
+            assert_eq!(encode_single(&at(r), &[record]).unwrap(), bytes, "/1/0/{r}");
+            let decoded = decode_single(&at(r), &bytes, &kinds).unwrap();
+            assert_eq!(decoded, [Record::new(at(r), value)]);
+        }
+        // A tagged time (tag 1) is a Time too.
+        let tagged = decode_single(&at(13), &[0xC1, 0x1A, 0x65, 0x53, 0xF1, 0x00], &kinds).unwrap();
+        assert_eq!(tagged[0].value, Value::Time(Time(1_700_000_000)));
+        // Two items, a wrong type, nothing at all, an instance path: 4.00 (or 4.04).
+        assert!(decode_single(&at(1), &[0x01, 0x02], &kinds).is_err());
+        assert!(decode_single(&at(1), &[0x61, b'x'], &kinds).is_err());
+        assert!(decode_single(&at(1), &[], &kinds).is_err());
+        assert!(decode_single(&Path::instance(1, 0), &[0x01], &kinds).is_err());
+        // Several records do not fit one item: 4.06.
+        let two = [
+            Record::new(at(1), Value::Integer(1)),
+            Record::new(at(6), Value::Boolean(true)),
+        ];
+        assert_eq!(
+            encode_single(&Path::instance(1, 0), &two)
+                .unwrap_err()
+                .coap_code(),
+            (4, 6)
+        );
     }
 }

@@ -196,11 +196,14 @@ pub enum ContentFormat {
     SenmlCbor,
     /// `application/vnd.oma.lwm2m+cbor` (11544, LwM2M 1.2).
     Lwm2mCbor,
+    /// `application/cbor` (60, LwM2M 1.1): one resource or resource instance value as one CBOR
+    /// item.
+    Cbor,
 }
 
 impl ContentFormat {
     /// Every format, in the order of the table above.
-    pub const ALL: [ContentFormat; 12] = [
+    pub const ALL: [ContentFormat; 13] = [
         ContentFormat::Text,
         ContentFormat::OmaText,
         ContentFormat::Opaque,
@@ -213,6 +216,7 @@ impl ContentFormat {
         ContentFormat::SenmlJson,
         ContentFormat::SenmlCbor,
         ContentFormat::Lwm2mCbor,
+        ContentFormat::Cbor,
     ];
 
     /// The format with this CoAP Content-Format number, `None` for one LwM2M does not use.
@@ -230,6 +234,7 @@ impl ContentFormat {
             110 => ContentFormat::SenmlJson,
             112 => ContentFormat::SenmlCbor,
             11544 => ContentFormat::Lwm2mCbor,
+            60 => ContentFormat::Cbor,
             _ => return None,
         })
     }
@@ -249,6 +254,7 @@ impl ContentFormat {
             ContentFormat::SenmlJson => 110,
             ContentFormat::SenmlCbor => 112,
             ContentFormat::Lwm2mCbor => 11544,
+            ContentFormat::Cbor => 60,
         }
     }
 
@@ -265,6 +271,7 @@ impl ContentFormat {
             ContentFormat::SenmlJson => "application/senml+json",
             ContentFormat::SenmlCbor => "application/senml+cbor",
             ContentFormat::Lwm2mCbor => "application/vnd.oma.lwm2m+cbor",
+            ContentFormat::Cbor => "application/cbor",
         }
     }
 }
@@ -389,7 +396,8 @@ pub const fn served(format: ContentFormat) -> bool {
     match format {
         ContentFormat::SenmlJson => cfg!(feature = "senml-json"),
         ContentFormat::Json | ContentFormat::OmaJson => cfg!(feature = "oma-json"),
-        ContentFormat::Lwm2mCbor => cfg!(feature = "lwm2m-cbor"),
+        // Plain CBOR shares LwM2M CBOR's value coding.
+        ContentFormat::Lwm2mCbor | ContentFormat::Cbor => cfg!(feature = "lwm2m-cbor"),
         _ => true,
     }
 }
@@ -426,6 +434,7 @@ pub fn encode(
         ContentFormat::SenmlJson => senml::encode_json(base, records),
         ContentFormat::SenmlCbor => senml::encode_cbor(base, records),
         ContentFormat::Lwm2mCbor => lwm2m_cbor::encode(base, records),
+        ContentFormat::Cbor => lwm2m_cbor::encode_single(base, records),
         ContentFormat::Json | ContentFormat::OmaJson => oma_json::encode(base, records),
         ContentFormat::LinkFormat => Err(EncodeError::UnsupportedFormat(format)),
     }
@@ -452,6 +461,7 @@ pub fn decode(
         ContentFormat::SenmlJson => senml::decode_json(base, bytes, kinds)?,
         ContentFormat::SenmlCbor => senml::decode_cbor(base, bytes, kinds)?,
         ContentFormat::Lwm2mCbor => lwm2m_cbor::decode(base, bytes, kinds)?,
+        ContentFormat::Cbor => lwm2m_cbor::decode_single(base, bytes, kinds)?,
         ContentFormat::Json | ContentFormat::OmaJson => {
             oma_json::decode(format, base, bytes, kinds)?
         }
