@@ -143,3 +143,115 @@ fn ets_1_1_int_9_finish_without_a_server_account_is_refused_with_4_06() {
         .unwrap_or_else(|e| panic!("{e}\n--- demo-client log:\n{}", bs.client.log()));
     assert_eq!(parse(&registration.json)["lt"], "60");
 }
+
+/// The Security and Server instances of a NoSec account at the peer, Short Server ID 1, as
+/// Bootstrap-Writes of `/0/1` and `/1/0`.
+fn provision(bs: &mut Bootstrap) {
+    let security = |r| Path::resource(0, 1, r);
+    let payload_hex = tlv_hex(
+        Path::instance(0, 1),
+        &[
+            Record::new(security(0), LwM2mValue::String(bs.peer.uri())),
+            Record::new(security(1), LwM2mValue::Boolean(false)),
+            Record::new(security(2), LwM2mValue::Integer(3)),
+            Record::new(security(10), LwM2mValue::Integer(1)),
+        ],
+    );
+    let code = bs.call(json!({
+        "op": "write", "path": "/0/1", "content_format": TLV, "payload_hex": payload_hex
+    }));
+    assert_eq!(code, "2.04");
+    let server = |r| Path::resource(1, 0, r);
+    let payload_hex = tlv_hex(
+        Path::instance(1, 0),
+        &[
+            Record::new(server(0), LwM2mValue::Integer(1)),
+            Record::new(server(1), LwM2mValue::Integer(60)),
+            Record::new(server(6), LwM2mValue::Boolean(false)),
+            Record::new(server(7), LwM2mValue::String("U".to_owned())),
+        ],
+    );
+    let code = bs.call(json!({
+        "op": "write", "path": "/1/0", "content_format": TLV, "payload_hex": payload_hex
+    }));
+    assert_eq!(code, "2.04");
+}
+
+impl Bootstrap {
+    /// Bootstrap-Discover of `path`: the link-format text.
+    fn discover(&mut self, path: &str) -> String {
+        let mut command = json!({"op": "discover", "path": path});
+        command["ep"] = json!(self.ep);
+        command["bootstrap"] = json!(true);
+        let reply = self
+            .peer
+            .request(&command.to_string(), REQUEST_TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e}\n--- demo-client log:\n{}", self.client.log()));
+        let reply = parse(&reply);
+        assert_eq!(reply["code"], "2.05", "{reply}\n{}", self.client.log());
+        reply["decoded"].as_str().unwrap_or_default().to_owned()
+    }
+
+    fn registered(&mut self) {
+        let ep = self.ep.clone();
+        self.peer
+            .wait_event_where("registration", BOOTSTRAP_TIMEOUT, |j| parse(j)["ep"] == ep)
+            .unwrap_or_else(|e| panic!("{e}\n--- demo-client log:\n{}", self.client.log()));
+    }
+}
+
+/// ETS int-0 "Client Initiated Bootstrap": Bootstrap-Writes of `/0` and `/1` -> 2.04; a
+/// Bootstrap-Discover of `/` lists `</>;lwm2m="1.1"`, the accounts with their `ssid` and the
+/// Device; Bootstrap-Finish -> 2.04 and the client registers.
+#[test]
+fn ets_1_1_int_0_client_initiated_bootstrap() {
+    let mut bs = Bootstrap::start("int-0");
+    provision(&mut bs);
+    let links = bs.discover("/");
+    let has = |target: &str| links.split(',').any(|l| l.starts_with(target));
+    assert!(links.starts_with("</>;lwm2m=\"1.1\""), "{links}");
+    assert!(
+        has("</0/0>;uri="),
+        "the Bootstrap-Server account, without ssid: {links}"
+    );
+    assert!(has("</0/1>;ssid=1;uri="), "{links}");
+    assert!(has("</1/0>;ssid=1"), "{links}");
+    assert!(has("</3/0>"), "{links}");
+    assert_eq!(bs.finish(), "2.04");
+    bs.registered();
+}
+
+/// ETS int-4 "Bootstrap Delete": after a Discover and a Read of `/1`, Bootstrap-Deletes of `/0`
+/// and `/1` -> 2.02 each, keeping the Bootstrap-Server account; Discover then shows no `/1`
+/// instance; provisioned again, the client finishes and registers.
+#[test]
+fn ets_1_1_int_4_bootstrap_delete() {
+    let mut bs = Bootstrap::start("int-4");
+    provision(&mut bs);
+    assert!(bs.discover("/1").contains("</1/0>;ssid=1"));
+    let read = bs
+        .peer
+        .request(
+            &json!({"op": "read", "path": "/1", "accept": TLV, "ep": bs.ep, "bootstrap": true})
+                .to_string(),
+            REQUEST_TIMEOUT,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parse(&read)["code"], "2.05", "{read}");
+    assert_eq!(bs.call(json!({"op": "delete", "path": "/0"})), "2.02");
+    assert_eq!(bs.call(json!({"op": "delete", "path": "/1"})), "2.02");
+    let links = bs.discover("/");
+    assert!(!links.contains("</1/0>"), "{links}");
+    assert!(
+        links.contains("</1>"),
+        "the empty object is listed: {links}"
+    );
+    assert!(
+        links.contains("</0/0>"),
+        "the Bootstrap-Server account stays: {links}"
+    );
+    assert!(!links.contains("</0/1>"), "{links}");
+    provision(&mut bs);
+    assert_eq!(bs.finish(), "2.04");
+    bs.registered();
+}

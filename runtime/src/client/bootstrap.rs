@@ -11,6 +11,8 @@ use coap_lite::{RequestType, ResponseType};
 
 use crate::coap::message::RequestBuilder;
 use crate::codec::ContentFormat;
+use crate::codec::link::{self, Link};
+use crate::objects::{Security, Server};
 use crate::path::Path;
 use crate::store::WriteMode;
 use crate::uri::parse_uri;
@@ -78,6 +80,55 @@ impl Engine {
 
     /// Bootstrap-Write of an object, instance or resource: device-side writes (no operation
     /// checks), creating missing instances.
+    /// Bootstrap-Discover (Core TS 1.1 §5.2.7.3) of the root or an object: `</>;lwm2m="1.1"`
+    /// (root only), then every object with its instances (`</5>` for an object without any),
+    /// Security instances with the `ssid` and `uri` of their account, Server instances with
+    /// their `ssid`. Deeper paths are 4.00.
+    pub(super) fn bootstrap_discover(&mut self, path: &Path) -> Reply {
+        let mut links = Vec::new();
+        match *path.ids() {
+            [] => links.push(Link::to_path(&Path::ROOT).with("lwm2m", self.config.lwm2m_version)),
+            [object] if self.store.object_meta(object).is_some() => {}
+            [_] => return Reply::code(ResponseType::NotFound),
+            _ => return Reply::code(ResponseType::BadRequest),
+        }
+        let objects: Vec<u16> = self
+            .store
+            .objects()
+            .map(|m| m.id)
+            .filter(|id| path.object_id().is_none_or(|o| o == *id))
+            .collect();
+        for object in objects {
+            let instances: Vec<u16> = self.store.instances(object).collect();
+            if instances.is_empty() {
+                links.push(Link::to_path(&Path::object(object)));
+            }
+            for instance in instances {
+                let mut link = Link::to_path(&Path::instance(object, instance));
+                if object == Security::ID {
+                    if let Some(security) = self.store.get::<Security>(instance) {
+                        if let Some(ssid) = security
+                            .short_server_id
+                            .filter(|_| !security.bootstrap_server)
+                        {
+                            link = link.with("ssid", ssid);
+                        }
+                        link = link.with("uri", security.server_uri.clone());
+                    }
+                } else if object == Server::ID
+                    && let Some(server) = self.store.get::<Server>(instance)
+                {
+                    link = link.with("ssid", server.short_server_id);
+                }
+                links.push(link);
+            }
+        }
+        let mut reply = Reply::code(ResponseType::Content);
+        reply.format = Some(ContentFormat::LinkFormat.to_u16());
+        reply.payload = link::write(&links).into_bytes();
+        reply
+    }
+
     /// Bootstrap-Write may write any resource (the Security object's have no operations).
     pub(super) fn bootstrap_write(
         &mut self,

@@ -279,9 +279,7 @@ impl Engine {
             _ => match options {
                 Err(refused) => refused,
                 Ok((accept, format)) => match operation {
-                    Operation::BootstrapDiscover => {
-                        dm::discover(store, ctx.version, &path, &policy, &|_| Vec::new())
-                    }
+                    Operation::BootstrapDiscover => self.bootstrap_discover(&path),
                     Operation::Read | Operation::BootstrapRead => {
                         dm::read_as(store, &path, accept, &policy)
                     }

@@ -30,7 +30,7 @@ pub struct LinkError {
 }
 
 /// Parameters whose values RFC 6690 writes as quoted strings.
-const QUOTED: [&str; 5] = ["rt", "if", "anchor", "title", "rel"];
+const QUOTED: [&str; 7] = ["rt", "if", "anchor", "title", "rel", "lwm2m", "uri"];
 
 impl Link {
     /// A link to `target` without parameters.
