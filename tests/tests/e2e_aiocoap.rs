@@ -1153,3 +1153,45 @@ fn ets_1_1_int_212_setting_basic_information_in_cbor_format() {
     );
     assert_eq!(s.read("/1/0/2", TEXT), "101");
 }
+
+/// ETS int-233 and int-234 on the Server object (the demo has no Portfolio object 16, whose
+/// write these cases also make): a partial update of `/1/0` (lifetime 61, notification storing
+/// true) and a replace of `/1/0/1`=63 in SenML (`format`) -> 2.04 each, each followed by an
+/// Update with the new lifetime; reads confirm.
+fn setting_basic_information_in_senml(ep: &str, format: u16) {
+    let mut s = Setup::new(ep, &["--lifetime", "60"]);
+    let encode = |records: &[Record]| -> String {
+        let format = ContentFormat::from_u16(format).expect("SenML");
+        hex(&codec::encode(format, &Path::ROOT, records).expect("SenML"))
+    };
+    let at = |r| Path::resource(1, 0, r);
+    let update = encode(&[
+        Record::new(at(1), LwM2mValue::Integer(61)),
+        Record::new(at(6), LwM2mValue::Boolean(true)),
+    ]);
+    s.expect(
+        json!({"op": "write", "path": "/1/0", "content_format": format, "payload_hex": update, "method": "POST"}),
+        "2.04",
+    );
+    expect_update_lifetime(&mut s, 61);
+    assert_eq!(s.read("/1/0/6", TEXT), "1");
+    let replace = encode(&[Record::new(at(1), LwM2mValue::Integer(63))]);
+    s.expect(
+        json!({"op": "write", "path": "/1/0/1", "content_format": format, "payload_hex": replace}),
+        "2.04",
+    );
+    expect_update_lifetime(&mut s, 63);
+    assert_eq!(s.read("/1/0/1", TEXT), "63");
+}
+
+/// ETS int-233 "Setting basic information in SenML CBOR format" (Server object part).
+#[test]
+fn ets_1_1_int_233_setting_basic_information_in_senml_cbor_format() {
+    setting_basic_information_in_senml("aio-233", SENML_CBOR);
+}
+
+/// ETS int-234 "Setting basic information in SenML JSON format" (Server object part).
+#[test]
+fn ets_1_1_int_234_setting_basic_information_in_senml_json_format() {
+    setting_basic_information_in_senml("aio-234", SENML_JSON);
+}
