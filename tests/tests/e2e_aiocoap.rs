@@ -1195,3 +1195,61 @@ fn ets_1_1_int_233_setting_basic_information_in_senml_cbor_format() {
 fn ets_1_1_int_234_setting_basic_information_in_senml_json_format() {
     setting_basic_information_in_senml("aio-234", SENML_JSON);
 }
+
+/// ETS int-301 "Observation and Notification of parameter values", with shorter periods than
+/// the ETS's 5/15 s and 10/20 s: a read of the power sources (`/3/0/6`), Write-Attributes on
+/// `/3/0/7` (pmin 1, pmax 3) and `/3/0/8` (pmin 2, pmax 4), an Observe of each answered 2.05
+/// with an Observe option, then notifications of the unchanged values at pmax, not before
+/// pmin.
+#[test]
+fn ets_1_1_int_301_observation_and_notification_of_parameter_values() {
+    let mut s = Setup::new("aio-301", &[]);
+    let sources = s.read("/3/0/6", TLV);
+    assert!(
+        tlv_find(&sources, "resource_instance", 0).is_some(),
+        "{sources}"
+    );
+    for (path, query) in [("/3/0/7", "pmin=1&pmax=3"), ("/3/0/8", "pmin=2&pmax=4")] {
+        s.expect(
+            json!({"op": "write-attributes", "path": path, "query": query}),
+            "2.04",
+        );
+    }
+    let mut started = Vec::new();
+    for path in ["/3/0/7", "/3/0/8"] {
+        let first = s.expect(
+            json!({"op": "observe", "path": path, "accept": SENML_JSON}),
+            "2.05",
+        );
+        assert!(first["obs"].is_u64(), "no Observe option: {first}");
+        started.push((first["obs"].as_u64(), first["t"].as_f64().unwrap_or(0.0)));
+    }
+    let notes = s.peer.collect_events("notify", Duration::from_secs(9));
+    for (obs, t0) in started {
+        let times: Vec<f64> = notes
+            .iter()
+            .map(|n| parse(&n.json))
+            .filter(|n| n["obs"].as_u64() == obs)
+            .map(|n| n["t"].as_f64().unwrap_or(0.0))
+            .collect();
+        let (pmin, pmax) = if obs == Some(0) {
+            (1.0, 3.0)
+        } else {
+            (2.0, 4.0)
+        };
+        assert!(
+            times.len() >= 2,
+            "observation {obs:?}: {times:?}\n{}",
+            s.client.log()
+        );
+        let mut previous = t0;
+        for t in times {
+            let gap = t - previous;
+            assert!(
+                gap >= pmin - 0.3 && gap <= pmax + 1.0,
+                "observation {obs:?}: a gap of {gap:.2} s outside [{pmin}, {pmax}]"
+            );
+            previous = t;
+        }
+    }
+}

@@ -177,6 +177,11 @@ impl Device {
             // `DeviceHandler` refreshes this one on each read.
             current_time: Some(system_time()),
             supported_binding_and_modes: "U".to_owned(),
+            // One power source, USB (5) at 5 V and 125 mA: what the ETS's Device configuration
+            // (C.4) reads and observes.
+            power_sources: Some(Instances::from_iter([(0, 5)])),
+            power_source_voltage: Some(Instances::from_iter([(0, 5000)])),
+            power_source_current: Some(Instances::from_iter([(0, 125)])),
             ..Device::default()
         }
     }
