@@ -179,9 +179,9 @@ impl Device {
             supported_binding_and_modes: "U".to_owned(),
             // One power source, USB (5) at 5 V and 125 mA: what the ETS's Device configuration
             // (C.4) reads and observes.
-            power_sources: Some(Instances::from_iter([(0, 5)])),
-            power_source_voltage: Some(Instances::from_iter([(0, 5000)])),
-            power_source_current: Some(Instances::from_iter([(0, 125)])),
+            power_sources: Some(single(5)),
+            power_source_voltage: Some(single(5000)),
+            power_source_current: Some(single(125)),
             ..Device::default()
         }
     }
@@ -263,9 +263,15 @@ impl DeviceHandler {
 
 /// The Error Code of a device without error: the one instance `{0: 0}`.
 fn no_error() -> Instances<u8> {
-    let mut codes = Instances::new();
-    codes.insert(0, 0);
-    codes
+    single(0)
+}
+
+/// `{0: value}`, built by an insert: `from_iter` would instantiate a stable sort per value type
+/// (4 KiB of flash for the two here).
+fn single<T>(value: T) -> Instances<T> {
+    let mut instances = Instances::new();
+    instances.insert(0, value);
+    instances
 }
 
 /// The system's wall time with `std`; without it the epoch (a device without a clock).
