@@ -123,7 +123,8 @@ impl<T: Transport> Driver<T> {
     /// [`try_recv_batch`](Transport::try_recv_batch): one `recvmmsg` on Linux), each given to
     /// [`Client::handle_datagram`]. After each wake-up, every datagram of
     /// [`Client::poll_transmit`] is sent, together
-    /// ([`try_send_batch`](Transport::try_send_batch): one `sendmmsg` on Linux), and every
+    /// ([`try_send_batch`](Transport::try_send_batch): one `sendmmsg` or UDP GSO `sendmsg` on
+    /// Linux), and every
     /// [`Event`] logged ([`log_event`]). A session the transport re-established
     /// ([`Transport::poll_change`]: a new DTLS handshake, maybe from a new local port) is
     /// passed to [`Client::transport_changed`], and the Registration Update it causes is sent

@@ -428,10 +428,10 @@ async fn serve_a_burst(server: &UdpSocket, client_addr: SocketAddr, burst: u16) 
     }
 }
 
-/// With `recvmmsg`/`sendmmsg`, a burst of reads that wait together in the socket is read by
-/// fewer receive calls than reads, and answered by fewer send calls than reads: more than one
-/// answer goes to one `sendmmsg`. (A driver that sent its answers one by one would make a send
-/// call per read.)
+/// With `recvmmsg` and `sendmmsg`/UDP GSO, a burst of reads that wait together in the socket
+/// is read by fewer receive calls than reads, and answered by fewer send calls than reads: more
+/// than one answer goes to one system call. (A driver that sent its answers one by one would
+/// make a send call per read.)
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[tokio::test]
 async fn a_burst_of_reads_is_answered_with_fewer_send_calls_than_reads() {

@@ -24,8 +24,9 @@ use crate::net::events::TransportChange;
 /// other one already waiting, gives them all to the client, then
 /// [sends](Self::try_send_batch) every answer together. The default methods do this one
 /// datagram at a time through `send_to` and `recv_from`, which is all a transport must
-/// provide; the [`UdpSocket`] transport overrides them with one `recvmmsg` and one `sendmmsg`
-/// system call per batch (Linux and Android; elsewhere a loop of the one-datagram calls).
+/// provide; the [`UdpSocket`] transport overrides them with one system call each way per
+/// batch on Linux and Android (`recvmmsg`; `sendmmsg`, or a UDP GSO `sendmsg` for a run of
+/// same-length datagrams to one address), elsewhere a loop of the one-datagram calls.
 pub trait Transport {
     /// Sends one datagram (one CoAP message) to `to`.
     fn send_to(
@@ -124,13 +125,14 @@ impl Transport for UdpSocket {
         UdpSocket::readable(self)
     }
 
-    /// One `recvmmsg` (Linux, Android), otherwise `recv_from` until the socket has none.
+    /// `recvmmsg` (Linux, Android), otherwise `recv_from` until the socket has none.
     fn try_recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<()> {
         batch::try_recv(self, batch)
     }
 
-    /// One `sendmmsg` of up to 32 datagrams (Linux, Android), otherwise `send_to` until the
-    /// socket takes no more.
+    /// Up to 32 datagrams in one system call (Linux, Android: a UDP GSO `sendmsg` for a run of
+    /// same-length datagrams to one address, `sendmmsg` otherwise, `sendto` for one alone),
+    /// otherwise `send_to` until the socket takes no more.
     fn try_send_batch(&mut self, transmits: &[Transmit]) -> io::Result<usize> {
         batch::try_send(self, transmits)
     }
