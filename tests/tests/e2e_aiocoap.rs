@@ -1253,3 +1253,81 @@ fn ets_1_1_int_301_observation_and_notification_of_parameter_values() {
         }
     }
 }
+
+/// ETS int-108 "Turn on Queue Mode": LwM2M 1.1 announces queue mode with the `Q` parameter
+/// and `b=U`.
+#[test]
+fn ets_1_1_int_108_turn_on_queue_mode() {
+    let s = Setup::new("aio-108", &["--queue-mode"]);
+    let query = s.registration["query"].clone();
+    let has = |q: &str| query.as_array().is_some_and(|a| a.contains(&json!(q)));
+    assert!(has("Q") && has("b=U"), "{query}");
+}
+
+/// The paths of a Send event, resolved by the peer.
+fn sent_paths(event: &Value) -> Vec<String> {
+    event["resolved"]
+        .as_array()
+        .map(|records| {
+            records
+                .iter()
+                .filter_map(|r| r["n"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// ETS int-306 "Send Operation" and int-311 "Send command": the client sends `/1/0/1` and
+/// `/3/0/11/0` in one `POST /dp` (SenML CBOR), answered 2.04.
+#[test]
+fn ets_1_1_int_306_and_311_send() {
+    let mut s = Setup::new(
+        "aio-311",
+        &[
+            "--send",
+            "/1/0/1",
+            "--send",
+            "/3/0/11/0",
+            "--send-every",
+            "1",
+            "--lifetime",
+            "70",
+        ],
+    );
+    let event = s
+        .peer
+        .wait_event("send", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("no Send: {e}\n{}", s.client.log()));
+    let event = parse(&event.json);
+    assert_eq!(event["content_format"], SENML_CBOR, "{event}");
+    assert_eq!(sent_paths(&event), ["/1/0/1", "/3/0/11/0"], "{event}");
+    let values = &event["resolved"];
+    assert_eq!(values[0]["v"], 70, "{event}");
+    assert_eq!(values[1]["v"], 0, "{event}");
+}
+
+/// ETS int-307 "Muting Send": after the server writes Mute Send (`/1/0/23`) true the client
+/// sends nothing; written false again, it sends again.
+#[test]
+fn ets_1_1_int_307_muting_send() {
+    let mut s = Setup::new("aio-307", &["--send", "/3/0/0", "--send-every", "1"]);
+    s.peer
+        .wait_event("send", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("no Send: {e}\n{}", s.client.log()));
+    s.expect(
+        json!({"op": "write", "path": "/1/0/23", "content_format": TEXT, "payload": "1"}),
+        "2.04",
+    );
+    // A Send already on its way may still arrive: wait it out, then nothing for 3 s.
+    std::thread::sleep(Duration::from_millis(1200));
+    let _ = s.peer.collect_events("send", Duration::from_millis(100));
+    let muted = s.peer.collect_events("send", Duration::from_secs(3));
+    assert!(muted.is_empty(), "sent while muted: {muted:?}");
+    s.expect(
+        json!({"op": "write", "path": "/1/0/23", "content_format": TEXT, "payload": "0"}),
+        "2.04",
+    );
+    s.peer
+        .wait_event("send", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("no Send after unmuting: {e}\n{}", s.client.log()));
+}

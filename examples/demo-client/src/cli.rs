@@ -36,6 +36,17 @@ pub struct Args {
     /// or foreign file is reported and ignored (the device bootstraps).
     #[arg(long, value_name = "FILE")]
     pub state: Option<std::path::PathBuf>,
+    /// Queue mode: announce it (LwM2M 1.1: the `Q` parameter; 1.0: `b=UQ`) and stop listening
+    /// once the queue window after the last exchange has passed.
+    #[arg(long)]
+    pub queue_mode: bool,
+    /// Send (LwM2M 1.1, `POST /dp`) the value at PATH every --send-every seconds; repeat it to
+    /// send several paths in one message. Nothing is sent while the server mutes Send (`/1/x/23`).
+    #[arg(long = "send", value_name = "PATH", value_parser = parse_path)]
+    pub send_paths: Vec<lwm2m::Path>,
+    /// How often --send paths are sent, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub send_every: u64,
     /// The local UDP port (0: any free port). With several coaps:// servers, each has its own
     /// socket: this port is the first server's, the others take free ports.
     #[arg(long, value_name = "P", default_value_t = 0)]
@@ -97,6 +108,12 @@ pub type Psk = (Vec<u8>, Vec<u8>);
 /// A key given in hex on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HexKey(pub Vec<u8>);
+
+/// Parses an LwM2M path such as `/3/0/1`.
+fn parse_path(text: &str) -> Result<lwm2m::Path, String> {
+    text.parse()
+        .map_err(|_| format!("`{text}` is not an LwM2M path such as /3/0/1"))
+}
 
 /// Parses an even number of hex digits (at least two).
 fn parse_hex(text: &str) -> Result<HexKey, String> {

@@ -48,6 +48,7 @@ use std::future::Future;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use lwm2m::ObjectStore;
@@ -209,7 +210,11 @@ async fn serve<T: Transport>(
         Version::V1_1 => LwM2mVersion::V1_1,
         Version::V1_2 => LwM2mVersion::V1_2,
     };
-    config.binding = Binding::U;
+    config.binding = if args.queue_mode {
+        Binding::UQ
+    } else {
+        Binding::U
+    };
     config.transmission = args.transmission();
     config.queue_window = config.transmission.max_transmit_wait();
     if args.bootstrap {
@@ -239,9 +244,18 @@ async fn serve<T: Transport>(
     let client = Client::new(config, store);
     let sensor = Sensor::new(start);
     let mut saving = state.take();
+    let send_every = Duration::from_secs(args.send_every);
+    let mut next_send = start + send_every;
     let tick = |client: &mut Client, now: Instant| {
         for path in device::measure(client.store_mut(), &sensor, now) {
             client.resource_changed(now, &path);
+        }
+        if !args.send_paths.is_empty() && now >= next_send {
+            next_send = now + send_every;
+            match client.send(now, &args.send_paths) {
+                Ok(()) => {}
+                Err(e) => tracing::info!(error = %e, "nothing sent"),
+            }
         }
         if let Some(state) = &mut saving {
             state.save_if_changed(client.store_mut());
