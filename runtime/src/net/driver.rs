@@ -32,6 +32,8 @@ pub struct Driver<T = UdpSocket> {
     /// The client's datagrams of one flush, sent as one batch (kept between flushes for its
     /// allocation).
     outgoing: Vec<Transmit>,
+    /// Where every client event goes besides the log ([`Driver::with_events`]).
+    events: Option<tokio::sync::mpsc::UnboundedSender<ServerEvent>>,
 }
 
 /// The lookup of a server host name the client asked for ([`Event::ResolveServer`]), polled by
@@ -93,7 +95,35 @@ impl<T: Transport> Driver<T> {
             shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
             lookup: PendingLookup::default(),
             outgoing: Vec::new(),
+            events: None,
         }
+    }
+
+    /// Hands every client event (registered, updated, deregistered, bootstrap finished, reboot
+    /// or factory reset requested, Send answered, server disabled, registration failed, each
+    /// request answered...) to the application through `events`, besides logging it. A closed
+    /// receiver is not an error: the events are then only logged.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: lwm2m::net::UdpDriver) {
+    /// let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    /// let driver = driver.with_events(events);
+    /// tokio::spawn(async move {
+    ///     while let Some(event) = received.recv().await {
+    ///         if event.event == lwm2m::client::Event::Rebooting {
+    ///             // restart the device
+    ///         }
+    ///     }
+    /// });
+    /// # let _ = driver;
+    /// # }
+    /// ```
+    pub fn with_events(
+        mut self,
+        events: tokio::sync::mpsc::UnboundedSender<ServerEvent>,
+    ) -> Driver<T> {
+        self.events = Some(events);
+        self
     }
 
     /// The transport, for example to inspect a DTLS session after a run.
@@ -289,6 +319,17 @@ impl<T: Transport> Driver<T> {
                 .map(|ssid| tracing::info_span!("server", ssid).entered());
             log_event(&event);
             deregistered |= event == Event::Deregistered;
+            if let Some(events) = &self.events
+                && events
+                    .send(ServerEvent {
+                        server,
+                        event: event.clone(),
+                    })
+                    .is_err()
+            {
+                // The application stopped listening: log only from now on.
+                self.events = None;
+            }
             if let Event::ResolveServer { uri } = event {
                 // Bootstrapped to a host name: the Register waits for its address.
                 self.lookup.start(uri);

@@ -522,3 +522,58 @@ async fn a_transport_without_batches_answers_a_burst_one_datagram_at_a_time() {
         .expect("the driver did not stop");
     assert!(client.is_ok());
 }
+
+/// `with_events` hands the application every event: here the registration, the Reboot a
+/// server executes (answered first), and the deregistration at shutdown.
+#[tokio::test]
+async fn the_application_receives_every_client_event() {
+    let (server, driver, client) = setup(Duration::from_secs(5)).await;
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let driver = driver.with_events(events);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let script = async {
+        let client_addr = accept_registration(&server).await;
+        let mut reboot = Packet::new();
+        reboot.header.set_type(MessageType::Confirmable);
+        reboot.header.message_id = 0x0404;
+        reboot.header.code = MessageClass::Request(RequestType::Post);
+        reboot.set_token(vec![4]);
+        for part in ["3", "0", "4"] {
+            reboot.add_option(CoapOption::UriPath, part.as_bytes().to_vec());
+        }
+        server
+            .send_to(&reboot.to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+        let (answer, _) = recv(&server).await;
+        assert_eq!(
+            answer.header.code,
+            MessageClass::Response(ResponseType::Changed)
+        );
+        stop.send(()).unwrap();
+        let (deregister, _) = recv(&server).await;
+        let deleted = ack(&deregister, ResponseType::Deleted);
+        server
+            .send_to(&deleted.to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+    };
+    let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let (client, ()) = tokio::time::timeout(LIMIT, async { tokio::join!(run, script) })
+        .await
+        .expect("the driver did not stop");
+    client.unwrap();
+    let mut seen = Vec::new();
+    while let Ok(event) = received.try_recv() {
+        seen.push(event.event);
+    }
+    use crate::client::Event;
+    assert!(
+        matches!(seen.first(), Some(Event::Registered { .. })),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&Event::Rebooting), "{seen:?}");
+    assert_eq!(seen.last(), Some(&Event::Deregistered), "{seen:?}");
+}
