@@ -1331,3 +1331,31 @@ fn ets_1_1_int_307_muting_send() {
         .wait_event("send", Duration::from_secs(5))
         .unwrap_or_else(|e| panic!("no Send after unmuting: {e}\n{}", s.client.log()));
 }
+
+/// ETS int-241 "Executable Resource: Rebooting the device": `POST /3/0/4` -> 2.04, then the
+/// device deregisters, restarts (the demo replaces its process with a new run) and registers
+/// again as in int-101.
+#[test]
+fn ets_1_1_int_241_executable_resource_rebooting_the_device() {
+    let mut s = Setup::new("aio-241", &[]);
+    let pid = s.client.pid();
+    s.expect(json!({"op": "execute", "path": "/3/0/4"}), "2.04");
+    let ep = s.ep.clone();
+    s.peer
+        .wait_event_where("deregistration", Duration::from_secs(10), |j| {
+            parse(j)["ep"] == ep
+        })
+        .unwrap_or_else(|e| panic!("no deregistration: {e}\n{}", s.client.log()));
+    s.peer
+        .wait_event_where("registration", REGISTER_TIMEOUT, |j| parse(j)["ep"] == ep)
+        .unwrap_or_else(|e| panic!("no registration after the reboot: {e}\n{}", s.client.log()));
+    assert!(s.client.log().contains("restarting"), "{}", s.client.log());
+    assert_eq!(s.client.pid(), pid, "the same process, restarted in place");
+    // The restarted device serves as before.
+    assert!(
+        !s.read("/3/0/0", TEXT)
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+}

@@ -240,7 +240,18 @@ async fn serve<T: Transport>(
         "demo device starting"
     );
 
-    let stop = shutdown();
+    let signal = shutdown();
+    // Reboot (/3/0/4) and Factory Reset (/3/0/5) stop the run like a signal, then restart
+    // the process (below).
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let driver = driver.with_events(events);
+    let restart = std::cell::Cell::new(None);
+    let stop = async {
+        tokio::select! {
+            () = signal => {}
+            request = restart_requested(&mut received) => restart.set(Some(request)),
+        }
+    };
     let client = Client::new(config, store);
     let sensor = Sensor::new(start);
     let mut saving = state.take();
@@ -265,11 +276,69 @@ async fn serve<T: Transport>(
     if let Some(state) = &mut saving {
         state.save_if_changed(client.store_mut());
     }
+    if let Some(request) = restart.get() {
+        return Err(restart_process(request, args.state.as_deref()).into());
+    }
     tracing::info!(
         light_on = device::light_is_on(client.store()),
         "demo device stopped"
     );
     Ok(())
+}
+
+/// What a server asked the device to do with itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Restart {
+    /// Reboot (`/3/0/4`): start again as after power-on.
+    Reboot,
+    /// Factory Reset (`/3/0/5`): forget what servers wrote (the state file), then reboot.
+    FactoryReset,
+}
+
+/// The first Reboot or Factory Reset among the client's events.
+async fn restart_requested(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<lwm2m::client::ServerEvent>,
+) -> Restart {
+    while let Some(event) = events.recv().await {
+        match event.event {
+            lwm2m::client::Event::Rebooting => return Restart::Reboot,
+            lwm2m::client::Event::FactoryReset => return Restart::FactoryReset,
+            _ => {}
+        }
+    }
+    std::future::pending().await
+}
+
+/// Restarts the device as a reboot does: the process replaces itself with a new run of the
+/// same command line (after the client deregistered); a factory reset removes the state file
+/// first. Returns only if the restart failed.
+fn restart_process(request: Restart, state: Option<&std::path::Path>) -> std::io::Error {
+    if request == Restart::FactoryReset
+        && let Some(path) = state
+        && let Err(e) = std::fs::remove_file(path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %path.display(), error = %e, "state file not removed");
+    }
+    tracing::info!(?request, "restarting");
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return e,
+    };
+    let mut command = std::process::Command::new(exe);
+    command.args(std::env::args_os().skip(1));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        command.exec()
+    }
+    #[cfg(not(unix))]
+    {
+        match command.spawn() {
+            Ok(_) => std::process::exit(0),
+            Err(e) => e,
+        }
+    }
 }
 
 /// A future that completes on SIGINT (Ctrl-C) or SIGTERM.
