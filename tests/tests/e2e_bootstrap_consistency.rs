@@ -107,34 +107,7 @@ fn ets_1_1_int_9_finish_without_a_server_account_is_refused_with_4_06() {
     );
 
     // Still bootstrapping: a complete account, then Finish, is accepted and registers.
-    let security = |r| Path::resource(0, 1, r);
-    let payload_hex = tlv_hex(
-        Path::instance(0, 1),
-        &[
-            Record::new(security(0), LwM2mValue::String(bs.peer.uri())),
-            Record::new(security(1), LwM2mValue::Boolean(false)),
-            Record::new(security(2), LwM2mValue::Integer(3)),
-            Record::new(security(10), LwM2mValue::Integer(1)),
-        ],
-    );
-    let code = bs.call(json!({
-        "op": "write", "path": "/0/1", "content_format": TLV, "payload_hex": payload_hex
-    }));
-    assert_eq!(code, "2.04");
-    let server = |r| Path::resource(1, 0, r);
-    let payload_hex = tlv_hex(
-        Path::instance(1, 0),
-        &[
-            Record::new(server(0), LwM2mValue::Integer(1)),
-            Record::new(server(1), LwM2mValue::Integer(60)),
-            Record::new(server(6), LwM2mValue::Boolean(false)),
-            Record::new(server(7), LwM2mValue::String("U".to_owned())),
-        ],
-    );
-    let code = bs.call(json!({
-        "op": "write", "path": "/1/0", "content_format": TLV, "payload_hex": payload_hex
-    }));
-    assert_eq!(code, "2.04");
+    provision(&mut bs);
     assert_eq!(bs.finish(), "2.04");
     let ep = bs.ep.clone();
     let registration = bs
