@@ -1359,3 +1359,137 @@ fn ets_1_1_int_241_executable_resource_rebooting_the_device() {
             .is_empty()
     );
 }
+
+/// A notification within `pmin`..`pmax` (with slack) of the Observe's answer, twice.
+fn notifies_within(s: &mut Setup, path: &str, pmin: f64, pmax: f64) {
+    s.expect(
+        json!({"op": "write-attributes", "path": path, "query": format!("pmin={pmin}&pmax={pmax}")}),
+        "2.04",
+    );
+    let first = s.expect(
+        json!({"op": "observe", "path": path, "accept": TLV}),
+        "2.05",
+    );
+    assert!(first["obs"].is_u64(), "no observation: {first}");
+    let notes = s
+        .peer
+        .collect_events("notify", Duration::from_secs_f64(2.0 * pmax + 1.0));
+    let mut previous = first["t"].as_f64().unwrap_or(0.0);
+    assert!(
+        notes.len() >= 2,
+        "{} notifications\n{}",
+        notes.len(),
+        s.client.log()
+    );
+    for note in notes {
+        let t = parse(&note.json)["t"].as_f64().unwrap_or(0.0);
+        let gap = t - previous;
+        assert!(
+            gap >= pmin - 0.3 && gap <= pmax + 1.0,
+            "{path}: a gap of {gap:.2} s outside [{pmin}, {pmax}]"
+        );
+        previous = t;
+    }
+}
+
+/// ETS int-701 "Querying the readable resources of object (Connectivity Monitoring)": `GET /4/0`
+/// -> 2.05 with the mandatory resources 0, 1, 2 and 4.
+#[test]
+fn ets_1_1_int_701_querying_the_readable_resources_of_connectivity_monitoring() {
+    let mut s = Setup::new("aio-701", &[]);
+    let tlv = s.read("/4/0", TLV);
+    assert!(tlv_find(&tlv, "resource", 0).is_some(), "{tlv}");
+    assert!(tlv_find(&tlv, "multiple_resource", 1).is_some(), "{tlv}");
+    assert!(tlv_find(&tlv, "resource", 2).is_some(), "{tlv}");
+    assert!(tlv_find(&tlv, "multiple_resource", 4).is_some(), "{tlv}");
+}
+
+/// ETS int-710 "Basic Observation and notification on Connectivity Monitoring" (pmin 1, pmax 2
+/// instead of 2 and 10).
+#[test]
+fn ets_1_1_int_710_basic_observation_on_connectivity_monitoring() {
+    let mut s = Setup::new("aio-710", &[]);
+    notifies_within(&mut s, "/4/0", 1.0, 2.0);
+}
+
+/// ETS int-801 "Querying the readable resources of object (Location)": `GET /6/0` -> 2.05
+/// with latitude, longitude and timestamp.
+#[test]
+fn ets_1_1_int_801_querying_the_readable_resources_of_location() {
+    let mut s = Setup::new("aio-801", &[]);
+    let senml = s.read("/6/0", SENML_JSON);
+    assert!(senml_value(&senml, "/6/0/0").is_number(), "{senml}");
+    assert!(senml_value(&senml, "/6/0/1").is_number(), "{senml}");
+    assert!(senml_value(&senml, "/6/0/5").is_number(), "{senml}");
+}
+
+/// ETS int-810 "Basic Observation and notification on Location Object Instance" (pmin 1,
+/// pmax 2 instead of 2 and 10).
+#[test]
+fn ets_1_1_int_810_basic_observation_on_location() {
+    let mut s = Setup::new("aio-810", &[]);
+    notifies_within(&mut s, "/6/0", 1.0, 2.0);
+}
+
+/// The `dim` of `target` in a Discover answer.
+fn dim(links: &str, target: &str) -> Option<String> {
+    let link = links
+        .split(',')
+        .find(|l| l.starts_with(&format!("<{target}>")))?;
+    link.split(';')
+        .find_map(|p| p.strip_prefix("dim="))
+        .map(str::to_owned)
+}
+
+/// ETS int-1630 "Create Portfolio Object Instance": Discover `/16/0` shows `dim=4`; `POST /16`
+/// (TLV) creates instance 1 with two Identity entries -> 2.01 at `/16/1`; Discover `/16/1`
+/// shows `dim=2`; `GET /16` returns both instances. Then ETS int-228 "Write on Resource
+/// Instance" and int-1635 "Delete Portfolio Object Instance".
+#[test]
+fn ets_1_1_int_1630_228_and_1635_portfolio_create_write_and_delete() {
+    let mut s = Setup::new("aio-1630", &[]);
+    let discover = |s: &mut Setup, path: &str| -> String {
+        let links = s.expect(json!({"op": "discover", "path": path}), "2.05");
+        links["decoded"].as_str().unwrap_or_default().to_owned()
+    };
+    let links = discover(&mut s, "/16/0");
+    assert_eq!(dim(&links, "/16/0/0").as_deref(), Some("4"), "{links}");
+    let identity = |i, v: &str| {
+        Record::new(
+            Path::resource_instance(16, 1, 0, i),
+            LwM2mValue::String(v.to_owned()),
+        )
+    };
+    let payload = tlv_of(
+        Path::instance(16, 1),
+        &[
+            identity(0, "Host Device ID #2"),
+            identity(1, "Host Device Manufacturer #2"),
+        ],
+    );
+    let created = s.expect(
+        json!({"op": "create", "path": "/16", "content_format": TLV, "payload_hex": payload}),
+        "2.01",
+    );
+    assert_eq!(created["location"], "/16/1", "{created}");
+    let links = discover(&mut s, "/16/1");
+    assert_eq!(dim(&links, "/16/1/0").as_deref(), Some("2"), "{links}");
+    let all = s.read("/16", TLV);
+    assert!(tlv_find(&all, "object_instance", 0).is_some(), "{all}");
+    assert!(tlv_find(&all, "object_instance", 1).is_some(), "{all}");
+
+    // int-228: a write of one resource instance changes only that instance.
+    s.expect(
+        json!({"op": "write", "path": "/16/1/0/1", "content_format": TEXT, "payload": "test"}),
+        "2.04",
+    );
+    assert_eq!(s.read("/16/1/0/1", TEXT), "test");
+    assert_eq!(s.read("/16/1/0/0", TEXT), "Host Device ID #2");
+
+    // int-1635: every instance deleted -> 2.02; Discover then lists just </16>.
+    for path in ["/16/0", "/16/1"] {
+        s.expect(json!({"op": "delete", "path": path}), "2.02");
+    }
+    let links = discover(&mut s, "/16");
+    assert_eq!(links, "</16>", "{links}");
+}

@@ -8,7 +8,9 @@ use lwm2m::{Error, Object, ObjectStore, Path};
 
 use crate::cli::Psk;
 use crate::light::{self, Lamp};
-use crate::objects::{BinaryAppDataContainer, LightControl, Temperature};
+use crate::objects::{
+    BinaryAppDataContainer, ConnectivityMonitoring, LightControl, Location, Portfolio, Temperature,
+};
 use crate::temperature::{self, Sensor, Thermometer};
 
 /// The Short Server ID of the demo's LwM2M server account.
@@ -105,10 +107,57 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
         },
         (),
     )?;
+    // Objects the ETS configurations read (C.7 Connectivity Monitoring, C.8 Location, C.12
+    // Portfolio): fixed demo values; a server may create and delete Portfolio instances.
+    store.insert(0, connectivity(), ())?;
+    store.insert(
+        0,
+        Location {
+            latitude: 52.5163,
+            longitude: 13.3777,
+            timestamp: lwm2m::Time(1_700_000_000),
+            ..Location::default()
+        },
+        (),
+    )?;
+    let mut identity = lwm2m::Instances::new();
+    for (i, part) in (0..).zip([
+        "Host Device ID #1",
+        "Host Device Manufacturer #1",
+        "Host Device Model #1",
+        "Host Device Software Version #1",
+    ]) {
+        identity.insert(i, part.to_owned());
+    }
+    store.insert(
+        0,
+        Portfolio {
+            identity,
+            ..Portfolio::default()
+        },
+        (),
+    )?;
+    store.creatable(|| (Portfolio::default(), ()));
     if !account.bootstrap && !account.more_server_uris.is_empty() {
         add_servers(&mut store, account)?;
     }
     Ok(store)
+}
+
+/// The Connectivity Monitoring instance: one Ethernet bearer (41) on loopback.
+fn connectivity() -> ConnectivityMonitoring {
+    let mut bearers = lwm2m::Instances::new();
+    bearers.insert(0, 41);
+    let mut addresses = lwm2m::Instances::new();
+    addresses.insert(0, "127.0.0.1".to_owned());
+    ConnectivityMonitoring {
+        network_bearer: 41,
+        available_network_bearer: bearers,
+        radio_signal_strength: 0,
+        link_quality: Some(100),
+        ip_addresses: addresses,
+        ..ConnectivityMonitoring::default()
+    }
 }
 
 /// The accounts of the servers after the first, and Access Control instances open to all.
@@ -241,10 +290,10 @@ mod tests {
     }
 
     #[test]
-    fn plain_store_has_the_six_objects() {
+    fn plain_store_has_the_nine_objects() {
         let mut store = store(&account(false), Instant::now()).unwrap();
         let ids: Vec<u16> = store.objects().map(|m| m.id).collect();
-        assert_eq!(ids, [0, 1, 3, 19, 3303, 3311]);
+        assert_eq!(ids, [0, 1, 3, 4, 6, 16, 19, 3303, 3311]);
         assert_eq!(
             store.read(19, BLOB_INSTANCE, 0).unwrap(),
             ResourceValue::Multiple([(0, Value::Opaque(blob()))].into_iter().collect())
