@@ -1154,10 +1154,9 @@ fn ets_1_1_int_212_setting_basic_information_in_cbor_format() {
     assert_eq!(s.read("/1/0/2", TEXT), "101");
 }
 
-/// ETS int-233 and int-234 on the Server object (the demo has no Portfolio object 16, whose
-/// write these cases also make): a partial update of `/1/0` (lifetime 61, notification storing
-/// true) and a replace of `/1/0/1`=63 in SenML (`format`) -> 2.04 each, each followed by an
-/// Update with the new lifetime; reads confirm.
+/// ETS int-233 and int-234: a partial update of `/1/0` (lifetime 61, notification storing
+/// true), a write of `/16/0/0/0`="test_value" and a replace of `/1/0/1`=63 in SenML (`format`)
+/// -> 2.04 each, the lifetime changes each followed by an Update; reads confirm.
 fn setting_basic_information_in_senml(ep: &str, format: u16) {
     let mut s = Setup::new(ep, &["--lifetime", "60"]);
     let encode = |records: &[Record]| -> String {
@@ -1175,6 +1174,15 @@ fn setting_basic_information_in_senml(ep: &str, format: u16) {
     );
     expect_update_lifetime(&mut s, 61);
     assert_eq!(s.read("/1/0/6", TEXT), "1");
+    let portfolio = encode(&[Record::new(
+        Path::resource_instance(16, 0, 0, 0),
+        LwM2mValue::String("test_value".to_owned()),
+    )]);
+    s.expect(
+        json!({"op": "write", "path": "/16/0/0/0", "content_format": format, "payload_hex": portfolio}),
+        "2.04",
+    );
+    assert_eq!(s.read("/16/0/0/0", TEXT), "test_value");
     let replace = encode(&[Record::new(at(1), LwM2mValue::Integer(63))]);
     s.expect(
         json!({"op": "write", "path": "/1/0/1", "content_format": format, "payload_hex": replace}),
@@ -1184,13 +1192,13 @@ fn setting_basic_information_in_senml(ep: &str, format: u16) {
     assert_eq!(s.read("/1/0/1", TEXT), "63");
 }
 
-/// ETS int-233 "Setting basic information in SenML CBOR format" (Server object part).
+/// ETS int-233 "Setting basic information in SenML CBOR format".
 #[test]
 fn ets_1_1_int_233_setting_basic_information_in_senml_cbor_format() {
     setting_basic_information_in_senml("aio-233", SENML_CBOR);
 }
 
-/// ETS int-234 "Setting basic information in SenML JSON format" (Server object part).
+/// ETS int-234 "Setting basic information in SenML JSON format".
 #[test]
 fn ets_1_1_int_234_setting_basic_information_in_senml_json_format() {
     setting_basic_information_in_senml("aio-234", SENML_JSON);
@@ -1492,4 +1500,22 @@ fn ets_1_1_int_1630_228_and_1635_portfolio_create_write_and_delete() {
     }
     let links = discover(&mut s, "/16");
     assert_eq!(links, "</16>", "{links}");
+}
+
+/// ETS int-230 "Write-Composite Operation": one iPATCH (SenML JSON) setting `/1/0/1`, `/1/0/6`
+/// and `/16/0/0/0..3` -> 2.04, an Update for the lifetime change; reads confirm.
+#[test]
+fn ets_1_1_int_230_write_composite_operation() {
+    let mut s = Setup::new("aio-230", &["--lifetime", "60"]);
+    let payload = r#"[{"n":"/1/0/1","v":62},{"n":"/1/0/6","vb":true},
+        {"bn":"/16/0/0/","n":"0","vs":"a"},{"n":"1","vs":"b"},{"n":"2","vs":"c"},{"n":"3","vs":"d"}]"#;
+    s.expect(
+        json!({"op": "composite-write", "content_format": SENML_JSON, "payload": payload}),
+        "2.04",
+    );
+    expect_update_lifetime(&mut s, 62);
+    assert_eq!(s.read("/1/0/6", TEXT), "1");
+    for (i, v) in ["a", "b", "c", "d"].into_iter().enumerate() {
+        assert_eq!(s.read(&format!("/16/0/0/{i}"), TEXT), v);
+    }
 }

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 const BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(20);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const TLV: u16 = 11542;
+const SENML_JSON: u16 = 110;
 
 fn parse(json: &str) -> Value {
     serde_json::from_str(json).unwrap_or_else(|e| panic!("bad JSON from the peer ({e}): {json}"))
@@ -227,4 +228,88 @@ fn ets_1_1_int_4_bootstrap_delete() {
     provision(&mut bs);
     assert_eq!(bs.finish(), "2.04");
     bs.registered();
+}
+
+/// ETS int-5 "Server Initiated Bootstrap": registered after a bootstrap, the server executes
+/// Bootstrap-Request Trigger (`/1/0/9`) -> 2.04; the client sends a new Bootstrap-Request, is
+/// provisioned again, finishes and registers again.
+#[test]
+fn ets_1_1_int_5_server_initiated_bootstrap() {
+    let mut bs = Bootstrap::start("int-5");
+    provision(&mut bs);
+    assert_eq!(bs.finish(), "2.04");
+    bs.registered();
+    let mut trigger = json!({"op": "execute", "path": "/1/0/9"});
+    trigger["ep"] = json!(bs.ep);
+    let reply = bs
+        .peer
+        .request(&trigger.to_string(), REQUEST_TIMEOUT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", bs.client.log()));
+    assert_eq!(parse(&reply)["code"], "2.04", "{reply}");
+    let ep = bs.ep.clone();
+    bs.peer
+        .wait_event_where("bootstrap-request", BOOTSTRAP_TIMEOUT, |j| {
+            parse(j)["ep"] == ep
+        })
+        .unwrap_or_else(|e| panic!("no new Bootstrap-Request: {e}\n{}", bs.client.log()));
+    provision(&mut bs);
+    assert_eq!(bs.finish(), "2.04");
+    bs.registered();
+}
+
+/// ETS int-8 "Bootstrap Read": Bootstrap-Writes of `/0`, `/1` and an Access Control instance
+/// `/2/0` -> 2.04; Bootstrap-Reads of `/1` and `/2` -> 2.05 with what was written; Finish ->
+/// 2.04.
+#[test]
+fn ets_1_1_int_8_bootstrap_read() {
+    let mut bs = Bootstrap::start("int-8");
+    provision(&mut bs);
+    let aco = |r| Path::resource(2, 0, r);
+    let payload_hex = tlv_hex(
+        Path::instance(2, 0),
+        &[
+            Record::new(aco(0), LwM2mValue::Integer(3)),
+            Record::new(aco(1), LwM2mValue::Integer(0)),
+            Record::new(Path::resource_instance(2, 0, 2, 1), LwM2mValue::Integer(31)),
+            Record::new(aco(3), LwM2mValue::Integer(1)),
+        ],
+    );
+    let code = bs.call(json!({
+        "op": "write", "path": "/2/0", "content_format": TLV, "payload_hex": payload_hex
+    }));
+    assert_eq!(code, "2.04");
+    let mut read = |path: &str| -> Value {
+        let command = json!({"op": "read", "path": path, "accept": SENML_JSON, "ep": bs.ep, "bootstrap": true});
+        let reply = bs
+            .peer
+            .request(&command.to_string(), REQUEST_TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let reply = parse(&reply);
+        assert_eq!(reply["code"], "2.05", "{path}: {reply}");
+        reply["decoded"].clone()
+    };
+    let servers = read("/1");
+    let names: Vec<String> = resolved_names(&servers);
+    assert!(names.contains(&"/1/0/0".to_owned()), "{servers}");
+    let acos = read("/2");
+    let names = resolved_names(&acos);
+    assert!(names.contains(&"/2/0/2/1".to_owned()), "{acos}");
+    assert_eq!(bs.finish(), "2.04");
+    bs.registered();
+}
+
+/// The record names of a SenML JSON pack (base names applied).
+fn resolved_names(records: &Value) -> Vec<String> {
+    let mut base = String::new();
+    let mut names = Vec::new();
+    for record in records.as_array().into_iter().flatten() {
+        if let Some(bn) = record["bn"].as_str() {
+            base = bn.to_owned();
+        }
+        names.push(format!(
+            "{base}{}",
+            record["n"].as_str().unwrap_or_default()
+        ));
+    }
+    names
 }
