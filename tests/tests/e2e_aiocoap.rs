@@ -1519,3 +1519,65 @@ fn ets_1_1_int_230_write_composite_operation() {
         assert_eq!(s.read(&format!("/16/0/0/{i}"), TEXT), v);
     }
 }
+
+/// ETS int-1200 "Querying the readable resources of Object ID:10": `GET /10/0` (TLV) -> 2.05
+/// with the demo's configuration: PSM timer 3600 s, active timer 60 s, PSM active.
+#[test]
+fn ets_1_1_int_1200_querying_the_readable_resources_of_object_10() {
+    let mut s = Setup::new("aio-1200", &[]);
+    let senml = s.read("/10/0", SENML_JSON);
+    assert_eq!(senml_value(&senml, "/10/0/4"), 3600, "{senml}");
+    assert_eq!(senml_value(&senml, "/10/0/5"), 60, "{senml}");
+    assert_eq!(senml_value(&senml, "/10/0/13"), 1, "{senml}");
+    let tlv = s.read("/10/0", TLV);
+    assert!(tlv_find(&tlv, "multiple_resource", 11).is_some(), "{tlv}");
+}
+
+/// ETS int-1201 "Querying the readable resources of Object ID:10 in version 1.1": Discover
+/// `/10` shows version 1.1 and the resources; `GET /10/0` (TLV) -> 2.05.
+#[test]
+fn ets_1_1_int_1201_object_10_in_version_1_1() {
+    let mut s = Setup::new("aio-1201", &[]);
+    let links = s.expect(json!({"op": "discover", "path": "/10"}), "2.05");
+    let text = links["decoded"].as_str().unwrap_or_default().to_owned();
+    let object = text.split(',').next().unwrap_or_default();
+    assert!(
+        object == "</10>;ver=1.1" || object == "</10>;ver=\"1.1\"",
+        "{text}"
+    );
+    assert!(
+        text.contains("</10/0/4>") && text.contains("</10/0/13>"),
+        "{text}"
+    );
+    s.read("/10/0", TLV);
+}
+
+/// ETS int-1202 "Setting the Power Saving Mode resources of Object ID:10": read `/10/0/13`,
+/// write `/10/0/14` (TLV) -> 2.04, read back.
+#[test]
+fn ets_1_1_int_1202_setting_the_power_saving_mode_resources() {
+    let mut s = Setup::new("aio-1202", &[]);
+    assert_eq!(s.read("/10/0/13", TEXT), "1");
+    let payload = tlv_of(
+        Path::resource(10, 0, 14),
+        &[Record::new(
+            Path::resource(10, 0, 14),
+            LwM2mValue::UnsignedInteger(2),
+        )],
+    );
+    s.expect(
+        json!({"op": "write", "path": "/10/0/14", "content_format": TLV, "payload_hex": payload}),
+        "2.04",
+    );
+    assert_eq!(s.read("/10/0/14", TEXT), "2");
+}
+
+/// ETS int-1203 "Observation and notification on Object ID:10 PSM resources": Write-Attributes
+/// and Observe on `/10/0/13` and `/10/0/14` -> regular notifications (pmin 1, pmax 2).
+#[test]
+fn ets_1_1_int_1203_observation_on_object_10_psm_resources() {
+    let mut s = Setup::new("aio-1203", &[]);
+    notifies_within(&mut s, "/10/0/13", 1.0, 2.0);
+    let mut s = Setup::new("aio-1203b", &[]);
+    notifies_within(&mut s, "/10/0/14", 1.0, 2.0);
+}

@@ -9,7 +9,8 @@ use lwm2m::{Error, Object, ObjectStore, Path};
 use crate::cli::Psk;
 use crate::light::{self, Lamp};
 use crate::objects::{
-    BinaryAppDataContainer, ConnectivityMonitoring, LightControl, Location, Portfolio, Temperature,
+    BinaryAppDataContainer, ConnectivityMonitoring, LightControl, Location,
+    Lwm2mCellularConnectivity, Portfolio, Temperature,
 };
 use crate::temperature::{self, Sensor, Thermometer};
 
@@ -110,6 +111,21 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
     // Objects the ETS configurations read (C.7 Connectivity Monitoring, C.8 Location, C.12
     // Portfolio): fixed demo values; a server may create and delete Portfolio instances.
     store.insert(0, connectivity(), ())?;
+    let mut profiles = lwm2m::Instances::new();
+    profiles.insert(0, lwm2m::ObjLnk::new(11, 0));
+    store.insert(
+        0,
+        Lwm2mCellularConnectivity {
+            psm_timer: Some(3600),
+            active_timer: Some(60),
+            activated_profile_names: profiles,
+            supported_power_saving_modes: Some(3),
+            active_power_saving_modes: Some(1),
+            release_assistance_indication_usage: Some(0),
+            ..Lwm2mCellularConnectivity::default()
+        },
+        (),
+    )?;
     store.insert(
         0,
         Location {
@@ -290,10 +306,10 @@ mod tests {
     }
 
     #[test]
-    fn plain_store_has_the_nine_objects() {
+    fn plain_store_has_the_ten_objects() {
         let mut store = store(&account(false), Instant::now()).unwrap();
         let ids: Vec<u16> = store.objects().map(|m| m.id).collect();
-        assert_eq!(ids, [0, 1, 3, 4, 6, 16, 19, 3303, 3311]);
+        assert_eq!(ids, [0, 1, 3, 4, 6, 10, 16, 19, 3303, 3311]);
         assert_eq!(
             store.read(19, BLOB_INSTANCE, 0).unwrap(),
             ResourceValue::Multiple([(0, Value::Opaque(blob()))].into_iter().collect())
