@@ -1581,3 +1581,73 @@ fn ets_1_1_int_1203_observation_on_object_10_psm_resources() {
     let mut s = Setup::new("aio-1203b", &[]);
     notifies_within(&mut s, "/10/0/14", 1.0, 2.0);
 }
+
+/// The Tx Data counter of Connectivity Statistics.
+fn tx_data(s: &mut Setup) -> i64 {
+    s.read("/7/0/2", TEXT)
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("Tx Data")
+}
+
+/// ETS int-901 "Querying a Data Collection from Connectivity Statistics": Start (`/7/0/6`) and
+/// later Stop (`/7/0/7`) -> 2.04 each; `GET /7/0` -> 2.05 with coherent counters (grown during
+/// the collection, still after it).
+#[test]
+fn ets_1_1_int_901_querying_a_data_collection_from_connectivity_statistics() {
+    let mut s = Setup::new("aio-901", &[]);
+    s.expect(json!({"op": "execute", "path": "/7/0/6"}), "2.04");
+    let first = tx_data(&mut s);
+    let second = tx_data(&mut s);
+    assert!(second > first, "{first} then {second}");
+    s.expect(json!({"op": "execute", "path": "/7/0/7"}), "2.04");
+    let stopped = tx_data(&mut s);
+    assert_eq!(tx_data(&mut s), stopped, "no counting after Stop");
+    let all = s.read("/7/0", SENML_JSON);
+    assert!(
+        senml_value(&all, "/7/0/3")
+            .as_i64()
+            .is_some_and(|rx| rx > 0),
+        "{all}"
+    );
+}
+
+/// ETS int-905 "Setting the writable resources (Connectivity Statistics)": `PUT /7/0/8`
+/// (Collection Period) -> 2.04, read back.
+#[test]
+fn ets_1_1_int_905_setting_the_writable_resources_of_connectivity_statistics() {
+    let mut s = Setup::new("aio-905", &[]);
+    s.expect(
+        json!({"op": "write", "path": "/7/0/8", "content_format": TEXT, "payload": "30"}),
+        "2.04",
+    );
+    assert_eq!(s.read("/7/0/8", TEXT), "30");
+}
+
+/// ETS int-910 "Basic Observation and notification on Connectivity Statistics": WA `/7/0`
+/// (pmin 1, pmax 2), Observe `/7/0`, Start -> notifications with growing counters, then Stop.
+#[test]
+fn ets_1_1_int_910_basic_observation_on_connectivity_statistics() {
+    let mut s = Setup::new("aio-910", &[]);
+    s.expect(
+        json!({"op": "write-attributes", "path": "/7/0", "query": "pmin=1&pmax=2"}),
+        "2.04",
+    );
+    let first = s.expect(
+        json!({"op": "observe", "path": "/7/0", "accept": SENML_JSON}),
+        "2.05",
+    );
+    assert!(first["obs"].is_u64(), "{first}");
+    s.expect(json!({"op": "execute", "path": "/7/0/6"}), "2.04");
+    let notes = s.peer.collect_events("notify", Duration::from_secs(5));
+    let counters: Vec<i64> = notes
+        .iter()
+        .filter_map(|n| senml_value(&parse(&n.json)["decoded"], "/7/0/2").as_i64())
+        .collect();
+    assert!(counters.len() >= 2, "{counters:?}\n{}", s.client.log());
+    assert!(
+        counters.windows(2).all(|w| w[1] >= w[0]) && counters.last() > counters.first(),
+        "the counters grow: {counters:?}"
+    );
+    s.expect(json!({"op": "execute", "path": "/7/0/7"}), "2.04");
+}

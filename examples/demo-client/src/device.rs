@@ -111,6 +111,11 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
     // Objects the ETS configurations read (C.7 Connectivity Monitoring, C.8 Location, C.12
     // Portfolio): fixed demo values; a server may create and delete Portfolio instances.
     store.insert(0, connectivity(), ())?;
+    store.insert(
+        crate::statistics::STATISTICS_INSTANCE,
+        crate::statistics::initial(),
+        crate::statistics::Collector::default(),
+    )?;
     let mut profiles = lwm2m::Instances::new();
     profiles.insert(0, lwm2m::ObjLnk::new(11, 0));
     store.insert(
@@ -306,10 +311,10 @@ mod tests {
     }
 
     #[test]
-    fn plain_store_has_the_ten_objects() {
+    fn plain_store_has_the_eleven_objects() {
         let mut store = store(&account(false), Instant::now()).unwrap();
         let ids: Vec<u16> = store.objects().map(|m| m.id).collect();
-        assert_eq!(ids, [0, 1, 3, 4, 6, 10, 16, 19, 3303, 3311]);
+        assert_eq!(ids, [0, 1, 3, 4, 6, 7, 10, 16, 19, 3303, 3311]);
         assert_eq!(
             store.read(19, BLOB_INSTANCE, 0).unwrap(),
             ResourceValue::Multiple([(0, Value::Opaque(blob()))].into_iter().collect())

@@ -34,6 +34,7 @@ mod device;
 mod light;
 mod log;
 mod state;
+mod statistics;
 mod temperature;
 
 /// The objects `build.rs` generated with `lwm2m-codegen`.
@@ -259,6 +260,9 @@ async fn serve<T: Transport>(
     let mut next_send = start + send_every;
     let tick = |client: &mut Client, now: Instant| {
         for path in device::measure(client.store_mut(), &sensor, now) {
+            client.resource_changed(now, &path);
+        }
+        for path in statistics::changed(client.store()) {
             client.resource_changed(now, &path);
         }
         if !args.send_paths.is_empty() && now >= next_send {
