@@ -1651,3 +1651,55 @@ fn ets_1_1_int_910_basic_observation_on_connectivity_statistics() {
     );
     s.expect(json!({"op": "execute", "path": "/7/0/7"}), "2.04");
 }
+
+/// OMA JSON (LwM2M 1.1's `application/vnd.oma.lwm2m+json`).
+const OMA_JSON: u16 = 11543;
+
+/// ETS int-204 "Querying basic information in JSON format": `GET /3/0` with Accept 11543 ->
+/// 2.05 with Manufacturer, Model, Serial and the Error Code (decoded by Python's json).
+#[test]
+fn ets_1_1_int_204_querying_basic_information_in_json_format() {
+    let mut s = Setup::new("aio-204", &[]);
+    let json = s.read("/3/0", OMA_JSON);
+    let base = json["bn"].as_str().unwrap_or_default().to_owned();
+    let value = |name: &str| -> Value {
+        json["e"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| format!("{base}{}", e["n"].as_str().unwrap_or_default()) == name)
+            .map(|e| e.get("sv").or(e.get("v")).cloned().unwrap_or(Value::Null))
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(value("/3/0/0"), "lwm2m-rs", "{json}");
+    assert!(value("/3/0/1").is_string(), "{json}");
+    assert!(value("/3/0/2").is_string(), "{json}");
+    assert_eq!(value("/3/0/11/0"), 0, "{json}");
+}
+
+/// ETS int-220 "Setting basic information in JSON format": int-215's partial update of `/1/0`
+/// (resources 2, 3, 5, 6 and 7) in OMA JSON -> 2.04, read back.
+#[test]
+fn ets_1_1_int_220_setting_basic_information_in_json_format() {
+    let mut s = Setup::new("aio-220", &[]);
+    let at = |r| Path::resource(1, 0, r);
+    let payload = hex(&codec::encode(
+        ContentFormat::Json,
+        &Path::instance(1, 0),
+        &[
+            Record::new(at(2), LwM2mValue::Integer(15)),
+            Record::new(at(3), LwM2mValue::Integer(150)),
+            Record::new(at(5), LwM2mValue::Integer(600)),
+            Record::new(at(6), LwM2mValue::Boolean(true)),
+            Record::new(at(7), LwM2mValue::String("U".to_owned())),
+        ],
+    )
+    .expect("OMA JSON"));
+    s.expect(
+        json!({"op": "write", "path": "/1/0", "content_format": OMA_JSON, "payload_hex": payload, "method": "POST"}),
+        "2.04",
+    );
+    for (r, value) in [(2, "15"), (3, "150"), (5, "600"), (6, "1"), (7, "U")] {
+        assert_eq!(s.read(&format!("/1/0/{r}"), TEXT), value, "/1/0/{r}");
+    }
+}
