@@ -1703,3 +1703,54 @@ fn ets_1_1_int_220_setting_basic_information_in_json_format() {
         assert_eq!(s.read(&format!("/1/0/{r}"), TEXT), value, "/1/0/{r}");
     }
 }
+
+/// ETS int-1204 "Observation and notification on Object ID:10 timers": Write-Attributes and
+/// Observe on `/10/0/4`, 5, 8 and 9 -> regular notifications (pmin 1, pmax 2).
+#[test]
+fn ets_1_1_int_1204_observation_on_object_10_timers() {
+    for (n, path) in ["/10/0/4", "/10/0/5", "/10/0/8", "/10/0/9"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut s = Setup::new(&format!("aio-1204-{n}"), &[]);
+        notifies_within(&mut s, path, 1.0, 2.0);
+    }
+}
+
+/// ETS int-1900 "BinaryAppData: observation": Discover `/19`, Write-Attributes on `/19/0/0`
+/// (pmin 1, pmax 2 instead of 300 and 3600), Observe -> notifications.
+#[test]
+fn ets_1_1_int_1900_binary_app_data_observation() {
+    let mut s = Setup::new("aio-1900", &[]);
+    let links = s.expect(json!({"op": "discover", "path": "/19"}), "2.05");
+    let text = links["decoded"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        text.contains("</19/0/0>") && text.contains("</19/1/0>"),
+        "{text}"
+    );
+    notifies_within(&mut s, "/19/1/0", 1.0, 2.0);
+}
+
+/// ETS int-1901 "BinaryAppData: write data": `PUT /19/1/0` (opaque, one instance) -> 2.04;
+/// the read-back is equal.
+#[test]
+fn ets_1_1_int_1901_binary_app_data_write_data() {
+    let mut s = Setup::new("aio-1901", &[]);
+    let data = [0xde_u8, 0xad, 0xbe, 0xef, 0x00, 0x01];
+    let payload = tlv_of(
+        Path::resource(19, 1, 0),
+        &[Record::new(
+            Path::resource_instance(19, 1, 0, 0),
+            LwM2mValue::Opaque(data.to_vec()),
+        )],
+    );
+    s.expect(
+        json!({"op": "write", "path": "/19/1/0", "content_format": TLV, "payload_hex": payload}),
+        "2.04",
+    );
+    let reply = s.expect(
+        json!({"op": "read", "path": "/19/1/0/0", "accept": 42}),
+        "2.05",
+    );
+    assert_eq!(reply["payload_hex"], hex(&data), "{reply}");
+}

@@ -108,6 +108,17 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
         },
         (),
     )?;
+    // A second, small container for servers to write (ETS int-1901).
+    let mut small = lwm2m::Instances::new();
+    small.insert(0, vec![0]);
+    store.insert(
+        BLOB_INSTANCE + 1,
+        BinaryAppDataContainer {
+            data: small,
+            ..BinaryAppDataContainer::default()
+        },
+        (),
+    )?;
     // Objects the ETS configurations read (C.7 Connectivity Monitoring, C.8 Location, C.12
     // Portfolio): fixed demo values; a server may create and delete Portfolio instances.
     store.insert(0, connectivity(), ())?;
@@ -123,6 +134,9 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
         Lwm2mCellularConnectivity {
             psm_timer: Some(3600),
             active_timer: Some(60),
+            // Octet 3 of 3GPP TS 24.008 §10.5.5.32: paging time window 2.56 s, eDRX 20.48 s.
+            edrx_parameters_for_wb_s1_mode: Some(vec![0x02]),
+            edrx_parameters_for_nb_s1_mode: Some(vec![0x02]),
             activated_profile_names: profiles,
             supported_power_saving_modes: Some(3),
             active_power_saving_modes: Some(1),
