@@ -1754,3 +1754,20 @@ fn ets_1_1_int_1901_binary_app_data_write_data() {
     );
     assert_eq!(reply["payload_hex"], hex(&data), "{reply}");
 }
+
+/// ETS int-2001 "Event Log: read": `GET /20/0` (TLV) -> 2.05 consistent with the
+/// configuration: LogClass 0, LogStatus 0, empty LogData.
+#[test]
+fn ets_1_1_int_2001_event_log_read() {
+    let mut s = Setup::new("aio-2001", &[]);
+    let tlv = s.read("/20/0", TLV);
+    for id in [4010, 4013, 4014] {
+        assert!(
+            tlv_find(&tlv, "resource", id).is_some(),
+            "/20/0/{id}: {tlv}"
+        );
+    }
+    let log = s.read("/20/0", SENML_JSON);
+    assert_eq!(senml_value(&log, "/20/0/4010"), 0, "{log}");
+    assert_eq!(senml_value(&log, "/20/0/4013"), 0, "{log}");
+}

@@ -9,7 +9,7 @@ use lwm2m::{Error, Object, ObjectStore, Path};
 use crate::cli::Psk;
 use crate::light::{self, Lamp};
 use crate::objects::{
-    BinaryAppDataContainer, ConnectivityMonitoring, LightControl, Location,
+    BinaryAppDataContainer, ConnectivityMonitoring, EventLog, LightControl, Location,
     Lwm2mCellularConnectivity, Portfolio, Temperature,
 };
 use crate::temperature::{self, Sensor, Thermometer};
@@ -105,6 +105,18 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
             data: [(0, blob())].into_iter().collect(),
             data_description: Some("demo payload".to_owned()),
             ..BinaryAppDataContainer::default()
+        },
+        (),
+    )?;
+    // An empty Event Log (ETS int-2001 reads it).
+    store.insert(
+        0,
+        EventLog {
+            log_class: Some(0),
+            log_status: Some(0),
+            log_data: Vec::new(),
+            log_data_format: Some(0),
+            ..EventLog::default()
         },
         (),
     )?;
@@ -325,10 +337,10 @@ mod tests {
     }
 
     #[test]
-    fn plain_store_has_the_eleven_objects() {
+    fn plain_store_has_the_twelve_objects() {
         let mut store = store(&account(false), Instant::now()).unwrap();
         let ids: Vec<u16> = store.objects().map(|m| m.id).collect();
-        assert_eq!(ids, [0, 1, 3, 4, 6, 7, 10, 16, 19, 3303, 3311]);
+        assert_eq!(ids, [0, 1, 3, 4, 6, 7, 10, 16, 19, 20, 3303, 3311]);
         assert_eq!(
             store.read(19, BLOB_INSTANCE, 0).unwrap(),
             ResourceValue::Multiple([(0, Value::Opaque(blob()))].into_iter().collect())
