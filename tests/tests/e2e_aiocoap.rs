@@ -1771,3 +1771,19 @@ fn ets_1_1_int_2001_event_log_read() {
     assert_eq!(senml_value(&log, "/20/0/4010"), 0, "{log}");
     assert_eq!(senml_value(&log, "/20/0/4013"), 0, "{log}");
 }
+
+/// ETS int-237 "Read on Object without specifying Content-Type": `GET /1` and `GET /3` without
+/// Accept -> 2.05 in the client's preferred format, for LwM2M 1.1 SenML CBOR (decoded by
+/// cbor2); under LwM2M 1.0, TLV.
+#[test]
+fn ets_1_1_int_237_read_on_object_without_specifying_content_type() {
+    let mut s = Setup::new("aio-237", &[]);
+    for path in ["/1", "/3"] {
+        let reply = s.expect(json!({"op": "read", "path": path}), "2.05");
+        assert_eq!(reply["content_format"], SENML_CBOR, "{path}: {reply}");
+        assert!(!senml(&reply["decoded"]).is_empty(), "{path}: {reply}");
+    }
+    let mut old = Setup::new("aio-237-10", &["--lwm2m-version", "1.0"]);
+    let reply = old.expect(json!({"op": "read", "path": "/3"}), "2.05");
+    assert_eq!(reply["content_format"], TLV, "{reply}");
+}

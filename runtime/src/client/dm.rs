@@ -244,11 +244,14 @@ fn push_values(
     }
 }
 
-/// The format of a Read answer: the Accept option, or the default for what is read.
+/// The format of a Read answer: the Accept option, or the default for what is read: text (or
+/// opaque) for one value; for several, SenML CBOR from LwM2M 1.1 on (the format every 1.1
+/// client supports for several values, ETS int-237) when served, TLV under 1.0.
 pub(crate) fn read_format(
     path: &Path,
     records: &[Record],
     accept: Option<u32>,
+    version: LwM2mVersion,
 ) -> Result<ContentFormat, Reply> {
     if let Some(accept) = accept {
         return u16::try_from(accept)
@@ -267,6 +270,9 @@ pub(crate) fn read_format(
             ..
         }) if single => ContentFormat::Opaque,
         _ if single => ContentFormat::Text,
+        _ if version != LwM2mVersion::V1_0 && codec::served(ContentFormat::SenmlCbor) => {
+            ContentFormat::SenmlCbor
+        }
         _ => ContentFormat::Tlv,
     })
 }
@@ -278,8 +284,9 @@ pub(crate) fn read_as(
     path: &Path,
     accept: Option<u32>,
     policy: &Policy,
+    version: LwM2mVersion,
 ) -> Reply {
-    match encode_read(store, path, accept, policy) {
+    match encode_read(store, path, accept, policy, version) {
         Ok((format, bytes)) => Reply::content(format.to_u16(), bytes),
         Err(reply) => reply,
     }
@@ -302,10 +309,11 @@ fn encode_read(
     path: &Path,
     accept: Option<u32>,
     policy: &Policy,
+    version: LwM2mVersion,
 ) -> Result<(ContentFormat, Vec<u8>), Reply> {
     let mut records = read_records(store, path)?;
     readable(&mut records, policy);
-    let format = read_format(path, &records, accept)?;
+    let format = read_format(path, &records, accept, version)?;
     let bytes = codec::encode(format, path, &records)?;
     Ok((format, bytes))
 }

@@ -48,6 +48,7 @@ impl Engine {
                 &observation.path,
                 observation.accept,
                 &policy,
+                self.config.lwm2m_version,
             );
             let Some(session) = self.server_mut(s) else {
                 return;

@@ -281,7 +281,7 @@ impl Engine {
                 Ok((accept, format)) => match operation {
                     Operation::BootstrapDiscover => self.bootstrap_discover(&path),
                     Operation::Read | Operation::BootstrapRead => {
-                        dm::read_as(store, &path, accept, &policy)
+                        dm::read_as(store, &path, accept, &policy, ctx.version)
                     }
                     Operation::Write { partial: false } => {
                         dm::write_replace(store, &path, format, payload)
@@ -380,7 +380,8 @@ impl Engine {
         if path.is_root() || dm::is_protected(&path) {
             return (Reply::code(ResponseType::NotFound), None);
         }
-        let reply = dm::read_as(&mut self.store, &path, accept, policy);
+        let version = self.config.lwm2m_version;
+        let reply = dm::read_as(&mut self.store, &path, accept, policy, version);
         let defaults = self.defaults(s);
         let initial = sample(&mut self.store, &path);
         let Some(session) = self.server_mut(s) else {

@@ -294,8 +294,9 @@ fn read_device_instance_in_every_format() {
     let now = Instant::now();
     let mut client = registered(LwM2mVersion::V1_1, now);
     let base = Path::instance(3, 0);
+    // Without Accept, several values go in SenML CBOR from LwM2M 1.1 on (ETS int-237).
     for (id, accept, expected) in [
-        (1, None, 11542),
+        (1, None, 112),
         (2, Some(11542), 11542),
         (3, Some(110), 110),
         (4, Some(112), 112),
@@ -318,6 +319,16 @@ fn read_device_instance_in_every_format() {
             Value::String(Device::DEMO_MANUFACTURER.to_owned())
         );
     }
+}
+
+/// Under LwM2M 1.0 the default for several values stays TLV.
+#[test]
+fn a_1_0_client_reads_an_instance_in_tlv_by_default() {
+    let now = Instant::now();
+    let mut client = registered(LwM2mVersion::V1_0, now);
+    let response = Request::new(RequestType::Get, "/3/0").send(&mut client, now);
+    assert_eq!(code(&response), "2.05");
+    assert_eq!(content_format(&response), Some(11542));
 }
 
 #[test]
