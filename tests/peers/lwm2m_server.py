@@ -37,7 +37,11 @@ Register/Update):
                                                 every notification is a "notify" event with "obs": K
   cancel {obs}                                  forget the observation (the next notification is
                                                 answered with RST, a "passive cancel")
-  cancel-active {obs}                           GET with Observe=1 on the same path, then forget it
+  cancel-active {obs}                           GET with Observe=1 on the same path (for an Observe-
+                                                Composite the same FETCH with Observe=1), then forget it
+  observe-composite {ep, paths, content_format?, accept?}  FETCH / with Observe=0 and the SenML
+                                                paths -> first response and {"obs": K}; notifications
+                                                are "notify" events with "obs": K
   composite-read {ep, paths, content_format?, accept?}  FETCH / with SenML records {"n": path}
   composite-write {ep, content_format, payload | payload_hex}  iPATCH / with SenML records
   block-read {ep, path, szx, accept?}           GET with Block2 driven by hand: every block,
@@ -456,6 +460,9 @@ class Server:
         if cmd.get("accept") is not None:
             kw["accept"] = int(cmd["accept"])
         msg = self.message(cmd, Code.GET, **kw)
+        return await self.start_observation(cmd, msg)
+
+    async def start_observation(self, cmd, msg):
         req = self.ctx.request(msg)
         first = await asyncio.wait_for(req.response, 30.0)
         out = summary(first)
@@ -465,8 +472,8 @@ class Server:
             return out
         k = self.next_obs
         self.next_obs += 1
-        ep, path = cmd.get("ep"), cmd.get("path")
-        self.observations[k] = {"req": req, "cmd": cmd}
+        ep, path = cmd.get("ep"), cmd.get("path", "/")
+        self.observations[k] = {"req": req, "cmd": cmd, "msg": msg}
 
         async def pump():
             try:
@@ -491,6 +498,18 @@ class Server:
         entry["task"].cancel()
         return entry
 
+    async def op_observe_composite(self, cmd):
+        """FETCH / with Observe=0 and the SenML path list: notifications are "notify" events."""
+        cf = int(cmd.get("content_format", 110))
+        accept = int(cmd.get("accept", cf))
+        if cf == 112:
+            body = cbor2.dumps([{0: p} for p in cmd["paths"]])
+        else:
+            body = json.dumps([{"n": p} for p in cmd["paths"]]).encode("utf-8")
+        msg = self.message(cmd, Code.FETCH, path="/", content_format=cf, accept=accept,
+                           payload=body, observe=0)
+        return await self.start_observation(cmd, msg)
+
     async def op_cancel(self, cmd):
         self.forget(cmd["obs"])
         return {}
@@ -498,6 +517,12 @@ class Server:
     async def op_cancel_active(self, cmd):
         entry = self.forget(cmd["obs"])
         ocmd = entry["cmd"]
+        original = entry.get("msg")
+        if original is not None and original.code == Code.FETCH:
+            # Cancel Observation-Composite: the same FETCH with Observe=1.
+            msg = self.message(ocmd, Code.FETCH, path="/", content_format=original.opt.content_format,
+                               accept=original.opt.accept, payload=original.payload, observe=1)
+            return await self.send(msg)
         kw = {"observe": 1}
         if ocmd.get("accept") is not None:
             kw["accept"] = int(ocmd["accept"])

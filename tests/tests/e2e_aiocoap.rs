@@ -1787,3 +1787,134 @@ fn ets_1_1_int_237_read_on_object_without_specifying_content_type() {
     let reply = old.expect(json!({"op": "read", "path": "/3"}), "2.05");
     assert_eq!(reply["content_format"], TLV, "{reply}");
 }
+
+/// The notifications of observation `obs` collected for `duration`, with their times.
+fn notifications(s: &mut Setup, obs: &Value, duration: Duration) -> Vec<(f64, Value)> {
+    s.peer
+        .collect_events("notify", duration)
+        .into_iter()
+        .map(|n| parse(&n.json))
+        .filter(|n| n["obs"] == *obs)
+        .map(|n| (n["t"].as_f64().unwrap_or(0.0), n))
+        .collect()
+}
+
+/// The SenML names of a notification or answer.
+fn names(reply: &Value) -> Vec<String> {
+    senml(&reply["decoded"])
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// ETS int-304 "Observe-Composite Operation" (pmin 2, pmax 3 instead of 30 and 45): WA on
+/// `/1/0/1`, then FETCH with Observe 0 on `/1/0/1`, `/3/0/11/0` and `/3/0/16` -> 2.05 SenML
+/// with all three; a notification with all three comes within pmin..pmax. Then ETS int-305
+/// "Cancel Observation-Composite Operation": FETCH with Observe 1 and the same paths -> 2.05;
+/// no more notifications.
+#[test]
+fn ets_1_1_int_304_and_305_observe_composite_and_its_cancellation() {
+    let mut s = Setup::new("aio-304", &[]);
+    s.expect(
+        json!({"op": "write-attributes", "path": "/1/0/1", "query": "pmin=2&pmax=3"}),
+        "2.04",
+    );
+    let first = s.expect(
+        json!({"op": "observe-composite", "paths": ["/1/0/1", "/3/0/11/0", "/3/0/16"], "content_format": SENML_JSON}),
+        "2.05",
+    );
+    let obs = first["obs"].clone();
+    assert!(obs.is_u64(), "no Observe option: {first}");
+    let all = ["/1/0/1", "/3/0/11/0", "/3/0/16"];
+    assert_eq!(names(&first), all, "{first}");
+    let t0 = first["t"].as_f64().unwrap_or(0.0);
+    let notes = notifications(&mut s, &obs, Duration::from_secs(4));
+    let (t, note) = notes
+        .first()
+        .unwrap_or_else(|| panic!("no notification\n{}", s.client.log()));
+    assert!((1.7..=4.0).contains(&(t - t0)), "after {:.2} s", t - t0);
+    assert_eq!(names(note), all, "{note}");
+    // int-305.
+    let cancel = s.expect(json!({"op": "cancel-active", "obs": obs}), "2.05");
+    assert_eq!(names(&cancel), all, "{cancel}");
+    let after = notifications(&mut s, &obs, Duration::from_secs(4));
+    assert!(after.is_empty(), "notified after the cancel: {after:?}");
+}
+
+/// ETS int-308 "Observe-Composite and Creating Object Instance" and int-309 "... and Deleting
+/// Object Instance" (pmax 2 instead of 30-45 s): composite-observe `/16/0` and the absent
+/// `/16/1`: 2.05 holds only `/16/0`; after `POST /16` creates instance 1 the next notification
+/// holds both; after `DELETE /16/1` only `/16/0` again.
+#[test]
+fn ets_1_1_int_308_and_309_observe_composite_and_instances_created_and_deleted() {
+    let mut s = Setup::new("aio-308", &[]);
+    s.expect(
+        json!({"op": "write-attributes", "path": "/16", "query": "pmin=1&pmax=2"}),
+        "2.04",
+    );
+    let first = s.expect(
+        json!({"op": "observe-composite", "paths": ["/16/0", "/16/1"], "content_format": SENML_JSON}),
+        "2.05",
+    );
+    let obs = first["obs"].clone();
+    assert!(
+        names(&first).iter().all(|n| n.starts_with("/16/0/")),
+        "{first}"
+    );
+    let created = s.expect(
+        json!({"op": "create", "path": "/16", "content_format": TLV, "payload_hex": tlv_of(
+            Path::instance(16, 1),
+            &[Record::new(Path::resource_instance(16, 1, 0, 0), LwM2mValue::String("x".to_owned()))],
+        )}),
+        "2.01",
+    );
+    assert_eq!(created["location"], "/16/1");
+    let notes = notifications(&mut s, &obs, Duration::from_secs(3));
+    let (_, last) = notes
+        .last()
+        .unwrap_or_else(|| panic!("no notification\n{}", s.client.log()));
+    assert!(
+        names(last).iter().any(|n| n.starts_with("/16/1/")),
+        "{last}"
+    );
+    s.expect(json!({"op": "delete", "path": "/16/1"}), "2.02");
+    let notes = notifications(&mut s, &obs, Duration::from_secs(3));
+    let (_, last) = notes
+        .last()
+        .unwrap_or_else(|| panic!("no notification\n{}", s.client.log()));
+    assert!(
+        names(last).iter().all(|n| n.starts_with("/16/0/")),
+        "{last}"
+    );
+}
+
+/// ETS int-310 "Observe-Composite and modification of parameter values": composite-observe
+/// `/1/0/1` and `/3/0`; after WA `/3?pmax=2` (5 in the ETS) notifications come at least every
+/// 2 s.
+#[test]
+fn ets_1_1_int_310_observe_composite_and_modified_attributes() {
+    let mut s = Setup::new("aio-310", &[]);
+    let first = s.expect(
+        json!({"op": "observe-composite", "paths": ["/1/0/1", "/3/0"], "content_format": SENML_CBOR}),
+        "2.05",
+    );
+    let obs = first["obs"].clone();
+    s.expect(
+        json!({"op": "write-attributes", "path": "/3", "query": "pmax=2"}),
+        "2.04",
+    );
+    let notes = notifications(&mut s, &obs, Duration::from_secs(7));
+    assert!(
+        notes.len() >= 2,
+        "{} notifications\n{}",
+        notes.len(),
+        s.client.log()
+    );
+    for pair in notes.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(gap <= 3.0, "a gap of {gap:.2} s with pmax 2");
+    }
+    let (_, note) = &notes[0];
+    assert!(names(note).contains(&"/1/0/1".to_owned()), "{note}");
+    assert!(names(note).contains(&"/3/0/0".to_owned()), "{note}");
+}

@@ -674,6 +674,41 @@ pub(crate) fn read_composite(
         Ok(paths) => paths,
         Err(e) => return e.into(),
     };
+    let out = match accept.map(|a| u16::try_from(a).ok().and_then(ContentFormat::from_u16)) {
+        None => request_format,
+        Some(Some(f @ (ContentFormat::SenmlJson | ContentFormat::SenmlCbor))) => f,
+        Some(_) => return Reply::code(ResponseType::NotAcceptable),
+    };
+    read_paths(store, ctx, &paths, out)
+}
+
+/// The paths of an Observe-Composite (or Read-Composite) request, and the SenML format its
+/// answers go in; the error reply for a malformed request.
+pub(crate) fn composite_paths(
+    format: Option<u32>,
+    accept: Option<u32>,
+    payload: &[u8],
+) -> Result<(Vec<Path>, ContentFormat), Reply> {
+    let request_format = senml_format(format)?;
+    let paths = codec::senml::decode_paths(request_format, payload)?;
+    let out = match accept.map(|a| u16::try_from(a).ok().and_then(ContentFormat::from_u16)) {
+        None => request_format,
+        Some(Some(f @ (ContentFormat::SenmlJson | ContentFormat::SenmlCbor))) => f,
+        Some(_) => return Err(Reply::code(ResponseType::NotAcceptable)),
+    };
+    Ok((paths, out))
+}
+
+/// The values at `paths` in the SenML format `out` (a Read-Composite, or an Observe-Composite's
+/// notification): absent and unreadable paths are left out, Security and OSCORE too for a
+/// management server, and what the requester may not read.
+pub(crate) fn read_paths(
+    store: &mut ObjectStore,
+    ctx: Context,
+    paths: &[Path],
+    out: ContentFormat,
+) -> Reply {
+    let paths = paths.to_vec();
     // The root path stands for every object (ETS int-235).
     let mut expanded: Vec<Path> = Vec::new();
     for path in paths {
@@ -705,11 +740,6 @@ pub(crate) fn read_composite(
     // Unstable is enough (equal paths are duplicates, dropped next) and much smaller in flash.
     records.sort_unstable_by_key(|r| r.path);
     records.dedup_by_key(|r| r.path);
-    let out = match accept.map(|a| u16::try_from(a).ok().and_then(ContentFormat::from_u16)) {
-        None => request_format,
-        Some(Some(f @ (ContentFormat::SenmlJson | ContentFormat::SenmlCbor))) => f,
-        Some(_) => return Reply::code(ResponseType::NotAcceptable),
-    };
     match codec::encode(out, &Path::ROOT, &records) {
         Ok(bytes) => Reply::content(out.to_u16(), bytes),
         Err(e) => e.into(),

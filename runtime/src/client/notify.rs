@@ -24,6 +24,9 @@ pub(crate) struct Observed {
     pub path: Path,
     /// The Accept of the Observe request.
     pub accept: Option<u32>,
+    /// Observe-Composite: every path of the observation (this entry is the one of `path`, one
+    /// per path, all with the same token) and the SenML format of its notifications.
+    pub composite: Option<(Vec<Path>, u32)>,
     rules: Observation,
     /// A notification is due now.
     ready: bool,
@@ -58,9 +61,38 @@ impl Observations {
             peer,
             path,
             accept,
+            composite: None,
             rules: Observation::new(now, &attrs, initial),
             ready: false,
         });
+    }
+
+    /// Registers (or replaces) an Observe-Composite: one entry per path, each with the
+    /// attributes of its path, one notification of every path whenever one of them is due.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn register_composite(
+        &mut self,
+        now: Instant,
+        token: &[u8],
+        peer: SocketAddr,
+        paths: &[Path],
+        format: u32,
+        defaults: Defaults,
+        sample: &mut dyn FnMut(&Path) -> Sample,
+    ) {
+        self.cancel(token);
+        for path in paths {
+            let attrs = self.attributes.effective(path, defaults);
+            self.list.push(Observed {
+                token: token.to_vec(),
+                peer,
+                path: *path,
+                accept: Some(format),
+                composite: Some((paths.to_vec(), format)),
+                rules: Observation::new(now, &attrs, sample(path)),
+                ready: false,
+            });
+        }
     }
 
     /// Cancels the observation with this token; whether there was one.
@@ -117,7 +149,12 @@ impl Observations {
                     Action::Wait => false,
                 };
             }
-            if notify {
+            // One notification per Observe-Composite, however many of its paths are due.
+            if notify
+                && !due
+                    .iter()
+                    .any(|d: &Observed| d.composite.is_some() && d.token == o.token)
+            {
                 due.push(o.clone());
             }
         }

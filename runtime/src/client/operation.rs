@@ -21,6 +21,8 @@
 //! | any | POST on an executable resource | Execute |
 //! | any | POST elsewhere | Write (partial update) |
 //! | server | DELETE | Delete |
+//! | any | FETCH with Observe 0 | Observe-Composite |
+//! | any | FETCH with another Observe value | Cancel Observation-Composite (a Read-Composite) |
 //! | any | FETCH | Read-Composite |
 //! | any | iPATCH | Write-Composite |
 //! | any | another method | Unknown (4.05) |
@@ -68,6 +70,11 @@ pub enum Operation {
     ReadComposite,
     /// Write-Composite (iPATCH with SenML values).
     WriteComposite,
+    /// Observe-Composite (FETCH with SenML paths and Observe 0).
+    ObserveComposite,
+    /// Cancel Observation-Composite (FETCH with Observe 1): answered as a Read-Composite, the
+    /// observation ends.
+    CancelObserveComposite,
     /// Bootstrap-Read (GET by the bootstrap server).
     BootstrapRead,
     /// Bootstrap-Discover (GET with Accept 40 by the bootstrap server).
@@ -97,6 +104,8 @@ impl Operation {
             Operation::Delete => "Delete",
             Operation::ReadComposite => "Read-Composite",
             Operation::WriteComposite => "Write-Composite",
+            Operation::ObserveComposite => "Observe-Composite",
+            Operation::CancelObserveComposite => "Cancel-Observation-Composite",
             Operation::BootstrapRead => "Bootstrap-Read",
             Operation::BootstrapDiscover => "Bootstrap-Discover",
             Operation::BootstrapWrite => "Bootstrap-Write",
@@ -124,6 +133,8 @@ impl Operation {
             Operation::Create => Right::Create,
             Operation::ReadComposite
             | Operation::WriteComposite
+            | Operation::ObserveComposite
+            | Operation::CancelObserveComposite
             | Operation::BootstrapFinish
             | Operation::Unknown => return None,
         })
@@ -279,7 +290,11 @@ fn operation(
         },
         RequestType::Delete if bootstrap => Operation::BootstrapDelete,
         RequestType::Delete => Operation::Delete,
-        RequestType::Fetch => Operation::ReadComposite,
+        RequestType::Fetch => match options::observe(packet) {
+            Ok(Some(0)) => Operation::ObserveComposite,
+            Ok(Some(_)) => Operation::CancelObserveComposite,
+            _ => Operation::ReadComposite,
+        },
         RequestType::IPatch => Operation::WriteComposite,
         _ => Operation::Unknown,
     }

@@ -6,6 +6,7 @@ use crate::time::Instant;
 use crate::coap::block::serve_block2;
 use crate::coap::message as coap_message;
 use crate::coap::options;
+use crate::codec::ContentFormat;
 use crate::path::Path;
 
 use super::blockwise::BodyKey;
@@ -43,13 +44,27 @@ impl Engine {
         }
         let policy = self.policy_of(s);
         for observation in due {
-            let reply = dm::read_as(
-                &mut self.store,
-                &observation.path,
-                observation.accept,
-                &policy,
-                self.config.lwm2m_version,
-            );
+            let reply = match &observation.composite {
+                Some((paths, format)) => {
+                    let format = u16::try_from(*format)
+                        .ok()
+                        .and_then(ContentFormat::from_u16)
+                        .unwrap_or(ContentFormat::SenmlCbor);
+                    let ctx = dm::Context {
+                        version: self.config.lwm2m_version,
+                        bootstrap: false,
+                        policy: &policy,
+                    };
+                    dm::read_paths(&mut self.store, ctx, paths, format)
+                }
+                None => dm::read_as(
+                    &mut self.store,
+                    &observation.path,
+                    observation.accept,
+                    &policy,
+                    self.config.lwm2m_version,
+                ),
+            };
             let Some(session) = self.server_mut(s) else {
                 return;
             };

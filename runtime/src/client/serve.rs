@@ -304,6 +304,11 @@ impl Engine {
                         dm::read_composite(store, ctx, format, accept, payload)
                     }
                     Operation::WriteComposite => dm::write_composite(store, ctx, format, payload),
+                    Operation::ObserveComposite | Operation::CancelObserveComposite => {
+                        return self.observe_composite(
+                            now, s, from, packet, operation, format, accept, bootstrap, &policy,
+                        );
+                    }
                     // Answered above.
                     Operation::Observe
                     | Operation::CancelObservation
@@ -398,6 +403,59 @@ impl Engine {
             _ => {
                 // Observe=1 (cancel), any other value or a failed read: a plain read that ends
                 // the observation.
+                session.observations.cancel(token);
+                (reply, None)
+            }
+        }
+    }
+
+    /// Observe-Composite (or its cancellation, answered as a Read-Composite that ends the
+    /// observation): the values of the request's paths, and one observation of all of them
+    /// whose notifications carry every path again.
+    #[allow(clippy::too_many_arguments)]
+    fn observe_composite(
+        &mut self,
+        now: Instant,
+        s: ServerId,
+        from: SocketAddr,
+        request: &Packet,
+        operation: Operation,
+        format: Option<u32>,
+        accept: Option<u32>,
+        bootstrap: bool,
+        policy: &Policy,
+    ) -> (Reply, Option<u32>) {
+        let (paths, out) = match dm::composite_paths(format, accept, &request.payload) {
+            Ok(found) => found,
+            Err(reply) => return (reply, None),
+        };
+        let ctx = Context {
+            version: self.config.lwm2m_version,
+            bootstrap,
+            policy,
+        };
+        let reply = dm::read_paths(&mut self.store, ctx, &paths, out);
+        let defaults = self.defaults(s);
+        let token = request.get_token();
+        let store = &mut self.store;
+        let Some(session) = self.sessions.get_mut(s.index()) else {
+            return (Reply::code(ResponseType::InternalServerError), None);
+        };
+        match operation {
+            Operation::ObserveComposite if message::is_success(reply.code) => {
+                session.observations.register_composite(
+                    now,
+                    token,
+                    from,
+                    &paths,
+                    u32::from(out.to_u16()),
+                    defaults,
+                    &mut |p: &Path| sample(store, p),
+                );
+                let sequence = session.observations.next_sequence();
+                (reply, Some(sequence))
+            }
+            _ => {
                 session.observations.cancel(token);
                 (reply, None)
             }

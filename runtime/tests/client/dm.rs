@@ -328,3 +328,51 @@ fn reboot_and_factory_reset_reach_the_application() {
     assert_eq!(code(&reboot), "2.04");
     assert!(events(&mut client).contains(&lwm2m::client::Event::Rebooting));
 }
+
+/// Observe-Composite (FETCH with Observe 0): 2.05 with an Observe option and every path; a
+/// change of one path notifies once, with every path again; FETCH with Observe 1 ends it.
+#[test]
+fn observe_composite_notifies_every_path_once_per_change_and_is_cancelled() {
+    let now = Instant::now();
+    let mut client = tagged_client(now);
+    let paths = br#"[{"n":"/3/0/0"},{"n":"/32770/0/0"}]"#;
+    let first = Request::new(RequestType::Fetch, "/")
+        .format(110)
+        .accept(110)
+        .option(CoapOption::Observe, &[])
+        .payload(paths)
+        .send(&mut client, now);
+    assert_eq!(code(&first), "2.05");
+    assert!(
+        first.get_option(CoapOption::Observe).is_some(),
+        "no Observe option"
+    );
+    assert_eq!(
+        composite_values(ContentFormat::SenmlJson, &first.payload).len(),
+        2
+    );
+    let later = now + std::time::Duration::from_secs(2);
+    client.handle_timeout(later);
+    let _ = sent(&mut client);
+    client.resource_changed(later, &Path::resource(32770, 0, 0));
+    client.handle_timeout(later);
+    let notifications = sent(&mut client);
+    assert_eq!(notifications.len(), 1, "{notifications:?}");
+    let (_, note) = &notifications[0];
+    assert_eq!(note.get_token(), first.get_token());
+    let values = composite_values(ContentFormat::SenmlJson, &note.payload);
+    let names: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["/3/0/0", "/32770/0/0"]);
+    let cancel = Request::new(RequestType::Fetch, "/")
+        .id(0x4300)
+        .format(110)
+        .accept(110)
+        .option(CoapOption::Observe, &[1])
+        .payload(paths)
+        .send(&mut client, later);
+    assert_eq!(code(&cancel), "2.05");
+    assert!(cancel.get_option(CoapOption::Observe).is_none());
+    client.resource_changed(later, &Path::resource(32770, 0, 0));
+    client.handle_timeout(later + std::time::Duration::from_secs(5));
+    assert!(sent(&mut client).is_empty(), "notified after the cancel");
+}
