@@ -245,7 +245,12 @@ async fn serve<T: Transport>(
     // Reboot (/3/0/4) and Factory Reset (/3/0/5) stop the run like a signal, then restart
     // the process (below).
     let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let driver = driver.with_events(events);
+    let driver = driver.with_events_where(events, |event| {
+        matches!(
+            event,
+            lwm2m::client::Event::Rebooting | lwm2m::client::Event::FactoryReset
+        )
+    });
     let restart = std::cell::Cell::new(None);
     let stop = async {
         tokio::select! {

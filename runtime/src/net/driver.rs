@@ -34,6 +34,8 @@ pub struct Driver<T = UdpSocket> {
     outgoing: Vec<Transmit>,
     /// Where every client event goes besides the log ([`Driver::with_events`]).
     events: Option<tokio::sync::mpsc::UnboundedSender<ServerEvent>>,
+    /// Which events go to `events` ([`Driver::with_events_where`]).
+    wanted: fn(&Event) -> bool,
 }
 
 /// The lookup of a server host name the client asked for ([`Event::ResolveServer`]), polled by
@@ -96,6 +98,7 @@ impl<T: Transport> Driver<T> {
             lookup: PendingLookup::default(),
             outgoing: Vec::new(),
             events: None,
+            wanted: |_| true,
         }
     }
 
@@ -123,6 +126,20 @@ impl<T: Transport> Driver<T> {
         events: tokio::sync::mpsc::UnboundedSender<ServerEvent>,
     ) -> Driver<T> {
         self.events = Some(events);
+        self.wanted = |_| true;
+        self
+    }
+
+    /// As [`with_events`](Self::with_events), for the events `wanted` accepts only: an
+    /// application that waits for a few events (a reboot request, say) does not pay a channel
+    /// message and a task wake-up for every request served.
+    pub fn with_events_where(
+        mut self,
+        events: tokio::sync::mpsc::UnboundedSender<ServerEvent>,
+        wanted: fn(&Event) -> bool,
+    ) -> Driver<T> {
+        self.events = Some(events);
+        self.wanted = wanted;
         self
     }
 
@@ -320,6 +337,7 @@ impl<T: Transport> Driver<T> {
             log_event(&event);
             deregistered |= event == Event::Deregistered;
             if let Some(events) = &self.events
+                && (self.wanted)(&event)
                 && events
                     .send(ServerEvent {
                         server,

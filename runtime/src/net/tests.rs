@@ -577,3 +577,35 @@ async fn the_application_receives_every_client_event() {
     assert!(seen.contains(&Event::Rebooting), "{seen:?}");
     assert_eq!(seen.last(), Some(&Event::Deregistered), "{seen:?}");
 }
+
+/// `with_events_where` hands over only the events its filter accepts.
+#[tokio::test]
+async fn a_filter_picks_the_events_the_application_wants() {
+    let (server, driver, client) = setup(Duration::from_secs(5)).await;
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let driver =
+        driver.with_events_where(events, |e| matches!(e, crate::client::Event::Deregistered));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let script = async {
+        let client_addr = accept_registration(&server).await;
+        stop.send(()).unwrap();
+        let (deregister, _) = recv(&server).await;
+        let deleted = ack(&deregister, ResponseType::Deleted);
+        server
+            .send_to(&deleted.to_bytes().unwrap(), client_addr)
+            .await
+            .unwrap();
+    };
+    let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let (client, ()) = tokio::time::timeout(LIMIT, async { tokio::join!(run, script) })
+        .await
+        .expect("the driver did not stop");
+    client.unwrap();
+    let mut seen = Vec::new();
+    while let Ok(event) = received.try_recv() {
+        seen.push(event.event);
+    }
+    assert_eq!(seen, [crate::client::Event::Deregistered]);
+}
