@@ -265,7 +265,7 @@ fn parse(store: &ObjectStore, bytes: &[u8]) -> Result<Vec<Entry>, PersistError> 
         entries.push(Entry {
             object,
             instance,
-            values: group(records),
+            values: codec::resource_values(records),
         });
         at = end;
     }
@@ -296,30 +296,6 @@ fn decode(
     };
     codec::single_values(&records)?;
     Ok(records)
-}
-
-/// Groups records of one instance by resource.
-fn group(records: Vec<codec::Record>) -> Vec<(u16, ResourceValue)> {
-    let mut values: Vec<(u16, ResourceValue)> = Vec::new();
-    for record in records {
-        let Some(resource) = record.path.resource_id() else {
-            continue;
-        };
-        match record.path.resource_instance_id() {
-            None => values.push((resource, ResourceValue::Single(record.value))),
-            Some(ri) => match values.iter_mut().find(|(r, _)| *r == resource) {
-                Some((_, ResourceValue::Multiple(map))) => {
-                    map.insert(ri, record.value);
-                }
-                _ => {
-                    let mut map = crate::Instances::new();
-                    map.insert(ri, record.value);
-                    values.push((resource, ResourceValue::Multiple(map)));
-                }
-            },
-        }
-    }
-    values
 }
 
 #[cfg(test)]

@@ -427,29 +427,8 @@ fn payload_format(path: &Path, format: Option<u32>) -> Result<ContentFormat, Rep
     }
 }
 
-/// Groups records of one instance by resource.
-pub(crate) fn changes(records: Vec<Record>) -> Vec<(u16, ResourceValue)> {
-    let mut by_resource: LiteMap<u16, ResourceValue> = LiteMap::new();
-    for record in records {
-        let Some(resource) = record.path.resource_id() else {
-            continue;
-        };
-        match record.path.resource_instance_id() {
-            None => {
-                by_resource.insert(resource, ResourceValue::Single(record.value));
-            }
-            Some(ri) => {
-                let entry = by_resource
-                    .entry(resource)
-                    .or_insert_with(|| ResourceValue::Multiple(crate::Instances::new()));
-                if let ResourceValue::Multiple(map) = entry {
-                    map.insert(ri, record.value);
-                }
-            }
-        }
-    }
-    by_resource.into_iter().collect()
-}
+/// Groups records of one instance by resource (shared with `persist`).
+pub(crate) use crate::codec::resource_values as changes;
 
 fn decode(
     store: &ObjectStore,

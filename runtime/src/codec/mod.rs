@@ -728,6 +728,33 @@ pub(crate) fn infer_int(n: i128) -> Value {
     }
 }
 
+/// The values of records of one instance grouped by resource: what a store write or create
+/// takes (resource instances gathered into their multiple resource).
+pub(crate) fn resource_values(records: Vec<Record>) -> Vec<(u16, crate::field::ResourceValue)> {
+    use crate::field::ResourceValue;
+    use litemap::LiteMap;
+    let mut by_resource: LiteMap<u16, ResourceValue> = LiteMap::new();
+    for record in records {
+        let Some(resource) = record.path.resource_id() else {
+            continue;
+        };
+        match record.path.resource_instance_id() {
+            None => {
+                by_resource.insert(resource, ResourceValue::Single(record.value));
+            }
+            Some(ri) => {
+                let entry = by_resource
+                    .entry(resource)
+                    .or_insert_with(|| ResourceValue::Multiple(crate::Instances::new()));
+                if let ResourceValue::Multiple(map) = entry {
+                    map.insert(ri, record.value);
+                }
+            }
+        }
+    }
+    by_resource.into_iter().collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;
