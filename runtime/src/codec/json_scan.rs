@@ -277,7 +277,7 @@ impl<'a> Scanner<'a> {
                 (true, _) => None,
             };
         }
-        let x: f64 = self.text.get(start..self.pos)?.parse().ok()?;
+        let x = crate::numfmt::parse_f64(self.text.get(start..self.pos)?)?;
         x.is_finite().then_some(Number::Float(x))
     }
 }

@@ -141,7 +141,11 @@ fn parse_float(text: &str) -> Option<f64> {
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
         && text.bytes().any(|b| b.is_ascii_digit());
-    let x: f64 = if ok { text.parse().ok()? } else { return None };
+    let x = if ok {
+        crate::numfmt::parse_f64(text)?
+    } else {
+        return None;
+    };
     x.is_finite().then_some(x)
 }
 
