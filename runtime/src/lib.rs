@@ -38,6 +38,7 @@ pub mod convert;
 pub mod error;
 pub mod execute;
 pub mod field;
+pub mod firmware;
 pub mod handler;
 pub mod meta;
 #[cfg(feature = "tokio")]

@@ -430,7 +430,7 @@ fn payload_format(path: &Path, format: Option<u32>) -> Result<ContentFormat, Rep
 /// Groups records of one instance by resource (shared with `persist`).
 pub(crate) use crate::codec::resource_values as changes;
 
-fn decode(
+pub(crate) fn decode(
     store: &ObjectStore,
     path: &Path,
     format: Option<u32>,

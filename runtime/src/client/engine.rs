@@ -114,6 +114,8 @@ pub(super) struct Engine {
     pub(super) bodies: BodyCache,
     /// Whether new requests are answered 5.03 (`Client::set_overloaded`).
     pub(super) overloaded: bool,
+    /// Firmware Update (object 5), when enabled (`Client::enable_firmware_update`).
+    pub(super) firmware: Option<super::firmware::Firmware>,
 }
 
 impl Engine {
@@ -145,6 +147,7 @@ impl Engine {
             bodies: BodyCache::new(params.exchange_lifetime()),
             bootstrap_peer: None,
             overloaded: false,
+            firmware: None,
         }
     }
 
@@ -403,6 +406,7 @@ impl Engine {
                     self.fail(now, s, request, reason);
                 }
             }
+            Kind::Download => self.download_failed(now, reason),
             // A notification that ends cancels its observation instead (`exchange_ended`).
             Kind::Notification => {}
         }
@@ -520,6 +524,7 @@ impl Engine {
         let code = packet.header.code;
         let session = self.session_at(from);
         match (kind, session) {
+            (Kind::Download, _) => self.download_response(now, packet),
             (Kind::Register, Some(s)) => self.registered(now, s, code, packet),
             (Kind::Update { links, lifetime }, Some(s)) => {
                 self.updated(now, s, code, links, lifetime);
@@ -647,6 +652,9 @@ impl Engine {
                 self.send_bootstrap_request(now);
             }
         }
+        if self.firmware_deadline().is_some_and(|at| at <= now) {
+            self.firmware_timeout(now);
+        }
         let links = registration::object_links(&self.store, self.config.lwm2m_version);
         for s in ServerId::all(self.sessions.len()) {
             self.session_timeout(now, s, &links);
@@ -662,6 +670,7 @@ impl Engine {
             (a, b) => a.or(b),
         };
         let mut next = earliest(self.exchanges.next_deadline(), self.bootstrap_retry_at);
+        next = earliest(next, self.firmware_deadline());
         for session in &self.sessions {
             next = earliest(next, session.state.deadline());
             if session.state.is_registered() {

@@ -83,6 +83,18 @@ pub enum Event {
     /// The server executed Factory Reset (`/3/0/5`): the application should return the device
     /// to its factory state (and drop a saved `lwm2m::persist` snapshot) and restart it.
     FactoryReset,
+    /// The Firmware Update's State (`/5/0/3`) or Update Result (`/5/0/5`) changed.
+    FirmwareStateChanged {
+        /// The new State.
+        state: crate::firmware::UpdateState,
+        /// The new Update Result.
+        result: crate::firmware::UpdateResult,
+    },
+    /// A server executed Update (`/5/0/2`) and the sink's
+    /// [`apply`](crate::firmware::FirmwareSink::apply) asked for a restart: the application
+    /// restarts the device (once the response has gone out) and tells the new run how the
+    /// update ended ([`AfterBoot`](crate::firmware::AfterBoot)).
+    FirmwareUpdating,
     /// Bootstrap wrote a server URI whose host is a name, not an IP address: the driver must
     /// resolve it and call [`Client::set_server`](super::Client::set_server); the Register waits until then.
     ResolveServer {

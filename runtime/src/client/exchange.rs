@@ -45,6 +45,8 @@ pub(super) enum Kind {
         /// The paths sent.
         paths: Vec<Path>,
     },
+    /// A block of a firmware package download (`GET` of the Package URI).
+    Download,
 }
 
 /// One exchange in flight.

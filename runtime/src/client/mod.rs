@@ -42,6 +42,7 @@ mod dm;
 mod engine;
 mod event;
 mod exchange;
+mod firmware;
 mod message;
 mod notify;
 pub mod observe;
@@ -332,6 +333,30 @@ impl Client {
     /// attributes allow.
     pub fn resource_changed(&mut self, now: Instant, path: &Path) {
         self.engine.resource_changed(now, path);
+    }
+
+    /// Turns on Firmware Update (object 5, see [`crate::firmware`]): the client serves `/5/0`,
+    /// streams pushed packages (Block1 Writes of `/5/0/0`) and pulled ones (a Write of the
+    /// Package URI `/5/0/1`, then a block-wise `coap://` download) to `updater.sink`, and runs
+    /// the State and Update Result machine; [`Event::FirmwareUpdating`] asks the application
+    /// to restart into the new firmware. Call it before [`Client::start`] (so that the
+    /// registration lists `/5/0`), with [`FirmwareUpdater::after_boot`] saying how an update
+    /// before this run ended.
+    ///
+    /// [`FirmwareUpdater::after_boot`]: crate::firmware::FirmwareUpdater::after_boot
+    pub fn enable_firmware_update(
+        &mut self,
+        now: Instant,
+        updater: crate::firmware::FirmwareUpdater,
+    ) {
+        self.engine.enable_firmware(now, updater);
+    }
+
+    /// The Firmware Update's State and Update Result, when enabled.
+    pub fn firmware_status(
+        &self,
+    ) -> Option<(crate::firmware::UpdateState, crate::firmware::UpdateResult)> {
+        self.engine.firmware_status()
     }
 
     /// Sets the LwM2M server's address: the answer to [`Event::ResolveServer`] (the Register is

@@ -125,6 +125,12 @@ impl Engine {
                 next_id,
             )
         };
+        // A pushed firmware package streams to its sink block by block, never reassembled.
+        if let Some(answer) =
+            self.firmware_push_block(now, from, request, classified, requester, next_id)
+        {
+            return answer;
+        }
         let reassembled;
         let (request, block1) = match self.block1.handle(now, &from, request) {
             Block1Outcome::NotBlockwise => (request, None),
@@ -255,6 +261,18 @@ impl Engine {
             bootstrap,
             policy: &policy,
         };
+        // Firmware Update's Package, Package URI, Update and Cancel go to its state machine.
+        if self.firmware_handles(&path)
+            && let Ok((_, format)) = options
+        {
+            match operation {
+                Operation::Write { .. } => {
+                    return (self.firmware_write(now, &path, format, payload), None);
+                }
+                Operation::Execute => return (self.firmware_execute(now, &path), None),
+                _ => {}
+            }
+        }
         let store = &mut self.store;
         let reply = match operation {
             Operation::Observe | Operation::CancelObservation => {

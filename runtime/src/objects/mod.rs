@@ -22,10 +22,12 @@
 
 mod access_control;
 mod device;
+mod firmware_update;
 mod security;
 mod server;
 
 pub use access_control::AccessControl;
 pub use device::{Device, DeviceHandler, WallClock};
+pub use firmware_update::FirmwareUpdate;
 pub use security::Security;
 pub use server::Server;

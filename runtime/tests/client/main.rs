@@ -11,6 +11,7 @@ mod bootstrap_resolve;
 mod core;
 mod disable;
 mod dm;
+mod firmware;
 mod multi_server;
 mod observe_rules;
 mod queue;
