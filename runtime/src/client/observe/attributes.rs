@@ -414,7 +414,7 @@ fn parse_decimal(text: &str) -> Option<f64> {
     if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
         return None;
     }
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
+    crate::numfmt::parse_f64(text).filter(|v| v.is_finite())
 }
 
 /// Why a Write-Attributes is refused. [`AttributeError::coap_code`] gives the response code.
