@@ -216,11 +216,11 @@ impl<T: Transport> Driver<T> {
 
         // One timer for the client's deadline, moved only when the deadline changes: a new
         // `Sleep` per turn would insert into and remove from tokio's timer wheel per datagram.
-        let mut deadline = client.poll_timeout();
+        let mut deadline = self.deadline(&client);
         let timer = tokio::time::sleep_until(tokio_instant(deadline));
         tokio::pin!(timer);
         loop {
-            let next = client.poll_timeout();
+            let next = self.deadline(&client);
             if next != deadline {
                 deadline = next;
                 timer.as_mut().reset(tokio_instant(deadline));
@@ -229,7 +229,7 @@ impl<T: Transport> Driver<T> {
                 waited = self.socket.wait_datagram(&mut batch) => {
                     self.receive(&mut client, waited, &mut batch)?;
                 }
-                () = &mut timer, if deadline.is_some() => client.handle_timeout(Instant::now()),
+                () = &mut timer, if deadline.is_some() => self.handle_timeout(&mut client),
                 address = self.lookup.resolved() => client.set_server(Instant::now(), address),
                 _ = ticker.tick() => tick(&mut client, Instant::now()),
                 () = &mut shutdown => break,
@@ -255,10 +255,10 @@ impl<T: Transport> Driver<T> {
             return Ok(());
         }
         loop {
-            let deadline = client.poll_timeout();
+            let deadline = self.deadline(client);
             tokio::select! {
                 waited = self.socket.wait_datagram(batch) => self.receive(client, waited, batch)?,
-                () = sleep_until(deadline) => client.handle_timeout(Instant::now()),
+                () = sleep_until(deadline) => self.handle_timeout(client),
                 () = tokio::time::sleep_until(give_up) => {
                     tracing::warn!(
                         timeout = ?self.shutdown_timeout,
@@ -271,6 +271,23 @@ impl<T: Transport> Driver<T> {
                 return Ok(());
             }
         }
+    }
+
+    /// The one deadline of the loop: the earliest of the client's and the transport's (a
+    /// secure transport's handshake timers).
+    fn deadline(&self, client: &Client) -> Option<Instant> {
+        match (client.poll_timeout(), self.socket.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The deadline came: the transport's timers, then the client's (each does what is due
+    /// and nothing else, so one waking the other early is harmless).
+    fn handle_timeout(&mut self, client: &mut Client) {
+        let now = Instant::now();
+        self.socket.handle_timeout(now);
+        client.handle_timeout(now);
     }
 
     /// After the transport's [`wait_datagram`](Transport::wait_datagram) returned `waited`:
@@ -365,6 +382,9 @@ impl<T: Transport> Driver<T> {
         self.outgoing.clear();
         while let Some(transmit) = client.poll_transmit() {
             self.outgoing.push(transmit);
+        }
+        if !self.outgoing.is_empty() {
+            self.socket.prepare(&self.outgoing, client);
         }
         let mut next = 0;
         while let Some(rest) = self.outgoing.get(next..).filter(|rest| !rest.is_empty()) {

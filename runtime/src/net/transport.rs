@@ -6,9 +6,10 @@ use std::net::SocketAddr;
 
 use tokio::net::UdpSocket;
 
-use crate::client::Transmit;
+use crate::client::{Client, Transmit};
 use crate::net::batch::{self, RecvBatch};
 use crate::net::events::TransportChange;
+use crate::time::Instant;
 
 /// What the [driver](crate::net::Driver) needs from the network: send one datagram, receive one
 /// datagram. Plain CoAP uses a [`UdpSocket`]; `coaps://` uses the DTLS transport
@@ -100,6 +101,29 @@ pub trait Transport {
     /// The default, for transports whose sessions never change (plain UDP), reports nothing.
     fn poll_change(&mut self) -> Option<TransportChange> {
         None
+    }
+
+    /// When the transport needs [`handle_timeout`](Self::handle_timeout) next: a secure
+    /// transport's handshake retransmissions and timeouts. The driver waits for the earliest of
+    /// this and the client's [`poll_timeout`](Client::poll_timeout), one timer for both. The
+    /// default, for transports without timers, is `None`.
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// Time passed (see [`poll_timeout`](Self::poll_timeout)); whatever must go out now (a
+    /// handshake flight again) is sent without waiting, a datagram the socket has no room
+    /// for being lost as on the network. Calling it early is harmless.
+    fn handle_timeout(&mut self, now: Instant) {
+        let _ = now;
+    }
+
+    /// Called by the driver with each batch of `transmits` before they are sent, with the
+    /// client that made them: a transport that secures some destinations and not others looks
+    /// up, for a destination it does not know yet, what the client's Security object says
+    /// about it (a server written by a Bootstrap-Server, say). The default does nothing.
+    fn prepare(&mut self, transmits: &[Transmit], client: &Client) {
+        let _ = (transmits, client);
     }
 }
 

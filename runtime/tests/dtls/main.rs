@@ -6,6 +6,7 @@
 mod support;
 
 mod multi_server;
+mod one_loop;
 mod psk;
 mod reconnect;
 mod resume;

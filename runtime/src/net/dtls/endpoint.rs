@@ -1,5 +1,5 @@
-//! [`Endpoint`]: the DTLS client side of one server as a sans-I/O state machine, the first step
-//! of issue 16 item 5. Datagrams from the server and time go in; datagrams to send, the
+//! [`Endpoint`]: the DTLS client side of one server as a sans-I/O state machine (issue 16
+//! item 5). Datagrams from the server and time go in; datagrams to send, the
 //! plaintexts received, one deadline and [`EndpointEvent`]s come out. It owns no socket, no
 //! task and reads no clock, so that one driver loop can run every server's endpoint, and so
 //! that lost flights, resumption, a restarted server or one silent for minutes are tested on a
@@ -17,12 +17,13 @@
 //!   transmission that calls for an answer ([`Endpoint::send`] with `expects_answer`, which
 //!   the client's exchange layer knows) and the endpoint counts them until a datagram comes
 //!   back; at [`EndpointConfig::rehandshake_after_unanswered`] the next send starts a new
-//!   handshake first (a restarted server drops the records of the old session silently) and
-//!   [`EndpointEvent::Established`] says whether it should go out from a fresh local port.
+//!   handshake first (a restarted server drops the records of the old session silently).
+//! - **Port moves as an output**: a handshake after a lost session (unanswered sends, or a
+//!   handshake that timed out) starts with [`EndpointEvent::MovePort`], before its ClientHello:
+//!   the caller sends it from a fresh local port, where the server has no stale association.
 //!
-//! Not wired into the driver yet: [`DtlsTransport`](super::DtlsTransport) and
-//! [`MultiDtlsTransport`](super::MultiDtlsTransport) still run the handshake in the driver's
-//! flush; the driver's single loop over every socket comes next.
+//! [`SecureTransport`](super::SecureTransport) runs one endpoint per `coaps://` server in the
+//! driver's single loop.
 
 use crate::prelude::*;
 use crate::time::Instant;
@@ -58,6 +59,10 @@ pub trait DtlsSession {
     fn state(&self) -> &'static str;
     /// A hint on why a handshake did not complete.
     fn stall_hint(&self) -> &'static str;
+    /// Queues a close_notify alert (to [`pop_outgoing`](Self::pop_outgoing)).
+    fn close(&mut self);
+    /// The negotiated cipher suite, for logs.
+    fn cipher(&self) -> &'static str;
 }
 
 /// A DTLS implementation: makes sessions and keeps the last one for resumption.
@@ -150,6 +155,14 @@ impl DtlsSession for Session {
     fn stall_hint(&self) -> &'static str {
         Session::stall_hint(self)
     }
+
+    fn close(&mut self) {
+        Session::close(self);
+    }
+
+    fn cipher(&self) -> &'static str {
+        Session::cipher(self)
+    }
 }
 
 /// The settings of an [`Endpoint`].
@@ -183,6 +196,13 @@ impl Default for EndpointConfig {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum EndpointEvent {
+    /// The handshake that starts now should go out from a fresh local port: the session was
+    /// lost silently (sends went unanswered) or the last handshake timed out, and the server
+    /// may hold a stale association for the old address and ignore a ClientHello from it
+    /// (`openssl s_server` and libcoap's OpenSSL servers do). Comes before the ClientHello
+    /// in [`Endpoint::poll_transmit`]: the caller moves to a new socket first, or keeps the
+    /// old one when its port is pinned.
+    MovePort,
     /// A handshake completed.
     Established {
         /// Whether it resumed the previous session (an abbreviated handshake).
@@ -195,8 +215,9 @@ pub enum EndpointEvent {
     HandshakeFailed {
         /// Why.
         error: DtlsError,
-        /// Whether the next handshake should go out from a fresh local port (the server may
-        /// hold a stale association for this address and ignore a ClientHello from it).
+        /// Whether the next handshake goes out from a fresh local port (it then starts with
+        /// [`EndpointEvent::MovePort`]): the server may hold a stale association for this
+        /// address and ignore a ClientHello from it.
         move_port: bool,
     },
     /// The server closed the session or it failed; the next send shakes hands again.
@@ -243,6 +264,8 @@ pub struct Endpoint<E: DtlsEngine> {
     /// Transmissions that call for an answer since a datagram last came from the server.
     unanswered: u32,
     handshakes: u32,
+    /// Whether the next handshake should go out from a fresh local port.
+    move_port: bool,
 }
 
 impl<E: DtlsEngine> core::fmt::Debug for Endpoint<E> {
@@ -276,6 +299,7 @@ impl<E: DtlsEngine> Endpoint<E> {
             events: VecDeque::new(),
             unanswered: 0,
             handshakes: 0,
+            move_port: false,
         }
     }
 
@@ -287,6 +311,35 @@ impl<E: DtlsEngine> Endpoint<E> {
     /// Whether a session is up.
     pub fn is_established(&self) -> bool {
         matches!(self.state, State::Established { .. })
+    }
+
+    /// Whether a handshake is under way.
+    pub fn is_handshaking(&self) -> bool {
+        matches!(self.state, State::Handshaking { .. })
+    }
+
+    /// Whether a plaintext received waits for [`Endpoint::poll_plaintext`].
+    pub fn has_plaintext(&self) -> bool {
+        !self.received.is_empty()
+    }
+
+    /// How many handshakes completed so far.
+    pub fn handshakes(&self) -> u32 {
+        self.handshakes
+    }
+
+    /// Ends the session with a close_notify alert (in [`Endpoint::poll_transmit`]); a
+    /// handshake under way is dropped, with the plaintexts waiting for it. The next
+    /// [`Endpoint::send`] shakes hands again, offering the session for resumption.
+    pub fn close(&mut self) {
+        match core::mem::replace(&mut self.state, State::Idle) {
+            State::Established { mut session } => {
+                session.close();
+                Self::drain(&mut session, &mut self.transmits);
+            }
+            State::Handshaking { .. } => self.waiting.clear(),
+            State::Idle => {}
+        }
     }
 
     /// Starts a handshake now (dropping any session) unless one is under way.
@@ -305,6 +358,9 @@ impl<E: DtlsEngine> Endpoint<E> {
         let limit = self.config.rehandshake_after_unanswered;
         if limit > 0 && self.unanswered >= limit && self.is_established() {
             tracing::info!(peer = %self.peer, unanswered = self.unanswered, "no answer in the DTLS session: shaking hands again");
+            // The server may hold the association of this address still (a lost connection)
+            // or have restarted: either way a fresh port gets a new association at once.
+            self.move_port = true;
             self.start_handshake(now);
         }
         if expects_answer {
@@ -315,7 +371,7 @@ impl<E: DtlsEngine> Endpoint<E> {
                 Ok(()) => Self::drain(session, &mut self.transmits),
                 Err(error) => {
                     tracing::warn!(peer = %self.peer, %error, "DTLS write failed");
-                    self.close(format!("write failed: {error}"));
+                    self.closed(format!("write failed: {error}"));
                 }
             },
             State::Handshaking { .. } => self.waiting.push_back(plaintext.to_vec()),
@@ -350,8 +406,12 @@ impl<E: DtlsEngine> Endpoint<E> {
                 self.received.extend(plaintexts);
                 match outcome {
                     Received::Open => {}
-                    Received::Closed => self.close("the server closed the session".to_owned()),
-                    Received::Failed(reason) => self.close(reason),
+                    Received::Closed => self.closed("the server closed the session".to_owned()),
+                    Received::Failed(reason) => {
+                        // A session that ended in a fatal error is not resumed (RFC 5246 §7.2).
+                        self.engine.forget();
+                        self.closed(reason);
+                    }
                 }
             }
         }
@@ -420,6 +480,9 @@ impl<E: DtlsEngine> Endpoint<E> {
     }
 
     fn start_handshake(&mut self, now: Instant) {
+        if core::mem::take(&mut self.move_port) {
+            self.events.push_back(EndpointEvent::MovePort);
+        }
         let session = match self.engine.start(self.peer, self.config.resume_sessions) {
             Ok(session) => session,
             Err(error) => {
@@ -496,13 +559,14 @@ impl<E: DtlsEngine> Endpoint<E> {
 
     fn fail(&mut self, error: DtlsError, move_port: bool) {
         tracing::warn!(peer = %self.peer, %error, "DTLS handshake failed");
+        self.move_port |= move_port;
         self.state = State::Idle;
         self.waiting.clear();
         self.events
             .push_back(EndpointEvent::HandshakeFailed { error, move_port });
     }
 
-    fn close(&mut self, reason: String) {
+    fn closed(&mut self, reason: String) {
         self.state = State::Idle;
         self.events.push_back(EndpointEvent::Closed { reason });
     }

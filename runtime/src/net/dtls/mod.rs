@@ -41,23 +41,30 @@
 //! will be further [`Credentials`] variants configuring the same OpenSSL context.
 
 mod alert;
+mod config;
 mod credentials;
 pub mod endpoint;
 mod error;
+mod lookup;
 mod multi;
+mod peer;
 mod pipe;
 mod resumption;
 mod screen;
+mod secure;
 mod session;
 mod transport;
 mod uri;
 
 pub use alert::{ALERT, APPLICATION_DATA, Alert, CHANGE_CIPHER_SPEC, HANDSHAKE, RECORD_HEADER_LEN};
+pub use config::{DEFAULT_CIPHERS, DtlsConfig};
 pub use credentials::{Credentials, MAX_PSK_IDENTITY_LEN, MAX_PSK_KEY_LEN};
 pub use endpoint::{
     DtlsEngine, DtlsSession, Endpoint, EndpointConfig, EndpointEvent, OpenSslEngine,
 };
 pub use error::DtlsError;
-pub use multi::{MultiDtlsTransport, PeerStatus, PeerStatuses};
-pub use transport::{DEFAULT_CIPHERS, DtlsConfig, DtlsTransport};
+pub use multi::{MultiDtlsTransport, PeerStatuses};
+pub use peer::{PeerStatus, SessionReport};
+pub use secure::SecureTransport;
+pub use transport::DtlsTransport;
 pub use uri::{DEFAULT_SECURE_PORT, is_coaps, parse_coaps_uri, resolve_coaps};

@@ -31,7 +31,7 @@ type Changes = Arc<Mutex<VecDeque<TransportChange>>>;
 /// How one server's DTLS session is doing, from [`MultiDtlsTransport::status`].
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct PeerStatus {
+pub struct OldPeerStatus {
     /// The local address of the socket towards this server (it moves to a fresh port when a
     /// lost session is shaken up again: see [`DtlsTransport`]).
     pub local: Option<SocketAddr>,
@@ -53,7 +53,7 @@ pub struct PeerStatus {
 /// One server of a [`MultiDtlsTransport`]: its task's queue and what the task reports.
 struct Peer {
     outgoing: mpsc::Sender<Vec<u8>>,
-    status: Arc<Mutex<PeerStatus>>,
+    status: Arc<Mutex<OldPeerStatus>>,
     task: JoinHandle<()>,
 }
 
@@ -81,7 +81,7 @@ struct Peer {
 ///   [`recv_from`](Transport::recv_from). One server that is down or refuses the key never
 ///   delays the others.
 /// - **Failures stay with their server.** A failed handshake is logged with the server's
-///   address and kept in [`PeerStatus::last_error`]; the datagram is lost, as on a lossy
+///   address and kept in [`OldPeerStatus::last_error`]; the datagram is lost, as on a lossy
 ///   network, and the next one to that server (a CoAP retransmission) tries a new handshake.
 ///   Datagrams queued while the failed handshake ran are dropped with it, so one failure costs
 ///   one handshake timeout, not one per queued datagram. A socket that breaks ends that server's
@@ -185,9 +185,9 @@ impl MultiDtlsTransport {
         }
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| DtlsError::Io(io::Error::other(e)))?;
-        let status = Arc::new(Mutex::new(PeerStatus {
+        let status = Arc::new(Mutex::new(OldPeerStatus {
             local: Transport::local_addr(&transport).ok(),
-            ..PeerStatus::default()
+            ..OldPeerStatus::default()
         }));
         report(&status, &transport, None);
         let (outgoing, queue) = mpsc::channel(OUTGOING_QUEUE);
@@ -216,7 +216,7 @@ impl MultiDtlsTransport {
     }
 
     /// How the session with `server` is doing (`None`: not one of the servers).
-    pub fn status(&self, server: SocketAddr) -> Option<PeerStatus> {
+    pub fn status(&self, server: SocketAddr) -> Option<OldPeerStatus> {
         self.peers
             .get(&server)
             .map(|peer| lock(&peer.status).clone())
@@ -240,12 +240,12 @@ impl MultiDtlsTransport {
 /// [`MultiDtlsTransport::statuses`].
 #[derive(Debug, Clone, Default)]
 pub struct PeerStatuses {
-    peers: BTreeMap<SocketAddr, Arc<Mutex<PeerStatus>>>,
+    peers: BTreeMap<SocketAddr, Arc<Mutex<OldPeerStatus>>>,
 }
 
 impl PeerStatuses {
     /// How the session with `server` is doing now (`None`: not one of the servers).
-    pub fn get(&self, server: SocketAddr) -> Option<PeerStatus> {
+    pub fn get(&self, server: SocketAddr) -> Option<OldPeerStatus> {
         self.peers.get(&server).map(|status| lock(status).clone())
     }
 
@@ -305,7 +305,7 @@ impl Transport for MultiDtlsTransport {
     }
 
     /// The local address of the first server's socket (each server has its own: see
-    /// [`PeerStatus::local`]).
+    /// [`OldPeerStatus::local`]).
     fn local_addr(&self) -> io::Result<SocketAddr> {
         self.first
             .and_then(|first| self.status(first))
@@ -348,7 +348,7 @@ async fn serve_peer(
     mut transport: DtlsTransport,
     mut queue: mpsc::Receiver<Vec<u8>>,
     incoming: mpsc::Sender<(SocketAddr, Vec<u8>)>,
-    status: Arc<Mutex<PeerStatus>>,
+    status: Arc<Mutex<OldPeerStatus>>,
     changes: Changes,
 ) {
     let server = transport.peer_addr();
@@ -398,7 +398,7 @@ async fn serve_peer(
 
 /// Copies the transport's counters into `status`; `Some(error)` records a failure, `None` a
 /// success (clearing the last error).
-fn report(status: &Mutex<PeerStatus>, transport: &DtlsTransport, error: Option<DtlsError>) {
+fn report(status: &Mutex<OldPeerStatus>, transport: &DtlsTransport, error: Option<DtlsError>) {
     let mut status = lock(status);
     status.established = transport.is_established();
     status.handshakes = transport.handshakes();
@@ -413,6 +413,6 @@ fn report(status: &Mutex<PeerStatus>, transport: &DtlsTransport, error: Option<D
 }
 
 /// The status, even if a thread panicked holding it (it holds plain counters).
-fn lock(status: &Mutex<PeerStatus>) -> std::sync::MutexGuard<'_, PeerStatus> {
+fn lock(status: &Mutex<OldPeerStatus>) -> std::sync::MutexGuard<'_, OldPeerStatus> {
     status.lock().unwrap_or_else(PoisonError::into_inner)
 }

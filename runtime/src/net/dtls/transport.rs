@@ -7,18 +7,14 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use openssl::ssl::{SslContext, SslMethod, SslOptions, SslVersion};
 use tokio::net::UdpSocket;
 
+use super::config::context;
 use super::resumption::ResumingContext;
 use super::screen::screen;
 use super::session::{Received, Session};
-use super::{Credentials, DtlsError};
+use super::{DtlsConfig, DtlsError};
 use crate::net::{Transport, TransportChange};
-
-/// The cipher suites offered, in OpenSSL's names: TLS_PSK_WITH_AES_128_CCM_8 (mandatory in
-/// LwM2M, RFC 7925) and TLS_PSK_WITH_AES_128_CBC_SHA256.
-pub const DEFAULT_CIPHERS: &str = "PSK-AES128-CCM8:PSK-AES128-CBC-SHA256";
 
 /// How often a pending handshake is re-driven: OpenSSL retransmits a flight when its DTLS timer
 /// (1 s, doubling up to 60 s) has expired at that moment, so this is the timer's resolution.
@@ -26,51 +22,6 @@ const HANDSHAKE_POLL: Duration = Duration::from_millis(50);
 
 /// The largest UDP datagram read from the socket.
 const MAX_DATAGRAM: usize = 65_507;
-
-/// The settings of a [`DtlsTransport`].
-#[derive(Debug, Clone)]
-pub struct DtlsConfig {
-    /// The client's credentials.
-    pub credentials: Credentials,
-    /// How long a handshake may take, retransmissions included, before it fails.
-    pub handshake_timeout: Duration,
-    /// The path MTU (UDP payload bytes) handshake messages are fragmented to.
-    pub mtu: usize,
-    /// After this many datagrams that call for an answer sent in a row with nothing received,
-    /// the next send starts a new handshake first (from a fresh local port: see
-    /// [`DtlsTransport`]): a server that restarted has forgotten the session and drops its
-    /// records silently, and after an outage the server may hold a stale association. 0
-    /// disables it. The default, 4, lets the last CoAP retransmission of a confirmable message
-    /// (`MAX_RETRANSMIT` = 4) reach a restarted server. CoAP messages that get no answer by
-    /// design (non-confirmable ones such as most notifications, ACKs and RSTs) are not
-    /// counted: a device that only sends non-confirmable notifications is not "unanswered".
-    pub rehandshake_after_unanswered: u32,
-    /// The OpenSSL cipher list offered ([`DEFAULT_CIPHERS`]).
-    pub ciphers: String,
-    /// Whether a new handshake offers the last session for resumption (an abbreviated
-    /// handshake: one round trip, no key exchange), falling back to a full handshake when the
-    /// server no longer knows it. On by default.
-    pub resume_sessions: bool,
-}
-
-impl DtlsConfig {
-    /// The default handshake timeout: OpenSSL's retransmissions at 1, 3, 7 and 15 s fit in it.
-    pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(20);
-    /// The default MTU: the IPv6 minimum MTU (1280) less the IPv6 and UDP headers.
-    pub const DEFAULT_MTU: usize = 1232;
-
-    /// The defaults with these credentials.
-    pub fn new(credentials: Credentials) -> DtlsConfig {
-        DtlsConfig {
-            credentials,
-            handshake_timeout: Self::DEFAULT_HANDSHAKE_TIMEOUT,
-            mtu: Self::DEFAULT_MTU,
-            rehandshake_after_unanswered: 4,
-            ciphers: DEFAULT_CIPHERS.to_owned(),
-            resume_sessions: true,
-        }
-    }
-}
 
 /// DTLS 1.2 client sessions with one server over one connected UDP socket: a
 /// [`Transport`] whose datagrams are the plaintext CoAP messages.
@@ -459,40 +410,6 @@ impl fmt::Debug for DtlsTransport {
             .field("credentials", &self.config.credentials)
             .finish()
     }
-}
-
-/// The OpenSSL context of a DTLS 1.2 client with these credentials.
-pub(super) fn context(config: &DtlsConfig) -> Result<SslContext, DtlsError> {
-    let mut builder = SslContext::builder(SslMethod::dtls_client())?;
-    builder.set_min_proto_version(Some(SslVersion::DTLS1_2))?;
-    builder.set_max_proto_version(Some(SslVersion::DTLS1_2))?;
-    builder.set_cipher_list(&config.ciphers)?;
-    builder.set_options(SslOptions::NO_QUERY_MTU);
-    // OpenSSL 3.2 moved the CCM_8 suites (8-byte tag) to security level 0; LwM2M mandates
-    // TLS_PSK_WITH_AES_128_CCM_8 and the list above holds PSK suites only, so level 0 allows
-    // nothing else.
-    builder.set_security_level(0);
-    match &config.credentials {
-        Credentials::Psk { identity, key } => {
-            let identity = identity.clone();
-            let key = key.clone();
-            builder.set_psk_client_callback(move |_ssl, _hint, identity_out, key_out| {
-                // OpenSSL wants the identity as a NUL-terminated string.
-                let id = identity_out
-                    .get_mut(..=identity.len())
-                    .ok_or_else(openssl::error::ErrorStack::get)?;
-                let (text, nul) = id.split_at_mut(identity.len());
-                text.copy_from_slice(&identity);
-                nul.fill(0);
-                key_out
-                    .get_mut(..key.len())
-                    .ok_or_else(openssl::error::ErrorStack::get)?
-                    .copy_from_slice(&key);
-                Ok(key.len())
-            });
-        }
-    }
-    Ok(builder.build())
 }
 
 /// Whether `plaintext` is a CoAP message that gets no answer by design: a non-confirmable

@@ -4,8 +4,8 @@
 use openssl::ssl::{ErrorCode, Ssl, SslContext, SslMethod, SslOptions, SslStream, SslVersion};
 
 use super::*;
+use crate::net::dtls::config::context;
 use crate::net::dtls::pipe::Pipe;
-use crate::net::dtls::transport::context;
 use crate::net::dtls::{Credentials, DEFAULT_CIPHERS, DtlsConfig, HANDSHAKE};
 
 const IDENTITY: &[u8] = b"endpoint-test";
@@ -198,13 +198,94 @@ fn a_server_silent_for_minutes_times_the_handshake_out_on_schedule() {
             move_port: true
         }]
     ));
-    // Minutes later the server is back: the next send shakes hands again.
+    // Minutes later the server is back: the next send shakes hands again, from a fresh port
+    // (the server may hold a half-made association for the old one).
     let later = t0 + Duration::from_secs(300);
     let mut server = Server::new(&server_context());
     client.send(later, b"again", true);
+    assert!(matches!(events(&mut client)[..], [EndpointEvent::MovePort]));
     pump(&mut client, &mut server, later);
     assert!(client.is_established());
     assert_eq!(server.inbox, [b"again".to_vec()]);
+}
+
+#[test]
+fn an_established_session_outlives_minutes_of_silence() {
+    let mut client = endpoint(EndpointConfig::default());
+    let mut server = Server::new(&server_context());
+    client.connect(at(0));
+    pump(&mut client, &mut server, at(0));
+    events(&mut client);
+    // Nothing to time in an established session: no deadline, no keep-alive.
+    assert_eq!(client.poll_timeout(), None);
+    client.handle_timeout(at(600));
+    assert_eq!(client.poll_transmit(), None);
+    // Ten minutes later a send goes at once in the same session.
+    client.send(at(600), b"still here", true);
+    pump(&mut client, &mut server, at(600));
+    assert_eq!(server.inbox, [b"still here".to_vec()]);
+    assert!(events(&mut client).is_empty(), "no new handshake");
+}
+
+#[test]
+fn a_restarted_server_answers_the_offered_session_with_a_full_handshake() {
+    let mut client = endpoint(EndpointConfig {
+        rehandshake_after_unanswered: 1,
+        ..EndpointConfig::default()
+    });
+    let mut server = Server::new(&server_context());
+    client.connect(at(1));
+    pump(&mut client, &mut server, at(1));
+    events(&mut client);
+    // Restarted: a new context, whose session cache is empty.
+    let mut restarted = Server::new(&server_context());
+    client.send(at(2), b"lost", true);
+    // The new server drops records of a session it does not know: nothing comes back.
+    while client.poll_transmit().is_some() {}
+    client.send(at(30), b"after restart", true);
+    pump(&mut client, &mut restarted, at(30));
+    let seen = events(&mut client);
+    assert!(
+        matches!(
+            seen[..],
+            [
+                EndpointEvent::MovePort,
+                EndpointEvent::Established {
+                    resumed: false,
+                    handshakes: 2
+                }
+            ]
+        ),
+        "{seen:?}"
+    );
+    assert_eq!(restarted.inbox, [b"after restart".to_vec()]);
+}
+
+#[test]
+fn close_sends_close_notify_and_the_next_send_resumes() {
+    let context = server_context();
+    let mut client = endpoint(EndpointConfig::default());
+    let mut server = Server::new(&context);
+    client.connect(at(1));
+    pump(&mut client, &mut server, at(1));
+    client.close();
+    assert!(!client.is_established());
+    let alert = client.poll_transmit().expect("close_notify");
+    assert_eq!(alert.first(), Some(&crate::net::dtls::ALERT));
+    let mut server = Server::new(&context);
+    client.send(at(2), b"again", true);
+    pump(&mut client, &mut server, at(2));
+    let seen = events(&mut client);
+    assert!(
+        matches!(
+            seen[..],
+            [
+                EndpointEvent::Established { resumed: false, .. },
+                EndpointEvent::Established { resumed: true, .. }
+            ]
+        ),
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -283,10 +364,17 @@ fn unanswered_sends_to_a_restarted_server_lead_to_a_new_handshake() {
     pump(&mut client, &mut restarted, at(3));
     assert!(client.is_established());
     assert_eq!(restarted.inbox, [b"fifth".to_vec()]);
-    assert!(matches!(
-        events(&mut client)[..],
-        [EndpointEvent::Established { handshakes: 2, .. }]
-    ));
+    let seen = events(&mut client);
+    assert!(
+        matches!(
+            seen[..],
+            [
+                EndpointEvent::MovePort,
+                EndpointEvent::Established { handshakes: 2, .. }
+            ]
+        ),
+        "a lost session asks for a fresh port first: {seen:?}"
+    );
     // An answer resets the count: four more unanswered are needed for the next handshake.
     for datagram in restarted.send(b"ack") {
         client.handle_datagram(at(4), &datagram);
