@@ -27,6 +27,9 @@ pub const DEFAULT_LIFETIME: u32 = 300;
 pub struct Config {
     /// The LwM2M server.
     pub server: SocketAddr,
+    /// The server's URI as given (`coap://IP[:PORT]`): the Security object's Server URI and the
+    /// log show it as is, so that no `SocketAddr` needs formatting (about 2.5 KiB of flash).
+    pub server_uri: String,
     /// The endpoint client name.
     pub endpoint: String,
     /// The registration lifetime, in seconds.
@@ -99,6 +102,7 @@ fn parse(line: &str) -> Result<Config, ConfigError> {
     if args.next().is_some() {
         return Err(ConfigError::Usage);
     }
+    let server_uri = server.to_string();
     let server = parse_server(server)?;
     let lifetime = match lifetime {
         None => DEFAULT_LIFETIME,
@@ -109,6 +113,7 @@ fn parse(line: &str) -> Result<Config, ConfigError> {
     };
     Ok(Config {
         server,
+        server_uri,
         endpoint: endpoint.to_string(),
         lifetime,
     })

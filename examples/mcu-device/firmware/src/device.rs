@@ -4,7 +4,6 @@
 //! the one server given on the command line (Short Server ID 1, NoSec), and Temperature (3303)
 //! instance 0, generated from the bundled registry; a server may create more Temperatures.
 
-use core::net::SocketAddr;
 use core::time::Duration;
 
 use lwm2m::client::{Client, Config};
@@ -40,17 +39,16 @@ pub fn client(config: &config::Config, uptime_ms: u64, seed: u64) -> Client {
     client_config.random_seed = Some(seed);
     Client::new(
         client_config,
-        store(config.server, config.lifetime, uptime_ms),
+        store(&config.server_uri, config.lifetime, uptime_ms),
     )
 }
 
 /// The objects served.
-fn store(server: SocketAddr, lifetime: u32, uptime_ms: u64) -> ObjectStore {
+fn store(uri: &str, lifetime: u32, uptime_ms: u64) -> ObjectStore {
     let mut store = ObjectStore::new();
-    let uri = alloc::format!("coap://{server}");
     // Inserting distinct built-in instances into an empty store cannot fail; a failure would
     // show as a missing object in the registration.
-    let _ = store.insert(0, Security::no_sec(&uri, SHORT_SERVER_ID), ());
+    let _ = store.insert(0, Security::no_sec(uri, SHORT_SERVER_ID), ());
     let _ = store.insert(0, Server::new(SHORT_SERVER_ID, lifetime, "U"), ());
     let _ = store.insert(0, Device::demo(), DeviceHandler::with_clock(uptime_clock));
     let _ = store.insert(0, thermometer::initial(uptime_ms), Thermometer);

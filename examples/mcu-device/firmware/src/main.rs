@@ -68,8 +68,8 @@ fn main() -> ! {
         Err(error) => fail(format_args!("configuration: {error}")),
     };
     tx.log(format_args!(
-        "mcu-device up: endpoint {}, server coap://{}, lifetime {} s",
-        config.endpoint, config.server, config.lifetime
+        "mcu-device up: endpoint {}, server {}, lifetime {} s",
+        config.endpoint, config.server_uri, config.lifetime
     ));
 
     let mut client = device::client(&config, clock::now_ms(), seed());
