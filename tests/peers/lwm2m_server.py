@@ -50,6 +50,13 @@ Register/Update):
                                                 {"answered": bool, "code": ..., "rst": bool}
   forget {ep}                                   drop the registration location: the next Update gets
                                                 4.04 (requests still reach the client's address)
+  serve-file {path, payload_hex, etag?, stall_at?}
+                                                serve the bytes at GET PATH on this peer's port (a
+                                                firmware file server): Block2 sliced per request
+                                                from the bytes (stateless, so a download resumes on
+                                                a restarted peer), ETag given or "e1"; each GET is a
+                                                {"event": "file-get", "path", "block", "szx"} event;
+                                                from block stall_at on, GETs are never answered
   parallel {ops: [command, ...]}                the commands (each with its own "op" and "ep") run
                                                 concurrently: {"results": [reply, ...]} in order,
                                                 each reply {"ok": ...} as if sent alone
@@ -276,15 +283,47 @@ def query_params(request):
     return params
 
 
+# Files served by GET (the firmware file server role): path tuple -> {"data", "etag", "stall_at"}.
+FILES = {}
+
+
+async def serve_file(request, served):
+    """One block of a served file, sliced from the bytes as the request's Block2 asks (block 0
+    of the peer's preferred size without one)."""
+    block2 = request.opt.block2
+    szx = min(block2.size_exponent, 6) if block2 is not None else 6
+    num = block2.block_number if block2 is not None else 0
+    size = 2 ** (szx + 4)
+    data = served["data"]
+    start = num * size
+    emit({"event": "file-get", "t": now(), "path": "/" + "/".join(request.opt.uri_path), "block": num, "szx": szx})
+    if served.get("stall_at") is not None and num >= served["stall_at"]:
+        await asyncio.sleep(3600)
+    if start > len(data) or (start == len(data) and start > 0):
+        return Message(code=Code.BAD_OPTION)
+    chunk = data[start:start + size]
+    more = start + size < len(data)
+    msg = Message(code=Code.CONTENT, payload=chunk, etag=served["etag"])
+    msg.opt.block2 = (num, more, szx)
+    if num == 0:
+        msg.opt.size2 = len(data)
+    return msg
+
+
 class RdResource(aiocoap.resource.Resource, aiocoap.resource.PathCapable):
-    """The whole site: /rd (Register), /rd/<n> (Update, De-register) and /dp (Send); anything else
-    is 4.04."""
+    """The whole site: /rd (Register), /rd/<n> (Update, De-register) and /dp (Send), and the
+    files of serve-file; anything else is 4.04."""
 
     async def needs_blockwise_assembly(self, request):
-        return True
+        # Served files slice their blocks themselves (aiocoap's cache of a response for its later
+        # blocks would not survive a restart of the peer).
+        return not (request.code == Code.GET and tuple(request.opt.uri_path) in FILES)
 
     async def render(self, request):
         path = list(request.opt.uri_path)
+        served = FILES.get(tuple(path))
+        if served is not None and request.code == Code.GET:
+            return await serve_file(request, served)
         if path == ["bs"] and request.code == Code.POST:
             return bootstrap_request(request)
         if path == ["dp"] and request.code == Code.POST:
@@ -664,6 +703,15 @@ class Server:
         results = await asyncio.gather(*(one(sub) for sub in cmd.get("ops", [])))
         return {"results": list(results)}
 
+    async def op_serve_file(self, cmd):
+        path = tuple(s for s in cmd["path"].split("/") if s)
+        FILES[path] = {
+            "data": binascii.unhexlify(cmd["payload_hex"]),
+            "etag": cmd.get("etag", "e1").encode(),
+            "stall_at": cmd.get("stall_at"),
+        }
+        return {"serving": "/" + "/".join(path), "size": len(FILES[path]["data"])}
+
     async def op_registrations(self, cmd):
         return {"registrations": [public(r) for r in REG.by_ep.values()]}
 
@@ -699,7 +747,8 @@ async def main():
     sys.stdout.flush()
 
     loop = asyncio.get_event_loop()
-    reader = asyncio.StreamReader()
+    # Commands carry packages of hundreds of KiB in hex (firmware pushes): lines up to 16 MiB.
+    reader = asyncio.StreamReader(limit=16 * 1024 * 1024)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     tasks = set()
     while True:

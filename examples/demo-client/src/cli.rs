@@ -36,6 +36,15 @@ pub struct Args {
     /// or foreign file is reported and ignored (the device bootstraps).
     #[arg(long, value_name = "FILE")]
     pub state: Option<std::path::PathBuf>,
+    /// Serve Firmware Update (object 5): packages pushed to `/5/0/0` or pulled from a
+    /// `coap://` Package URI are streamed into DIR, checked (the demo's package format: see
+    /// `firmware.rs`), and installed by Update (`/5/0/2`), which restarts the device into the
+    /// new Firmware Version (`/3/0/3`) and reports Update Result 1.
+    #[arg(long, value_name = "DIR")]
+    pub firmware_dir: Option<std::path::PathBuf>,
+    /// The largest firmware package DIR takes, in bytes (a larger one: Update Result 2).
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub firmware_max_size: u64,
     /// Queue mode: announce it (LwM2M 1.1: the `Q` parameter; 1.0: `b=UQ`) and stop listening
     /// once the queue window after the last exchange has passed.
     #[arg(long)]

@@ -31,6 +31,7 @@
 
 mod cli;
 mod device;
+mod firmware;
 mod light;
 mod log;
 mod state;
@@ -248,7 +249,9 @@ async fn serve<T: Transport>(
     let driver = driver.with_events_where(events, |event| {
         matches!(
             event,
-            lwm2m::client::Event::Rebooting | lwm2m::client::Event::FactoryReset
+            lwm2m::client::Event::Rebooting
+                | lwm2m::client::Event::FactoryReset
+                | lwm2m::client::Event::FirmwareUpdating
         )
     });
     let restart = std::cell::Cell::new(None);
@@ -258,7 +261,10 @@ async fn serve<T: Transport>(
             request = restart_requested(&mut received) => restart.set(Some(request)),
         }
     };
-    let client = Client::new(config, store);
+    let mut client = Client::new(config, store);
+    if let Some(dir) = &args.firmware_dir {
+        firmware::enable(&mut client, dir, args.firmware_max_size, start)?;
+    }
     let sensor = Sensor::new(start);
     let mut saving = state.take();
     let send_every = Duration::from_secs(args.send_every);
@@ -311,6 +317,8 @@ async fn restart_requested(
     while let Some(event) = events.recv().await {
         match event.event {
             lwm2m::client::Event::Rebooting => return Restart::Reboot,
+            // The new firmware runs after a restart (see `firmware`).
+            lwm2m::client::Event::FirmwareUpdating => return Restart::Reboot,
             lwm2m::client::Event::FactoryReset => return Restart::FactoryReset,
             _ => {}
         }

@@ -8,7 +8,7 @@
 //!   (unsupported protocol, see [`SUPPORTED_PROTOCOLS`](crate::firmware::SUPPORTED_PROTOCOLS)).
 //!   The Write itself is answered 2.04 either way (ETS int-778).
 //! - **Resume**: a block left unanswered (the retransmissions given up, an RST, or an empty
-//!   ACK whose separate response never comes within `EXCHANGE_LIFETIME`) is asked for again
+//!   ACK whose separate response has not come within `MAX_TRANSMIT_WAIT`) is asked for again
 //!   after a pause that doubles, from the last good block on, up to [`MAX_ATTEMPTS`] times in a
 //!   row; then the download ends with Update Result 4 (connection lost). A block taken resets
 //!   the count.
@@ -247,12 +247,14 @@ impl Engine {
 
     /// Asks for the block after the last good one.
     fn request_block(&mut self, now: Instant) {
-        let lifetime = self.config.transmission.exchange_lifetime();
+        // A block's answer comes within MAX_TRANSMIT_WAIT, or as a separate response after an
+        // empty ACK; one that has not come by then is asked for again.
+        let wait = self.config.transmission.max_transmit_wait();
         let Some(download) = self.download_mut() else {
             return;
         };
         download.retry_at = None;
-        download.answer_by = Some(now + lifetime);
+        download.answer_by = Some(now + wait);
         let size = 16usize << download.szx;
         let num = u32::try_from(download.received / size).unwrap_or(u32::MAX);
         let target = download.target.clone();
