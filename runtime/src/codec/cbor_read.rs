@@ -50,31 +50,13 @@ pub(crate) enum ReadError {
     NotUtf8,
 }
 
-impl Item<'_> {
-    /// What the item is, for error messages ("an integer", "a map"...).
-    pub(crate) fn describe(&self) -> &'static str {
+impl ReadError {
+    /// What is wrong, as a [`DecodeError`](super::DecodeError)'s reason.
+    pub(crate) const fn reason(self) -> &'static str {
         match self {
-            Item::Unsigned(_) | Item::Negative(_) => "an integer",
-            Item::Bytes(_) => "a byte string",
-            Item::Text(_) => "a text string",
-            Item::Array(_) => "an array",
-            Item::Map(_) => "a map",
-            Item::Tag(_) => "a tag",
-            Item::Bool(_) => "a boolean",
-            Item::Null | Item::Undefined => "null",
-            Item::Float(_) => "a float",
-            Item::Simple(_) => "a simple value",
-            Item::Indefinite(_) => "an indefinite-length item",
-        }
-    }
-}
-
-impl core::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            ReadError::End => f.write_str("the payload ends inside an item"),
-            ReadError::Reserved(info) => write!(f, "reserved additional information {info}"),
-            ReadError::NotUtf8 => f.write_str("a text string that is not UTF-8"),
+            ReadError::End => "CBOR: the payload ends inside an item",
+            ReadError::Reserved(_) => "CBOR: reserved additional information",
+            ReadError::NotUtf8 => "CBOR: a text string that is not UTF-8",
         }
     }
 }

@@ -31,7 +31,7 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
     let records = super::sorted(base, records)?;
     let mut enc = Enc::new(Vec::with_capacity(records.len() * 16 + 16));
     encode_root(&mut enc, base, &records)
-        .map_err(|e| EncodeError::InvalidRecords(format!("CBOR: {e}")))?;
+        .map_err(|_| EncodeError::InvalidRecords("CBOR encoding failed"))?;
     Ok(enc.into_writer())
 }
 
@@ -144,12 +144,7 @@ pub fn decode(
     let entries = match reader.item().map_err(e)? {
         Item::Map(entries) => entries,
         Item::Indefinite(_) => return Err(DecodeError::malformed(F, "indefinite-length map")),
-        other => {
-            return Err(DecodeError::malformed(
-                F,
-                format!("{} at the top level, not a map", other.describe()),
-            ));
-        }
+        _ => return Err(DecodeError::malformed(F, "a top level that is not a map")),
     };
     decode_map(
         &mut reader,
@@ -167,7 +162,7 @@ pub fn decode(
 
 #[cold]
 fn e(err: ReadError) -> DecodeError {
-    DecodeError::malformed(F, format!("CBOR: {err}"))
+    DecodeError::malformed(F, err.reason())
 }
 
 /// CBOR major type 5, a map.
@@ -193,10 +188,7 @@ fn decode_map(
             continue;
         }
         if path.len() < 3 {
-            return Err(DecodeError::malformed(
-                F,
-                format!("a value at {path}, above any resource"),
-            ));
+            return Err(DecodeError::malformed(F, "a value above any resource"));
         }
         if !base.contains(&path) {
             return Err(DecodeError::OutsideBase { path, base: *base });
@@ -211,15 +203,15 @@ fn decode_map(
 /// A path id: an unsigned integer up to 65535.
 fn id(item: Item<'_>) -> Result<u16, DecodeError> {
     match item {
-        Item::Unsigned(n) => u16::try_from(n)
-            .map_err(|_| DecodeError::malformed(F, format!("the id {n} is above 65535"))),
+        Item::Unsigned(n) => {
+            u16::try_from(n).map_err(|_| DecodeError::malformed(F, "an id above 65535"))
+        }
         _ => Err(DecodeError::malformed(F, "a path fragment holds a non-id")),
     }
 }
 
 fn decode_key(reader: &mut Reader<'_>, prefix: Path) -> Result<Path, DecodeError> {
-    let too_long =
-        || DecodeError::malformed(F, format!("a key below {prefix} makes a path too long"));
+    let too_long = || DecodeError::malformed(F, "a key that makes a path too long");
     match reader.item().map_err(e)? {
         key @ Item::Unsigned(_) => prefix.child(id(key)?).ok_or_else(too_long),
         Item::Array(0) => Err(DecodeError::malformed(F, "an empty path fragment")),
@@ -236,9 +228,9 @@ fn decode_key(reader: &mut Reader<'_>, prefix: Path) -> Result<Path, DecodeError
             F,
             "indefinite-length CBOR is not accepted",
         )),
-        other => Err(DecodeError::malformed(
+        _ => Err(DecodeError::malformed(
             F,
-            format!("{} as a path key", other.describe()),
+            "a path key that is not an id or array",
         )),
     }
 }
@@ -282,22 +274,17 @@ fn decode_value(
                 return Err(DecodeError::malformed(F, "tag 1 on a non-Time value"));
             }
             let t = i64::try_from(n)
-                .map_err(|_| DecodeError::mismatch(*path, Kind::Time, n.to_string()))?;
+                .map_err(|_| DecodeError::mismatch(*path, Kind::Time, "a time out of range"))?;
             return Ok(Value::Time(Time(t)));
         }
-        Item::Tag(tag) => {
-            return Err(DecodeError::malformed(
-                F,
-                format!("unexpected CBOR tag {tag}"),
-            ));
-        }
+        Item::Tag(_) => return Err(DecodeError::malformed(F, "an unexpected CBOR tag")),
         Item::Null | Item::Undefined => {
             return Err(DecodeError::malformed(F, "null values are not supported"));
         }
-        other => {
+        _ => {
             return Err(DecodeError::malformed(
                 F,
-                format!("unexpected CBOR item as a value: {}", other.describe()),
+                "an unexpected CBOR item as a value",
             ));
         }
     };

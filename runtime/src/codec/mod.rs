@@ -290,8 +290,8 @@ pub enum DecodeError {
     Malformed {
         /// The format being decoded.
         format: ContentFormat,
-        /// What is wrong.
-        reason: String,
+        /// What is wrong (a fixed phrase: no message is formatted on the device's error path).
+        reason: &'static str,
     },
     /// A value does not fit the resource type, e.g. `1.5` for an Integer resource: 4.00.
     #[error("{path}: expected a {expected} value, found {found}")]
@@ -300,8 +300,8 @@ pub enum DecodeError {
         path: Path,
         /// The resource type.
         expected: Kind,
-        /// What the payload carried.
-        found: String,
+        /// What the payload carried (a fixed phrase, such as `"a text value"`).
+        found: &'static str,
     },
     /// The same path appears twice (or a resource both as a whole and by instance): 4.00.
     #[error("{0} appears more than once in the payload")]
@@ -335,18 +335,15 @@ impl DecodeError {
         }
     }
 
-    pub(crate) fn malformed(format: ContentFormat, reason: impl Into<String>) -> DecodeError {
-        DecodeError::Malformed {
-            format,
-            reason: reason.into(),
-        }
+    pub(crate) fn malformed(format: ContentFormat, reason: &'static str) -> DecodeError {
+        DecodeError::Malformed { format, reason }
     }
 
-    pub(crate) fn mismatch(path: Path, expected: Kind, found: impl Into<String>) -> DecodeError {
+    pub(crate) fn mismatch(path: Path, expected: Kind, found: &'static str) -> DecodeError {
         DecodeError::TypeMismatch {
             path,
             expected,
-            found: found.into(),
+            found,
         }
     }
 }
@@ -359,15 +356,15 @@ pub enum EncodeError {
     NotRepresentable {
         /// The requested format.
         format: ContentFormat,
-        /// Why not.
-        reason: String,
+        /// Why not (a fixed phrase).
+        reason: &'static str,
     },
     /// The format is not one the client encodes values in: 4.06.
     #[error("unsupported content format {0} for values")]
     UnsupportedFormat(ContentFormat),
     /// The records are not a valid answer for the base path (a caller bug): 5.00.
     #[error("invalid records: {0}")]
-    InvalidRecords(String),
+    InvalidRecords(&'static str),
 }
 
 impl EncodeError {
@@ -379,11 +376,8 @@ impl EncodeError {
         }
     }
 
-    pub(crate) fn not_representable(format: ContentFormat, reason: impl Into<String>) -> Self {
-        EncodeError::NotRepresentable {
-            format,
-            reason: reason.into(),
-        }
+    pub(crate) fn not_representable(format: ContentFormat, reason: &'static str) -> Self {
+        EncodeError::NotRepresentable { format, reason }
     }
 }
 
@@ -608,24 +602,19 @@ pub(crate) fn sorted<'r>(
     for record in &out {
         let key = order_key(&record.path);
         if !key_contains(base_key, key) {
-            return Err(EncodeError::InvalidRecords(format!(
-                "{} is outside {base}",
-                record.path
-            )));
+            return Err(EncodeError::InvalidRecords(
+                "a record outside the request path",
+            ));
         }
         if record.path.len() < 3 {
-            return Err(EncodeError::InvalidRecords(format!(
-                "{} is not a resource or resource instance",
-                record.path
-            )));
+            return Err(EncodeError::InvalidRecords(
+                "a record that is not a resource or resource instance",
+            ));
         }
         if let Some((p, time)) = previous {
             let same_path_other_time = p == key && record.time.is_some() && time != record.time;
             if key_contains(p, key) && !same_path_other_time {
-                return Err(EncodeError::InvalidRecords(format!(
-                    "{} appears twice",
-                    record.path
-                )));
+                return Err(EncodeError::InvalidRecords("a path that appears twice"));
             }
         }
         previous = Some((key, record.time));
@@ -681,11 +670,11 @@ pub(crate) fn push_objlnk(out: &mut Vec<u8>, link: &crate::value::ObjLnk) {
 #[inline(always)]
 pub(crate) fn value_from_int(path: &Path, kind: Kind, n: i128) -> Result<Value, DecodeError> {
     let out_of_range = || {
-        DecodeError::mismatch(
-            *path,
-            kind,
-            format!("the integer {}", crate::numfmt::Wide(n)),
-        )
+        let found = match kind {
+            Kind::Integer | Kind::UnsignedInteger | Kind::Time => "an integer out of range",
+            _ => "an integer",
+        };
+        DecodeError::mismatch(*path, kind, found)
     };
     match kind {
         Kind::Integer => i64::try_from(n)
@@ -708,11 +697,7 @@ pub(crate) fn value_from_int(path: &Path, kind: Kind, n: i128) -> Result<Value, 
 pub(crate) fn value_from_float(path: &Path, kind: Kind, x: f64) -> Result<Value, DecodeError> {
     match kind {
         Kind::Float => Ok(Value::Float(x)),
-        _ => Err(DecodeError::mismatch(
-            *path,
-            kind,
-            format!("the float {}", crate::numfmt::Float(x)),
-        )),
+        _ => Err(DecodeError::mismatch(*path, kind, "a float")),
     }
 }
 

@@ -79,14 +79,10 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
                 out.extend_from_slice(b"\"v\":");
                 json_f64(&mut out, *x);
             }
-            Value::Float(x) => {
+            Value::Float(_) => {
                 return Err(EncodeError::not_representable(
                     ContentFormat::Json,
-                    format!(
-                        "{}: JSON has no number {}",
-                        record.path,
-                        crate::numfmt::Float(*x)
-                    ),
+                    "NaN and infinite floats have no JSON number",
                 ));
             }
             Value::Boolean(b) => {
@@ -138,11 +134,7 @@ impl TimeScheme {
                 Some(time) if !time.is_finite() => {
                     return Err(EncodeError::not_representable(
                         ContentFormat::Json,
-                        format!(
-                            "{}: the time {} is not a finite number",
-                            record.path,
-                            crate::numfmt::Float(time)
-                        ),
+                        "a time that is not a finite number",
                     ));
                 }
                 Some(time) => latest = Some(latest.map_or(time, |l| l.max(time))),
@@ -197,16 +189,15 @@ pub fn decode(
         }
         return Ok(out);
     }
-    let bad = |reason: String| DecodeError::malformed(format, reason);
-    let json: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| bad(format!("JSON: {e}")))?;
+    let bad = |reason: &'static str| DecodeError::malformed(format, reason);
+    let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| bad("not JSON"))?;
     let serde_json::Value::Object(top) = json else {
-        return Err(bad("the payload is not a JSON object".into()));
+        return Err(bad("the payload is not a JSON object"));
     };
     let mut head = Head::default();
     let mut entries = None;
     for (label, value) in &top {
-        let wrong = || bad(format!("field {label} has the wrong type"));
+        let wrong = || bad("a field of the wrong JSON type");
         match (label.as_str(), value) {
             ("bn", serde_json::Value::String(s)) => head.bn = Some(s),
             ("bt", serde_json::Value::Number(n)) => head.bt = Some(finite(n).ok_or_else(wrong)?),
@@ -215,17 +206,17 @@ pub fn decode(
             _ => {}
         }
     }
-    let entries = entries.ok_or_else(|| bad("no \"e\" array".into()))?;
+    let entries = entries.ok_or_else(|| bad("no \"e\" array"))?;
     let head = head.with_prefix();
     let mut out = Vec::with_capacity(entries.len());
     let mut kinds = Kinds::new(kinds);
     for entry in entries {
         let serde_json::Value::Object(fields) = entry else {
-            return Err(bad("an entry is not a JSON object".into()));
+            return Err(bad("an entry is not a JSON object"));
         };
         let mut scanned = ScannedEntry::default();
         for (label, value) in fields {
-            let wrong = || bad(format!("field {label} has the wrong type"));
+            let wrong = || bad("a field of the wrong JSON type");
             let item = match (label.as_str(), value) {
                 ("n", serde_json::Value::String(name)) => {
                     scanned.n = name;
@@ -251,7 +242,7 @@ pub fn decode(
                 _ => continue,
             };
             if scanned.raw.replace(item).is_some() {
-                return Err(bad("an entry with two values".into()));
+                return Err(bad("an entry with two values"));
             }
         }
         out.push(resolve_entry(format, base, &mut kinds, head, scanned)?);
@@ -327,7 +318,7 @@ fn resolve_entry(
     head: Head<'_>,
     entry: ScannedEntry<'_>,
 ) -> Result<Record, DecodeError> {
-    let bad = |reason: String| DecodeError::malformed(format, reason);
+    let bad = |reason: &'static str| DecodeError::malformed(format, reason);
     let n = entry.n;
     let path = match (head.prefix, head.bn) {
         (Some(prefix), _) => below(prefix, n),
@@ -340,25 +331,19 @@ fn resolve_entry(
         // Not a valid path: let the path parser say why.
         None => format!("{}{n}", head.bn.unwrap_or_default())
             .parse::<Path>()
-            .map_err(|e| bad(format!("entry name: {e}")))?,
+            .map_err(|_| bad("an entry name that is not an LwM2M path"))?,
     };
     if path.len() < 3 {
-        return Err(bad(format!(
-            "{path} is not a resource or resource instance"
-        )));
+        return Err(bad("an entry that is not a resource or resource instance"));
     }
     if !base.contains(&path) {
         return Err(DecodeError::OutsideBase { path, base: *base });
     }
     let time = head.bt.unwrap_or(0.0) + entry.t.unwrap_or(0.0);
     if !time.is_finite() {
-        return Err(bad(format!(
-            "{path}: the time bt + t is not a finite number"
-        )));
+        return Err(bad("a time bt + t that is not a finite number"));
     }
-    let raw = entry
-        .raw
-        .ok_or_else(|| bad(format!("{path} has no value")))?;
+    let raw = entry.raw.ok_or_else(|| bad("an entry without a value"))?;
     let kind = kinds.lookup(&path)?;
     let raw = match (kind, raw) {
         (Some(Kind::Opaque), Raw::Str(s)) => {

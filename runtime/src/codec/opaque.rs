@@ -15,9 +15,9 @@ pub fn encode(
     let record = super::text::single(format, base, records)?;
     match &record.value {
         Value::Opaque(bytes) => Ok(bytes.clone()),
-        other => Err(EncodeError::not_representable(
+        _ => Err(EncodeError::not_representable(
             format,
-            format!("a {} value is not opaque", other.kind()),
+            "a value that is not opaque",
         )),
     }
 }
@@ -32,7 +32,7 @@ pub fn decode(
     if base.len() < 3 {
         return Err(DecodeError::malformed(
             format,
-            format!("an opaque value needs a resource path, not {base}"),
+            "an opaque value needs a resource path",
         ));
     }
     match require(kinds, base)? {

@@ -29,16 +29,12 @@ pub(crate) fn single<'r>(
 ) -> Result<&'r Record, EncodeError> {
     match records {
         [record] if record.path == *base && record.path.len() >= 3 => Ok(record),
-        [record] if record.path != *base => Err(EncodeError::InvalidRecords(format!(
-            "{} does not match the request path {base}",
-            record.path
-        ))),
+        [record] if record.path != *base => Err(EncodeError::InvalidRecords(
+            "a record that does not match the request path",
+        )),
         _ => Err(EncodeError::not_representable(
             format,
-            format!(
-                "{} values at {base}: only one resource value fits",
-                records.len()
-            ),
+            "several values or none: only one resource value fits",
         )),
     }
 }
@@ -58,7 +54,7 @@ pub fn to_text(format: ContentFormat, value: &Value) -> Result<String, EncodeErr
         Value::Float(_) => {
             return Err(EncodeError::not_representable(
                 format,
-                "NaN and infinite floats have no text form".to_owned(),
+                "NaN and infinite floats have no text form",
             ));
         }
         Value::Boolean(b) => if *b { "1" } else { "0" }.to_owned(),
@@ -81,19 +77,19 @@ pub fn decode(
     if base.len() < 3 {
         return Err(DecodeError::malformed(
             format,
-            format!("a text value needs a resource path, not {base}"),
+            "a text value needs a resource path",
         ));
     }
     let kind = require(kinds, base)?;
-    let text = core::str::from_utf8(bytes)
-        .map_err(|e| DecodeError::malformed(format, format!("not UTF-8: {e}")))?;
+    let text =
+        core::str::from_utf8(bytes).map_err(|_| DecodeError::malformed(format, "not UTF-8"))?;
     let value = from_text(base, kind, text)?;
     Ok(vec![Record::new(*base, value)])
 }
 
 /// Parses the text form of a value of type `kind` (at `path`, for error messages).
 pub fn from_text(path: &Path, kind: Kind, text: &str) -> Result<Value, DecodeError> {
-    let mismatch = || DecodeError::mismatch(*path, kind, format!("the text \"{text}\""));
+    let mismatch = || DecodeError::mismatch(*path, kind, "a text that does not parse as this type");
     Ok(match kind {
         Kind::String => Value::String(text.to_owned()),
         Kind::CoreLnk => Value::CoreLnk(CoreLnk(text.to_owned())),

@@ -122,7 +122,7 @@ fn checked(len: usize) -> Result<usize, EncodeError> {
     if len > MAX_LEN {
         return Err(EncodeError::not_representable(
             FORMAT,
-            format!("{len} bytes exceed the 24-bit TLV length"),
+            "a value beyond the 24-bit TLV length",
         ));
     }
     Ok(len)
@@ -262,26 +262,18 @@ struct Entry<'a> {
     value: &'a [u8],
 }
 
-/// A field of an entry that runs past the end of its level: what, how many bytes it needs and
-/// how many are left. Small and `Copy`, so the hot path moves no error around; it becomes a
-/// [`DecodeError`] only when a payload is rejected.
+/// A field of an entry that runs past the end of its level (which one, as the error's reason).
+/// Small and `Copy`, so the hot path moves no error around; it becomes a [`DecodeError`] only
+/// when a payload is rejected.
 #[derive(Debug, Clone, Copy)]
 struct Truncated {
     what: &'static str,
-    needed: usize,
-    left: usize,
 }
 
 impl Truncated {
     #[cold]
     fn into_error(self, format: ContentFormat) -> DecodeError {
-        DecodeError::malformed(
-            format,
-            format!(
-                "{} needs {} bytes, {} left",
-                self.what, self.needed, self.left
-            ),
-        )
+        DecodeError::malformed(format, self.what)
     }
 }
 
@@ -298,17 +290,19 @@ impl<'a> Entries<'a> {
                 self.rest = tail;
                 Ok(head)
             }
-            None => Err(Truncated {
-                what,
-                needed: n,
-                left: self.rest.len(),
-            }),
+            None => Err(Truncated { what }),
         }
     }
 
     fn next_entry(&mut self) -> Result<Entry<'a>, Truncated> {
-        let ty = *self.take(1, "type")?.first().unwrap_or(&0);
-        let id = match self.take(if ty & 0x20 != 0 { 2 } else { 1 }, "identifier")? {
+        let ty = *self
+            .take(1, "a TLV type byte past the end")?
+            .first()
+            .unwrap_or(&0);
+        let id = match self.take(
+            if ty & 0x20 != 0 { 2 } else { 1 },
+            "a TLV identifier past the end",
+        )? {
             [a, b] => u16::from_be_bytes([*a, *b]),
             [a] => u16::from(*a),
             _ => 0,
@@ -316,11 +310,11 @@ impl<'a> Entries<'a> {
         let len = match (ty >> 3) & 0b11 {
             0 => usize::from(ty & 0b111),
             n => self
-                .take(usize::from(n), "length")?
+                .take(usize::from(n), "a TLV length past the end")?
                 .iter()
                 .fold(0usize, |acc, b| acc << 8 | usize::from(*b)),
         };
-        let value = self.take(len, "value")?;
+        let value = self.take(len, "a TLV value past the end")?;
         Ok(Entry {
             kind: ty >> 6,
             id,
@@ -382,15 +376,12 @@ fn decode_entry(
 ) -> Result<(), DecodeError> {
     let misplaced = || {
         let name = match entry.kind {
-            OBJECT_INSTANCE => "an object instance",
-            RESOURCE_INSTANCE => "a resource instance",
-            MULTIPLE_RESOURCE => "a multiple resource",
-            _ => "a resource",
+            OBJECT_INSTANCE => "an object instance TLV out of place",
+            RESOURCE_INSTANCE => "a resource instance TLV out of place",
+            MULTIPLE_RESOURCE => "a multiple resource TLV out of place",
+            _ => "a resource TLV out of place",
         };
-        DecodeError::malformed(
-            format,
-            format!("{name} TLV (id {}) below {parent}", entry.id),
-        )
+        DecodeError::malformed(format, name)
     };
     let path = parent.child(entry.id).ok_or_else(misplaced)?;
     match (parent.len(), entry.kind) {
@@ -414,7 +405,7 @@ fn decode_entry(
 
 /// Decodes the bytes of one value of type `kind`.
 pub fn decode_value(path: &Path, kind: Kind, bytes: &[u8]) -> Result<Value, DecodeError> {
-    let mismatch = || DecodeError::mismatch(*path, kind, format!("{} value bytes", bytes.len()));
+    let mismatch = || DecodeError::mismatch(*path, kind, "value bytes of another length");
     let signed = || -> Result<i64, DecodeError> {
         Ok(match *bytes {
             [a] => i64::from(a as i8),

@@ -16,13 +16,19 @@ pub(super) struct CborRecord<'a> {
 pub(super) const CBOR_FORMAT: ContentFormat = ContentFormat::SenmlCbor;
 
 #[cold]
-pub(super) fn cbor_malformed(reason: impl Into<String>) -> DecodeError {
+pub(super) fn cbor_malformed(reason: &'static str) -> DecodeError {
     DecodeError::malformed(CBOR_FORMAT, reason)
+}
+
+/// A SenML field whose CBOR item has the wrong type for it (`vb` not a boolean...).
+#[cold]
+fn wrong_type() -> DecodeError {
+    cbor_malformed("a SenML field of the wrong CBOR type")
 }
 
 #[cold]
 pub(super) fn cbor_read_error(err: ReadError) -> DecodeError {
-    cbor_malformed(format!("CBOR: {err}"))
+    cbor_malformed(err.reason())
 }
 
 /// A SenML CBOR pack (RFC 8428 §6): one definite-length array of definite-length maps, read
@@ -42,11 +48,8 @@ impl<'a> CborPack<'a> {
             Item::Indefinite(_) => {
                 return Err(cbor_malformed("indefinite-length CBOR is not accepted"));
             }
-            other => {
-                return Err(cbor_malformed(format!(
-                    "a SenML pack is a CBOR array, not {}",
-                    other.describe()
-                )));
+            _ => {
+                return Err(cbor_malformed("a SenML pack is a CBOR array"));
             }
         };
         Ok(CborPack {
@@ -91,10 +94,7 @@ impl<'a> CborPack<'a> {
         match self.reader.item().map_err(cbor_read_error)? {
             Item::Map(fields) => Ok(fields),
             Item::Indefinite(_) => Err(cbor_malformed("indefinite-length CBOR is not accepted")),
-            other => Err(cbor_malformed(format!(
-                "a SenML record is a CBOR map, not {}",
-                other.describe()
-            ))),
+            _ => Err(cbor_malformed("a SenML record is a CBOR map")),
         }
     }
 
@@ -127,16 +127,15 @@ impl<'a> CborPack<'a> {
             Item::Text(label) => {
                 let label = utf8(label).map_err(cbor_read_error)?;
                 if label.ends_with('_') {
-                    return Err(unsupported_label(CBOR_FORMAT, label));
+                    return Err(unsupported_label(CBOR_FORMAT));
                 }
                 self.skip_scalar()?;
                 return Ok(None);
             }
-            other => {
-                return Err(cbor_malformed(format!(
-                    "{} as a SenML label",
-                    other.describe()
-                )));
+            _ => {
+                return Err(cbor_malformed(
+                    "a SenML label that is not an integer or text",
+                ));
             }
         };
         match label {
@@ -156,10 +155,10 @@ impl<'a> CborPack<'a> {
             return Ok(());
         };
         match label {
-            -2 => record.bn = Some(self.name("bn")?),
-            0 => record.n = Some(self.name("n")?),
-            -3 => record.bt = Some(time_of(CBOR_FORMAT, "bt", self.number()?)?),
-            6 => record.t = Some(time_of(CBOR_FORMAT, "t", self.number()?)?),
+            -2 => record.bn = Some(self.name()?),
+            0 => record.n = Some(self.name()?),
+            -3 => record.bt = Some(time_of(CBOR_FORMAT, self.number()?)?),
+            6 => record.t = Some(time_of(CBOR_FORMAT, self.number()?)?),
             7 | -1 => {
                 self.number()?;
             }
@@ -173,35 +172,30 @@ impl<'a> CborPack<'a> {
             }
             4 => match self.reader.item().map_err(cbor_read_error)? {
                 Item::Bool(b) => set_cbor_value(record, Raw::Bool(b))?,
-                other => return Err(self.wrong("vb", "a boolean", &other)),
+                _ => return Err(wrong_type()),
             },
             8 => match self.reader.item().map_err(cbor_read_error)? {
                 Item::Bytes(data) => set_cbor_value(record, Raw::Data(Cow::Borrowed(data)))?,
-                other => return Err(self.wrong("vd", "a byte string", &other)),
+                _ => return Err(wrong_type()),
             },
             // bu, bv, bs, u, s and the must-understand range (RFC 8428 §12.2).
             -6 | -5 | -4 | 1 | 5 | ..=-16 => {
-                return Err(unsupported_label(CBOR_FORMAT, &label.to_string()));
+                return Err(unsupported_label(CBOR_FORMAT));
             }
             _ => self.skip_scalar()?,
         }
         Ok(())
     }
 
-    #[cold]
-    fn wrong(&self, label: &str, expected: &str, found: &Item<'_>) -> DecodeError {
-        cbor_malformed(format!("{label} is {}, not {expected}", found.describe()))
-    }
-
     /// A name's bytes (`bn`, `n`).
     #[inline(always)]
-    fn name(&mut self, label: &str) -> Result<&'a [u8], DecodeError> {
+    fn name(&mut self) -> Result<&'a [u8], DecodeError> {
         if let Some(text) = self.reader.short_string(CBOR_TEXT) {
             return Ok(text);
         }
         match self.reader.item().map_err(cbor_read_error)? {
             Item::Text(text) => Ok(text),
-            other => Err(self.wrong(label, "a text string", &other)),
+            _ => Err(wrong_type()),
         }
     }
 
@@ -213,7 +207,7 @@ impl<'a> CborPack<'a> {
         }
         match self.reader.item().map_err(cbor_read_error)? {
             Item::Text(text) => utf8(text).map_err(cbor_read_error),
-            other => Err(self.wrong("a text value", "a text string", &other)),
+            _ => Err(wrong_type()),
         }
     }
 
@@ -227,10 +221,7 @@ impl<'a> CborPack<'a> {
             Item::Unsigned(n) => Ok(Raw::Int(i128::from(n))),
             Item::Negative(n) => Ok(Raw::Int(-1 - i128::from(n))),
             Item::Float(x) => Ok(Raw::Float(x)),
-            other => Err(cbor_malformed(format!(
-                "{} where a number belongs",
-                other.describe()
-            ))),
+            _ => Err(cbor_malformed("a SenML value that is not a number")),
         }
     }
 

@@ -59,11 +59,7 @@ pub(super) fn next_base_time(
     if !time.is_finite() {
         return Err(EncodeError::not_representable(
             format,
-            format!(
-                "{}: the time {} is not a finite number",
-                record.path,
-                crate::numfmt::Float(time)
-            ),
+            "a time that is not a finite number",
         ));
     }
     if time == *current {
@@ -132,14 +128,10 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
                 key(&mut out, b"\"v\":");
                 json_f64(&mut out, *x);
             }
-            Value::Float(x) => {
+            Value::Float(_) => {
                 return Err(EncodeError::not_representable(
                     F,
-                    format!(
-                        "{}: JSON has no number {}",
-                        record.path,
-                        crate::numfmt::Float(*x)
-                    ),
+                    "NaN and infinite floats have no JSON number",
                 ));
             }
             Value::String(s) | Value::CoreLnk(CoreLnk(s)) => {

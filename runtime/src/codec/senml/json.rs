@@ -210,8 +210,8 @@ pub(super) fn scalar_time(scalar: Scalar<'_>) -> Option<f64> {
 
 pub(super) fn parse_json(bytes: &[u8]) -> Result<Vec<RawRecord<'static>>, DecodeError> {
     const F: ContentFormat = ContentFormat::SenmlJson;
-    let json: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| DecodeError::malformed(F, format!("JSON: {e}")))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| DecodeError::malformed(F, "not JSON"))?;
     let serde_json::Value::Array(items) = json else {
         return Err(DecodeError::malformed(F, "a SenML pack is a JSON array"));
     };
@@ -222,15 +222,15 @@ pub(super) fn parse_json(bytes: &[u8]) -> Result<Vec<RawRecord<'static>>, Decode
         };
         let mut record = RawRecord::default();
         for (label, value) in fields {
-            let wrong = || DecodeError::malformed(F, format!("field {label} has the wrong type"));
+            let wrong = || DecodeError::malformed(F, "a SenML field of the wrong JSON type");
             match (label.as_str(), value) {
                 ("bn", serde_json::Value::String(s)) => record.bn = Some(Cow::Owned(s)),
                 ("n", serde_json::Value::String(s)) => record.n = Some(Cow::Owned(s)),
                 ("bt", serde_json::Value::Number(n)) => {
-                    record.bt = Some(time_of(F, "bt", json_number(&n).ok_or_else(wrong)?)?);
+                    record.bt = Some(time_of(F, json_number(&n).ok_or_else(wrong)?)?);
                 }
                 ("t", serde_json::Value::Number(n)) => {
-                    record.t = Some(time_of(F, "t", json_number(&n).ok_or_else(wrong)?)?);
+                    record.t = Some(time_of(F, json_number(&n).ok_or_else(wrong)?)?);
                 }
                 ("ut" | "bver", serde_json::Value::Number(_)) => {}
                 ("v", serde_json::Value::Number(n)) => {
@@ -252,8 +252,8 @@ pub(super) fn parse_json(bytes: &[u8]) -> Result<Vec<RawRecord<'static>>, Decode
                 ("bn" | "n" | "bt" | "t" | "ut" | "bver" | "v" | "vs" | "vb" | "vd" | "vlo", _) => {
                     return Err(wrong());
                 }
-                ("bv" | "bs" | "bu" | "s", _) => return Err(unsupported_label(F, &label)),
-                (other, _) if other.ends_with('_') => return Err(unsupported_label(F, other)),
+                ("bv" | "bs" | "bu" | "s", _) => return Err(unsupported_label(F)),
+                (other, _) if other.ends_with('_') => return Err(unsupported_label(F)),
                 _ => {}
             }
         }

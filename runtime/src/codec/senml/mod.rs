@@ -185,19 +185,14 @@ impl<'a> Names<'a> {
             .and_then(PathText::finish)
         {
             Some(path) => Ok(path),
-            None => Err(self.bad_name(format, n)),
+            None => Err(Self::bad_name(format)),
         }
     }
 
-    /// Why `bn` followed by `n` is not a path, as the path parser says it.
+    /// `bn` followed by `n` is not a path.
     #[cold]
-    fn bad_name(&self, format: ContentFormat, n: &[u8]) -> DecodeError {
-        let mut name = String::from_utf8_lossy(&self.bn).into_owned();
-        name.push_str(&String::from_utf8_lossy(n));
-        match name.parse::<Path>() {
-            Err(e) => DecodeError::malformed(format, format!("record name: {e}")),
-            Ok(_) => DecodeError::malformed(format, format!("record name \"{name}\"")),
-        }
+    fn bad_name(format: ContentFormat) -> DecodeError {
+        DecodeError::malformed(format, "a record name (bn + n) that is not an LwM2M path")
     }
 }
 
@@ -255,7 +250,7 @@ impl<'a, 'k> Resolver<'a, 'k> {
     ) -> Result<(), DecodeError> {
         let time = self.place(path, bt, t, value.is_some())?;
         let Some(raw) = value else {
-            return Err(self.timeless_or_empty(path, time));
+            return Err(self.timeless_or_empty(time));
         };
         let value = typed(&path, self.kinds.lookup(&path)?, raw)?;
         self.push_value(path, value, time);
@@ -284,7 +279,7 @@ impl<'a, 'k> Resolver<'a, 'k> {
             None => self.base_time,
         };
         if !(time.is_finite() && has_value) {
-            return Err(self.timeless_or_empty(path, time));
+            return Err(self.timeless_or_empty(time));
         }
         Ok(time)
     }
@@ -328,7 +323,7 @@ impl<'a, 'k> Resolver<'a, 'k> {
         if path.len() < 3 {
             DecodeError::malformed(
                 self.format,
-                format!("{path} is not a resource or resource instance"),
+                "a record that is not a resource or resource instance",
             )
         } else {
             DecodeError::OutsideBase {
@@ -340,14 +335,11 @@ impl<'a, 'k> Resolver<'a, 'k> {
 
     /// Why the record at `path` is refused: its time is not finite, or it has no value.
     #[cold]
-    fn timeless_or_empty(&self, path: Path, time: f64) -> DecodeError {
+    fn timeless_or_empty(&self, time: f64) -> DecodeError {
         if time.is_finite() {
-            DecodeError::malformed(self.format, format!("{path} has no value"))
+            DecodeError::malformed(self.format, "a record without a value")
         } else {
-            DecodeError::malformed(
-                self.format,
-                format!("{path}: the time bt + t is not a finite number"),
-            )
+            DecodeError::malformed(self.format, "a time bt + t that is not a finite number")
         }
     }
 }
@@ -486,7 +478,7 @@ pub(crate) fn typed(path: &Path, kind: Option<Kind>, raw: Raw<'_>) -> Result<Val
             Raw::ObjLnk(s) => Value::ObjLnk(objlnk(path, Kind::ObjLnk, &s)?),
         });
     };
-    let mismatch = |found: &str| DecodeError::mismatch(*path, kind, found);
+    let mismatch = |found: &'static str| DecodeError::mismatch(*path, kind, found);
     match (kind, raw) {
         (_, Raw::Int(n)) => value_from_int(path, kind, n),
         (_, Raw::Float(x)) => value_from_float(path, kind, x),
@@ -504,7 +496,7 @@ pub(crate) fn typed(path: &Path, kind: Option<Kind>, raw: Raw<'_>) -> Result<Val
 
 fn objlnk(path: &Path, kind: Kind, text: &str) -> Result<ObjLnk, DecodeError> {
     super::text::parse_objlnk(text)
-        .ok_or_else(|| DecodeError::mismatch(*path, kind, format!("the object link \"{text}\"")))
+        .ok_or_else(|| DecodeError::mismatch(*path, kind, "a text that is not an object link"))
 }
 
 /// Sets a record's value, rejecting a second one.
@@ -519,19 +511,22 @@ fn set_value<'a>(
     Ok(())
 }
 
-fn unsupported_label(format: ContentFormat, label: &str) -> DecodeError {
-    DecodeError::malformed(format, format!("unsupported SenML field {label}"))
+fn unsupported_label(format: ContentFormat) -> DecodeError {
+    DecodeError::malformed(
+        format,
+        "an unsupported SenML field (bu, bv, bs, u, s, or one ending in _)",
+    )
 }
 
 /// A `bt` or `t` read as a number: it must be finite.
-fn time_of(format: ContentFormat, label: &str, raw: Raw<'_>) -> Result<f64, DecodeError> {
+fn time_of(format: ContentFormat, raw: Raw<'_>) -> Result<f64, DecodeError> {
     let time = match raw {
         Raw::Int(n) => n as f64,
         Raw::Float(x) => x,
         _ => {
             return Err(DecodeError::malformed(
                 format,
-                format!("{label} is not a number"),
+                "a time (bt, t) that is not a number",
             ));
         }
     };
@@ -540,7 +535,7 @@ fn time_of(format: ContentFormat, label: &str, raw: Raw<'_>) -> Result<f64, Deco
     } else {
         Err(DecodeError::malformed(
             format,
-            format!("{label} is not a finite number"),
+            "a time (bt, t) that is not a finite number",
         ))
     }
 }

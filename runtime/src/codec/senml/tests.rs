@@ -153,7 +153,7 @@ fn cbor_truncations_fail_and_changes_do_not_panic() {
 /// The reason a SenML CBOR pack is malformed (panics unless it is).
 fn cbor_error(bytes: &[u8]) -> String {
     match decode_cbor(&Path::ROOT, bytes, &super::super::NoKinds) {
-        Err(DecodeError::Malformed { reason, .. }) => reason,
+        Err(DecodeError::Malformed { reason, .. }) => reason.to_owned(),
         other => panic!("{bytes:02x?}: {other:?}"),
     }
 }
