@@ -33,18 +33,31 @@ impl Default for TransmissionParameters {
     }
 }
 
+/// `duration * factor`, to the nanosecond, saturating (a negative or NaN factor gives zero).
+///
+/// `Duration::mul_f64` does the same with a panic for a negative or overflowing product: its
+/// checks and messages cost about 0.7 KiB of a microcontroller's flash, and a transmission
+/// parameter set wrong must not panic the client.
+pub(crate) fn scale(duration: Duration, factor: f64) -> Duration {
+    // `as` from f64 to u64 saturates, and maps NaN to 0. Exact below 2^53 ns (104 days).
+    Duration::from_nanos((duration.as_nanos() as f64 * factor) as u64)
+}
+
 impl TransmissionParameters {
     /// `MAX_TRANSMIT_SPAN` = ACK_TIMEOUT * (2^MAX_RETRANSMIT - 1) * ACK_RANDOM_FACTOR (45 s):
     /// the longest time from the first transmission of a CON to its last retransmission.
     pub fn max_transmit_span(&self) -> Duration {
-        self.ack_timeout
-            .mul_f64(((1u64 << self.max_retransmit.min(32)) - 1) as f64 * self.ack_random_factor)
+        scale(
+            self.ack_timeout,
+            ((1u64 << self.max_retransmit.min(32)) - 1) as f64 * self.ack_random_factor,
+        )
     }
 
     /// `MAX_TRANSMIT_WAIT` = ACK_TIMEOUT * (2^(MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR (93 s):
     /// the longest time from the first transmission of a CON until the sender gives up.
     pub fn max_transmit_wait(&self) -> Duration {
-        self.ack_timeout.mul_f64(
+        scale(
+            self.ack_timeout,
             ((1u64 << (self.max_retransmit.min(31) + 1)) - 1) as f64 * self.ack_random_factor,
         )
     }
@@ -72,5 +85,19 @@ mod tests {
         assert_eq!(p.max_transmit_wait(), Duration::from_secs(93));
         assert_eq!(p.exchange_lifetime(), Duration::from_secs(247));
         assert_eq!(p.non_lifetime(), Duration::from_secs(145));
+    }
+
+    #[test]
+    fn scale_saturates_instead_of_panicking() {
+        assert_eq!(
+            scale(Duration::from_secs(2), 1.25),
+            Duration::from_millis(2500)
+        );
+        assert_eq!(scale(Duration::from_secs(2), -1.0), Duration::ZERO);
+        assert_eq!(scale(Duration::from_secs(2), f64::NAN), Duration::ZERO);
+        assert_eq!(
+            scale(Duration::from_secs(2), 1e300),
+            Duration::from_nanos(u64::MAX)
+        );
     }
 }

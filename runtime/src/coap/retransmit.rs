@@ -71,7 +71,7 @@ impl<P: Ord + Clone> Retransmitter<P> {
     pub fn sent(&mut self, now: Instant, peer: P, message_id: u16, bytes: Vec<u8>) -> Instant {
         let factor =
             1.0 + (self.params.ack_random_factor - 1.0).max(0.0) * self.jitter.next_fraction();
-        let timeout = self.params.ack_timeout.mul_f64(factor);
+        let timeout = super::params::scale(self.params.ack_timeout, factor);
         let deadline = now + timeout;
         self.pending.insert(
             (peer, message_id),
