@@ -50,6 +50,9 @@ Register/Update):
                                                 {"answered": bool, "code": ..., "rst": bool}
   forget {ep}                                   drop the registration location: the next Update gets
                                                 4.04 (requests still reach the client's address)
+  read-after-update {ep, path, accept?, timeout_ms?}  hold a read until the endpoint's next Update (a
+                                                server's way with a client in queue mode), then GET:
+                                                the response and "update_t", the Update's time
   serve-file {path, payload_hex, etag?, stall_at?}
                                                 serve the bytes at GET PATH on this peer's port (a
                                                 firmware file server): Block2 sliced per request
@@ -373,6 +376,8 @@ class RdResource(aiocoap.resource.Resource, aiocoap.resource.PathCapable):
                     reg["links"] = request.payload.decode("utf-8", "replace")
                 reg["address"] = remote.hostinfo
                 reg["_remote"] = remote
+                reg["updated_t"] = now()
+                REG.notify()
                 emit(
                     dict(
                         event="update",
@@ -663,6 +668,24 @@ class Server:
             except asyncio.TimeoutError:
                 pass
         return {"registration": public(REG.by_ep[cmd["ep"]])}
+
+    async def op_read_after_update(self, cmd):
+        reg = self.reg(cmd)
+        seen = reg.get("updated_t")
+        deadline = time.monotonic() + float(cmd.get("timeout_ms", 60000)) / 1000.0
+        while reg.get("updated_t") == seen:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LookupError("no Update of %r within %s ms" % (cmd.get("ep"), cmd.get("timeout_ms", 60000)))
+            fut = asyncio.get_event_loop().create_future()
+            REG.waiters.append(fut)
+            try:
+                await asyncio.wait_for(fut, left)
+            except asyncio.TimeoutError:
+                pass
+        reply = await self.op_read(cmd)
+        reply["update_t"] = reg["updated_t"]
+        return reply
 
     async def op_wait_bootstrap(self, cmd):
         deadline = time.monotonic() + float(cmd.get("timeout_ms", 10000)) / 1000.0

@@ -108,7 +108,7 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
         },
         (),
     )?;
-    // An empty Event Log (ETS int-2001 reads it).
+    // An empty Event Log (ETS int-2001 reads it, int-2000 starts and stops it).
     store.insert(
         0,
         EventLog {
@@ -118,7 +118,7 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
             log_data_format: Some(0),
             ..EventLog::default()
         },
-        (),
+        crate::event_log::Logger,
     )?;
     // A second, small container for servers to write (ETS int-1901).
     let mut small = lwm2m::Instances::new();
@@ -185,6 +185,7 @@ pub fn store(account: &Account, now: Instant) -> Result<ObjectStore, Error> {
         (),
     )?;
     store.creatable(|| (Portfolio::default(), ()));
+    crate::modem::install(&mut store)?;
     if !account.bootstrap && !account.more_server_uris.is_empty() {
         add_servers(&mut store, account)?;
     }
@@ -337,10 +338,10 @@ mod tests {
     }
 
     #[test]
-    fn plain_store_has_the_twelve_objects() {
+    fn plain_store_has_the_thirteen_objects() {
         let mut store = store(&account(false), Instant::now()).unwrap();
         let ids: Vec<u16> = store.objects().map(|m| m.id).collect();
-        assert_eq!(ids, [0, 1, 3, 4, 6, 7, 10, 16, 19, 20, 3303, 3311]);
+        assert_eq!(ids, [0, 1, 3, 4, 6, 7, 10, 11, 16, 19, 20, 3303, 3311]);
         assert_eq!(
             store.read(19, BLOB_INSTANCE, 0).unwrap(),
             ResourceValue::Multiple([(0, Value::Opaque(blob()))].into_iter().collect())

@@ -31,9 +31,11 @@
 
 mod cli;
 mod device;
+mod event_log;
 mod firmware;
 mod light;
 mod log;
+mod modem;
 mod state;
 mod statistics;
 mod temperature;
@@ -274,6 +276,9 @@ async fn serve<T: Transport>(
             client.resource_changed(now, &path);
         }
         for path in statistics::changed(client.store()) {
+            client.resource_changed(now, &path);
+        }
+        if let Some(path) = modem::sync(client.store_mut()) {
             client.resource_changed(now, &path);
         }
         if !args.send_paths.is_empty() && now >= next_send {

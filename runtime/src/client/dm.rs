@@ -457,6 +457,15 @@ fn write(
     if let Err(e) = store.instance_mut(object, instance) {
         return e.into();
     }
+    // An executable resource has no value to decode: a Write of it is not allowed (4.05, as
+    // for a read-only one), whatever its payload.
+    if let Some(resource) = path.resource_id()
+        && store
+            .resource_meta(object, resource)
+            .is_some_and(|m| m.operations.is_executable())
+    {
+        return Reply::code(ResponseType::MethodNotAllowed);
+    }
     let records = match decode(store, path, format, payload) {
         Ok(records) => records,
         Err(reply) => return reply,
