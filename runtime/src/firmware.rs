@@ -194,11 +194,14 @@ pub enum DeliveryMethod {
     Both = 2,
 }
 
-/// Firmware Update Protocol Support values (`/5/0/8`) of the pull download: CoAP (0), with
-/// block-wise transfers. `coaps://` (1) needs a DTLS session to a host that is not an LwM2M
-/// server, and `http(s)://` an HTTP client: neither is offered yet, so such a URI ends with
-/// Update Result 9 (unsupported protocol).
-pub const SUPPORTED_PROTOCOLS: &[u8] = &[0];
+/// Firmware Update Protocol Support (`/5/0/8`): CoAP (0), with block-wise transfers. The
+/// client also lists CoAPS ([`COAPS`]) when one of its servers is `coaps://`: a `coaps://`
+/// Package URI naming that server is downloaded over its DTLS session; another host needs
+/// credentials the client does not have (Update Result 9). `http(s)://` needs an HTTP client,
+/// not offered: Update Result 9 (unsupported protocol).
+pub const COAP: u8 = 0;
+/// Firmware Update Protocol Support: CoAPS (see [`COAP`]).
+pub const COAPS: u8 = 1;
 
 /// What the client needs to run firmware update: the sink, how the last update ended and the
 /// delivery methods offered.

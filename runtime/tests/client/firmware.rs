@@ -105,6 +105,15 @@ impl Fixture {
 }
 
 fn fixture_with(capacity: usize, apply: Result<Applied, SinkError>, after: AfterBoot) -> Fixture {
+    fixture_on(store(), capacity, apply, after)
+}
+
+fn fixture_on(
+    store: lwm2m::ObjectStore,
+    capacity: usize,
+    apply: Result<Applied, SinkError>,
+    after: AfterBoot,
+) -> Fixture {
     let now = Instant::now();
     let log = Arc::new(Mutex::new(Log::default()));
     let sink = TestSink {
@@ -113,7 +122,7 @@ fn fixture_with(capacity: usize, apply: Result<Applied, SinkError>, after: After
         magic: b"FW",
         apply,
     };
-    let mut client = Client::new(config(LwM2mVersion::V1_1), store());
+    let mut client = Client::new(config(LwM2mVersion::V1_1), store);
     client.enable_firmware_update(now, FirmwareUpdater::new(Box::new(sink)).after_boot(after));
     client.start(now);
     let register = only(&mut client);
@@ -595,4 +604,63 @@ fn an_empty_uri_cancels_a_download_in_flight() {
     serve(&mut f, &get, &package(100), b"e1");
     assert_eq!(status(&f), (UpdateState::Idle, UpdateResult::Initial));
     assert!(f.log.lock().unwrap().bytes.is_empty());
+}
+
+/// A device whose one server account is `coaps://` (the transport secures it).
+fn secure_fixture() -> Fixture {
+    let mut store = lwm2m::ObjectStore::new();
+    store
+        .insert(
+            0,
+            lwm2m::objects::Security::psk("coaps://127.0.0.1:5683", 1, b"id", &[1; 16]),
+            (),
+        )
+        .unwrap();
+    store
+        .insert(0, lwm2m::objects::Server::new(1, 300, "U"), ())
+        .unwrap();
+    store
+        .insert(
+            0,
+            lwm2m::objects::Device::demo(),
+            lwm2m::objects::DeviceHandler::default(),
+        )
+        .unwrap();
+    fixture_on(store, 1 << 20, Ok(Applied::Restart), AfterBoot::Fresh)
+}
+
+#[test]
+fn a_coaps_uri_of_the_secure_server_is_downloaded_over_its_session_and_others_get_9() {
+    let mut f = secure_fixture();
+    assert_eq!(read_text(&mut f, "/5/0/8/1"), "1", "CoAPS listed");
+    assert_eq!(write_uri(&mut f, "coaps://127.0.0.1:5999/fw"), "2.04");
+    assert_eq!(
+        status(&f),
+        (UpdateState::Idle, UpdateResult::UnsupportedProtocol)
+    );
+    assert_eq!(write_uri(&mut f, "coaps://127.0.0.1:5683/fw"), "2.04");
+    assert_eq!(
+        status(&f),
+        (UpdateState::Downloading, UpdateResult::Initial)
+    );
+    let get = std::mem::take(&mut f.held)
+        .into_iter()
+        .find(|(to, p)| {
+            *to == server() && p.header.code == coap_lite::MessageClass::Request(RequestType::Get)
+        })
+        .map(|(_, p)| p)
+        .expect("the GET goes to the server's address (its DTLS session)");
+    assert_eq!(strings(&get, CoapOption::UriPath), ["fw"]);
+
+    // Without a coaps:// account, CoAPS is neither listed nor downloaded.
+    let mut f = fixture();
+    let listed = f
+        .request(RequestType::Get, "/5/0/8/1")
+        .send(&mut f.client, f.now);
+    assert_eq!(code(&listed), "4.04");
+    assert_eq!(write_uri(&mut f, "coaps://127.0.0.1:5683/fw"), "2.04");
+    assert_eq!(
+        status(&f),
+        (UpdateState::Idle, UpdateResult::UnsupportedProtocol)
+    );
 }

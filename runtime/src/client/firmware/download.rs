@@ -4,9 +4,13 @@
 //!
 //! - The URI: `coap://host[:port]/path?query`, host an IP literal or `localhost` (the sans-I/O
 //!   client resolves no names). A URI that cannot be parsed, or names another host, ends with
-//!   Update Result 7 (invalid URI); `coaps`, `http`, `https` and other schemes with 9
-//!   (unsupported protocol, see [`SUPPORTED_PROTOCOLS`](crate::firmware::SUPPORTED_PROTOCOLS)).
-//!   The Write itself is answered 2.04 either way (ETS int-778).
+//!   Update Result 7 (invalid URI); `http`, `https` and other schemes with 9 (unsupported
+//!   protocol). The Write itself is answered 2.04 either way (ETS int-778).
+//! - `coaps://host:port/...` is downloaded when it names one of the client's servers whose
+//!   account is itself `coaps://`: the transport already secures every datagram to that
+//!   address (one DTLS session per server, with the account's credentials), so the download
+//!   shares the server's session. A `coaps://` URI of any other host ends with Update Result 9:
+//!   the client has no credentials for it.
 //! - **Resume**: a block left unanswered (the retransmissions given up, an RST, or an empty
 //!   ACK whose separate response has not come within `MAX_TRANSMIT_WAIT`) is asked for again
 //!   after a pause that doubles, from the last good block on, up to [`MAX_ATTEMPTS`] times in a
@@ -34,6 +38,7 @@ use super::super::Failure;
 use super::super::engine::Engine;
 use super::super::exchange::Kind;
 use super::super::message;
+use super::super::session;
 use super::{Transfer, UpdateState};
 
 /// Failed attempts in a row (without a block taken) before the download is given up.
@@ -74,6 +79,8 @@ impl Download {
 pub(super) struct Target {
     /// The file server.
     pub peer: SocketAddr,
+    /// Whether the URI is `coaps://`.
+    pub secure: bool,
     /// Uri-Path segments, percent-decoded.
     pub path: Vec<String>,
     /// Uri-Query arguments, percent-decoded.
@@ -112,7 +119,8 @@ pub(super) fn parse(uri: &str) -> Result<Target, UriProblem> {
     if !scheme_ok {
         return Err(Invalid);
     }
-    if !scheme.eq_ignore_ascii_case("coap") {
+    let secure = scheme.eq_ignore_ascii_case("coaps");
+    if !secure && !scheme.eq_ignore_ascii_case("coap") {
         return Err(UnsupportedProtocol);
     }
     let rest = rest.split('#').next().unwrap_or_default();
@@ -142,12 +150,13 @@ pub(super) fn parse(uri: &str) -> Result<Target, UriProblem> {
         host.parse().map_err(|_| Invalid)?
     };
     let port = match port {
-        None | Some("") => DEFAULT_PORT,
-        Some(text) => text
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p != 0)
-            .ok_or(Invalid)?,
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or(Invalid)?,
+        ),
     };
     let path = path
         .split('/')
@@ -161,8 +170,14 @@ pub(super) fn parse(uri: &str) -> Result<Target, UriProblem> {
             .map(percent_decode)
             .collect::<Result<Vec<_>, _>>()?,
     };
+    let default_port = if secure {
+        DEFAULT_PORT + 1
+    } else {
+        DEFAULT_PORT
+    };
     Ok(Target {
-        peer: SocketAddr::new(ip, port),
+        peer: SocketAddr::new(ip, port.unwrap_or(default_port)),
+        secure,
         path,
         query,
     })
@@ -199,6 +214,7 @@ impl Engine {
             self.forget_download();
         }
         let szx = block::szx_for_size(self.block_size()).unwrap_or(6);
+        let secure_servers = self.secure_servers();
         let Some(firmware) = self.firmware.as_mut() else {
             return Reply::code(ResponseType::NotFound);
         };
@@ -213,7 +229,13 @@ impl Engine {
         if uri.len() > 255 {
             return Reply::code(ResponseType::BadRequest);
         }
-        let parsed = parse(&uri);
+        let parsed = parse(&uri).and_then(|target| {
+            if target.secure && !secure_servers.contains(&target.peer) {
+                Err(UriProblem::UnsupportedProtocol)
+            } else {
+                Ok(target)
+            }
+        });
         firmware.uri = uri;
         match parsed {
             Err(problem) => {
@@ -235,6 +257,25 @@ impl Engine {
             }
         }
         Reply::code(ResponseType::Changed)
+    }
+
+    /// The addresses of the servers whose accounts are `coaps://` (the transport secures what
+    /// goes to them).
+    pub(in crate::client) fn secure_servers(&mut self) -> Vec<SocketAddr> {
+        let secure: Vec<Option<u16>> = session::accounts(&mut self.store)
+            .into_iter()
+            .filter(|a| {
+                a.uri
+                    .get(..8)
+                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("coaps://"))
+            })
+            .map(|a| a.short_server_id)
+            .collect();
+        self.sessions
+            .iter()
+            .filter(|s| secure.contains(&s.short_server_id))
+            .map(|s| s.address)
+            .collect()
     }
 
     /// The download in progress.
@@ -432,8 +473,11 @@ mod tests {
 
     #[test]
     fn other_schemes_are_unsupported_and_broken_uris_invalid() {
+        let secure = target("coaps://127.0.0.1/fw");
+        assert!(secure.secure);
+        assert_eq!(secure.peer, "127.0.0.1:5684".parse().unwrap());
         for uri in [
-            "coaps://127.0.0.1/fw",
+            "coap+tcp://127.0.0.1/fw",
             "http://127.0.0.1/fw",
             "https://x/y",
             "ftp://a/b",

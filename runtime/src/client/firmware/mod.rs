@@ -23,8 +23,8 @@ use coap_lite::ResponseType;
 use crate::codec::Record;
 use crate::field::Instances;
 use crate::firmware::{
-    AfterBoot, Applied, DeliveryMethod, FirmwareSink, FirmwareUpdater, PackageInfo,
-    SUPPORTED_PROTOCOLS, SinkError, UpdateResult, UpdateState,
+    AfterBoot, Applied, COAP, COAPS, DeliveryMethod, FirmwareSink, FirmwareUpdater, PackageInfo,
+    SinkError, UpdateResult, UpdateState,
 };
 use crate::objects::FirmwareUpdate;
 use crate::path::Path;
@@ -174,8 +174,9 @@ impl Engine {
     pub(super) fn enable_firmware(&mut self, now: Instant, updater: FirmwareUpdater) {
         let firmware = Firmware::new(updater);
         let mut protocols = Instances::new();
-        for (k, protocol) in SUPPORTED_PROTOCOLS.iter().enumerate() {
-            protocols.insert(u16::try_from(k).unwrap_or(u16::MAX), *protocol);
+        protocols.insert(0, COAP);
+        if !self.secure_servers().is_empty() {
+            protocols.insert(1, COAPS);
         }
         let object = FirmwareUpdate {
             protocol_support: Some(protocols),
