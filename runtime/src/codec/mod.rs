@@ -421,16 +421,26 @@ pub fn encode(
             "the format carries no timestamps",
         ));
     }
+    // Each optional format's arm is guarded by its constant `served`: the check above alone
+    // left LLVM (opt-level "z") with a reachable SenML JSON/OMA JSON encoder in the firmware.
     match format {
         ContentFormat::Text | ContentFormat::OmaText => text::encode(format, base, records),
         ContentFormat::Opaque | ContentFormat::OmaOpaque => opaque::encode(format, base, records),
         ContentFormat::Tlv | ContentFormat::OmaTlv => tlv::encode(base, records),
-        ContentFormat::SenmlJson => senml::encode_json(base, records),
+        ContentFormat::SenmlJson if served(ContentFormat::SenmlJson) => {
+            senml::encode_json(base, records)
+        }
         ContentFormat::SenmlCbor => senml::encode_cbor(base, records),
-        ContentFormat::Lwm2mCbor => lwm2m_cbor::encode(base, records),
-        ContentFormat::Cbor => lwm2m_cbor::encode_single(base, records),
-        ContentFormat::Json | ContentFormat::OmaJson => oma_json::encode(base, records),
-        ContentFormat::LinkFormat => Err(EncodeError::UnsupportedFormat(format)),
+        ContentFormat::Lwm2mCbor if served(ContentFormat::Lwm2mCbor) => {
+            lwm2m_cbor::encode(base, records)
+        }
+        ContentFormat::Cbor if served(ContentFormat::Cbor) => {
+            lwm2m_cbor::encode_single(base, records)
+        }
+        ContentFormat::Json | ContentFormat::OmaJson if served(ContentFormat::Json) => {
+            oma_json::encode(base, records)
+        }
+        _ => Err(EncodeError::UnsupportedFormat(format)),
     }
 }
 
@@ -446,20 +456,27 @@ pub fn decode(
     if !served(format) {
         return Err(DecodeError::UnsupportedFormat(format.to_u16()));
     }
+    // Guarded arms for the optional formats: see `encode`.
     let mut records = match format {
         ContentFormat::Text | ContentFormat::OmaText => text::decode(format, base, bytes, kinds)?,
         ContentFormat::Opaque | ContentFormat::OmaOpaque => {
             opaque::decode(format, base, bytes, kinds)?
         }
         ContentFormat::Tlv | ContentFormat::OmaTlv => tlv::decode(format, base, bytes, kinds)?,
-        ContentFormat::SenmlJson => senml::decode_json(base, bytes, kinds)?,
+        ContentFormat::SenmlJson if served(ContentFormat::SenmlJson) => {
+            senml::decode_json(base, bytes, kinds)?
+        }
         ContentFormat::SenmlCbor => senml::decode_cbor(base, bytes, kinds)?,
-        ContentFormat::Lwm2mCbor => lwm2m_cbor::decode(base, bytes, kinds)?,
-        ContentFormat::Cbor => lwm2m_cbor::decode_single(base, bytes, kinds)?,
-        ContentFormat::Json | ContentFormat::OmaJson => {
+        ContentFormat::Lwm2mCbor if served(ContentFormat::Lwm2mCbor) => {
+            lwm2m_cbor::decode(base, bytes, kinds)?
+        }
+        ContentFormat::Cbor if served(ContentFormat::Cbor) => {
+            lwm2m_cbor::decode_single(base, bytes, kinds)?
+        }
+        ContentFormat::Json | ContentFormat::OmaJson if served(ContentFormat::Json) => {
             oma_json::decode(format, base, bytes, kinds)?
         }
-        ContentFormat::LinkFormat => return Err(DecodeError::UnsupportedFormat(format.to_u16())),
+        _ => return Err(DecodeError::UnsupportedFormat(format.to_u16())),
     };
     finish(base, &mut records)?;
     Ok(records)
