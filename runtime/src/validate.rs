@@ -204,7 +204,9 @@ fn check_constraint(meta: &ResourceMeta, value: &Value) -> Result<(), Error> {
             } else {
                 Err(violation(
                     meta,
-                    format!("length {len} is not one of {lengths:?} octets"),
+                    // Not the list itself: `Debug` of a slice would link `core::fmt`'s list
+                    // builders into a microcontroller image for this one message.
+                    format!("length {len} is not one of the allowed lengths in octets"),
                 ))
             }
         }

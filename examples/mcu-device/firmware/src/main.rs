@@ -249,7 +249,7 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
         hprintln!("mcu-device: panic: {}", info);
     } else {
         let _ = info;
-        hprintln!("mcu-device: panic (build with --features panic-details for where and why)");
+        hprintln!("mcu-device: panic");
     }
     exit_failure()
 }
