@@ -38,6 +38,8 @@ pub mod convert;
 pub mod error;
 pub mod execute;
 pub mod field;
+#[cfg(feature = "firmware-update")]
+#[cfg_attr(docsrs, doc(cfg(feature = "firmware-update")))]
 pub mod firmware;
 pub mod handler;
 pub mod meta;

@@ -84,6 +84,7 @@ pub enum Event {
     /// to its factory state (and drop a saved `lwm2m::persist` snapshot) and restart it.
     FactoryReset,
     /// The Firmware Update's State (`/5/0/3`) or Update Result (`/5/0/5`) changed.
+    #[cfg(feature = "firmware-update")]
     FirmwareStateChanged {
         /// The new State.
         state: crate::firmware::UpdateState,
@@ -94,6 +95,7 @@ pub enum Event {
     /// [`apply`](crate::firmware::FirmwareSink::apply) asked for a restart: the application
     /// restarts the device (once the response has gone out) and tells the new run how the
     /// update ended ([`AfterBoot`](crate::firmware::AfterBoot)).
+    #[cfg(feature = "firmware-update")]
     FirmwareUpdating,
     /// Bootstrap wrote a server URI whose host is a name, not an IP address: the driver must
     /// resolve it and call [`Client::set_server`](super::Client::set_server); the Register waits until then.

@@ -46,6 +46,7 @@ pub(super) enum Kind {
         paths: Vec<Path>,
     },
     /// A block of a firmware package download (`GET` of the Package URI).
+    #[cfg_attr(not(feature = "firmware-update"), allow(dead_code))]
     Download,
 }
 

@@ -42,6 +42,11 @@ mod dm;
 mod engine;
 mod event;
 mod exchange;
+#[cfg(feature = "firmware-update")]
+mod firmware;
+// Without Firmware Update, its hooks in the engine are stubs that do nothing.
+#[cfg(not(feature = "firmware-update"))]
+#[path = "firmware/off.rs"]
 mod firmware;
 mod message;
 mod notify;
@@ -344,6 +349,8 @@ impl Client {
     /// before this run ended.
     ///
     /// [`FirmwareUpdater::after_boot`]: crate::firmware::FirmwareUpdater::after_boot
+    #[cfg(feature = "firmware-update")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "firmware-update")))]
     pub fn enable_firmware_update(
         &mut self,
         now: Instant,
@@ -353,6 +360,8 @@ impl Client {
     }
 
     /// The Firmware Update's State and Update Result, when enabled.
+    #[cfg(feature = "firmware-update")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "firmware-update")))]
     pub fn firmware_status(
         &self,
     ) -> Option<(crate::firmware::UpdateState, crate::firmware::UpdateResult)> {

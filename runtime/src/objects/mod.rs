@@ -22,12 +22,15 @@
 
 mod access_control;
 mod device;
+#[cfg(feature = "firmware-update")]
 mod firmware_update;
 mod security;
 mod server;
 
 pub use access_control::AccessControl;
 pub use device::{Device, DeviceHandler, WallClock};
+#[cfg(feature = "firmware-update")]
+#[cfg_attr(docsrs, doc(cfg(feature = "firmware-update")))]
 pub use firmware_update::FirmwareUpdate;
 pub use security::Security;
 pub use server::Server;
