@@ -20,7 +20,7 @@
 //! - `derive` (default): `#[derive(Object)]`.
 //! - `tokio` (default, implies `std`): the UDP driver in `lwm2m::net`.
 //! - `dtls`: DTLS 1.2 PSK through OpenSSL (`lwm2m::net::dtls`).
-//! - `firmware-update` (default): Firmware Update, object 5 ([`firmware`],
+//! - `firmware-update` (default): Firmware Update, object 5 (`lwm2m::firmware`,
 //!   `Client::enable_firmware_update`); without it none of its code is linked.
 #![no_std]
 // docs.rs (nightly, `--cfg docsrs`) marks the items of optional features with the feature.
