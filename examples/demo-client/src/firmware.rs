@@ -199,9 +199,19 @@ impl FirmwareSink for FileSink {
             tracing::warn!(version = %header.version, "firmware: this package fails to install");
             return Err(SinkError::UpdateFailed);
         }
-        fs::write(self.path(INSTALLED), &header.version)
-            .and_then(|()| fs::write(self.path(UPDATED), &header.version))
-            .map_err(|_| SinkError::UpdateFailed)?;
+        // The marker first, then the version swapped in atomically (a temporary file renamed
+        // over it): an install cut short leaves the old version installed and a marker that
+        // does not match it, which the next run reports as a failed update (Update Result 8),
+        // never a half-installed one.
+        let staged = self.path("installed.new");
+        fs::write(self.path(UPDATED), &header.version)
+            .and_then(|()| fs::write(&staged, &header.version))
+            .and_then(|()| fs::rename(&staged, self.path(INSTALLED)))
+            .map_err(|e| {
+                tracing::warn!(error = %e, "firmware: install failed");
+                self.remove(UPDATED);
+                SinkError::UpdateFailed
+            })?;
         self.remove(PACKAGE);
         tracing::info!(version = %header.version, "firmware: installed; restarting into it");
         Ok(Applied::Restart)
@@ -211,6 +221,34 @@ impl FirmwareSink for FileSink {
         self.part = None;
         self.remove(PART);
         self.remove(PACKAGE);
+    }
+}
+
+/// How the update before this run ended, as the files in the sink's directory say: a marker
+/// whose version is installed is a success, one whose version is not a failed install.
+fn after_boot(sink: &FileSink) -> AfterBoot {
+    let installed = fs::read_to_string(sink.path(INSTALLED)).ok();
+    if let Ok(version) = fs::read_to_string(sink.path(UPDATED)) {
+        sink.remove(UPDATED);
+        if installed.as_deref() == Some(version.as_str()) {
+            tracing::info!(version = %version.trim(), "firmware: running the update");
+            AfterBoot::Updated
+        } else {
+            tracing::warn!(version = %version.trim(), "firmware: the update was not installed");
+            AfterBoot::Failed {
+                package_kept: sink.path(PACKAGE).exists(),
+            }
+        }
+    } else if let Ok(header) = File::open(sink.path(PACKAGE))
+        .map_err(|_| SinkError::UpdateFailed)
+        .and_then(|file| read_header(&mut BufReader::new(file)))
+    {
+        AfterBoot::Downloaded(PackageInfo {
+            name: Some(header.name),
+            version: Some(header.version),
+        })
+    } else {
+        AfterBoot::Fresh
     }
 }
 
@@ -231,21 +269,7 @@ pub fn enable(client: &mut Client, dir: &Path, max_size: u64, now: Instant) -> i
     {
         device.firmware_version = Some(version.trim().to_owned());
     }
-    let after_boot = if let Ok(version) = fs::read_to_string(sink.path(UPDATED)) {
-        sink.remove(UPDATED);
-        tracing::info!(version = %version.trim(), "firmware: running the update");
-        AfterBoot::Updated
-    } else if let Ok(header) = File::open(sink.path(PACKAGE))
-        .map_err(|_| SinkError::UpdateFailed)
-        .and_then(|file| read_header(&mut BufReader::new(file)))
-    {
-        AfterBoot::Downloaded(PackageInfo {
-            name: Some(header.name),
-            version: Some(header.version),
-        })
-    } else {
-        AfterBoot::Fresh
-    };
+    let after_boot = after_boot(&sink);
     let updater = FirmwareUpdater::new(Box::new(sink)).after_boot(after_boot);
     client.enable_firmware_update(now, updater);
     Ok(())
@@ -286,6 +310,25 @@ mod tests {
             "2.0.0"
         );
         assert!(dir.path().join(UPDATED).exists());
+    }
+
+    #[test]
+    fn the_next_run_reports_an_install_that_ended_and_one_cut_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = sink(dir.path(), 1 << 20);
+        feed(&mut s, &build_package("2.0.0", "demo", false, b"body")).unwrap();
+        assert_eq!(s.apply(), Ok(Applied::Restart));
+        assert_eq!(after_boot(&s), AfterBoot::Updated);
+        assert!(!dir.path().join(UPDATED).exists(), "reported once");
+        assert_eq!(after_boot(&s), AfterBoot::Fresh);
+        // A marker for a version that did not get installed: a failed update.
+        fs::write(dir.path().join(UPDATED), "3.0.0").unwrap();
+        assert_eq!(
+            after_boot(&s),
+            AfterBoot::Failed {
+                package_kept: false
+            }
+        );
     }
 
     #[test]
