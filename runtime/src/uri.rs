@@ -5,7 +5,7 @@
 //! left to the driver to resolve (`lwm2m::net::resolve` with the `tokio` feature).
 
 use crate::prelude::*;
-use core::net::{IpAddr, SocketAddr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The CoAP port a `coap://` URI without a port means (RFC 7252 §6.1).
 pub const DEFAULT_PORT: u16 = 5683;
@@ -64,9 +64,101 @@ impl ServerUri {
     /// The socket address when the host is an IP literal (`127.0.0.1`, `::1`); `None` for a
     /// host name, which needs resolving.
     pub fn socket_addr(&self) -> Option<SocketAddr> {
-        let ip: IpAddr = self.host.parse().ok()?;
-        Some(SocketAddr::new(ip, self.port))
+        Some(SocketAddr::new(parse_ip(&self.host)?, self.port))
     }
+}
+
+/// An IPv4 or IPv6 literal, exactly as `IpAddr`'s `FromStr` reads it (`1.2.3.4`, no leading
+/// zeros in IPv4 octets; `::1`, `fe80::1`, `::ffff:1.2.3.4`; no zone index).
+///
+/// Written out because `core`'s generic address parser costs about 1.5 KiB of a
+/// microcontroller's flash; the proptests compare the two on random input.
+pub(crate) fn parse_ip(text: &str) -> Option<IpAddr> {
+    match parse_v4(text) {
+        Some(v4) => Some(IpAddr::V4(v4)),
+        None => parse_v6(text).map(IpAddr::V6),
+    }
+}
+
+/// `a.b.c.d`: four decimal octets, no leading zero.
+fn parse_v4(text: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split('.');
+    for octet in &mut octets {
+        let part = parts.next()?.as_bytes();
+        let digits = part.len();
+        if !(1..=3).contains(&digits)
+            || (digits > 1 && part.first() == Some(&b'0'))
+            || !part.iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        let n = part.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+        *octet = u8::try_from(n).ok()?;
+    }
+    match parts.next() {
+        None => Some(Ipv4Addr::from(octets)),
+        Some(_) => None,
+    }
+}
+
+/// Eight groups of 1-4 hex digits, one `::` standing for one or more zero groups, the last 32
+/// bits possibly as an IPv4 address.
+fn parse_v6(text: &str) -> Option<Ipv6Addr> {
+    let mut groups = [0u16; 8];
+    match text.split_once("::") {
+        None => (hex_groups(text, &mut groups)? == 8).then_some(())?,
+        Some((head, tail)) => {
+            // Each side holds at most 7 groups together, and no IPv4 address before the `::`.
+            let mut tail_groups = [0u16; 7];
+            let head_len = if head.is_empty() {
+                0
+            } else {
+                hex_groups(head, &mut groups[..7])?
+            };
+            if head.contains('.') {
+                return None;
+            }
+            let tail_len = if tail.is_empty() {
+                0
+            } else {
+                hex_groups(tail, &mut tail_groups[..7 - head_len])?
+            };
+            groups[8 - tail_len..].copy_from_slice(tail_groups.get(..tail_len)?);
+        }
+    }
+    Some(Ipv6Addr::from(groups))
+}
+
+/// Reads `a:b:...` (the last part may be an IPv4 address, two groups) into `out`; the number of
+/// groups, `None` when malformed or more than `out` holds.
+fn hex_groups(text: &str, out: &mut [u16]) -> Option<usize> {
+    let mut count = 0;
+    let mut parts = text.split(':').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() && part.contains('.') {
+            let [a, b, c, d] = parse_v4(part)?.octets();
+            let slots = out.get_mut(count..count + 2)?;
+            slots.copy_from_slice(&[u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])]);
+            return Some(count + 2);
+        }
+        if !(1..=4).contains(&part.len()) {
+            return None;
+        }
+        let mut group = 0u16;
+        for c in part.bytes() {
+            let digit = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return None,
+            };
+            group = group << 4 | u16::from(digit);
+        }
+        *out.get_mut(count)? = group;
+        count += 1;
+    }
+    Some(count)
 }
 
 /// Parses `coap://host[:port][/path]` (the path, query and fragment are ignored: the LwM2M
@@ -141,6 +233,68 @@ mod tests {
         assert_eq!(ok("coap://[::1]:5684/"), ("::1".into(), 5684));
         assert_eq!(ok("coap://[fe80::1]"), ("fe80::1".into(), 5683));
         assert_eq!(ok("coap://user@host:1"), ("host".into(), 1));
+    }
+
+    #[test]
+    fn ip_literals_read_as_in_core() {
+        for text in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.0.0.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "::",
+            "::1",
+            "1::",
+            "fe80::1",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "::1:2:3:4:5:6:7:8",
+            "1::2::3",
+            ":::",
+            ":1::",
+            "::ffff:1.2.3.4",
+            "64:ff9b::192.0.2.33",
+            "1.2.3.4::",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::1.2.3.4:5",
+            "00001::",
+            "ABCD::ef",
+            "g::1",
+            "",
+            ":",
+            "1:",
+            "[::1]",
+            "fe80::1%eth0",
+        ] {
+            assert_eq!(parse_ip(text), text.parse::<IpAddr>().ok(), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ip_literals_round_trip(v6 in proptest::prelude::any::<[u16; 8]>(), v4 in proptest::prelude::any::<[u8; 4]>()) {
+            let v6 = IpAddr::V6(Ipv6Addr::from(v6));
+            proptest::prop_assert_eq!(parse_ip(&v6.to_string()), Some(v6));
+            let v4 = IpAddr::V4(Ipv4Addr::from(v4));
+            proptest::prop_assert_eq!(parse_ip(&v4.to_string()), Some(v4));
+        }
+
+        #[test]
+        fn any_text_reads_as_in_core(text in "[0-9a-fA-F:.]{0,24}") {
+            proptest::prop_assert_eq!(parse_ip(&text), text.parse::<IpAddr>().ok());
+        }
+
+        #[test]
+        fn near_addresses_read_as_in_core(text in "(([0-9]{1,3}|[0-9a-f]{1,5})[:.]{1,2}){0,9}([0-9]{1,3}|[0-9a-f]{0,5})") {
+            proptest::prop_assert_eq!(parse_ip(&text), text.parse::<IpAddr>().ok());
+        }
     }
 
     #[test]
