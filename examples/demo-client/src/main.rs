@@ -18,7 +18,7 @@
 //! ... in order), all `coap://` or all `coaps://`. Each `coaps://` server takes the Nth
 //! `--psk-identity` and `--psk-key` (N = its position among the `--server` options) into its
 //! Security instance `/0/N-1`, and gets its own DTLS session and UDP socket
-//! (`lwm2m::net::dtls::MultiDtlsTransport`): a server that refuses its key, or is down, fails
+//! (`lwm2m::net::dtls::SecureTransport`): a server that refuses its key, or is down, fails
 //! alone while the others stay registered. `--local-port` applies to the first server's socket;
 //! the others take free ports. With one `coaps://` server, the handshake comes first and a
 //! wrong key stops the device.
@@ -134,9 +134,7 @@ async fn run(mut args: Args) -> Result<(), Box<dyn Error>> {
 
     #[cfg(feature = "dtls")]
     if coaps {
-        use lwm2m::net::dtls::{
-            Credentials, DtlsConfig, DtlsTransport, MultiDtlsTransport, resolve_coaps,
-        };
+        use lwm2m::net::dtls::{Credentials, DtlsConfig, SecureTransport, resolve_coaps};
         use lwm2m::objects::Security;
         let server = resolve_coaps(&first).await?;
         // The credentials come from the Security objects, as a Bootstrap-Server would set them.
@@ -145,36 +143,25 @@ async fn run(mut args: Args) -> Result<(), Box<dyn Error>> {
                 .get::<Security>(instance)
                 .ok_or(format!("the store has no Security instance /0/{instance}"))
         };
-        if args.more_servers().is_empty() {
-            // One server: the handshake first, so that a wrong key stops the device at once.
-            let config = DtlsConfig::new(Credentials::from_security(security(0)?)?);
-            let transport =
-                DtlsTransport::connect(local_for(server, args.local_port), server, config).await?;
-            return serve(
-                args,
-                server,
-                Vec::new(),
-                (store, state),
-                start,
-                Driver::new(transport),
-            )
-            .await;
-        }
-        // Several: a session (and a socket) per server, each shaking hands when the client
-        // first sends to it; a server that refuses its key does not stop the others.
-        let mut transport = MultiDtlsTransport::new();
+        // A DTLS endpoint (and a socket) per server, all run by the driver's one loop, each
+        // shaking hands when the client first sends to it: a server that refuses its key, or
+        // is down, fails alone. A server written by a Bootstrap-Server gets its endpoint from
+        // its Security instance when the client first sends to it.
+        let mut transport = SecureTransport::new(local_for(server, 0));
         let mut more = Vec::new();
         for instance in 0..u16::try_from(args.server.len())? {
             let security = security(instance)?;
             let address = resolve_coaps(&security.server_uri).await?;
             let port = if instance == 0 { args.local_port } else { 0 };
             let config = DtlsConfig::new(Credentials::from_security(security)?);
-            transport
-                .add(local_for(address, port), address, config)
-                .await?;
+            transport.add(local_for(address, port), address, config)?;
             if instance > 0 {
                 more.push(address);
             }
+        }
+        if args.more_servers().is_empty() {
+            // One server: the handshake first, so that a wrong key stops the device at once.
+            transport.connect(server).await?;
         }
         let device = (store, state);
         return serve(args, server, more, device, start, Driver::new(transport)).await;

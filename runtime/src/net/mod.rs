@@ -8,9 +8,9 @@
 //! [`resolve`] turns a `coap://host:port` server URI into the socket address the client needs.
 //!
 //! The driver is generic over a datagram [`Transport`]: [`UdpDriver`] is plain CoAP, and with
-//! the `dtls` feature [`Driver::new`] over a `dtls::DtlsTransport` runs the same client over
-//! DTLS 1.2 with a pre-shared key (`coaps://`), and over a `dtls::MultiDtlsTransport` with
-//! several `coaps://` servers at once (a session per server).
+//! the `dtls` feature [`Driver::new`] over a `dtls::SecureTransport` runs the same client over
+//! DTLS 1.2 with a pre-shared key (`coaps://`), with one or several servers (a sans-I/O DTLS
+//! endpoint per server, all in the driver's one loop with one deadline).
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -13,8 +13,9 @@ use crate::time::Instant;
 
 /// What the [driver](crate::net::Driver) needs from the network: send one datagram, receive one
 /// datagram. Plain CoAP uses a [`UdpSocket`]; `coaps://` uses the DTLS transport
-/// (`lwm2m::net::dtls::DtlsTransport`, feature `dtls`), whose datagrams are the plaintext CoAP
-/// messages carried in DTLS records. Other security modes (RPK, X.509) plug in here too.
+/// (`lwm2m::net::dtls::SecureTransport`, feature `dtls`), whose datagrams are the plaintext
+/// CoAP messages carried in DTLS records, and whose handshake timers join the driver's one
+/// deadline ([`poll_timeout`](Self::poll_timeout)). Other security modes (RPK, X.509) plug in here too.
 ///
 /// Both methods take `&mut self` because a secure transport keeps per-session state; the
 /// driver never runs them at the same time. [`recv_from`](Self::recv_from) must be

@@ -1,6 +1,6 @@
 //! Several `coaps://` servers at once (ETS LightweightM2M-1.1-int-950, Multi-Servers
-//! Registration, over DTLS): one client, one [`MultiDtlsTransport`] with a DTLS session per
-//! server, each with its own pre-shared key, against real peers started on free loopback ports:
+//! Registration, over DTLS): one client, one [`SecureTransport`] with a DTLS endpoint per
+//! server in the driver's one loop, each with its own pre-shared key, against real peers started on free loopback ports:
 //! libcoap's resource directory `coap-rd-openssl` (answers the Register with 2.01) and
 //! `openssl s_server` (writes what the test gives it into its session, so it can send the
 //! client a CoAP request and show the answer).
@@ -14,8 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lwm2m::ObjectStore;
+use lwm2m::client::Transmit;
 use lwm2m::client::{Client, Config};
-use lwm2m::net::dtls::{Credentials, DtlsConfig, DtlsError, MultiDtlsTransport, PeerStatuses};
+use lwm2m::net::dtls::{Credentials, DtlsConfig, DtlsError, SecureTransport, SessionReport};
 use lwm2m::net::{Driver, Transport};
 use lwm2m::objects::{AccessControl, Device, DeviceHandler, Security, Server};
 
@@ -54,10 +55,62 @@ struct Seen {
     registered: BTreeMap<SocketAddr, bool>,
 }
 
+/// The session reports of a transport, as they came.
+type Reports = Arc<Mutex<Vec<SessionReport>>>;
+
+/// A transport that reports its sessions into the returned list.
+fn reporting() -> (SecureTransport, Reports) {
+    let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let reports = Reports::default();
+    let sink = reports.clone();
+    tokio::spawn(async move {
+        while let Some(report) = received.recv().await {
+            sink.lock().unwrap().push(report);
+        }
+    });
+    (
+        SecureTransport::new(any_local()).with_reports(sender),
+        reports,
+    )
+}
+
+/// The completed handshakes with `server` in `reports`: (local address, resumed).
+fn established(reports: &Reports, server: SocketAddr) -> Vec<(Option<SocketAddr>, bool)> {
+    reports
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| match r {
+            SessionReport::Established {
+                server: s,
+                local,
+                resumed,
+                ..
+            } if *s == server => Some((*local, *resumed)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The failed handshakes with `server` in `reports`.
+fn failures(reports: &Reports, server: SocketAddr) -> Vec<Arc<DtlsError>> {
+    reports
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| match r {
+            SessionReport::HandshakeFailed { server: s, error } if *s == server => {
+                Some(error.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Runs `client` on `transport` until `stop` completes (then deregisters for at most 1 s);
 /// returns what the tick saw.
 async fn drive(
-    transport: MultiDtlsTransport,
+    transport: SecureTransport,
     client: Client,
     stop: impl Future<Output = ()>,
     seen: Arc<Mutex<Seen>>,
@@ -97,7 +150,7 @@ async fn int_950_registers_with_two_servers_over_dtls_each_with_its_own_key() {
         psk(rd1.addr, 1, b"dev-one", b"key-one"),
         psk(rd2.addr, 2, b"dev-two", b"key-two"),
     ];
-    let mut transport = MultiDtlsTransport::new();
+    let (mut transport, reports) = reporting();
     for security in &accounts {
         let server = transport.add_security(any_local(), security).await.unwrap();
         assert_eq!(
@@ -106,7 +159,6 @@ async fn int_950_registers_with_two_servers_over_dtls_each_with_its_own_key() {
             "resolved from the Security instance"
         );
     }
-    let statuses = transport.statuses();
     let client = Client::new(
         Config::new(ENDPOINT, rd1.addr).with_server(2, rd2.addr),
         store(&accounts),
@@ -133,12 +185,12 @@ async fn int_950_registers_with_two_servers_over_dtls_each_with_its_own_key() {
         assert!(log.contains(&format!("Uri-Query:ep={ENDPOINT}")), "{log}");
     }
     let (one, two) = (
-        statuses.get(rd1.addr).unwrap(),
-        statuses.get(rd2.addr).unwrap(),
+        established(&reports, rd1.addr),
+        established(&reports, rd2.addr),
     );
-    assert_eq!((one.handshakes, two.handshakes), (1, 1), "{one:?} {two:?}");
-    assert!(one.last_error.is_none() && two.last_error.is_none());
-    assert_ne!(one.local, two.local, "one socket per server");
+    assert_eq!((one.len(), two.len()), (1, 1), "{one:?} {two:?}");
+    assert!(failures(&reports, rd1.addr).is_empty() && failures(&reports, rd2.addr).is_empty());
+    assert_ne!(one[0].0, two[0].0, "one socket per server");
 }
 
 /// A CoAP CON GET of `/3/0/{resource}` with message ID `mid` and token `token`, all printable
@@ -169,11 +221,9 @@ async fn int_950_requests_from_two_servers_are_answered_over_their_own_dtls_sess
         psk(server1.addr, 1, IDENTITY, &KEY),
         psk(server2.addr, 2, IDENTITY, &key_two),
     ];
-    let mut transport = MultiDtlsTransport::new();
-    for security in &accounts {
-        transport.add_security(any_local(), security).await.unwrap();
-    }
-    let statuses = transport.statuses();
+    // No server added: each gets its endpoint from its Security instance when the client
+    // first sends to it.
+    let (transport, reports) = reporting();
     let client = Client::new(
         Config::new(ENDPOINT, server1.addr).with_server(2, server2.addr),
         store(&accounts),
@@ -228,8 +278,8 @@ async fn int_950_requests_from_two_servers_are_answered_over_their_own_dtls_sess
     assert!(!out1.contains(&content_answer(mid2, token2)), "{out1}");
     assert!(!out2.contains(&content_answer(mid1, token1)), "{out2}");
     for server in [server1.addr, server2.addr] {
-        let status = statuses.get(server).unwrap();
-        assert_eq!(status.handshakes, 1, "{status:?}");
+        let sessions = established(&reports, server);
+        assert_eq!(sessions.len(), 1, "{sessions:?}");
     }
 }
 
@@ -246,31 +296,26 @@ async fn int_950_a_wrong_key_fails_only_that_server_over_dtls() {
         psk(good.addr, 2, b"dev-two", b"key-two"),
     ];
     let handshake_timeout = Duration::from_secs(4);
-    let mut transport = MultiDtlsTransport::new();
+    let (mut transport, reports) = reporting();
     for security in &accounts {
         let mut config = DtlsConfig::new(Credentials::from_security(security).unwrap());
         config.handshake_timeout = handshake_timeout;
         let server = security.server_uri.trim_start_matches("coaps://");
         transport
             .add(any_local(), server.parse().unwrap(), config)
-            .await
             .unwrap();
     }
-    let statuses: PeerStatuses = transport.statuses();
     let client = Client::new(
         Config::new(ENDPOINT, bad.addr).with_server(2, good.addr),
         store(&accounts),
     );
     let seen = Arc::new(Mutex::new(Seen::default()));
     let failed_at = Arc::new(Mutex::new(None::<Instant>));
-    let (watch, watch_failure, watch_statuses) =
-        (seen.clone(), failed_at.clone(), statuses.clone());
+    let (watch, watch_failure, watch_reports) = (seen.clone(), failed_at.clone(), reports.clone());
     let bad_addr = bad.addr;
     let good_addr = good.addr;
     let stop = until(Duration::from_secs(20), move || {
-        let failed = watch_statuses
-            .get(bad_addr)
-            .is_some_and(|s| s.last_error.is_some());
+        let failed = !failures(&watch_reports, bad_addr).is_empty();
         if failed {
             watch_failure
                 .lock()
@@ -281,8 +326,10 @@ async fn int_950_a_wrong_key_fails_only_that_server_over_dtls() {
     });
     let client = drive(transport, client, stop, seen.clone()).await;
 
-    let status = statuses.get(bad.addr).unwrap();
-    let error = status.last_error.clone().expect("the bad handshake failed");
+    let error = failures(&reports, bad.addr)
+        .first()
+        .cloned()
+        .expect("the bad handshake failed");
     let text = error.to_string();
     assert!(
         text.contains(&format!("DTLS handshake with {}", bad.addr)),
@@ -299,9 +346,8 @@ async fn int_950_a_wrong_key_fails_only_that_server_over_dtls() {
         DtlsError::Alert { alert, .. } => assert_eq!(alert.level, 2, "{text}"),
         other => panic!("unexpected error: {other}"),
     }
-    assert!(!status.established);
-    assert_eq!(status.handshakes, 0);
-    assert!(statuses.get(good.addr).unwrap().last_error.is_none());
+    assert!(established(&reports, bad.addr).is_empty());
+    assert!(failures(&reports, good.addr).is_empty());
     let servers = client.servers();
     let registered = |addr| {
         servers
@@ -319,23 +365,22 @@ async fn int_950_a_wrong_key_fails_only_that_server_over_dtls() {
     assert!(good.log().contains(&format!("ep={ENDPOINT}")));
 }
 
-/// Datagrams go only to the servers added, each server is added once, and without a server
-/// there is no local address; no peer needed (nothing is sent before the first datagram).
+/// Each server is added once; without a socket there is no local address; and a destination
+/// whose Security instance asks for what the transport cannot give (Raw Public Key here) gets
+/// nothing, never the datagram in the clear, while one with no Security instance is plain
+/// CoAP. No peer needed (nothing secure is sent before the first datagram).
 #[tokio::test]
-async fn a_server_not_added_is_refused_and_each_server_is_added_once() {
-    let mut transport = MultiDtlsTransport::new();
+async fn each_server_is_added_once_and_nothing_goes_in_the_clear_to_a_secured_one() {
+    let mut transport = SecureTransport::new(any_local());
     let err = Transport::local_addr(&transport).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
     let server: SocketAddr = "127.0.0.1:9".parse().unwrap();
-    let other: SocketAddr = "127.0.0.1:10".parse().unwrap();
     let credentials = Credentials::psk(*b"id", [1; 16]).unwrap();
     transport
         .add(any_local(), server, DtlsConfig::new(credentials.clone()))
-        .await
         .unwrap();
     let again = transport
         .add(any_local(), server, DtlsConfig::new(credentials))
-        .await
         .unwrap_err();
     assert!(
         matches!(again, DtlsError::DuplicateServer(s) if s == server),
@@ -345,9 +390,29 @@ async fn a_server_not_added_is_refused_and_each_server_is_added_once() {
     let local = Transport::local_addr(&transport).unwrap();
     assert_eq!(transport.status(server).unwrap().local, Some(local));
 
-    let refused = transport.send_to(b"x", other).await.unwrap_err();
-    assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
-    assert!(refused.to_string().contains("127.0.0.1:10"), "{refused}");
-    assert!(transport.status(other).is_none());
+    // Server 2 has a Raw Public Key account: refused. Port 10 has no account: plain.
+    let (rpk, plain): (SocketAddr, SocketAddr) = (
+        "127.0.0.1:11".parse().unwrap(),
+        "127.0.0.1:10".parse().unwrap(),
+    );
+    let mut security = psk(rpk, 2, b"id", b"key");
+    security.security_mode = Security::MODE_RPK;
+    let client = Client::new(
+        Config::new(ENDPOINT, server).with_server(2, rpk),
+        store(&[psk(server, 1, b"id", &[1; 16]), security]),
+    );
+    let transmits = [rpk, plain].map(|to| Transmit {
+        to,
+        bytes: b"x".to_vec(),
+        expects_answer: true,
+    });
+    transport.prepare(&transmits, &client);
+    let refused = transport.send_to(b"x", rpk).await.unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::PermissionDenied);
+    assert!(refused.to_string().contains("Raw Public Key"), "{refused}");
+    assert!(transport.status(rpk).is_none());
+    transport.send_to(b"x", plain).await.unwrap();
+    assert!(transport.status(plain).is_none(), "plain: no session");
     transport.send_to(b"x", server).await.unwrap();
+    assert!(transport.status(server).unwrap().last_error.is_none());
 }

@@ -12,10 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lwm2m::net::Transport;
 use lwm2m::net::dtls::{
-    APPLICATION_DATA, CHANGE_CIPHER_SPEC, Credentials, DtlsConfig, DtlsError, DtlsTransport,
-    HANDSHAKE,
+    APPLICATION_DATA, CHANGE_CIPHER_SPEC, Credentials, DtlsConfig, DtlsError, HANDSHAKE,
 };
 use lwm2m::objects::Security;
 
@@ -29,10 +27,8 @@ async fn psk_aes128_ccm8_handshake_and_coap_round_trip() {
         capture,
         ..
     } = Relay::start(server.addr, 0).await;
-    let mut transport = DtlsTransport::connect(any_local(), relay, config(&KEY))
-        .await
-        .unwrap();
-    assert!(transport.is_established());
+    let mut transport = OneServer::connect(any_local(), relay, config(&KEY)).await;
+    assert!(transport.status().established);
     assert!(
         server
             .wait_for("CIPHER is PSK-AES128-CCM8", Duration::from_secs(5))
@@ -40,7 +36,7 @@ async fn psk_aes128_ccm8_handshake_and_coap_round_trip() {
     );
 
     let register = coap_register();
-    transport.send_to(&register, relay).await.unwrap();
+    transport.send(&register).await.unwrap();
     assert!(
         server
             .wait_for("</3/0>,</3303/0>", Duration::from_secs(5))
@@ -49,7 +45,7 @@ async fn psk_aes128_ccm8_handshake_and_coap_round_trip() {
         server.output.lock().unwrap()
     );
     server.say("pong-from-server");
-    let answer = recv_within(&mut transport, Duration::from_secs(5)).await;
+    let answer = transport.recv_within(Duration::from_secs(5)).await;
     // s_server may send the line and its newline in two records.
     assert!(answer.starts_with(b"pong-from-server"), "{answer:?}");
 
@@ -61,9 +57,7 @@ async fn psk_aes128_ccm8_handshake_and_coap_round_trip() {
 #[tokio::test]
 async fn psk_aes128_cbc_sha256_is_offered_too() {
     let server = SServer::start(free_udp_port(), &KEY, "PSK-AES128-CBC-SHA256").await;
-    let mut transport = DtlsTransport::connect(any_local(), server.addr, config(&KEY))
-        .await
-        .unwrap();
+    let mut transport = OneServer::connect(any_local(), server.addr, config(&KEY)).await;
     assert!(
         server
             .wait_for("CIPHER is PSK-AES128-CBC-SHA256", Duration::from_secs(5))
@@ -87,15 +81,13 @@ async fn wrong_key_fails_clearly_and_no_plaintext_leaves_the_socket() {
     } = Relay::start(server.addr, 0).await;
     let mut wrong = config(&[0x55; 16]);
     wrong.handshake_timeout = Duration::from_secs(3);
-    let mut transport = DtlsTransport::bind(any_local(), relay, wrong)
-        .await
-        .unwrap();
+    let mut transport = OneServer::bind(any_local(), relay, wrong);
 
     // Sending asks for a handshake first, which fails: the CoAP message never leaves.
     let register = coap_register();
     let err = transport.send(&register).await.unwrap_err();
     let text = err.to_string();
-    match &err {
+    match &*err {
         DtlsError::Timeout { hint, .. } => {
             assert!(hint.contains("wrong pre-shared key"), "{text}")
         }
@@ -103,8 +95,8 @@ async fn wrong_key_fails_clearly_and_no_plaintext_leaves_the_socket() {
         other => panic!("unexpected error: {other}"),
     }
     assert!(text.contains("DTLS handshake with"), "{text}");
-    assert!(!transport.is_established());
-    let io_err = transport.send_to(&register, relay).await.unwrap_err();
+    assert!(!transport.status().established);
+    let io_err = transport.send(&register).await.unwrap_err();
     assert!(io_err.to_string().contains("DTLS handshake"), "{io_err}");
 
     let types = assert_only_dtls_from_client(&capture, b"</3/0>");
@@ -124,9 +116,7 @@ async fn lost_handshake_flights_are_retransmitted() {
         ..
     } = Relay::start(server.addr, 2).await;
     let started = Instant::now();
-    let mut transport = DtlsTransport::connect(any_local(), relay, config(&KEY))
-        .await
-        .unwrap();
+    let mut transport = OneServer::connect(any_local(), relay, config(&KEY)).await;
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(2500), "{took:?}");
     assert!(took < Duration::from_secs(10), "{took:?}");
@@ -149,9 +139,7 @@ async fn a_restarted_server_gets_a_new_handshake() {
     let mut server = SServer::start(port, &KEY, "PSK-AES128-CCM8").await;
     let mut cfg = config(&KEY);
     cfg.rehandshake_after_unanswered = 2;
-    let mut transport = DtlsTransport::connect(any_local(), server.addr, cfg)
-        .await
-        .unwrap();
+    let mut transport = OneServer::connect(any_local(), server.addr, cfg).await;
     transport.send(b"before restart").await.unwrap();
     assert!(
         server
@@ -160,7 +148,7 @@ async fn a_restarted_server_gets_a_new_handshake() {
     );
     server.say("ack");
     assert_eq!(
-        recv_within(&mut transport, Duration::from_secs(5)).await[..3],
+        transport.recv_within(Duration::from_secs(5)).await[..3],
         *b"ack"
     );
 
@@ -204,9 +192,7 @@ async fn the_client_registers_over_dtls_with_libcoap_rd() {
     let server = SocketAddr::from(([127, 0, 0, 1], port + 1));
     let security = Security::psk("coaps://127.0.0.1", 1, b"dtls-e2e", b"rd-secret");
     let config = DtlsConfig::new(Credentials::from_security(&security).unwrap());
-    let transport = DtlsTransport::bind(any_local(), server, config)
-        .await
-        .unwrap();
+    let transport = OneServer::bind(any_local(), server, config).transport;
 
     let client = Client::new(Config::new("dtls-e2e", server), ObjectStore::new());
     let registered = Arc::new(AtomicBool::new(false));

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use crate::support::*;
 use lwm2m::client::{Client, Config};
-use lwm2m::net::dtls::{DtlsConfig, DtlsTransport, MultiDtlsTransport};
+use lwm2m::net::dtls::{DtlsConfig, SecureTransport, SessionReport};
 use lwm2m::net::{Driver, Transport};
 use lwm2m::objects::{Device, DeviceHandler, Security, Server};
 use lwm2m::{ObjectStore, Path};
@@ -101,33 +101,49 @@ fn dtls_config() -> DtlsConfig {
 async fn after_an_outage_the_client_resumes_from_a_new_port_and_updates_its_registration() {
     let rd = CoapServer::start_rd(free_udp_port_pair(), SECRET).await;
     let relay = NatRelay::start(rd.addr).await;
-    let transport = DtlsTransport::bind(any_local(), relay.addr, dtls_config())
-        .await
+    let mut transport = SecureTransport::new(any_local());
+    transport
+        .add(any_local(), relay.addr, dtls_config())
         .unwrap();
     outage_then_update(transport, &rd, &relay).await;
 }
 
-/// The same with the several-servers transport (one server here): its server's task reports
-/// the change, and the status shows the move and the resumption.
+/// The same with the server found on demand (its key from the Security instance, the
+/// settings from the transport's template): the sessions' reports show the move to a fresh
+/// port and the resumed session.
 #[tokio::test]
-async fn the_multi_server_transport_reports_the_reconnection_too() {
+async fn a_server_found_on_demand_reports_the_reconnection_too() {
     let rd = CoapServer::start_rd(free_udp_port_pair(), SECRET).await;
     let relay = NatRelay::start(rd.addr).await;
-    let mut transport = MultiDtlsTransport::new();
-    transport
-        .add(any_local(), relay.addr, dtls_config())
-        .await
-        .unwrap();
-    let statuses = transport.statuses();
-    let first_local = statuses.get(relay.addr).unwrap().local.unwrap();
+    let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let sink = reports.clone();
+    tokio::spawn(async move {
+        while let Some(report) = received.recv().await {
+            sink.lock().unwrap().push(report);
+        }
+    });
+    let transport = SecureTransport::new(any_local())
+        .with_defaults(dtls_config())
+        .with_reports(sender);
     outage_then_update(transport, &rd, &relay).await;
-    let status = statuses.get(relay.addr).unwrap();
-    assert!(status.port_changes >= 1, "{status:?}");
-    assert!(status.resumed_handshakes >= 1, "{status:?}");
-    assert_ne!(
-        status.local.unwrap().port(),
-        first_local.port(),
-        "{status:?}"
+    let reports = reports.lock().unwrap();
+    let sessions: Vec<(std::net::SocketAddr, bool)> = reports
+        .iter()
+        .filter_map(|r| match r {
+            SessionReport::Established { local, resumed, .. } => Some(((*local)?, *resumed)),
+            _ => None,
+        })
+        .collect();
+    assert!(sessions.len() >= 2, "{reports:?}");
+    let (first, last) = (sessions[0], sessions[sessions.len() - 1]);
+    assert!(!first.1 && last.1, "full, then resumed: {reports:?}");
+    assert_ne!(first.0.port(), last.0.port(), "{reports:?}");
+    assert!(
+        reports
+            .iter()
+            .any(|r| matches!(r, SessionReport::PortMoved { .. })),
+        "{reports:?}"
     );
 }
 

@@ -9,14 +9,12 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use crate::support::*;
-use lwm2m::net::Transport;
-use lwm2m::net::dtls::DtlsTransport;
 
 /// A CoAP GET of `/` to libcoap's server and its 2.05 answer (matched by message ID, RFC 7252
 /// §4.4: an ACK carries the message ID of the CON; code 2.05 is 0x45).
-async fn get_root(transport: &mut DtlsTransport, mid: u16) {
+async fn get_root(transport: &mut OneServer, mid: u16) {
     transport.send(&coap_get_root(mid, 0x5a)).await.unwrap();
-    let answer = recv_within(transport, 5 * SECOND).await;
+    let answer = transport.recv_within(5 * SECOND).await;
     assert_eq!(answer[1], 0x45, "not 2.05 Content: {answer:02x?}");
     assert_eq!(answer[2..4], mid.to_be_bytes(), "{answer:02x?}");
 }
@@ -25,10 +23,8 @@ async fn get_root(transport: &mut DtlsTransport, mid: u16) {
 async fn s_server_resumes_the_session_in_an_abbreviated_handshake() {
     let server = SServer::start(free_udp_port(), &KEY, "PSK-AES128-CCM8").await;
     let relay = Relay::start(server.addr, 0).await;
-    let mut transport = DtlsTransport::connect(any_local(), relay.addr, config(&KEY))
-        .await
-        .unwrap();
-    assert!(!transport.session_reused());
+    let mut transport = OneServer::connect(any_local(), relay.addr, config(&KEY)).await;
+    assert!(!transport.status().resumed);
     transport.send(b"first session").await.unwrap();
     assert!(server.wait_for("first session", 5 * SECOND).await);
     let full = relay.since(0);
@@ -40,7 +36,7 @@ async fn s_server_resumes_the_session_in_an_abbreviated_handshake() {
 
     // s_server serves one association at a time: the client ends this one (close_notify) and
     // s_server goes back to accepting, its session cache intact.
-    transport.close().await;
+    transport.close();
     assert!(
         server.wait_for("DONE", 5 * SECOND).await,
         "{}",
@@ -50,9 +46,9 @@ async fn s_server_resumes_the_session_in_an_abbreviated_handshake() {
     transport.send(b"second session").await.unwrap();
     assert!(server.wait_for("second session", 5 * SECOND).await);
 
-    assert!(transport.session_reused());
+    assert!(transport.status().resumed);
     assert_eq!(transport.handshakes(), 2);
-    assert_eq!(transport.resumed_handshakes(), 1);
+    assert_eq!(transport.status().resumed_handshakes, 1);
     assert!(
         server.wait_for("Reused session-id", 5 * SECOND).await,
         "s_server did not report a resumed session: {}",
@@ -70,13 +66,11 @@ async fn a_lost_connection_is_resumed_from_a_new_address() {
     let relay = Relay::start(server.addr, 0).await;
     let mut cfg = libcoap_config("resume-secret");
     cfg.rehandshake_after_unanswered = 2;
-    let mut transport = DtlsTransport::connect(any_local(), relay.addr, cfg)
-        .await
-        .unwrap();
+    let mut transport = OneServer::connect(any_local(), relay.addr, cfg).await;
     get_root(&mut transport, 1).await;
     let full = relay.since(0);
     assert_full_handshake(&full);
-    let first_local = transport.local_addr().unwrap();
+    let first_local = transport.local_addr();
     assert_eq!(
         transport.poll_change(),
         None,
@@ -94,8 +88,8 @@ async fn a_lost_connection_is_resumed_from_a_new_address() {
     get_root(&mut transport, 4).await;
 
     assert_eq!(transport.handshakes(), 2);
-    assert!(transport.session_reused());
-    assert_eq!(transport.resumed_handshakes(), 1);
+    assert!(transport.status().resumed);
+    assert_eq!(transport.status().resumed_handshakes, 1);
     let resumed = relay.since(mark);
     assert_abbreviated_handshake(&resumed);
     assert_one_round_trip_less(&resumed, &full);
@@ -108,10 +102,10 @@ async fn a_lost_connection_is_resumed_from_a_new_address() {
 
     // The session was lost silently: the new handshake went out from a fresh local port, and
     // the change is reported once, for the client to update its registration.
-    let new_local = transport.local_addr().unwrap();
+    let new_local = transport.local_addr();
     assert_eq!(new_local.ip(), first_local.ip());
     assert_ne!(new_local.port(), first_local.port());
-    assert_eq!(transport.port_changes(), 1);
+    assert_eq!(transport.status().port_changes, 1);
     let change = transport.poll_change().unwrap();
     assert_eq!(change.server, relay.addr);
     assert_eq!(change.local, Some(new_local));
@@ -126,10 +120,8 @@ async fn a_pinned_local_port_is_kept_when_the_session_is_lost() {
     let mut cfg = libcoap_config("resume-secret");
     cfg.rehandshake_after_unanswered = 2;
     let pinned = std::net::SocketAddr::from(([127, 0, 0, 1], free_udp_port()));
-    let mut transport = DtlsTransport::connect(pinned, relay.addr, cfg)
-        .await
-        .unwrap();
-    assert!(transport.port_pinned());
+    let mut transport = OneServer::connect(pinned, relay.addr, cfg).await;
+    assert_eq!(transport.local_addr(), pinned);
     get_root(&mut transport, 1).await;
 
     // Lost as above; the relay's new address lets the server accept the new ClientHello
@@ -140,8 +132,8 @@ async fn a_pinned_local_port_is_kept_when_the_session_is_lost() {
     get_root(&mut transport, 4).await;
 
     assert_eq!(transport.handshakes(), 2);
-    assert_eq!(transport.local_addr().unwrap(), pinned);
-    assert_eq!(transport.port_changes(), 0);
+    assert_eq!(transport.local_addr(), pinned);
+    assert_eq!(transport.status().port_changes, 0);
     let change = transport.poll_change().unwrap();
     assert!(!change.moved && change.resumed, "{change:?}");
 }
@@ -152,9 +144,7 @@ async fn non_confirmable_messages_do_not_count_as_unanswered() {
     let relay = Relay::start(server.addr, 0).await;
     let mut cfg = libcoap_config("resume-secret");
     cfg.rehandshake_after_unanswered = 2;
-    let mut transport = DtlsTransport::connect(any_local(), relay.addr, cfg)
-        .await
-        .unwrap();
+    let mut transport = OneServer::connect(any_local(), relay.addr, cfg).await;
     get_root(&mut transport, 1).await;
     // Notifications are mostly non-confirmable: the server sends nothing back to them.
     for mid in 2..6 {
@@ -165,7 +155,7 @@ async fn non_confirmable_messages_do_not_count_as_unanswered() {
     }
     get_root(&mut transport, 6).await;
     assert_eq!(transport.handshakes(), 1, "a healthy session was dropped");
-    assert_eq!(transport.port_changes(), 0);
+    assert_eq!(transport.status().port_changes, 0);
     assert_eq!(transport.poll_change(), None);
 }
 
@@ -176,9 +166,7 @@ async fn an_outage_longer_than_a_handshake_still_ends_in_a_resumed_session() {
     let mut cfg = libcoap_config("resume-secret");
     cfg.rehandshake_after_unanswered = 1;
     cfg.handshake_timeout = 2 * SECOND;
-    let mut transport = DtlsTransport::connect(any_local(), relay.addr, cfg)
-        .await
-        .unwrap();
+    let mut transport = OneServer::connect(any_local(), relay.addr, cfg).await;
     get_root(&mut transport, 1).await;
 
     // The network goes down: a request goes unanswered, and the new handshake the next send
@@ -194,7 +182,7 @@ async fn an_outage_longer_than_a_handshake_still_ends_in_a_resumed_session() {
     let mark = relay.mark();
     get_root(&mut transport, 4).await;
     assert_eq!(transport.handshakes(), 2);
-    assert!(transport.session_reused());
+    assert!(transport.status().resumed);
     assert_abbreviated_handshake(&relay.since(mark));
 }
 
@@ -205,13 +193,11 @@ async fn a_restarted_server_refuses_the_session_and_a_full_handshake_follows() {
     let relay = Relay::start(server.addr, 0).await;
     let mut cfg = config(&KEY);
     cfg.rehandshake_after_unanswered = 2;
-    let mut transport = DtlsTransport::connect(any_local(), relay.addr, cfg)
-        .await
-        .unwrap();
+    let mut transport = OneServer::connect(any_local(), relay.addr, cfg).await;
     transport.send(b"before restart").await.unwrap();
     assert!(server.wait_for("before restart", 5 * SECOND).await);
     server.say("ack");
-    assert_eq!(recv_within(&mut transport, 5 * SECOND).await[..3], *b"ack");
+    assert_eq!(transport.recv_within(5 * SECOND).await[..3], *b"ack");
 
     drop(server);
     let server = SServer::start(port, &KEY, "PSK-AES128-CCM8").await;
@@ -222,8 +208,8 @@ async fn a_restarted_server_refuses_the_session_and_a_full_handshake_follows() {
     assert!(server.wait_for("after restart", 5 * SECOND).await);
 
     assert_eq!(transport.handshakes(), 2);
-    assert!(!transport.session_reused());
-    assert_eq!(transport.resumed_handshakes(), 0);
+    assert!(!transport.status().resumed);
+    assert_eq!(transport.status().resumed_handshakes, 0);
     let phase = relay.since(mark);
     // The client did offer the old session; the new server chose a new one.
     let offered = offered_session_ids(&phase);
@@ -240,10 +226,8 @@ async fn resumption_can_be_turned_off() {
     let relay = Relay::start(server.addr, 0).await;
     let mut cfg = config(&KEY);
     cfg.resume_sessions = false;
-    let mut transport = DtlsTransport::connect(any_local(), relay.addr, cfg)
-        .await
-        .unwrap();
-    transport.close().await;
+    let mut transport = OneServer::connect(any_local(), relay.addr, cfg).await;
+    transport.close();
     assert!(
         server.wait_for("DONE", 5 * SECOND).await,
         "{}",
@@ -252,8 +236,8 @@ async fn resumption_can_be_turned_off() {
     let mark = relay.mark();
     transport.send(b"no resumption").await.unwrap();
     assert!(server.wait_for("no resumption", 5 * SECOND).await);
-    assert!(!transport.session_reused());
-    assert_eq!(transport.resumed_handshakes(), 0);
+    assert!(!transport.status().resumed);
+    assert_eq!(transport.status().resumed_handshakes, 0);
     let phase = relay.since(mark);
     assert!(offered_session_ids(&phase).iter().all(Vec::is_empty));
     assert_full_handshake(&phase);

@@ -10,7 +10,7 @@
 
 use crate::support::*;
 use lwm2m::net::Transport;
-use lwm2m::net::dtls::{APPLICATION_DATA, DtlsTransport};
+use lwm2m::net::dtls::APPLICATION_DATA;
 use tokio::net::UdpSocket;
 
 /// A CoAP CON GET /3/0/0 (RFC 7252 §3: version 1, CON, no token, code 0.01, message ID 0x7701,
@@ -46,19 +46,17 @@ async fn forge_requests(relay: &Relay, client: std::net::SocketAddr) {
 async fn plaintext_requests_are_never_delivered_in_an_established_session() {
     let mut server = SServer::start(free_udp_port(), &KEY, "PSK-AES128-CCM8").await;
     let relay = Relay::start(server.addr, 0).await;
-    let mut transport = DtlsTransport::connect(any_local(), relay.addr, config(&KEY))
-        .await
-        .unwrap();
-    let client = transport.local_addr().unwrap();
+    let mut transport = OneServer::connect(any_local(), relay.addr, config(&KEY)).await;
+    let client = transport.local_addr();
 
     forge_requests(&relay, client).await;
     server.say("genuine");
-    let first = recv_within(&mut transport, 5 * SECOND).await;
+    let first = transport.recv_within(5 * SECOND).await;
     assert!(first.starts_with(b"genuine"), "delivered: {first:02x?}");
 
     // The forgeries did not break the session: it still carries data both ways, with the
     // first handshake.
-    assert!(transport.is_established());
+    assert!(transport.status().established);
     transport.send(b"still here").await.unwrap();
     assert!(server.wait_for("still here", 5 * SECOND).await);
     assert_eq!(transport.handshakes(), 1);
@@ -68,19 +66,17 @@ async fn plaintext_requests_are_never_delivered_in_an_established_session() {
 async fn plaintext_requests_are_never_delivered_without_a_session() {
     let mut server = SServer::start(free_udp_port(), &KEY, "PSK-AES128-CCM8").await;
     let relay = Relay::start(server.addr, 0).await;
-    let mut transport = DtlsTransport::connect(any_local(), relay.addr, config(&KEY))
-        .await
-        .unwrap();
-    let client = transport.local_addr().unwrap();
-    transport.close().await;
+    let mut transport = OneServer::connect(any_local(), relay.addr, config(&KEY)).await;
+    let client = transport.local_addr();
+    transport.close();
     assert!(server.wait_for("DONE", 5 * SECOND).await);
-    assert!(!transport.is_established());
+    assert!(!transport.status().established);
 
     // Without a session, `recv` reads the forgeries (already in the socket's queue) and drops
     // them: nothing is delivered.
     forge_requests(&relay, client).await;
     let mut buf = [0u8; 64];
-    let delivered = tokio::time::timeout(SECOND / 2, transport.recv(&mut buf)).await;
+    let delivered = tokio::time::timeout(SECOND / 2, transport.transport.recv_from(&mut buf)).await;
     assert!(delivered.is_err(), "delivered: {delivered:?} {buf:02x?}");
 
     // Forgeries waiting in the socket when a handshake starts are read past by it.
@@ -88,7 +84,7 @@ async fn plaintext_requests_are_never_delivered_without_a_session() {
     transport.send(b"new session").await.unwrap();
     assert!(server.wait_for("new session", 5 * SECOND).await);
     server.say("genuine");
-    let first = recv_within(&mut transport, 5 * SECOND).await;
+    let first = transport.recv_within(5 * SECOND).await;
     assert!(first.starts_with(b"genuine"), "delivered: {first:02x?}");
     assert_eq!(transport.handshakes(), 2);
 }

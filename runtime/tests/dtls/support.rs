@@ -15,11 +15,11 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lwm2m::net::Transport;
 use lwm2m::net::dtls::{
-    ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, Credentials, DtlsConfig, DtlsTransport, HANDSHAKE,
-    RECORD_HEADER_LEN,
+    ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, Credentials, DtlsConfig, DtlsError, HANDSHAKE,
+    PeerStatus, RECORD_HEADER_LEN, SecureTransport,
 };
+use lwm2m::net::{Transport, TransportChange};
 use lwm2m::objects::Security;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -565,15 +565,79 @@ pub fn any_local() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
 }
 
-pub async fn recv_within(transport: &mut DtlsTransport, within: Duration) -> Vec<u8> {
-    let mut buf = vec![0u8; 2048];
-    let (n, from) = tokio::time::timeout(within, transport.recv_from(&mut buf))
-        .await
-        .expect("no datagram from the server")
-        .unwrap();
-    assert_eq!(from, transport.peer_addr());
-    buf.truncate(n);
-    buf
+/// One `coaps://` server on a [`SecureTransport`], driven directly (no client): what the
+/// tests of one session need. `send` waits for the handshake it may start, as a device
+/// waits before its first request; the driver itself never waits so.
+pub struct OneServer {
+    pub transport: SecureTransport,
+    pub server: SocketAddr,
+}
+
+impl OneServer {
+    /// The transport with `server` added (socket bound to `local`), no handshake yet.
+    pub fn bind(local: SocketAddr, server: SocketAddr, config: DtlsConfig) -> OneServer {
+        let mut transport = SecureTransport::new(any_local());
+        transport.add(local, server, config).unwrap();
+        OneServer { transport, server }
+    }
+
+    /// As [`bind`](Self::bind), then a completed handshake.
+    pub async fn connect(local: SocketAddr, server: SocketAddr, config: DtlsConfig) -> OneServer {
+        let mut one = OneServer::bind(local, server, config);
+        one.transport.connect(server).await.unwrap();
+        one
+    }
+
+    /// Sends one datagram in the session (counted as calling for an answer unless it is a
+    /// non-confirmable CoAP message, an ACK or a RST), and waits for the handshake it needs.
+    pub async fn send(&mut self, bytes: &[u8]) -> Result<(), Arc<DtlsError>> {
+        self.transport
+            .send(self.server, bytes, expects_answer(bytes))
+            .map_err(|e| Arc::new(DtlsError::Io(e)))?;
+        self.transport.connect(self.server).await
+    }
+
+    pub fn status(&self) -> PeerStatus {
+        self.transport.status(self.server).unwrap()
+    }
+
+    pub fn handshakes(&self) -> u32 {
+        self.status().handshakes
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.status().local.unwrap()
+    }
+
+    pub fn poll_change(&mut self) -> Option<TransportChange> {
+        self.transport.poll_change()
+    }
+
+    pub fn close(&mut self) {
+        self.transport.close(self.server);
+    }
+
+    /// The next plaintext from the server, within `within`.
+    pub async fn recv_within(&mut self, within: Duration) -> Vec<u8> {
+        let mut buf = vec![0u8; 2048];
+        let (n, from) = tokio::time::timeout(within, self.transport.recv_from(&mut buf))
+            .await
+            .expect("no datagram from the server")
+            .unwrap();
+        assert_eq!(from, self.server);
+        buf.truncate(n);
+        buf
+    }
+}
+
+/// Whether a CoAP message calls for an answer: all but a non-confirmable message, an ACK or a
+/// RST (RFC 7252 §3: version 1, type 1 to 3, token length 0 to 8); anything not CoAP does.
+pub fn expects_answer(bytes: &[u8]) -> bool {
+    let Some(&first) = bytes.first() else {
+        return true;
+    };
+    let (version, kind, token_len) = (first >> 6, (first >> 4) & 0b11, first & 0x0f);
+    !(bytes.len() >= 4 && version == 1 && kind != 0 && token_len <= 8)
 }
 
 /// The session ID in the ServerHellos of `datagrams` (RFC 5246 §7.4.1.3: after server_version

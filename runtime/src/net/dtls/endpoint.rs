@@ -76,6 +76,8 @@ pub trait DtlsEngine {
     fn remember(&mut self, session: &Self::Session);
     /// Forgets the remembered session: the next handshake is a full one.
     fn forget(&mut self);
+    /// Whether a session is remembered (a handshake with `resume` offers it).
+    fn has_session(&self) -> bool;
 }
 
 /// OpenSSL, on the memory pipe and the resuming context of this module.
@@ -112,6 +114,10 @@ impl DtlsEngine for OpenSslEngine {
 
     fn forget(&mut self) {
         self.context.forget();
+    }
+
+    fn has_session(&self) -> bool {
+        self.context.has_session()
     }
 }
 
@@ -490,6 +496,11 @@ impl<E: DtlsEngine> Endpoint<E> {
                 return;
             }
         };
+        tracing::debug!(
+            peer = %self.peer,
+            offered = self.config.resume_sessions && self.engine.has_session(),
+            "DTLS handshake started"
+        );
         self.unanswered = 0;
         self.state = State::Handshaking {
             session,
@@ -544,6 +555,7 @@ impl<E: DtlsEngine> Endpoint<E> {
         self.engine.remember(&session);
         self.handshakes = self.handshakes.saturating_add(1);
         let resumed = session.resumed();
+        tracing::debug!(peer = %self.peer, cipher = session.cipher(), resumed, "DTLS handshake complete");
         for plaintext in core::mem::take(&mut self.waiting) {
             if let Err(error) = session.write(&plaintext) {
                 tracing::warn!(peer = %self.peer, %error, "DTLS write failed");

@@ -55,7 +55,7 @@ pub enum DtlsError {
     /// The socket failed.
     #[error("DTLS socket: {0}")]
     Io(#[from] io::Error),
-    /// A [`MultiDtlsTransport`](super::MultiDtlsTransport) already has a session with this
+    /// A [`SecureTransport`](super::SecureTransport) already has a session with this
     /// server: each server address takes one session.
     #[error("a DTLS session with {0} is already configured")]
     DuplicateServer(SocketAddr),

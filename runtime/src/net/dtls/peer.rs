@@ -34,6 +34,8 @@ pub struct PeerStatus {
     pub handshakes: u32,
     /// How many of them resumed an earlier session.
     pub resumed_handshakes: u32,
+    /// Whether the last handshake completed resumed an earlier session.
+    pub resumed: bool,
     /// How many times the session moved to a fresh local port after it was lost.
     pub port_changes: u32,
     /// Why the last handshake failed; `None` once one completed after it.
@@ -83,7 +85,12 @@ pub enum SessionReport {
 /// One `coaps://` server: see the [module documentation](self).
 pub(super) struct Peer {
     endpoint: Endpoint<OpenSslEngine>,
+    /// The socket, for readiness and receiving.
     socket: UdpSocket,
+    /// The same socket, for sending without waiting: tokio's `try_send` refuses to send
+    /// until its reactor has seen the socket writable, so a fresh socket would lose its first
+    /// datagram (a ClientHello, resent only a second later).
+    sender: std::net::UdpSocket,
     /// The local address asked for (port 0: any, and the port may move; otherwise pinned).
     bind: SocketAddr,
     status: PeerStatus,
@@ -127,7 +134,7 @@ impl Peer {
         config: &DtlsConfig,
     ) -> Result<Peer, DtlsError> {
         let engine = OpenSslEngine::new(context(config)?, config.mtu);
-        let socket = connected_socket(local, server)?;
+        let (socket, sender) = connected_socket(local, server)?;
         let status = PeerStatus {
             local: socket.local_addr().ok(),
             ..PeerStatus::default()
@@ -135,6 +142,7 @@ impl Peer {
         Ok(Peer {
             endpoint: Endpoint::new(engine, server, config.endpoint()),
             socket,
+            sender,
             bind: local,
             status,
             established_local: None,
@@ -215,10 +223,12 @@ impl Peer {
         self.flush(out);
     }
 
-    /// Starts a handshake now unless one is under way.
+    /// Starts a handshake now unless a session is up or a handshake is under way.
     pub fn connect(&mut self, now: Instant, out: &mut Outputs<'_>) {
-        self.endpoint.connect(now);
-        self.flush(out);
+        if !self.endpoint.is_established() {
+            self.endpoint.connect(now);
+            self.flush(out);
+        }
     }
 
     /// Ends the session with a close_notify.
@@ -255,7 +265,7 @@ impl Peer {
             }
         }
         while let Some(datagram) = self.endpoint.poll_transmit() {
-            match self.socket.try_send(&datagram) {
+            match self.sender.send(&datagram) {
                 Ok(_) => tracing::trace!(%server, len = datagram.len(), "DTLS record sent"),
                 // Lost, as on the network: DTLS and CoAP retransmit.
                 Err(e) => tracing::debug!(%server, error = %e, "DTLS send failed"),
@@ -268,6 +278,7 @@ impl Peer {
         let local = self.socket.local_addr().ok();
         self.status.established = true;
         self.status.handshakes = handshakes;
+        self.status.resumed = resumed;
         if resumed {
             self.status.resumed_handshakes = self.status.resumed_handshakes.saturating_add(1);
         }
@@ -297,8 +308,9 @@ impl Peer {
         let server = self.server();
         let old = self.socket.local_addr().ok();
         match connected_socket(SocketAddr::new(self.bind.ip(), 0), server) {
-            Ok(socket) => {
+            Ok((socket, sender)) => {
                 self.socket = socket;
+                self.sender = sender;
                 let local = self.socket.local_addr().ok();
                 self.status.port_changes = self.status.port_changes.saturating_add(1);
                 self.status.local = local;
@@ -312,18 +324,26 @@ impl Peer {
     }
 }
 
-/// A non-blocking tokio UDP socket bound to `local` and connected to `server` (made
-/// synchronously, so that a server found while the driver sends gets its socket at once).
-fn connected_socket(local: SocketAddr, server: SocketAddr) -> Result<UdpSocket, DtlsError> {
+/// A non-blocking UDP socket bound to `local` and connected to `server`, as [`tokio_socket`]
+/// gives it (made synchronously, so that a server found while the driver sends gets its
+/// socket at once).
+fn connected_socket(
+    local: SocketAddr,
+    server: SocketAddr,
+) -> Result<(UdpSocket, std::net::UdpSocket), DtlsError> {
     let socket = std::net::UdpSocket::bind(local)?;
     socket.connect(server)?;
     Ok(tokio_socket(socket)?)
 }
 
-/// A std UDP socket made a non-blocking tokio one; an error outside a tokio runtime (where
+/// A std UDP socket made non-blocking: a tokio socket to wait and receive on, and a handle on
+/// the same socket to send without waiting. An error outside a tokio runtime (where
 /// `from_std` would panic).
-pub(super) fn tokio_socket(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
+pub(super) fn tokio_socket(
+    socket: std::net::UdpSocket,
+) -> io::Result<(UdpSocket, std::net::UdpSocket)> {
     tokio::runtime::Handle::try_current().map_err(io::Error::other)?;
     socket.set_nonblocking(true)?;
-    UdpSocket::from_std(socket)
+    let sender = socket.try_clone()?;
+    Ok((UdpSocket::from_std(socket)?, sender))
 }

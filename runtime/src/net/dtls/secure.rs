@@ -79,7 +79,8 @@ use crate::time::Instant;
 pub struct SecureTransport {
     /// The address of the plain socket, and the IP of the sockets of servers found on demand.
     local: SocketAddr,
-    plain: Option<UdpSocket>,
+    /// The plain socket, and a handle on it to send without waiting (see `peer.rs`).
+    plain: Option<(UdpSocket, std::net::UdpSocket)>,
     peers: Vec<Peer>,
     /// Destinations looked up and found not secure (or refused).
     routes: BTreeMap<SocketAddr, Route>,
@@ -176,10 +177,11 @@ impl SecureTransport {
             .map(|peer| peer.status().clone())
     }
 
-    /// Shakes hands with `server` now, and waits until the session is up or the handshake
-    /// failed (its error), serving the other servers' sockets and timers meanwhile (their
-    /// plaintexts wait for [`recv_from`](Transport::recv_from) or the driver). For a device
-    /// that wants a wrong key to stop it before it runs; the driver never waits like this.
+    /// Shakes hands with `server` now unless a session is up or a handshake is under way,
+    /// and waits until the session is up or the handshake failed (its error), serving the
+    /// other servers' sockets and timers meanwhile (their plaintexts wait for
+    /// [`recv_from`](Transport::recv_from) or the driver). For a device that wants a wrong key
+    /// to stop it before it runs, or a test; the driver never waits like this.
     pub async fn connect(&mut self, server: SocketAddr) -> Result<(), Arc<DtlsError>> {
         let now = Instant::now();
         let index = self.index_of(server).ok_or_else(|| {
@@ -224,7 +226,7 @@ impl SecureTransport {
                 format!("nothing goes to {to} in the clear: {error}"),
             ));
         }
-        self.plain_socket()?.try_send_to(plaintext, to).map(|_| ())
+        self.plain_socket()?.1.send_to(plaintext, to).map(|_| ())
     }
 
     /// Ends the session with `server` with a close_notify; the next send shakes hands again.
@@ -243,7 +245,7 @@ impl SecureTransport {
     pub fn local_addr_for(&self, server: SocketAddr) -> Option<SocketAddr> {
         match self.peer(server) {
             Some(peer) => peer.status().local,
-            None => self.plain.as_ref()?.local_addr().ok(),
+            None => self.plain.as_ref()?.0.local_addr().ok(),
         }
     }
 
@@ -263,10 +265,10 @@ impl SecureTransport {
     }
 
     /// The plain socket, bound now if it is not yet.
-    fn plain_socket(&mut self) -> io::Result<&UdpSocket> {
+    fn plain_socket(&mut self) -> io::Result<&(UdpSocket, std::net::UdpSocket)> {
         if self.plain.is_none() {
             let socket = tokio_socket(std::net::UdpSocket::bind(self.local)?)?;
-            if let Ok(local) = socket.local_addr() {
+            if let Ok(local) = socket.0.local_addr() {
                 tracing::debug!(%local, "plain UDP socket bound");
             }
             self.plain = Some(socket);
@@ -323,18 +325,23 @@ impl SecureTransport {
             if !self.inbox.is_empty() || self.peers.iter().any(|p| p.has_plaintext()) {
                 return Poll::Ready(Ok(()));
             }
-            if let Some(plain) = &self.plain
-                && let Poll::Ready(ready) = plain.poll_recv_ready(cx)
-            {
+            self.poll_sockets(cx)
+        })
+    }
+
+    /// Polls every socket for a datagram to read.
+    fn poll_sockets(&self, cx: &mut std::task::Context<'_>) -> Poll<io::Result<()>> {
+        if let Some((plain, _)) = &self.plain
+            && let Poll::Ready(ready) = plain.poll_recv_ready(cx)
+        {
+            return Poll::Ready(ready);
+        }
+        for peer in &self.peers {
+            if let Poll::Ready(ready) = peer.poll_recv_ready(cx) {
                 return Poll::Ready(ready);
             }
-            for peer in &self.peers {
-                if let Poll::Ready(ready) = peer.poll_recv_ready(cx) {
-                    return Poll::Ready(ready);
-                }
-            }
-            Poll::Pending
-        })
+        }
+        Poll::Pending
     }
 
     /// Waits until `peers[index]` is established or its handshake failed.
@@ -355,7 +362,7 @@ impl SecureTransport {
         }
     }
 
-    /// One turn of a loop outside the driver: waits for a datagram or a deadline, then
+    /// One turn of a loop outside the driver: waits for a datagram on a socket or a deadline, then
     /// reads every socket (plaintexts wait in the endpoints and the inbox) or handles the
     /// timers.
     async fn wait_and_read(&mut self) -> io::Result<()> {
@@ -368,8 +375,11 @@ impl SecureTransport {
                 None => std::future::pending().await,
             }
         };
+        // The sockets only: plaintexts already received wait where they are (waiting for
+        // them here would spin).
+        let sockets = std::future::poll_fn(|cx| self.poll_sockets(cx));
         let ready = tokio::select! {
-            ready = self.readable() => Some(ready),
+            ready = sockets => Some(ready),
             () = sleep => None,
         };
         match ready {
@@ -388,7 +398,7 @@ impl SecureTransport {
     /// secure ones into their endpoints.
     fn read_sockets(&mut self, limit: usize) -> io::Result<()> {
         let now = Instant::now();
-        if let Some(plain) = &self.plain {
+        if let Some((plain, _)) = &self.plain {
             while self.inbox.len() < limit {
                 match plain.try_recv_from(&mut self.buf) {
                     Ok((len, from)) => {
@@ -450,11 +460,12 @@ impl Transport for SecureTransport {
     /// that calls for an answer (the driver uses [`try_send_batch`](Transport::try_send_batch),
     /// which knows), and waiting for room in the plain socket's buffer.
     async fn send_to(&mut self, bytes: &[u8], to: SocketAddr) -> io::Result<()> {
-        if self.peer(to).is_some() || self.routes.contains_key(&to) {
+        if self.peer(to).is_some() || matches!(self.routes.get(&to), Some(Route::Refused(_))) {
             return self.send(to, bytes, true);
         }
         // Plain: wait for room in the socket's buffer, as the plain UDP transport does.
-        self.plain_socket()?.send_to(bytes, to).await.map(|_| ())
+        let (plain, _) = self.plain_socket()?;
+        plain.send_to(bytes, to).await.map(|_| ())
     }
 
     /// The next plaintext of any server, with that server; drives the handshakes' timers
@@ -475,7 +486,7 @@ impl Transport for SecureTransport {
 
     /// The plain socket's address once bound, else the first secure server's socket's.
     fn local_addr(&self) -> io::Result<SocketAddr> {
-        if let Some(plain) = &self.plain {
+        if let Some((plain, _)) = &self.plain {
             return plain.local_addr();
         }
         self.peers
@@ -497,7 +508,7 @@ impl Transport for SecureTransport {
     fn try_recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<()> {
         let now = Instant::now();
         fill(batch, &mut self.inbox, &mut self.peers);
-        if let Some(plain) = &self.plain {
+        if let Some((plain, _)) = &self.plain {
             while let Some((slot, mut filled)) = batch.next_slot() {
                 match plain.try_recv_from(slot) {
                     Ok((len, from)) => {
