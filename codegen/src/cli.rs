@@ -59,6 +59,10 @@ enum Command {
         /// PartialEq.
         #[arg(long, value_delimiter = ',', value_name = "DERIVE,...")]
         derive: Vec<String>,
+        /// Write `#[derive(lwm2m::Object)]` and `#[lwm2m(...)]` attributes on each struct instead
+        /// of its `impl Object` (slower to compile: the derive runs on every struct).
+        #[arg(long)]
+        derive_object: bool,
         /// One file per object (named after its module, such as temperature.rs) and a mod.rs
         /// that declares them, re-exports the structs and lists OBJECTS.
         #[arg(long)]
@@ -127,12 +131,14 @@ where
             no_bundled,
             no_format,
             derive,
+            derive_object,
             split,
             quiet,
             paths,
         } => {
             let builder = Builder::new()
                 .derives(derive)
+                .derive_object(derive_object)
                 .format(!no_format)
                 .split(split)
                 .bundled(!no_bundled)

@@ -1,12 +1,20 @@
-//! Object definitions to Rust: one struct per object, with `#[derive(Object)]` attributes.
+//! Object definitions to Rust: one struct per object, its id constants, and its `impl Object`.
 //!
-//! The shape is the contract with `lwm2m-derive` (see the workspace brief): every std, core and
-//! runtime type is named by absolute path, so that generated names such as `Time` (3333) shadow
-//! nothing; the runtime crate's path is configurable ([`CratePath`]).
+//! The generator writes the `impl Object` itself (metadata and field map, the same as
+//! `#[derive(Object)]` would write from attributes; `tests/tests/generated_impl.rs` of the
+//! workspace compares the two), so no macro runs on generated code: about half the compile time
+//! of the derive (BENCHMARKS.md, "Build cost"). [`FileOptions::derive_object`] writes the derive
+//! and its `#[lwm2m(...)]` attributes instead.
+//!
+//! The shape is the contract with the runtime (`lwm2m::__private`, `Object::__field`): every
+//! std, core and runtime type is named by absolute path, so that generated names such as `Time`
+//! (3333) shadow nothing; the runtime crate's path is configurable ([`CratePath`]). The impl
+//! sits in an anonymous `const _: () = { ... };` block: it adds no name to the user's module.
 //!
 //! Order, for deterministic output: objects by ascending id, resources in the order of the
 //! definition file (the registry groups related resources, and the order is not always numeric:
-//! 3303 lists 5700 before 5601). Field names come from [`crate::naming`].
+//! 3303 lists 5700 before 5601), the metadata sorted by id. Field names come from
+//! [`crate::naming`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -85,10 +93,16 @@ pub struct FileOptions {
     /// Derives added to every struct after [`DERIVES`], such as `PartialEq` (already checked
     /// paths, see [`check_derive`]).
     pub derives: Vec<String>,
+    /// Write `#[derive(Object)]` and `#[lwm2m(...)]` attributes on each struct (the derive then
+    /// writes the `impl Object`), instead of the `impl Object` itself. The default (`false`)
+    /// compiles faster: no macro runs on the generated code, and the impl needs none of the
+    /// derive's checks.
+    pub derive_object: bool,
 }
 
-/// The derives every struct gets, besides the runtime's `Object`: what an `ObjectStore` needs
-/// (`Clone`), `Default` for building instances, and `Debug`. Others (`PartialEq`, `Hash`...) are
+/// The derives every struct gets: what an `ObjectStore` needs (`Clone`), `Default` for building
+/// instances, and `Debug`; `impl Object` is written by the generator (or, with
+/// [`FileOptions::derive_object`], by the runtime's `#[derive(Object)]`). Others (`PartialEq`, `Hash`...) are
 /// opt-in through [`FileOptions::derives`]: every derive costs compile time for every object
 /// (`PartialEq` was 15% of compiling all 325 objects; BENCHMARKS.md, "Build cost", issue 15).
 pub const DERIVES: &str = "Debug, Clone, Default";
@@ -106,19 +120,244 @@ pub fn check_derive(derive: &str) -> Result<(), Error> {
 /// The struct for one object, named `type_name` (see [`naming::type_names`]), as Rust source
 /// text: doc comments, the derive and `#[lwm2m(...)]` attributes, one field per resource.
 pub fn object(def: &ObjectDef, type_name: &str, crate_path: &CratePath) -> String {
-    object_text(def, type_name, crate_path.as_str(), DERIVES)
+    object_text(def, type_name, crate_path.as_str(), DERIVES, false)
 }
 
 /// [`object`] with the crate path as text (`CratePath` holds a `syn::Path`, which cannot be
-/// shared between threads).
-fn object_text(def: &ObjectDef, type_name: &str, krate: &str, derives: &str) -> String {
+/// shared between threads); `derive_object` as [`FileOptions::derive_object`].
+fn object_text(
+    def: &ObjectDef,
+    type_name: &str,
+    krate: &str,
+    derives: &str,
+    derive_object: bool,
+) -> String {
     let mut out = String::with_capacity(1024 + 512 * def.resources.len());
-    write_object(&mut out, def, type_name, krate, derives);
+    if derive_object {
+        write_derived_object(&mut out, def, type_name, krate, derives);
+    } else {
+        write_object(&mut out, def, type_name, krate, derives);
+    }
     out
 }
 
-/// [`object`], appended to `out`; `derives` are the std derives, `"Debug, Clone, Default"`.
+/// [`object`], appended to `out`: the struct, its id constants and its `impl Object`, written
+/// out (see [`write_impl`]); `derives` are the std derives, `"Debug, Clone, Default"`.
 fn write_object(out: &mut String, def: &ObjectDef, type_name: &str, krate: &str, derives: &str) {
+    doc::write_comments(out, "", &object_doc(def));
+    let _ = writeln!(out, "#[derive({derives})]\npub struct {type_name} {{");
+    let fields = naming::field_names(&def.resources);
+    for (field, resource) in fields.iter().zip(&def.resources) {
+        doc::write_comments(out, "    ", &resource_doc(resource));
+        let _ = writeln!(out, "    pub {field}: {},", type_text(resource, krate));
+    }
+    out.push_str("}\n");
+    write_constants(out, def, type_name, &fields);
+    write_impl(out, def, type_name, krate, &fields);
+}
+
+/// The id constants of an object, in an inherent impl: `ID` and one per resource, named after
+/// its field in SCREAMING_SNAKE_CASE (as `#[derive(Object)]` names them). A field named `id`
+/// would take the object's `ID`: its constant gets the resource id as a suffix (`ID_5`), which
+/// the derive, refusing such a field, never needs.
+fn write_constants(out: &mut String, def: &ObjectDef, type_name: &str, fields: &[String]) {
+    let _ = writeln!(
+        out,
+        "#[allow(dead_code)]\nimpl {type_name} {{\n    /// The object id of {} ({}).\n    pub const ID: u16 = {};",
+        doc::code_span(&def.name),
+        def.id,
+        def.id
+    );
+    let mut taken = std::collections::BTreeSet::from(["ID".to_owned()]);
+    for (field, resource) in fields.iter().zip(&def.resources) {
+        let plain = field.strip_prefix("r#").unwrap_or(field);
+        let mut constant = constant_name(plain);
+        while !taken.insert(constant.clone()) {
+            constant = format!("{constant}_{}", resource.id);
+        }
+        let _ = writeln!(
+            out,
+            "    /// The resource id of {} ({}), field `{plain}`.\n    pub const {constant}: u16 = {};",
+            doc::code_span(&resource.name),
+            resource.id,
+            resource.id
+        );
+    }
+    out.push_str("}\n");
+}
+
+/// `sensor_value` -> `SENSOR_VALUE`, as `#[derive(Object)]` names a field's id constant (the
+/// generator's field names are snake_case already; a camelCase boundary gets an underscore).
+fn constant_name(field: &str) -> String {
+    let mut out = String::with_capacity(field.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in field.chars() {
+        if c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) {
+            out.push('_');
+        }
+        out.extend(c.to_uppercase());
+        previous = Some(c);
+    }
+    out
+}
+
+/// The `impl Object` of an object, inside `const _: () = { ... };` with the runtime's
+/// `__private` module as `__lwm2m`: what `#[derive(Object)]` writes, without its compile-time
+/// checks (the generator chose every field type from the resource's data type) and with the
+/// field types known: one `static` array of the resources' metadata (sorted by id), and the
+/// hidden `__field` (a match from a resource's position in the array to its field as `&dyn
+/// DynResourceField`) and its `&mut` twin `__field_mut`, through which the provided methods of
+/// `Object` read and write.
+fn write_impl(out: &mut String, def: &ObjectDef, type_name: &str, krate: &str, fields: &[String]) {
+    let mut sorted = fields.iter().zip(&def.resources).collect::<Vec<_>>();
+    sorted.sort_by_key(|(_, r)| r.id);
+    let p = "__lwm2m";
+    let _ = writeln!(
+        out,
+        "const _: () = {{\n    use {krate}::__private as {p};\n    static RESOURCES: [{p}::ResourceMeta; {}] = [",
+        sorted.len()
+    );
+    for (_, resource) in &sorted {
+        out.push_str("        ");
+        write_resource_meta(out, resource, p);
+        out.push_str(",\n");
+    }
+    out.push_str("    ];\n");
+    let _ = writeln!(out, "    impl {krate}::Object for {type_name} {{");
+    let _ = write!(
+        out,
+        "        const META: &'static {p}::ObjectMeta = &{p}::ObjectMeta {{ id: {}, name: ",
+        def.id
+    );
+    string_literal(out, &def.name);
+    out.push_str(", version: ");
+    string_literal(out, &def.version.to_string());
+    out.push_str(", lwm2m_version: ");
+    string_literal(out, &def.lwm2m_version.to_string());
+    out.push_str(", urn: ");
+    string_literal(out, &def.urn);
+    let _ = writeln!(
+        out,
+        ", multiple: {}, mandatory: {}, resources: &RESOURCES }};",
+        def.multiple, def.mandatory
+    );
+    // Without resources, the defaults (no field) do.
+    if !sorted.is_empty() {
+        for (name, reference) in [("__field", "&"), ("__field_mut", "&mut ")] {
+            let _ = writeln!(
+                out,
+                "        fn {name}({reference}self, index: usize) -> {p}::Option<{reference}dyn {p}::DynResourceField> {{\n            \
+                 let field: {reference}dyn {p}::DynResourceField = match index {{"
+            );
+            for (index, (field, _)) in sorted.iter().enumerate() {
+                let _ = writeln!(out, "                {index} => {reference}self.{field},");
+            }
+            let _ = writeln!(
+                out,
+                "                _ => return {p}::Option::None,\n            }};\n            {p}::Option::Some(field)\n        }}"
+            );
+        }
+    }
+    out.push_str("    }\n};\n");
+}
+
+/// The `ResourceMeta` literal of a resource, as `#[derive(Object)]` records it from the
+/// attributes [`write_field`] writes.
+fn write_resource_meta(out: &mut String, resource: &ResourceDef, p: &str) {
+    let _ = write!(out, "{p}::ResourceMeta {{ id: {}, name: ", resource.id);
+    string_literal(out, &resource.name);
+    let operations = match resource.operations {
+        Operations::None => "None",
+        Operations::Read => "Read",
+        Operations::Write => "Write",
+        Operations::ReadWrite => "ReadWrite",
+        Operations::Execute => "Execute",
+    };
+    let kind = match resource.kind {
+        _ if resource.operations == Operations::Execute => "None",
+        None => "None",
+        Some(ResourceType::String) => "String",
+        Some(ResourceType::Integer) => "Integer",
+        Some(ResourceType::UnsignedInteger) => "UnsignedInteger",
+        Some(ResourceType::Float) => "Float",
+        Some(ResourceType::Boolean) => "Boolean",
+        Some(ResourceType::Opaque) => "Opaque",
+        Some(ResourceType::Time) => "Time",
+        Some(ResourceType::Objlnk) => "ObjLnk",
+        Some(ResourceType::Corelnk) => "CoreLnk",
+    };
+    let _ = write!(
+        out,
+        ", operations: {p}::Operations::{operations}, kind: {p}::Kind::{kind}, multiple: {}, mandatory: {}, units: ",
+        resource.multiple, resource.mandatory
+    );
+    let optional = |out: &mut String, text: Option<&str>| match text {
+        Some(text) => {
+            let _ = write!(out, "{p}::Option::Some(");
+            string_literal(out, text);
+            out.push(')');
+        }
+        None => {
+            let _ = write!(out, "{p}::Option::None");
+        }
+    };
+    optional(out, resource.units.as_deref());
+    out.push_str(", range: ");
+    optional(out, resource.range.as_ref().map(|r| r.text.as_str()));
+    out.push_str(", constraint: ");
+    let number = |n: &Number| match *n {
+        Number::Int(v) => format!("{p}::Number::Int({v})"),
+        Number::UInt(v) => format!("{p}::Number::Int({v})"),
+        Number::Float(v) => format!("{p}::Number::Float({v:?}f64)"),
+    };
+    match enforced(resource) {
+        None => {
+            let _ = write!(out, "{p}::Constraint::None");
+        }
+        Some(Enforced::Range(min, max)) => {
+            let _ = write!(
+                out,
+                "{p}::Constraint::Range {{ min: {p}::Option::Some({}), max: {p}::Option::Some({}) }}",
+                number(min),
+                number(max)
+            );
+        }
+        Some(Enforced::Values(items)) => {
+            let _ = write!(out, "{p}::Constraint::Values(&[");
+            for (i, item) in items.iter().enumerate() {
+                let sep = if i == 0 { "" } else { ", " };
+                let _ = match item {
+                    RangeItem::Value(v) => write!(out, "{sep}{p}::ValueItem::Value({})", number(v)),
+                    RangeItem::Range(a, b) => write!(
+                        out,
+                        "{sep}{p}::ValueItem::Range({}, {})",
+                        number(a),
+                        number(b)
+                    ),
+                };
+            }
+            out.push_str("])");
+        }
+        Some(Enforced::Length(min, max)) => {
+            let _ = write!(out, "{p}::Constraint::Length {{ min: {min}, max: {max} }}");
+        }
+        Some(Enforced::Lengths(lengths)) => {
+            let lengths = lengths.iter().map(u64::to_string).collect::<Vec<_>>();
+            let _ = write!(out, "{p}::Constraint::Lengths(&[{}])", lengths.join(", "));
+        }
+    }
+    out.push_str(" }");
+}
+
+/// The struct for one object with `#[derive(Object)]` and `#[lwm2m(...)]` attributes
+/// ([`FileOptions::derive_object`]), appended to `out`.
+fn write_derived_object(
+    out: &mut String,
+    def: &ObjectDef,
+    type_name: &str,
+    krate: &str,
+    derives: &str,
+) {
     doc::write_comments(out, "", &object_doc(def));
     let _ = writeln!(out, "#[derive({derives}, {krate}::Object)]");
     out.push_str("#[lwm2m(crate = ");
@@ -208,34 +447,82 @@ pub fn string_literal(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// The enforced constraint of a resource, from the registry's parsed `RangeEnumeration`, as the
-/// `(key, value)` pairs of its attribute: `min`/`max` and `values` on numeric resources,
-/// `length`/`lengths` on String and Opaque ones.
+/// The constraint a resource enforces ([`enforced`]).
+enum Enforced<'a> {
+    /// `min`/`max`: an inclusive numeric range.
+    Range(&'a Number, &'a Number),
+    /// `values`: allowed numbers and inclusive ranges.
+    Values(Vec<RangeItem>),
+    /// `length`: an inclusive range of lengths in octets.
+    Length(u64, u64),
+    /// `lengths`: the exact allowed lengths in octets (two or more).
+    Lengths(&'a [u64]),
+}
+
+/// The enforced constraint of a resource, from the registry's parsed `RangeEnumeration`:
+/// `min`/`max` and `values` on numeric resources, `length`/`lengths` on String and Opaque ones.
 ///
 /// A single length (`64` on a String) becomes a maximum, `length = "0..=64"`: the registry
 /// usually means "up to", and a device must not refuse a shorter value. Labels are enforced
 /// only when every label has a number (`0: Off, 1: On` -> `values = "0, 1"`); a reversed range,
-/// free text, and a constraint that does not fit the type are not emitted (the `range` text stays).
-fn constraint(resource: &ResourceDef) -> Vec<(&'static str, String)> {
+/// free text, a bound that is not a finite number, and a constraint that does not fit the type
+/// are not enforced (the `range` text stays).
+fn enforced(resource: &ResourceDef) -> Option<Enforced<'_>> {
     let (Some(range), Some(kind)) = (resource.range.as_ref(), resource.kind) else {
-        return Vec::new();
+        return None;
     };
     let numeric = matches!(
         kind,
         ResourceType::Integer | ResourceType::UnsignedInteger | ResourceType::Float
     );
     let bytes = matches!(kind, ResourceType::String | ResourceType::Opaque);
-    let number = |n: &Number| n.to_string();
     let as_f64 = |n: &Number| match *n {
         Number::Int(v) => v as f64,
         Number::UInt(v) => v as f64,
         Number::Float(v) => v,
     };
+    let finite = |n: &Number| as_f64(n).is_finite();
+    let finite_item = |item: &RangeItem| match item {
+        RangeItem::Value(v) => finite(v),
+        RangeItem::Range(a, b) => finite(a) && finite(b),
+    };
     match &range.constraint {
-        Constraint::Range { min, max } if numeric && as_f64(min) <= as_f64(max) => {
-            vec![("min", number(min)), ("max", number(max))]
+        Constraint::Range { min, max }
+            if numeric && finite(min) && finite(max) && as_f64(min) <= as_f64(max) =>
+        {
+            Some(Enforced::Range(min, max))
         }
-        Constraint::Enumeration(items) if numeric && !items.is_empty() => {
+        Constraint::Enumeration(items)
+            if numeric && !items.is_empty() && items.iter().all(finite_item) =>
+        {
+            Some(Enforced::Values(items.clone()))
+        }
+        Constraint::Labels(labels) if numeric && !labels.is_empty() => {
+            let numbers: Option<Vec<RangeItem>> = labels
+                .iter()
+                .map(|(n, _)| n.filter(|n| finite(n)).map(RangeItem::Value))
+                .collect();
+            numbers.map(Enforced::Values)
+        }
+        Constraint::Length { min, max } if bytes && min <= max => {
+            Some(Enforced::Length(*min, *max))
+        }
+        Constraint::Lengths(lengths) if bytes => match lengths.as_slice() {
+            [] => None,
+            [max] => Some(Enforced::Length(0, *max)),
+            many => Some(Enforced::Lengths(many)),
+        },
+        _ => None,
+    }
+}
+
+/// [`enforced`] as the `(key, value)` pairs of a `#[lwm2m(...)]` attribute.
+fn constraint(resource: &ResourceDef) -> Vec<(&'static str, String)> {
+    let number = |n: &Number| n.to_string();
+    match enforced(resource) {
+        None => Vec::new(),
+        Some(Enforced::Range(min, max)) => vec![("min", number(min)), ("max", number(max))],
+        Some(Enforced::Values(items)) => {
             let text = items
                 .iter()
                 .map(|item| match item {
@@ -246,27 +533,15 @@ fn constraint(resource: &ResourceDef) -> Vec<(&'static str, String)> {
                 .join(", ");
             vec![("values", text)]
         }
-        Constraint::Labels(labels) if numeric && !labels.is_empty() => {
-            let numbers: Option<Vec<String>> =
-                labels.iter().map(|(n, _)| n.as_ref().map(number)).collect();
-            numbers.map_or_else(Vec::new, |n| vec![("values", n.join(", "))])
+        Some(Enforced::Length(min, max)) => vec![("length", format!("{min}..={max}"))],
+        Some(Enforced::Lengths(lengths)) => {
+            let text = lengths
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![("lengths", text)]
         }
-        Constraint::Length { min, max } if bytes && min <= max => {
-            vec![("length", format!("{min}..={max}"))]
-        }
-        Constraint::Lengths(lengths) if bytes => match lengths.as_slice() {
-            [] => Vec::new(),
-            [max] => vec![("length", format!("0..={max}"))],
-            many => {
-                let text = many
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                vec![("lengths", text)]
-            }
-        },
-        _ => Vec::new(),
     }
 }
 
@@ -441,6 +716,7 @@ pub fn items(
         jobs.push(Job::Text(list));
     }
     let format = options.format;
+    let derive_object = options.derive_object;
     for derive in &options.derives {
         check_derive(derive)?;
     }
@@ -451,7 +727,7 @@ pub fn items(
     let derives = derives.as_str();
     let mut chunks = parallel_map(&jobs, |job| {
         let text = match job {
-            Job::Object(def, name) => object_text(def, name, krate, derives),
+            Job::Object(def, name) => object_text(def, name, krate, derives, derive_object),
             Job::Text(text) => text.clone(),
         };
         if format {

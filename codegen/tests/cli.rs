@@ -100,11 +100,32 @@ fn generate_writes_the_file() {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let code = std::fs::read_to_string(out_dir.join("lwm2m_objects.rs")).unwrap();
-    assert!(code.contains("#[derive(Debug, Clone, Default, PartialEq, Eq, ::my_lwm2m::Object)]"));
+    assert!(code.contains("#[derive(Debug, Clone, Default, PartialEq, Eq)]"));
     assert!(code.contains("pub struct Device {"));
     assert!(code.contains("pub struct Temperature {"));
-    assert!(code.contains("::my_lwm2m::Object"));
+    assert!(code.contains("impl ::my_lwm2m::Object for Temperature {"));
+    assert!(!code.contains("#[lwm2m("));
     assert_eq!(code.matches("pub struct ").count(), 2);
+}
+
+#[test]
+fn generate_derive_object_writes_the_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("gen");
+    let output = run(&[
+        "generate",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--objects",
+        "3303",
+        "--no-format",
+        "--derive-object",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let code = std::fs::read_to_string(out_dir.join("lwm2m_objects.rs")).unwrap();
+    assert!(code.contains("#[derive(Debug, Clone, Default, ::lwm2m::Object)]\n"));
+    assert!(code.contains("#[lwm2m(crate = \"::lwm2m\", id = 3303, name = \"Temperature\", "));
+    assert!(!code.contains("impl ::lwm2m::Object for"));
 }
 
 /// The summary line with its time replaced by `T`: `...; 63 ms` -> `...; T ms`.
@@ -246,11 +267,9 @@ fn generate_formats_unless_no_format() {
     };
     let formatted = read("formatted", &[]);
     let unformatted = read("unformatted", &["--no-format"]);
-    // prettyplease breaks the long object attribute over lines; the generator does not.
-    assert!(formatted.contains("#[lwm2m(\n    crate = \"::lwm2m\",\n    id = 3303,\n"));
-    assert!(
-        unformatted.contains("#[lwm2m(crate = \"::lwm2m\", id = 3303, name = \"Temperature\", ")
-    );
+    // prettyplease breaks the long metadata over lines; the generator does not.
+    assert!(formatted.contains("= &__lwm2m::ObjectMeta {\n            id: 3303,\n"));
+    assert!(unformatted.contains("= &__lwm2m::ObjectMeta { id: 3303, name: \"Temperature\", "));
     assert_eq!(
         formatted,
         lwm2m_codegen::Builder::new()

@@ -124,9 +124,10 @@ fn unformatted_output_is_the_formatted_code() {
     // over lines, so they are compared after formatting).
     let items = |code: &str| syn::parse_file(code).unwrap().items.len();
     assert_eq!(items(&unformatted), items(&formatted));
+    // Per object: the struct, its id constants, its `impl Object` (in a `const _` block).
     assert_eq!(
         items(&unformatted),
-        lwm2m_model::Registry::bundled().len() + 1
+        3 * lwm2m_model::Registry::bundled().len() + 1
     );
 }
 
@@ -151,8 +152,11 @@ fn objects_are_in_id_order_and_resources_in_file_order() {
     let device = code.find("pub struct Device {").unwrap();
     let temperature = code.find("pub struct Temperature {").unwrap();
     assert!(security < device && device < temperature);
-    // 3303 lists 5700 before 5601.
-    assert!(code.find("id = 5700,").unwrap() < code.find("id = 5601,").unwrap());
+    // 3303 lists 5700 before 5601 (the fields), the metadata is sorted by id.
+    assert!(
+        code.find("pub sensor_value:").unwrap() < code.find("pub min_measured_value:").unwrap()
+    );
+    assert!(code.find("id: 5601,").unwrap() < code.find("id: 5700,").unwrap());
     assert!(code.trim_end().ends_with(
         "pub const OBJECTS: &[&::lwm2m::meta::ObjectMeta] = &[\n    \
          <Lwm2mSecurity as ::lwm2m::Object>::META,\n    \
@@ -186,8 +190,17 @@ fn crate_path_is_used_everywhere() {
         .crate_path("crate::rt")
         .generate()
         .unwrap();
-    assert!(code.contains("crate = \"crate::rt\""));
-    assert!(code.contains("crate::rt::Object)]"));
+    assert!(code.contains("use crate::rt::__private as __lwm2m;"));
+    assert!(code.contains("impl crate::rt::Object for Temperature {"));
+    let derived = Builder::new()
+        .objects([3303])
+        .crate_path("crate::rt")
+        .derive_object(true)
+        .generate()
+        .unwrap();
+    assert!(derived.contains("crate = \"crate::rt\""));
+    assert!(derived.contains("crate::rt::Object)]"));
+    assert!(!derived.contains("::lwm2m"));
     assert!(code.contains("crate::rt::Executable"));
     assert!(!code.contains("::lwm2m"));
 }
@@ -195,16 +208,21 @@ fn crate_path_is_used_everywhere() {
 #[test]
 fn derives_are_debug_clone_default_plus_the_ones_asked_for() {
     let code = Builder::new().objects([3303]).generate().unwrap();
-    assert!(code.contains("#[derive(Debug, Clone, Default, ::lwm2m::Object)]\n"));
+    assert!(code.contains("#[derive(Debug, Clone, Default)]\n"));
     let code = Builder::new()
         .objects([3303])
         .derives(["PartialEq"])
         .derives(["::serde::Serialize"])
         .generate()
         .unwrap();
-    assert!(code.contains(
-        "#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize, ::lwm2m::Object)]\n"
-    ));
+    assert!(code.contains("#[derive(Debug, Clone, Default, PartialEq, ::serde::Serialize)]\n"));
+    let code = Builder::new()
+        .objects([3303])
+        .derives(["PartialEq"])
+        .derive_object(true)
+        .generate()
+        .unwrap();
+    assert!(code.contains("#[derive(Debug, Clone, Default, PartialEq, ::lwm2m::Object)]\n"));
     let error = Builder::new()
         .objects([3303])
         .derives(["Partial Eq"])
@@ -274,9 +292,9 @@ fn user_files_replace_bundled_objects() {
         .unwrap();
     assert!(code.contains("pub struct MyThermometer {"));
     assert_eq!(
-        code.matches("#[lwm2m(").count(),
-        2,
-        "the struct and its one field"
+        code.matches("__lwm2m::ResourceMeta { id: ").count(),
+        1,
+        "its one resource"
     );
 }
 

@@ -1,10 +1,11 @@
 //! The code `#[derive(Object)]` generates for a checked [`ObjectModel`].
 //!
 //! Per object, not per resource operation: one `static` array of the resources' metadata (sorted
-//! by id), one function that maps a resource's position in it to its field (as `&dyn
-//! DynResourceField`), and its `&mut` twin. Each of the five methods of `Object` finds the
-//! position (`__private::find`, a binary search) and calls the runtime's shared helper
-//! (`__private::read`, `write`, ...), which checks the operations and converts the values.
+//! by id), and the two hidden methods of `Object`: `__field` maps a resource's position in the
+//! array to its field (as `&dyn DynResourceField`), `__field_mut` is its `&mut` twin. The
+//! provided methods of `Object` (read, write, ...) do the rest once for every object: they find
+//! the position (`__private::find`, a binary search) and call the runtime's shared helpers,
+//! which check the operations and convert the values.
 //! The compile-time checks of the field types are one `const` block per object. Beside it, an
 //! inherent impl holds the id constants (`ID` and one per resource, see [`constants`]).
 
@@ -46,25 +47,33 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
                 // compiler merges identical errors), on the type.
                 let field = if mutable {
                     quote_spanned! {ty.span()=>
-                        <#ty as #private::ResourceField>::as_dyn_mut(&mut this.#field)
+                        <#ty as #private::ResourceField>::as_dyn_mut(&mut self.#field)
                     }
                 } else {
                     quote_spanned! {ty.span()=>
-                        <#ty as #private::ResourceField>::as_dyn(&this.#field)
+                        <#ty as #private::ResourceField>::as_dyn(&self.#field)
                     }
                 };
                 quote!(#index => #field,)
             })
             .collect()
     };
-    let body = |arms: Vec<TokenStream>| {
+    // No arm: the defaults of `Object` (`None`) do.
+    let field_fn = |mutable: bool| {
+        let arms = arms(mutable);
         if arms.is_empty() {
-            quote! {
-                let _ = (this, index);
-                #private::Option::None
-            }
+            return quote!();
+        }
+        let (name, reference) = if mutable {
+            (quote!(__field_mut), quote!(&mut))
         } else {
-            quote! {
+            (quote!(__field), quote!(&))
+        };
+        quote! {
+            fn #name(
+                #reference self,
+                index: ::core::primitive::usize,
+            ) -> #private::Option<#reference dyn #private::DynResourceField> {
                 #private::Option::Some(match index {
                     #(#arms)*
                     _ => return #private::Option::None,
@@ -72,7 +81,7 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
             }
         }
     };
-    let (field, field_mut) = (body(arms(false)), body(arms(true)));
+    let (field, field_mut) = (field_fn(false), field_fn(true));
     let checks = model.resources.iter().flat_map(|r| checks(&private, r));
     let constants = constants(model);
     quote! {
@@ -82,20 +91,6 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
             use #krate::__private as __lwm2m;
 
             static __LWM2M_RESOURCES: [#private::ResourceMeta; #count] = [#(#metas),*];
-
-            fn __lwm2m_field(
-                this: &#ident,
-                index: ::core::primitive::usize,
-            ) -> #private::Option<&dyn #private::DynResourceField> {
-                #field
-            }
-
-            fn __lwm2m_field_mut(
-                this: &mut #ident,
-                index: ::core::primitive::usize,
-            ) -> #private::Option<&mut dyn #private::DynResourceField> {
-                #field_mut
-            }
 
             #[automatically_derived]
             impl #krate::Object for #ident {
@@ -110,47 +105,9 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
                     resources: &__LWM2M_RESOURCES,
                 };
 
-                fn read(
-                    &self,
-                    resource: ::core::primitive::u16,
-                ) -> #private::Result<#private::ResourceValue, #private::Error> {
-                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
-                    #private::read(__lwm2m_field(self, index), meta)
-                }
+                #field
 
-                fn write(
-                    &mut self,
-                    resource: ::core::primitive::u16,
-                    value: #private::ResourceValue,
-                ) -> #private::Result<(), #private::Error> {
-                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
-                    #private::write(__lwm2m_field_mut(self, index), meta, value)
-                }
-
-                fn read_unchecked(
-                    &self,
-                    resource: ::core::primitive::u16,
-                ) -> #private::Result<#private::ResourceValue, #private::Error> {
-                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
-                    #private::read_unchecked(__lwm2m_field(self, index), meta)
-                }
-
-                fn write_unchecked(
-                    &mut self,
-                    resource: ::core::primitive::u16,
-                    value: #private::ResourceValue,
-                ) -> #private::Result<(), #private::Error> {
-                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
-                    #private::write_unchecked(__lwm2m_field_mut(self, index), meta, value)
-                }
-
-                fn reset(
-                    &mut self,
-                    resource: ::core::primitive::u16,
-                ) -> #private::Result<(), #private::Error> {
-                    let (index, meta) = #private::find(<Self as #krate::Object>::META, resource)?;
-                    #private::reset(__lwm2m_field_mut(self, index), meta)
-                }
+                #field_mut
             }
 
             const _: () = { #(#checks)* };

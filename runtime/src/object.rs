@@ -3,15 +3,17 @@
 
 use core::any::Any;
 
+use crate::__private as private;
 use crate::error::Error;
-use crate::field::ResourceValue;
+use crate::field::{DynResourceField, ResourceValue};
 use crate::meta::ObjectMeta;
 use crate::path::Path;
 
 /// An LwM2M object: one instance of it is one value of the implementing type.
 ///
-/// Implement it with `#[derive(Object)]`: the derive records the metadata and routes each resource
-/// id to its field. [`read`](Object::read) and [`write`](Object::write) are what a server does;
+/// Implement it with `#[derive(Object)]` (lwm2m-codegen writes the same impl for generated
+/// structs): the derive records the metadata and a map from each resource to its field, through
+/// which the provided methods read and write. [`read`](Object::read) and [`write`](Object::write) are what a server does;
 /// they check the resource's operations. The device's own code reads and writes the struct fields
 /// directly.
 ///
@@ -50,32 +52,73 @@ pub trait Object {
 
     /// Reads a resource: [`Error::NotFound`] for an unknown id or an absent optional resource,
     /// [`Error::MethodNotAllowed`] for a resource that is not readable.
-    fn read(&self, resource: u16) -> Result<ResourceValue, Error>;
+    ///
+    /// The default, which `#[derive(Object)]` and lwm2m-codegen use, reads the field of the
+    /// resource (see [`ResourceField`](crate::ResourceField)); an `impl Object` written by hand
+    /// implements it.
+    fn read(&self, resource: u16) -> Result<ResourceValue, Error> {
+        let (index, meta) = private::find(Self::META, resource)?;
+        private::read(self.__field(index), meta)
+    }
 
     /// Writes a resource (a multiple one: replaces all its instances). [`Error::NotFound`] for an
     /// unknown id, [`Error::MethodNotAllowed`] for a resource that is not writable, or a value error;
-    /// on error the object is unchanged.
-    fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error>;
+    /// on error the object is unchanged. The default writes the field, as [`Object::read`].
+    fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
+        let (index, meta) = private::find(Self::META, resource)?;
+        private::write(self.__field_mut(index), meta, value)
+    }
 
     /// Removes an optional resource's value (see [`ResourceField::reset`]), whatever its
     /// operations: what a Replace write does to the resources it omits. [`Error::NotFound`] for
-    /// an unknown id.
+    /// an unknown id. The default resets the field, as [`Object::read`].
     ///
     /// [`ResourceField::reset`]: crate::ResourceField::reset
-    fn reset(&mut self, resource: u16) -> Result<(), Error>;
+    fn reset(&mut self, resource: u16) -> Result<(), Error> {
+        let (index, meta) = private::find(Self::META, resource)?;
+        private::reset(self.__field_mut(index), meta)
+    }
 
     /// Reads a resource whatever its operations (a device-side read, such as the client reading
-    /// its Security object): [`Object::read`] without the operation check. The default is
-    /// [`Object::read`]; `#[derive(Object)]` implements the unchecked version.
+    /// its Security object): [`Object::read`] without the operation check. The default reads the
+    /// field without the check; an object without fields (an `impl Object` written by hand) gets
+    /// [`Object::read`].
     fn read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
+        if let Ok((index, meta)) = private::find(Self::META, resource) {
+            if let Some(field) = self.__field(index) {
+                return field.dyn_read(meta);
+            }
+        }
         self.read(resource)
     }
 
     /// Writes a resource whatever its operations (a device-side or Bootstrap-Server write):
     /// [`Object::write`] without the operation check; the value is still converted and checked
-    /// against the resource's shape. The default is [`Object::write`].
+    /// against the resource's shape. The default writes the field without the check; an object
+    /// without fields gets [`Object::write`].
     fn write_unchecked(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
+        if let Ok((index, meta)) = private::find(Self::META, resource) {
+            if let Some(field) = self.__field_mut(index) {
+                return field.dyn_write(meta, value);
+            }
+        }
         self.write(resource, value)
+    }
+
+    /// Not a public API: the field of the resource at `index` in `META.resources`, which
+    /// `#[derive(Object)]` and lwm2m-codegen write (one match per object); the default methods
+    /// above read and write through it. `None` (the default) for an object without fields.
+    #[doc(hidden)]
+    fn __field(&self, index: usize) -> Option<&dyn DynResourceField> {
+        let _ = index;
+        None
+    }
+
+    /// Not a public API: the `&mut` twin of `__field`.
+    #[doc(hidden)]
+    fn __field_mut(&mut self, index: usize) -> Option<&mut dyn DynResourceField> {
+        let _ = index;
+        None
     }
 
     /// The path `/OBJECT/instance` of an instance of this object.

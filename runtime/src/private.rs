@@ -30,9 +30,10 @@ pub fn writable(meta: &ResourceMeta) -> Result<(), Error> {
     }
 }
 
-// What the five methods of `Object` do, once for every object. The derive writes, per object, one
-// function from a resource's position in `ObjectMeta::resources` to its field (and its `&mut`
-// twin); `find` gives the position and the metadata of a resource id.
+// What the provided methods of `Object` do, once for every object. The derive (and lwm2m-codegen)
+// writes, per object, `Object::__field`: a match from a resource's position in
+// `ObjectMeta::resources` to its field (and its `&mut` twin, `__field_mut`); `find` gives the
+// position and the metadata of a resource id.
 
 /// The position of `resource` in `object.resources` (sorted by id) and its metadata, or
 /// [`Error::NotFound`].
@@ -48,8 +49,8 @@ pub fn find(
         .ok_or(Error::NotFound { resource })
 }
 
-/// `Object::read`: the operations checked, then the field read. No field (the derive always has
-/// one) is [`Error::NotFound`].
+/// `Object::read`: the operations checked, then the field read. No field (an object without
+/// fields, implemented by hand; the derive always has one) is [`Error::NotFound`].
 pub fn read(
     field: Option<&dyn DynResourceField>,
     meta: &ResourceMeta,
@@ -67,25 +68,6 @@ pub fn write(
 ) -> Result<(), Error> {
     let field = field.ok_or(Error::NotFound { resource: meta.id })?;
     writable(meta)?;
-    field.dyn_write(meta, value)
-}
-
-/// `Object::read_unchecked`: [`read`] without the operations check.
-pub fn read_unchecked(
-    field: Option<&dyn DynResourceField>,
-    meta: &ResourceMeta,
-) -> Result<ResourceValue, Error> {
-    let field = field.ok_or(Error::NotFound { resource: meta.id })?;
-    field.dyn_read(meta)
-}
-
-/// `Object::write_unchecked`: [`write`] without the operations check.
-pub fn write_unchecked(
-    field: Option<&mut dyn DynResourceField>,
-    meta: &ResourceMeta,
-    value: ResourceValue,
-) -> Result<(), Error> {
-    let field = field.ok_or(Error::NotFound { resource: meta.id })?;
     field.dyn_write(meta, value)
 }
 
@@ -157,7 +139,7 @@ mod tests {
         run: Executable,
     }
 
-    /// No resource at all: the field functions have no arm.
+    /// No resource at all: `__field` has no arm.
     #[derive(Debug, Default, lwm2m_derive::Object)]
     #[lwm2m(crate = "crate", id = 40001)]
     struct Empty {}

@@ -16,6 +16,13 @@ pub mod selected_objects {
     lwm2m::include_objects!("selected_objects.rs");
 }
 
+/// Objects that together hold every shape of resource, generated with `#[derive(Object)]`
+/// attributes (`Builder::derive_object`) instead of the `impl Object` the generator writes: the
+/// test `generated_impl` compares the two.
+pub mod derived_objects {
+    lwm2m::include_objects!("derived_objects.rs");
+}
+
 /// The selection again, in a private module where nothing uses most of it: generated code warns
 /// about nothing unused (no `dead_code` for structs, fields, constants or `OBJECTS`), so a user's
 /// crate that includes objects and uses only some builds under `-D warnings`. Any warning here
