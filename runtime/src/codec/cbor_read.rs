@@ -99,7 +99,7 @@ impl<'a> Reader<'a> {
     /// With [`Reader::short_string`], the hot path of a decoder: the answer comes back in a
     /// register, where an [`Item`] goes through memory and its narrow fields, read back wide,
     /// stall the CPU.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     pub(crate) fn small(&mut self, major: u8) -> Option<u8> {
         let initial = *self.bytes.get(self.pos)?;
         let info = initial & 0x1f;
@@ -113,7 +113,7 @@ impl<'a> Reader<'a> {
     /// The content of the next item if it is a string of major type `major` (2 bytes, 3 text)
     /// with its length in the initial byte, which is then read; `None`, reading nothing,
     /// otherwise (also when the content is cut short: [`Reader::item`] then says so).
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     pub(crate) fn short_string(&mut self, major: u8) -> Option<&'a [u8]> {
         let initial = *self.bytes.get(self.pos)?;
         let len = usize::from(initial & 0x1f);

@@ -221,7 +221,7 @@ impl<'a> Scanner<'a> {
     /// when negative. `-0` (a float there) and integers beyond those are left to `serde_json`.
     /// Other numbers are read with `str::parse`, correctly rounded as `serde_json`'s
     /// `float_roundtrip` reads them; infinities (out of range there) are left to it too.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn number(&mut self) -> Option<Number> {
         let start = self.pos;
         let negative = self.peek() == Some(b'-');

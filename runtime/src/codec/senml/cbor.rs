@@ -100,7 +100,7 @@ impl<'a> CborPack<'a> {
 
     /// Reads one label and its value into `record`. A repeated name or time replaces the earlier
     /// one; a second value is an error.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn field(&mut self, record: &mut CborRecord<'a>) -> Result<(), DecodeError> {
         let label = if let Some(n) = self.reader.small(CBOR_UNSIGNED) {
             Some(i64::from(n))
@@ -145,7 +145,7 @@ impl<'a> CborPack<'a> {
     }
 
     /// Reads the value of integer label `label` (`None`: the value was read already).
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn labelled(
         &mut self,
         label: Option<i64>,
@@ -188,7 +188,7 @@ impl<'a> CborPack<'a> {
     }
 
     /// A name's bytes (`bn`, `n`).
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn name(&mut self) -> Result<&'a [u8], DecodeError> {
         if let Some(text) = self.reader.short_string(CBOR_TEXT) {
             return Ok(text);
@@ -200,7 +200,7 @@ impl<'a> CborPack<'a> {
     }
 
     /// A text value (`vs`, `vlo`), checked as UTF-8.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn text(&mut self) -> Result<&'a str, DecodeError> {
         if let Some(text) = self.reader.short_string(CBOR_TEXT) {
             return utf8(text).map_err(cbor_read_error);
@@ -212,7 +212,7 @@ impl<'a> CborPack<'a> {
     }
 
     /// A number: any CBOR integer (beyond `i64` too) or float of 2, 4 or 8 bytes.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn number(&mut self) -> Result<Raw<'a>, DecodeError> {
         if let Some(n) = self.reader.small(CBOR_UNSIGNED) {
             return Ok(Raw::Int(i128::from(n)));

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Appends the decimal digits of a path id (ids are mostly small: those take a branch).
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
 pub(super) fn push_id(out: &mut Vec<u8>, id: u16) {
     match id {
         0..=9 => out.push(b'0' + id as u8),
@@ -14,7 +14,7 @@ pub(super) fn push_id(out: &mut Vec<u8>, id: u16) {
 
 /// Appends the ids of `path` from position `from` on, joined by `/`, with a leading `/` when
 /// `leading` is set (like `push_ids`, faster for the short ids of paths).
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
 pub(super) fn push_path_ids(out: &mut Vec<u8>, path: &Path, from: usize, leading: bool) {
     let ids = path.ids().get(from..).unwrap_or(&[]);
     for (i, id) in ids.iter().enumerate() {
@@ -216,7 +216,7 @@ pub(super) const LABEL_VD: u8 = 0x08;
 pub(super) const LABEL_VLO: [u8; 4] = [0x63, b'v', b'l', b'o'];
 
 /// Writes a CBOR head in its shortest form (RFC 8949 §3.1), as minicbor does.
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
 pub(super) fn cbor_head(out: &mut Vec<u8>, major: u8, arg: u64) {
     let major = major << 5;
     match arg {

@@ -21,7 +21,7 @@ pub(super) enum ScanValue<'a> {
 
 impl<'a> ScanValue<'a> {
     /// A number the scanner read.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn number(number: Number) -> Self {
         match number {
             Number::Int(n) => ScanValue::Int(n),
@@ -50,7 +50,7 @@ impl<'a> ScanValue<'a> {
     /// Written out rather than through `typed`, and into its place rather than returned: a
     /// `Result` (with its large error) or a `Value` built on the stack is copied in wide loads
     /// right after its narrow stores, which stalls (store forwarding) on every record.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     pub(super) fn write_typed(self, kind: Option<Kind>, slot: &mut Value) -> Option<()> {
         let Some(kind) = kind else {
             match self {
@@ -117,7 +117,7 @@ impl<'a> ScanRecord<'a> {
     }
 
     /// Sets the value, declining a second one.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn set_value(&mut self, value: ScanValue<'a>) -> Option<()> {
         if self.value.replace(value).is_some() {
             return None;
@@ -146,7 +146,7 @@ pub(super) fn scan_json<'a>(
 ///
 /// The usual labels read the one value type they take straight away; the others (and a usual
 /// label with a value of another type, which then declines) go through [`scan_other_field`].
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
 pub(super) fn scan_field<'a>(
     s: &mut Scanner<'a>,
     label: &str,

@@ -101,7 +101,7 @@ impl PathText {
     };
 
     /// Reads on through `text`; `None` once it cannot be a path any more.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn feed(mut self, text: &[u8]) -> Option<PathText> {
         for &b in text {
             if !self.started {
@@ -128,7 +128,7 @@ impl PathText {
     }
 
     /// The path read, if the text read is one.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn finish(self) -> Option<Path> {
         if !self.started {
             return None;
@@ -167,7 +167,7 @@ impl<'a> Names<'a> {
     }
 
     /// The path of the next record, which sets base name `bn` (if any) and has name `n`.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn next(
         &mut self,
         format: ContentFormat,
@@ -240,7 +240,7 @@ impl<'a, 'k> Resolver<'a, 'k> {
     /// the time, types the value. Inlined into each decoder's loop, like [`typed`] and
     /// [`Names::next`]: values and paths then stay in registers instead of going through memory
     /// between calls (which costs store-forwarding stalls more than it saves instructions).
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn record(
         &mut self,
         path: Path,
@@ -260,7 +260,7 @@ impl<'a, 'k> Resolver<'a, 'k> {
     /// The checks of [`Resolver::record`] before the value is typed: the path is a resource
     /// (instance) within the request path, the resolved time (returned) is finite and the record
     /// has a value.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn place(
         &mut self,
         path: Path,
@@ -289,7 +289,7 @@ impl<'a, 'k> Resolver<'a, 'k> {
     /// The record is pushed as a constant, then its fields are set in place: a record built on
     /// the stack and then copied into the vector is read back in wide loads right after its
     /// narrow stores, which stalls (store forwarding) on every record.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn push_value(&mut self, path: Path, value: Value, time: f64) {
         if let Some(slot) = self.push_placed(path, time) {
             *slot = value;
@@ -303,7 +303,7 @@ impl<'a, 'k> Resolver<'a, 'k> {
     /// The record is pushed as a constant, then its fields are set in place: a record built on
     /// the stack and then copied into the vector is read back in wide loads right after its
     /// narrow stores, which stalls (store forwarding) on every record.
-    #[inline(always)]
+    #[cfg_attr(feature = "std", inline(always))]
     fn push_placed(&mut self, path: Path, time: f64) -> Option<&mut Value> {
         const EMPTY: Record = Record {
             path: Path::ROOT,
@@ -466,7 +466,7 @@ pub fn decode_paths(format: ContentFormat, bytes: &[u8]) -> Result<Vec<Path>, De
 }
 
 /// Applies the resource type (when known) to a wire value.
-#[inline(always)]
+#[cfg_attr(feature = "std", inline(always))]
 pub(crate) fn typed(path: &Path, kind: Option<Kind>, raw: Raw<'_>) -> Result<Value, DecodeError> {
     let Some(kind) = kind else {
         return Ok(match raw {
