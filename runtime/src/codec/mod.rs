@@ -536,8 +536,49 @@ fn finish(base: &Path, records: &mut [Record]) -> Result<(), DecodeError> {
     if let Some(verdict) = check_sorted(base, records) {
         return verdict;
     }
-    records.sort_by_cached_key(record_key);
+    sort_records(records, record_key);
     check_sorted(base, records).unwrap_or(Ok(()))
+}
+
+/// Sorts by [`record_key`]. With `std`, `sort_by_cached_key` (pattern-defeating quicksort);
+/// without it, a heapsort of a dozen lines: the standard sort's code (1.9 KiB per element
+/// type) is a lot of a microcontroller's flash for records that are nearly always in order
+/// already. Equal keys are duplicates, which both callers then reject, so stability does not
+/// matter.
+fn sort_records<T>(items: &mut [T], key: impl Fn(&T) -> (u128, (bool, TotalF64))) {
+    #[cfg(feature = "std")]
+    items.sort_by_cached_key(key);
+    #[cfg(not(feature = "std"))]
+    heapsort(items, |a, b| key(a) < key(b));
+}
+
+/// In-place heapsort by `less` (O(n log n), no allocation).
+#[cfg(any(not(feature = "std"), test))]
+fn heapsort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    // Moves `node` down the max-heap `heap` until both children are smaller.
+    let sift_down = |heap: &mut [T], mut node: usize| {
+        loop {
+            let mut child = 2 * node + 1;
+            if child >= heap.len() {
+                break;
+            }
+            if child + 1 < heap.len() && less(&heap[child], &heap[child + 1]) {
+                child += 1;
+            }
+            if !less(&heap[node], &heap[child]) {
+                break;
+            }
+            heap.swap(node, child);
+            node = child;
+        }
+    };
+    for node in (0..items.len() / 2).rev() {
+        sift_down(items, node);
+    }
+    for end in (1..items.len()).rev() {
+        items.swap(0, end);
+        sift_down(&mut items[..end], 0);
+    }
 }
 
 /// One pass over decoded records: `None` when they are not in canonical order; else the first
@@ -617,7 +658,7 @@ pub(crate) fn sorted<'r>(
 ) -> Result<Vec<&'r Record>, EncodeError> {
     let mut out: Vec<&Record> = records.iter().collect();
     if !out.is_sorted_by_key(|r| record_key(r)) {
-        out.sort_by_cached_key(|r| record_key(r));
+        sort_records(&mut out, |r| record_key(r));
     }
     let base_key = order_key(base);
     let mut previous: Option<(u128, Option<f64>)> = None;

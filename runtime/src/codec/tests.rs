@@ -135,3 +135,14 @@ fn encoder_rejects_records_outside_base_or_twice() {
     let ok = sorted(&base, &records).unwrap();
     assert_eq!(ok[0].path, Path::resource(3, 0, 1));
 }
+
+proptest::proptest! {
+    /// The no-std sort of records: the same order as the standard sort.
+    #[test]
+    fn heapsort_sorts(mut items in proptest::collection::vec(0u16..50, 0..64)) {
+        let mut expected = items.clone();
+        expected.sort_unstable();
+        heapsort(&mut items, |a, b| a < b);
+        proptest::prop_assert_eq!(items, expected);
+    }
+}
