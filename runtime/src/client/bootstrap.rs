@@ -245,7 +245,7 @@ impl Engine {
         {
             self.config.lifetime = lifetime;
         }
-        match parse_uri(&account.uri) {
+        match account_uri(&account.uri) {
             Ok(parsed) => match parsed.socket_addr() {
                 Some(address) => {
                     self.config.server = address;
@@ -271,4 +271,22 @@ impl Engine {
             }
         }
     }
+}
+
+/// The URI of a server account: [`parse_uri`], and with the `dtls` feature `coaps://` too
+/// (port 5684 when none is given), which the driver's DTLS transport secures with the
+/// account's Security instance (`lwm2m::net::dtls::SecureTransport`).
+pub(super) fn account_uri(uri: &str) -> Result<crate::uri::ServerUri, crate::uri::UriError> {
+    #[cfg(feature = "dtls")]
+    if let Some((scheme, rest)) = uri.split_once("://")
+        && scheme.eq_ignore_ascii_case("coaps")
+    {
+        let mut parsed = parse_uri(&format!("coap://{rest}"))?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if !authority.ends_with(&format!(":{}", parsed.port)) {
+            parsed.port = 5684;
+        }
+        return Ok(parsed);
+    }
+    parse_uri(uri)
 }

@@ -19,7 +19,6 @@ use core::time::Duration;
 use crate::field::ResourceValue;
 use crate::objects::Server;
 use crate::store::ObjectStore;
-use crate::uri::parse_uri;
 use crate::value::Value;
 
 use super::notify::Observations;
@@ -270,7 +269,9 @@ pub(super) fn address_of(
     {
         return Some(*address);
     }
-    parse_uri(&account.uri).ok()?.socket_addr()
+    super::bootstrap::account_uri(&account.uri)
+        .ok()?
+        .socket_addr()
 }
 
 /// The registration with one server.

@@ -5,6 +5,8 @@
 
 mod support;
 
+mod bootstrap;
+
 mod multi_server;
 mod one_loop;
 mod psk;
