@@ -282,19 +282,46 @@ impl Builder {
                 path: self.crate_path.clone(),
                 message: e.to_string(),
             })?;
-        let bundled = if self.bundled {
-            Registry::bundled()
-        } else {
-            Registry::new()
-        };
         let (user, warnings) = self.user_definitions()?;
+        // A selection of bundled objects needs the names of all (for the type names) but the
+        // definitions of the selected only: the names are read from the files without parsing
+        // them (`bundled_names`), and only the selected files are parsed. The whole registry
+        // otherwise.
+        let light = match (&self.objects, self.bundled) {
+            (Some(_), true) => bundled_names(),
+            _ => None,
+        };
+        let bundled = match (&light, &self.objects) {
+            (Some(light), Some(ids)) => {
+                let mut registry = Registry::new();
+                for id in ids {
+                    if let Some(def) = light.get(id).and_then(|(_, text)| {
+                        lwm2m_model::parse_str(format!("{id}.xml"), text).object
+                    }) {
+                        registry.insert(def);
+                    }
+                }
+                registry
+            }
+            _ if self.bundled => Registry::bundled(),
+            _ => Registry::new(),
+        };
         // Every known object: the bundled ones, replaced by the user's with the same id.
         let mut universe = bundled
             .objects()
             .map(|d| (d.id, d))
             .collect::<BTreeMap<u16, &ObjectDef>>();
         universe.extend(user.objects().map(|d| (d.id, d)));
-        let type_names = naming::type_names(universe.values().map(|d| (d.id, d.name.as_str())));
+        let mut names = universe
+            .values()
+            .map(|d| (d.id, d.name.as_str()))
+            .collect::<BTreeMap<u16, &str>>();
+        if let Some(light) = &light {
+            for (id, (name, _)) in light {
+                names.entry(*id).or_insert(name.as_str());
+            }
+        }
+        let type_names = naming::type_names(names);
         let selected = match &self.objects {
             None => universe.values().copied().collect::<Vec<_>>(),
             Some(ids) => {
@@ -396,10 +423,120 @@ fn write_if_changed(dir: &Path, path: &Path, content: &str) -> Result<bool, Erro
     Ok(true)
 }
 
+/// The name and the text of every bundled object by id, read without parsing the files (a
+/// debug-built build script parses the whole registry in about 0.2 s, a third of the build of a
+/// crate with five objects): the first `<ObjectID>` and `<Name>` of each file, the name's
+/// entities decoded and its whitespace collapsed, as the parser reads it. `None`, and the
+/// caller parses the registry, when a file defeats this reading (no such element, markup or an
+/// unknown entity in the name, an id given twice); a test checks that it agrees with the parser
+/// on every bundled file.
+pub(crate) fn bundled_names() -> Option<BTreeMap<u16, (String, &'static str)>> {
+    let mut names = BTreeMap::new();
+    for (_, text) in Registry::bundled_files() {
+        let id = element(text, "ObjectID")?.trim().parse::<u16>().ok()?;
+        let name = decode(element(text, "Name")?)?;
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() || names.insert(id, (name, *text)).is_some() {
+            return None;
+        }
+    }
+    Some(names)
+}
+
+/// The text of the first `<tag>...</tag>` in `text`.
+fn element<'a>(text: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = text.find(&open)? + open.len();
+    let end = text.get(start..)?.find(&format!("</{tag}>"))?;
+    text.get(start..start + end)
+}
+
+/// XML text with its five predefined entities and character references decoded; `None` for
+/// markup (`<`: a comment, CDATA) or an entity it does not know.
+fn decode(text: &str) -> Option<String> {
+    if text.contains('<') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(rest.get(..amp)?);
+        let after = rest.get(amp + 1..)?;
+        let semi = after.find(';')?;
+        let entity = after.get(..semi)?;
+        out.push(match entity {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = match entity.strip_prefix("#x").or(entity.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => entity.strip_prefix('#')?.parse().ok()?,
+                };
+                char::from_u32(code)?
+            }
+        });
+        rest = after.get(semi + 1..)?;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // Tests may panic on unexpected results.
 mod tests {
     use super::*;
+
+    #[test]
+    fn bundled_names_are_the_parsers() {
+        let light = bundled_names().expect("every bundled file can be read without parsing");
+        let registry = Registry::bundled();
+        assert_eq!(light.len(), registry.len());
+        for def in registry.objects() {
+            assert_eq!(
+                light.get(&def.id).map(|(name, _)| name.as_str()),
+                Some(def.name.as_str()),
+                "{}",
+                def.id
+            );
+        }
+        assert_eq!(
+            decode("a &amp; b&#x41;&#66;&lt;"),
+            Some("a & bAB<".to_owned())
+        );
+        assert_eq!(decode("a <!-- c -->"), None);
+        assert_eq!(decode("&nbsp;"), None);
+    }
+
+    #[test]
+    fn a_selection_is_generated_as_from_the_whole_registry() {
+        // The selection reads the names of the others without parsing them; the code is the
+        // same as when every object is parsed (Location3336 is named after 6's Location).
+        let ids = [3, 6, 3303, 3311, 3336, 10242];
+        let selected = Builder::new().objects(ids).generate().unwrap_or_default();
+        let all = Builder::new().generate().unwrap_or_default();
+        for id in ids {
+            let def = Registry::bundled();
+            let name = &naming::type_names(def.objects().map(|d| (d.id, d.name.as_str())))[&id];
+            let start = format!("pub struct {name} {{");
+            assert!(selected.contains(&start) && all.contains(&start), "{id}");
+        }
+        assert!(selected.contains("pub struct Location3336 {"));
+        let body = |code: &str, name: &str| {
+            let start = code
+                .find(&format!("pub struct {name} {{"))
+                .unwrap_or_default();
+            let end = code[start..]
+                .find("\n};\n")
+                .map_or(code.len(), |e| start + e);
+            code[start..end].to_owned()
+        };
+        for name in ["Device", "Location", "Temperature", "Location3336"] {
+            assert_eq!(body(&selected, name), body(&all, name), "{name}");
+        }
+    }
     use lwm2m_model::Severity;
 
     #[test]
