@@ -219,7 +219,7 @@ impl<'a> Scanner<'a> {
     ///
     /// Integers are read as `serde_json` reads them: within `u64` when positive, within `i64`
     /// when negative. `-0` (a float there) and integers beyond those are left to `serde_json`.
-    /// Other numbers are read with `str::parse`, correctly rounded as `serde_json`'s
+    /// Other numbers are read with `numfmt::parse_f64`, correctly rounded as `serde_json`'s
     /// `float_roundtrip` reads them; infinities (out of range there) are left to it too.
     #[cfg_attr(feature = "std", inline(always))]
     fn number(&mut self) -> Option<Number> {
