@@ -177,55 +177,107 @@ impl<T: Object + Clone + 'static, H: Handler<T>> Instance<T, H> {
 
     /// A write of `changes`: `server` checks the operations (a server's write), otherwise only
     /// that the resources exist and the values fit them (the device's or bootstrap's write).
+    /// What does not depend on `T` is done once for all objects, by [`check_changes`] and
+    /// [`write_changes`].
     fn apply_write(
         &mut self,
         changes: Vec<(u16, ResourceValue)>,
         mode: WriteMode,
         server: bool,
     ) -> Result<(), Error> {
-        if server {
-            validate::check_instance_write(T::META, &changes, false)?;
-        } else {
-            for (id, value) in &changes {
-                let meta = T::META
-                    .resource(*id)
-                    .ok_or(Error::NotFound { resource: *id })?;
-                validate::check_value(meta, value)?;
-            }
-        }
+        check_changes(T::META, &changes, server)?;
         self.handler.validate_write(&self.value, &changes)?;
         let mut new = self.value.clone();
-        if mode == WriteMode::Replace {
-            let omitted = T::META.resources.iter().filter(|r| {
-                let replaceable = if server {
-                    r.operations.is_writable()
-                } else {
-                    !r.operations.is_executable()
-                };
-                replaceable && !r.mandatory && !changes.iter().any(|(id, _)| *id == r.id)
-            });
-            for r in omitted {
-                new.reset(r.id)?;
-            }
-        }
-        let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
-        for (id, value) in changes {
-            let value = match (mode, value) {
-                (WriteMode::Update, ResourceValue::Multiple(given)) => {
-                    ResourceValue::Multiple(merged(&new, id, given)?)
-                }
-                (_, value) => value,
-            };
-            if server {
-                Object::write(&mut new, id, value)?;
-            } else {
-                Object::write_unchecked(&mut new, id, value)?;
-            }
-        }
+        let ids = write_changes(&mut new, T::META, changes, mode, server)?;
         self.value = new;
         self.handler.written(&mut self.value, &ids);
         Ok(())
     }
+}
+
+/// [`Object`] behind a pointer: what the store's code that is the same for every object
+/// ([`write_changes`], [`merged`]) calls, compiled once instead of once per object type.
+trait DynObject {
+    fn read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error>;
+
+    /// [`Object::write`] if `server`, else [`Object::write_unchecked`].
+    fn write_as(&mut self, resource: u16, value: ResourceValue, server: bool) -> Result<(), Error>;
+
+    fn reset(&mut self, resource: u16) -> Result<(), Error>;
+}
+
+impl<T: Object> DynObject for T {
+    fn read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
+        Object::read_unchecked(self, resource)
+    }
+
+    fn write_as(&mut self, resource: u16, value: ResourceValue, server: bool) -> Result<(), Error> {
+        if server {
+            Object::write(self, resource, value)
+        } else {
+            Object::write_unchecked(self, resource, value)
+        }
+    }
+
+    fn reset(&mut self, resource: u16) -> Result<(), Error> {
+        Object::reset(self, resource)
+    }
+}
+
+/// The checks of a write before its handler sees it: the operations and the values (a
+/// server's write), or only that the resources exist and the values fit them.
+fn check_changes(
+    meta: &'static ObjectMeta,
+    changes: &[(u16, ResourceValue)],
+    server: bool,
+) -> Result<(), Error> {
+    if server {
+        validate::check_instance_write(meta, changes, false)
+    } else {
+        for (id, value) in changes {
+            let resource = meta
+                .resource(*id)
+                .ok_or(Error::NotFound { resource: *id })?;
+            validate::check_value(resource, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Applies checked `changes` to `new` (a copy of the instance): with [`WriteMode::Replace`],
+/// first removes the replaceable optional resources not given; with [`WriteMode::Update`],
+/// merges the instances of a multiple resource. The ids written.
+fn write_changes(
+    new: &mut dyn DynObject,
+    meta: &'static ObjectMeta,
+    changes: Vec<(u16, ResourceValue)>,
+    mode: WriteMode,
+    server: bool,
+) -> Result<Vec<u16>, Error> {
+    if mode == WriteMode::Replace {
+        let omitted = meta.resources.iter().filter(|r| {
+            let replaceable = if server {
+                r.operations.is_writable()
+            } else {
+                !r.operations.is_executable()
+            };
+            replaceable && !r.mandatory && !changes.iter().any(|(id, _)| *id == r.id)
+        });
+        for r in omitted {
+            new.reset(r.id)?;
+        }
+    }
+    let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
+    for (id, value) in changes {
+        let value = match (mode, value) {
+            (WriteMode::Update, ResourceValue::Multiple(given)) => {
+                ResourceValue::Multiple(merged(&*new, id, given)?)
+            }
+            (_, value) => value,
+        };
+        new.write_as(id, value, server)?;
+    }
+    Ok(ids)
 }
 
 impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T, H> {
@@ -329,12 +381,12 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
 
 /// The current instances of a multiple resource with `given` added or replaced. A resource that
 /// is absent, or that cannot be read back (write-only), starts empty.
-fn merged<T: Object>(
-    value: &T,
+fn merged(
+    value: &dyn DynObject,
     resource: u16,
     given: Instances<Value>,
 ) -> Result<Instances<Value>, Error> {
-    let mut current = match Object::read_unchecked(value, resource) {
+    let mut current = match value.read_unchecked(resource) {
         Ok(ResourceValue::Multiple(current)) => current,
         Ok(ResourceValue::Single(_)) => return Err(Error::NotSingle { resource }),
         Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => Instances::new(),
