@@ -14,6 +14,7 @@ use tokio::net::UdpSocket;
 use tokio::time::MissedTickBehavior;
 
 use crate::client::{Client, Event, ServerEvent, Transmit};
+use crate::net::accounts::PlainGuard;
 use crate::net::batch::RecvBatch;
 use crate::net::events::{log_event, log_transport_change};
 use crate::net::transport::Transport;
@@ -36,6 +37,8 @@ pub struct Driver<T = UdpSocket> {
     events: Option<tokio::sync::mpsc::UnboundedSender<ServerEvent>>,
     /// Which events go to `events` ([`Driver::with_events_where`]).
     wanted: fn(&Event) -> bool,
+    /// Keeps datagrams for `coaps://` servers off a transport that does not secure them.
+    guard: PlainGuard,
 }
 
 /// The lookup of a server host name the client asked for ([`Event::ResolveServer`]), polled by
@@ -99,6 +102,7 @@ impl<T: Transport> Driver<T> {
             outgoing: Vec::new(),
             events: None,
             wanted: |_| true,
+            guard: PlainGuard::default(),
         }
     }
 
@@ -162,20 +166,25 @@ impl<T: Transport> Driver<T> {
     /// Starts `client` and drives it until `shutdown` completes, then deregisters and returns the
     /// client.
     ///
-    /// Each turn waits for the first of: a datagram, the client's
-    /// [`poll_timeout`](Client::poll_timeout) ([`Client::handle_timeout`]), the application tick
+    /// Each turn waits for the first of: a datagram on any of the transport's sockets, one
+    /// deadline (the earliest of the client's [`poll_timeout`](Client::poll_timeout) and the
+    /// transport's [`poll_timeout`](Transport::poll_timeout), such as a DTLS handshake's
+    /// retransmission: [`Transport::handle_timeout`], then [`Client::handle_timeout`]), the application tick
     /// every `tick_every` (`tick(&mut client, now)`, where the device updates values and calls
     /// [`Client::resource_changed`]) or `shutdown`. A datagram wakes the driver for every
     /// datagram already waiting (up to 32, received together by the transport's
     /// [`try_recv_batch`](Transport::try_recv_batch): one `recvmmsg` on Linux), each given to
     /// [`Client::handle_datagram`]. After each wake-up, every datagram of
-    /// [`Client::poll_transmit`] is sent, together
+    /// [`Client::poll_transmit`] is shown to the transport ([`Transport::prepare`]: a DTLS
+    /// transport makes the endpoint of a `coaps://` server it did not know) and sent, together
     /// ([`try_send_batch`](Transport::try_send_batch): one `sendmmsg` or UDP GSO `sendmsg` on
     /// Linux), and every
     /// [`Event`] logged ([`log_event`]). A session the transport re-established
     /// ([`Transport::poll_change`]: a new DTLS handshake, maybe from a new local port) is
     /// passed to [`Client::transport_changed`], and the Registration Update it causes is sent
-    /// at once.
+    /// at once. A transport that does not secure `coaps://` servers
+    /// ([`Transport::secures_coaps`], plain UDP) gets no datagram for one: they are dropped
+    /// and logged, never sent in the clear.
     ///
     /// A server URI with a host name written by a Bootstrap-Server ([`Event::ResolveServer`])
     /// is looked up on tokio's blocking pool while the loop goes on; the address goes to
@@ -365,6 +374,10 @@ impl<T: Transport> Driver<T> {
                 // The application stopped listening: log only from now on.
                 self.events = None;
             }
+            if event == Event::Bootstrapped {
+                // The Security object changed: look the servers up again.
+                self.guard.forget();
+            }
             if let Event::ResolveServer { uri } = event {
                 // Bootstrapped to a host name: the Register waits for its address.
                 self.lookup.start(uri);
@@ -385,6 +398,9 @@ impl<T: Transport> Driver<T> {
         }
         if !self.outgoing.is_empty() {
             self.socket.prepare(&self.outgoing, client);
+            if !self.socket.secures_coaps() {
+                self.guard.retain(&mut self.outgoing, client);
+            }
         }
         let mut next = 0;
         while let Some(rest) = self.outgoing.get(next..).filter(|rest| !rest.is_empty()) {

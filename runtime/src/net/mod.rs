@@ -32,6 +32,7 @@
 //! # }
 //! ```
 
+mod accounts;
 mod batch;
 mod driver;
 mod events;

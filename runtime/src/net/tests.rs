@@ -609,3 +609,51 @@ async fn a_filter_picks_the_events_the_application_wants() {
     }
     assert_eq!(seen, [crate::client::Event::Deregistered]);
 }
+
+/// A transport that secures nothing never carries a `coaps://` server's datagrams: the plain
+/// driver drops them (and logs it) instead of registering in the clear, while the plain server
+/// of the same client registers as usual.
+#[tokio::test]
+async fn the_plain_driver_sends_nothing_to_a_coaps_server() {
+    let secure = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let plain = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (secure_addr, plain_addr) = (secure.local_addr().unwrap(), plain.local_addr().unwrap());
+    let mut store = ObjectStore::new();
+    let psk = Security::psk(&format!("coaps://{secure_addr}"), 1, b"id", b"key");
+    store.insert(0, psk, ()).unwrap();
+    store
+        .insert(1, Security::no_sec(&format!("coap://{plain_addr}"), 2), ())
+        .unwrap();
+    store.insert(0, Server::new(1, 60, "U"), ()).unwrap();
+    store.insert(1, Server::new(2, 60, "U"), ()).unwrap();
+    store
+        .insert(0, Device::demo(), DeviceHandler::default())
+        .unwrap();
+    let client = Client::new(
+        Config::new("driver-test", secure_addr).with_server(2, plain_addr),
+        store,
+    );
+    let driver = UdpDriver::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+        .with_shutdown_timeout(Duration::from_millis(100));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let script = async {
+        accept_registration(&plain).await;
+        // Well past the Register's first transmission to the coaps:// server.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stop.send(()).unwrap();
+    };
+    let run = driver.run(client, Duration::from_secs(1), |_, _| {}, async {
+        let _ = stopped.await;
+    });
+    let (client, ()) = tokio::join!(run, script);
+    client.unwrap();
+    let mut buf = [0u8; 2048];
+    let nothing =
+        tokio::time::timeout(Duration::from_millis(100), secure.recv_from(&mut buf)).await;
+    assert!(
+        nothing.is_err(),
+        "the coaps:// server got a datagram in the clear"
+    );
+}

@@ -126,6 +126,13 @@ pub trait Transport {
     fn prepare(&mut self, transmits: &[Transmit], client: &Client) {
         let _ = (transmits, client);
     }
+
+    /// Whether the transport secures the `coaps://` servers of the client's Security object
+    /// itself. One that does not (the default, plain UDP) gets no datagram for such a server:
+    /// the driver drops them, and logs it, rather than send them in the clear.
+    fn secures_coaps(&self) -> bool {
+        false
+    }
 }
 
 impl Transport for UdpSocket {

@@ -3,10 +3,10 @@
 
 use std::net::SocketAddr;
 
-use super::{Credentials, DtlsError, is_coaps, parse_coaps_uri};
+use super::{Credentials, DtlsError, is_coaps};
 use crate::client::Client;
+use crate::net::accounts::security_for;
 use crate::objects::Security;
-use crate::uri::parse_uri;
 
 /// How to reach a destination.
 #[derive(Debug)]
@@ -20,27 +20,10 @@ pub(super) enum Route {
     Refused(DtlsError),
 }
 
-/// The route to `to` by the client's Security instances: the instance of the server account
-/// the client registers at `to` (same Short Server ID, not the bootstrap one), else any
-/// instance whose URI names `to` as an IP literal (a Bootstrap-Server's too).
+/// The route to `to` by the client's Security instances (see
+/// [`security_for`](crate::net::accounts::security_for)).
 pub(super) fn route(client: &Client, to: SocketAddr) -> Route {
-    let store = client.store();
-    let securities = || {
-        store
-            .instances(0)
-            .filter_map(|instance| store.get::<Security>(instance))
-    };
-    let ssid = client
-        .servers()
-        .into_iter()
-        .find(|server| server.address == to)
-        .and_then(|server| server.short_server_id);
-    let by_account = ssid.and_then(|ssid| {
-        securities().find(|s| !s.bootstrap_server && s.short_server_id == Some(ssid))
-    });
-    let security =
-        by_account.or_else(|| securities().find(|s| uri_address(&s.server_uri) == Some(to)));
-    let Some(security) = security else {
+    let Some(security) = security_for(client, to) else {
         return Route::Plain;
     };
     if security.security_mode == Security::MODE_NO_SEC && !is_coaps(&security.server_uri) {
@@ -50,16 +33,6 @@ pub(super) fn route(client: &Client, to: SocketAddr) -> Route {
         Ok(credentials) => Route::Secure(credentials),
         Err(error) => Route::Refused(error),
     }
-}
-
-/// The address of a `coap://` or `coaps://` URI with an IP-literal host.
-fn uri_address(uri: &str) -> Option<SocketAddr> {
-    let parsed = if is_coaps(uri) {
-        parse_coaps_uri(uri)
-    } else {
-        parse_uri(uri)
-    };
-    parsed.ok()?.socket_addr()
 }
 
 #[cfg(test)]

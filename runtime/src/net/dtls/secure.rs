@@ -589,6 +589,10 @@ impl Transport for SecureTransport {
         }
     }
 
+    fn secures_coaps(&self) -> bool {
+        true
+    }
+
     fn prepare(&mut self, transmits: &[Transmit], client: &Client) {
         for transmit in transmits {
             self.learn(transmit.to, client);
