@@ -377,6 +377,7 @@ impl<T: Transport> Driver<T> {
             if event == Event::Bootstrapped {
                 // The Security object changed: look the servers up again.
                 self.guard.forget();
+                self.socket.security_changed(client);
             }
             if let Event::ResolveServer { uri } = event {
                 // Bootstrapped to a host name: the Register waits for its address.

@@ -133,6 +133,12 @@ pub trait Transport {
     fn secures_coaps(&self) -> bool {
         false
     }
+
+    /// The client's Security object changed (a bootstrap finished): a transport that decided
+    /// anything from it decides again. The default does nothing.
+    fn security_changed(&mut self, client: &Client) {
+        let _ = client;
+    }
 }
 
 impl Transport for UdpSocket {

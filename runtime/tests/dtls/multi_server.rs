@@ -416,3 +416,45 @@ async fn each_server_is_added_once_and_nothing_goes_in_the_clear_to_a_secured_on
     transport.send_to(b"x", server).await.unwrap();
     assert!(transport.status(server).unwrap().last_error.is_none());
 }
+
+/// After a bootstrap (the driver calls `security_changed`), a server found on demand keeps its
+/// endpoint while its Security instance gives the same key, and loses it when the key changed:
+/// the next datagram to it makes a new one with the new key. A server added by hand stays.
+#[tokio::test]
+async fn a_server_found_on_demand_is_looked_up_again_after_the_security_object_changed() {
+    let added: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    let found: SocketAddr = "127.0.0.1:12".parse().unwrap();
+    let mut transport = SecureTransport::new(any_local());
+    let credentials = Credentials::psk(*b"id", [1; 16]).unwrap();
+    transport
+        .add(any_local(), added, DtlsConfig::new(credentials))
+        .unwrap();
+    let mut client = Client::new(
+        Config::new(ENDPOINT, added).with_server(2, found),
+        store(&[
+            psk(added, 1, b"id", &[1; 16]),
+            psk(found, 2, b"id", b"first key"),
+        ]),
+    );
+    let transmit = |to| Transmit {
+        to,
+        bytes: b"x".to_vec(),
+        expects_answer: true,
+    };
+    transport.prepare(&[transmit(found)], &client);
+    assert!(transport.status(found).is_some(), "made on demand");
+
+    transport.security_changed(&client);
+    assert!(transport.status(found).is_some(), "same key: kept");
+
+    client
+        .store_mut()
+        .get_mut::<Security>(1)
+        .unwrap()
+        .secret_key = b"second key".to_vec();
+    transport.security_changed(&client);
+    assert!(transport.status(found).is_none(), "new key: dropped");
+    assert!(transport.status(added).is_some(), "added by hand: kept");
+    transport.prepare(&[transmit(found)], &client);
+    assert!(transport.status(found).is_some(), "made again");
+}

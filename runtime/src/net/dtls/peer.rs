@@ -17,7 +17,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::config::context;
 use super::endpoint::{Endpoint, EndpointEvent, OpenSslEngine};
-use super::{DtlsConfig, DtlsError};
+use super::{Credentials, DtlsConfig, DtlsError};
 use crate::net::TransportChange;
 use crate::time::Instant;
 
@@ -96,6 +96,8 @@ pub(super) struct Peer {
     status: PeerStatus,
     /// The local address of the last established session.
     established_local: Option<SocketAddr>,
+    /// The credentials its sessions use.
+    credentials: Credentials,
 }
 
 impl core::fmt::Debug for Peer {
@@ -146,12 +148,18 @@ impl Peer {
             bind: local,
             status,
             established_local: None,
+            credentials: config.credentials.clone(),
         })
     }
 
     /// The server.
     pub fn server(&self) -> SocketAddr {
         self.endpoint.peer()
+    }
+
+    /// The credentials its sessions use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     /// How the session is doing.

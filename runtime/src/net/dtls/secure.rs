@@ -82,6 +82,9 @@ pub struct SecureTransport {
     /// The plain socket, and a handle on it to send without waiting (see `peer.rs`).
     plain: Option<(UdpSocket, std::net::UdpSocket)>,
     peers: Vec<Peer>,
+    /// The servers whose peers were made on demand (looked up again when the Security object
+    /// changes).
+    found: Vec<SocketAddr>,
     /// Destinations looked up and found not secure (or refused).
     routes: BTreeMap<SocketAddr, Route>,
     /// The settings of servers found on demand (their credentials replaced).
@@ -104,6 +107,7 @@ impl SecureTransport {
             local,
             plain: None,
             peers: Vec::new(),
+            found: Vec::new(),
             routes: BTreeMap::new(),
             template: None,
             inbox: VecDeque::new(),
@@ -302,6 +306,7 @@ impl SecureTransport {
                     Ok(peer) => {
                         tracing::info!(server = %to, "a coaps:// server of the Security object: DTLS endpoint made");
                         self.peers.push(peer);
+                        self.found.push(to);
                     }
                     Err(error) => {
                         tracing::warn!(server = %to, %error, "no DTLS endpoint for the server");
@@ -596,6 +601,28 @@ impl Transport for SecureTransport {
     fn prepare(&mut self, transmits: &[Transmit], client: &Client) {
         for transmit in transmits {
             self.learn(transmit.to, client);
+        }
+    }
+
+    /// Every destination is looked up again; a server found on demand whose Security instance
+    /// now gives other credentials (or none) loses its endpoint, and gets a new one with the
+    /// new credentials when the client next sends to it.
+    fn security_changed(&mut self, client: &Client) {
+        self.routes.clear();
+        let stale: Vec<SocketAddr> = self
+            .peers
+            .iter()
+            .filter(|peer| self.found.contains(&peer.server()))
+            .filter(|peer| match lookup::route(client, peer.server()) {
+                Route::Secure(credentials) => credentials != *peer.credentials(),
+                Route::Plain | Route::Refused(_) => true,
+            })
+            .map(Peer::server)
+            .collect();
+        for server in stale {
+            tracing::info!(%server, "the server's Security instance changed: its DTLS endpoint is dropped");
+            self.peers.retain(|peer| peer.server() != server);
+            self.found.retain(|found| *found != server);
         }
     }
 }
