@@ -1,13 +1,13 @@
 //! A borrowing scanner for the flat JSON of SenML and OMA JSON payloads: the fast path of their
-//! decoders, in front of `serde_json`.
+//! decoders, in front of the tree parser [`json_value`](super::json_value).
 //!
 //! It reads only a strict subset of JSON, without building a tree or copying strings: strings
 //! without escapes or control characters, numbers that `serde_json` would read exactly the same
 //! way, `true`, `false`, `null`, and the arrays and objects the caller walks itself. On anything
 //! else (an escape, a nested value where the caller expects none, a number it does not handle,
-//! bad syntax) it answers `None`, and the caller decodes the payload again with `serde_json`,
+//! bad syntax) it answers `None`, and the caller decodes the payload again with `json_value`,
 //! which then either accepts it or gives the error. So the scanner never decides that a payload
-//! is invalid, and never accepts one `serde_json` rejects.
+//! is invalid, and never accepts one `json_value` (which reads what `serde_json` reads) rejects.
 
 /// A scalar JSON value, borrowed from the payload.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -218,7 +218,7 @@ impl<'a> Scanner<'a> {
     /// A number in JSON syntax (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`).
     ///
     /// Integers are read as `serde_json` reads them: within `u64` when positive, within `i64`
-    /// when negative. `-0` (a float there) and integers beyond those are left to `serde_json`.
+    /// when negative. `-0` (a float there) and integers beyond those are left to `json_value`.
     /// Other numbers are read with `numfmt::parse_f64`, correctly rounded as `serde_json`'s
     /// `float_roundtrip` reads them; infinities (out of range there) are left to it too.
     #[cfg_attr(feature = "std", inline(always))]

@@ -50,6 +50,7 @@ use crate::value::{Kind, Value};
 pub(crate) mod b64;
 pub(crate) mod cbor_read;
 pub(crate) mod json_scan;
+pub(crate) mod json_value;
 mod kinds;
 pub mod link;
 pub mod lwm2m_cbor;

@@ -24,6 +24,7 @@ use crate::prelude::*;
 use alloc::borrow::Cow;
 
 use super::json_scan::{Scalar, Scanner};
+use super::json_value;
 use super::senml::{Raw, join_path, json_ascii, json_f64, json_i64, json_str, json_u64, typed};
 use super::{
     ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, normalize_time,
@@ -190,8 +191,8 @@ pub fn decode(
         return Ok(out);
     }
     let bad = |reason: &'static str| DecodeError::malformed(format, reason);
-    let json: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| bad("not JSON"))?;
-    let serde_json::Value::Object(top) = json else {
+    let json = json_value::from_slice(bytes).ok_or(bad("not JSON"))?;
+    let json_value::Value::Object(top) = json else {
         return Err(bad("the payload is not a JSON object"));
     };
     let mut head = Head::default();
@@ -199,9 +200,9 @@ pub fn decode(
     for (label, value) in &top {
         let wrong = || bad("a field of the wrong JSON type");
         match (label.as_str(), value) {
-            ("bn", serde_json::Value::String(s)) => head.bn = Some(s),
-            ("bt", serde_json::Value::Number(n)) => head.bt = Some(finite(n).ok_or_else(wrong)?),
-            ("e", serde_json::Value::Array(e)) => entries = Some(e),
+            ("bn", json_value::Value::String(s)) => head.bn = Some(s),
+            ("bt", json_value::Value::Number(n)) => head.bt = Some(finite(n).ok_or_else(wrong)?),
+            ("e", json_value::Value::Array(e)) => entries = Some(e),
             ("bn" | "bt" | "e", _) => return Err(wrong()),
             _ => {}
         }
@@ -211,22 +212,22 @@ pub fn decode(
     let mut out = Vec::with_capacity(entries.len());
     let mut kinds = Kinds::new(kinds);
     for entry in entries {
-        let serde_json::Value::Object(fields) = entry else {
+        let json_value::Value::Object(fields) = entry else {
             return Err(bad("an entry is not a JSON object"));
         };
         let mut scanned = ScannedEntry::default();
         for (label, value) in fields {
             let wrong = || bad("a field of the wrong JSON type");
             let item = match (label.as_str(), value) {
-                ("n", serde_json::Value::String(name)) => {
+                ("n", json_value::Value::String(name)) => {
                     scanned.n = name;
                     continue;
                 }
-                ("t", serde_json::Value::Number(n)) => {
+                ("t", json_value::Value::Number(n)) => {
                     scanned.t = Some(finite(n).ok_or_else(wrong)?);
                     continue;
                 }
-                ("v", serde_json::Value::Number(n)) => {
+                ("v", json_value::Value::Number(n)) => {
                     if let Some(i) = n.as_i64() {
                         Raw::Int(i128::from(i))
                     } else if let Some(u) = n.as_u64() {
@@ -235,9 +236,9 @@ pub fn decode(
                         Raw::Float(finite(n).ok_or_else(wrong)?)
                     }
                 }
-                ("bv", serde_json::Value::Bool(b)) => Raw::Bool(*b),
-                ("sv", serde_json::Value::String(s)) => Raw::Str(Cow::Borrowed(s.as_str())),
-                ("ov", serde_json::Value::String(s)) => Raw::ObjLnk(Cow::Borrowed(s.as_str())),
+                ("bv", json_value::Value::Bool(b)) => Raw::Bool(*b),
+                ("sv", json_value::Value::String(s)) => Raw::Str(Cow::Borrowed(s.as_str())),
+                ("ov", json_value::Value::String(s)) => Raw::ObjLnk(Cow::Borrowed(s.as_str())),
                 ("n" | "t" | "v" | "bv" | "sv" | "ov", _) => return Err(wrong()),
                 _ => continue,
             };
@@ -251,7 +252,7 @@ pub fn decode(
 }
 
 /// A JSON number as a finite `f64` (times and float values).
-fn finite(n: &serde_json::Number) -> Option<f64> {
+fn finite(n: &json_value::Number) -> Option<f64> {
     n.as_f64().filter(|x| x.is_finite())
 }
 
@@ -371,7 +372,7 @@ fn relative_to(base: &Path, n: &str) -> Option<Path> {
 
 /// The fast path of [`decode`]: the top-level fields and the entries, or `None` when the payload
 /// is anything but plain, valid OMA JSON (escapes, nesting, duplicate fields, errors...), which
-/// the `serde_json` path then reads or rejects.
+/// the `json_value` path then reads or rejects.
 fn scan(bytes: &[u8]) -> Option<(Head<'_>, Vec<ScannedEntry<'_>>)> {
     let mut s = Scanner::new(bytes)?;
     let (mut head, mut entries) = (Head::default(), None);
@@ -398,7 +399,7 @@ fn scan(bytes: &[u8]) -> Option<(Head<'_>, Vec<ScannedEntry<'_>>)> {
             Some(())
         }
         "bn" | "bt" | "e" => None,
-        // Unknown fields: scalars are skipped, anything else is left to serde_json.
+        // Unknown fields: scalars are skipped, anything else is left to `json_value`.
         _ => s.scalar().map(|_| ()),
     })?;
     if !s.at_end() {
@@ -438,7 +439,7 @@ fn scan_entry<'a>(s: &mut Scanner<'a>) -> Option<ScannedEntry<'a>> {
             ("n" | "t" | "v" | "bv" | "sv" | "ov", _) => return None,
             _ => return Some(()),
         };
-        // Two values in one entry: left to the serde_json path, which rejects it.
+        // Two values in one entry: left to the `json_value` path, which rejects it.
         if entry.raw.replace(item).is_some() {
             return None;
         }

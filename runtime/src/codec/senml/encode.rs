@@ -168,17 +168,33 @@ pub(crate) fn json_ascii(out: &mut Vec<u8>, text: &[u8]) {
     out.push(b'"');
 }
 
-/// Writes a JSON string literal: as it is when nothing needs an escape (serde_json escapes only
-/// `"`, `\\` and control characters), else escaped by serde_json.
+/// Writes a JSON string literal, escaped as serde_json escapes: `"` and `\\` with a backslash,
+/// the control characters as `\b`, `\t`, `\n`, `\f`, `\r` or `\u00xx`, nothing else.
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        // Serializing a str cannot fail.
-        if let Ok(escaped) = serde_json::to_vec(s) {
-            out.extend_from_slice(&escaped);
-        }
-    } else {
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
         json_ascii(out, s.as_bytes());
+        return;
     }
+    out.push(b'"');
+    for b in s.bytes() {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x09 => out.extend_from_slice(b"\\t"),
+            0x0a => out.extend_from_slice(b"\\n"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            0x0d => out.extend_from_slice(b"\\r"),
+            0..0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+            _ => out.push(b),
+        }
+    }
+    out.push(b'"');
 }
 
 /// Writes a JSON integer.

@@ -1,6 +1,8 @@
-//! SenML JSON decoding: a borrowing fast path (the JSON scanner) with serde_json behind it.
+//! SenML JSON decoding: a borrowing fast path (the JSON scanner) with the tree parser
+//! (`json_value`) behind it.
 
 use super::*;
+use crate::codec::json_value;
 
 /// A value as the JSON fast path reads it: borrowed, `Copy` and without an `i128` (so 24
 /// bytes, 8-aligned), so that a record is reset and handed on in registers rather than through
@@ -210,43 +212,42 @@ pub(super) fn scalar_time(scalar: Scalar<'_>) -> Option<f64> {
 
 pub(super) fn parse_json(bytes: &[u8]) -> Result<Vec<RawRecord<'static>>, DecodeError> {
     const F: ContentFormat = ContentFormat::SenmlJson;
-    let json: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|_| DecodeError::malformed(F, "not JSON"))?;
-    let serde_json::Value::Array(items) = json else {
+    let json = json_value::from_slice(bytes).ok_or(DecodeError::malformed(F, "not JSON"))?;
+    let json_value::Value::Array(items) = json else {
         return Err(DecodeError::malformed(F, "a SenML pack is a JSON array"));
     };
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let serde_json::Value::Object(fields) = item else {
+        let json_value::Value::Object(fields) = item else {
             return Err(DecodeError::malformed(F, "a SenML record is a JSON object"));
         };
         let mut record = RawRecord::default();
         for (label, value) in fields {
             let wrong = || DecodeError::malformed(F, "a SenML field of the wrong JSON type");
             match (label.as_str(), value) {
-                ("bn", serde_json::Value::String(s)) => record.bn = Some(Cow::Owned(s)),
-                ("n", serde_json::Value::String(s)) => record.n = Some(Cow::Owned(s)),
-                ("bt", serde_json::Value::Number(n)) => {
+                ("bn", json_value::Value::String(s)) => record.bn = Some(Cow::Owned(s)),
+                ("n", json_value::Value::String(s)) => record.n = Some(Cow::Owned(s)),
+                ("bt", json_value::Value::Number(n)) => {
                     record.bt = Some(time_of(F, json_number(&n).ok_or_else(wrong)?)?);
                 }
-                ("t", serde_json::Value::Number(n)) => {
+                ("t", json_value::Value::Number(n)) => {
                     record.t = Some(time_of(F, json_number(&n).ok_or_else(wrong)?)?);
                 }
-                ("ut" | "bver", serde_json::Value::Number(_)) => {}
-                ("v", serde_json::Value::Number(n)) => {
+                ("ut" | "bver", json_value::Value::Number(_)) => {}
+                ("v", json_value::Value::Number(n)) => {
                     let raw = json_number(&n).ok_or_else(wrong)?;
                     set_value(F, &mut record, raw)?;
                 }
-                ("vs", serde_json::Value::String(s)) => {
+                ("vs", json_value::Value::String(s)) => {
                     set_value(F, &mut record, Raw::Str(Cow::Owned(s)))?;
                 }
-                ("vb", serde_json::Value::Bool(b)) => set_value(F, &mut record, Raw::Bool(b))?,
-                ("vd", serde_json::Value::String(s)) => {
+                ("vb", json_value::Value::Bool(b)) => set_value(F, &mut record, Raw::Bool(b))?,
+                ("vd", json_value::Value::String(s)) => {
                     let data = b64::decode(&s)
                         .ok_or_else(|| DecodeError::malformed(F, "vd is not base64url"))?;
                     set_value(F, &mut record, Raw::Data(Cow::Owned(data)))?;
                 }
-                ("vlo", serde_json::Value::String(s)) => {
+                ("vlo", json_value::Value::String(s)) => {
                     set_value(F, &mut record, Raw::ObjLnk(Cow::Owned(s)))?;
                 }
                 ("bn" | "n" | "bt" | "t" | "ut" | "bver" | "v" | "vs" | "vb" | "vd" | "vlo", _) => {
@@ -262,7 +263,7 @@ pub(super) fn parse_json(bytes: &[u8]) -> Result<Vec<RawRecord<'static>>, Decode
     Ok(out)
 }
 
-pub(super) fn json_number(n: &serde_json::Number) -> Option<Raw<'static>> {
+pub(super) fn json_number(n: &json_value::Number) -> Option<Raw<'static>> {
     if let Some(i) = n.as_i64() {
         Some(Raw::Int(i128::from(i)))
     } else if let Some(u) = n.as_u64() {

@@ -42,8 +42,9 @@
 //!
 //! JSON first tries the borrowing scanner of `json_scan`, which resolves records as it reads
 //! them; on anything unusual (escapes, nesting...) and on any error it gives up and the payload is
-//! decoded again with serde_json, then resolved, which gives the answer or the error. The scanner
-//! therefore never decides an error and never accepts what serde_json rejects.
+//! decoded again with the tree parser (`json_value`), then resolved, which gives the answer or
+//! the error. The scanner therefore never decides an error and never accepts what that parser
+//! rejects.
 
 use crate::prelude::*;
 use alloc::borrow::Cow;
@@ -226,7 +227,7 @@ impl<'a, 'k> Resolver<'a, 'k> {
         }
     }
 
-    /// Resolves one raw record read by serde_json (errors name the offending record).
+    /// Resolves one raw record read by the tree parser (errors name the offending record).
     fn push(&mut self, record: RawRecord<'a>) -> Result<(), DecodeError> {
         let path = self.names.next(
             self.format,
@@ -407,7 +408,7 @@ pub fn decode_cbor(
     Ok(resolver.out)
 }
 
-/// Resolves the records serde_json read, one by one.
+/// Resolves the records the tree parser read, one by one.
 fn resolve_all<'a>(
     format: ContentFormat,
     base: &Path,

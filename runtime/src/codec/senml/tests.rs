@@ -2,7 +2,7 @@
 use super::*;
 use crate::value::{ObjLnk, Time};
 
-/// The fast path either declines or reads exactly what the serde_json path reads.
+/// The fast path either declines or reads exactly what the `json_value` path reads.
 #[test]
 fn scanner_agrees_with_serde_json() {
     let cases: &[&[u8]] = &[
@@ -103,7 +103,7 @@ fn variants(bytes: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Every truncation and many one-byte changes of valid packs: whenever the JSON fast path
-/// accepts the bytes, the serde_json path accepts them too with the same records.
+/// accepts the bytes, the `json_value` path accepts them too with the same records.
 #[test]
 fn json_fast_path_agrees_with_the_general_path() {
     let kinds: [&dyn KindLookup; 2] = [&sample_kinds, &super::super::NoKinds];
