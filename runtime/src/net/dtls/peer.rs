@@ -307,12 +307,26 @@ impl Peer {
         });
     }
 
+    /// The socket failed (not an ICMP report): a socket on a fresh port replaces it, pinned
+    /// or not, so that the loop does not wake for it again and again. The session goes on
+    /// from there if the server accepts the new address; otherwise unanswered sends lead to a
+    /// new handshake.
+    pub fn socket_failed(&mut self, error: &io::Error, out: &mut Outputs<'_>) {
+        tracing::warn!(server = %self.server(), %error, "DTLS socket failed: replaced by one on a fresh port");
+        self.replace_socket(out);
+    }
+
     /// Replaces the socket with one on a fresh ephemeral port of the same local IP, unless the
     /// port is pinned; a failure keeps the old socket (the handshake goes from there).
     fn move_port(&mut self, out: &mut Outputs<'_>) {
-        if self.bind.port() != 0 {
-            return;
+        if self.bind.port() == 0 {
+            self.replace_socket(out);
         }
+    }
+
+    /// Replaces the socket with one on a fresh ephemeral port of the same local IP; a failure
+    /// keeps the old one.
+    fn replace_socket(&mut self, out: &mut Outputs<'_>) {
         let server = self.server();
         let old = self.socket.local_addr().ok();
         match connected_socket(SocketAddr::new(self.bind.ip(), 0), server) {
@@ -322,11 +336,11 @@ impl Peer {
                 let local = self.socket.local_addr().ok();
                 self.status.port_changes = self.status.port_changes.saturating_add(1);
                 self.status.local = local;
-                tracing::info!(%server, ?old, new = ?local, "shaking hands again from a fresh local port");
+                tracing::info!(%server, ?old, new = ?local, "DTLS socket moved to a fresh local port");
                 out.report(SessionReport::PortMoved { server, local });
             }
             Err(e) => {
-                tracing::warn!(%server, error = %e, "no fresh local port; shaking hands from the old one")
+                tracing::warn!(%server, error = %e, "no fresh local port; the old socket stays")
             }
         }
     }

@@ -453,7 +453,7 @@ fn read_peer(peer: &mut Peer, now: Instant, buf: &mut [u8], out: &mut Outputs<'_
                 tracing::debug!(server = %peer.server(), error = %e, "DTLS server unreachable");
             }
             Err(e) => {
-                tracing::warn!(server = %peer.server(), error = %e, "DTLS socket failed");
+                peer.socket_failed(&e, out);
                 break;
             }
         }
