@@ -102,9 +102,10 @@ pub struct FileOptions {
 
 /// The derives every struct gets: what an `ObjectStore` needs (`Clone`), `Default` for building
 /// instances, and `Debug`; `impl Object` is written by the generator (or, with
-/// [`FileOptions::derive_object`], by the runtime's `#[derive(Object)]`). Others (`PartialEq`, `Hash`...) are
-/// opt-in through [`FileOptions::derives`]: every derive costs compile time for every object
-/// (`PartialEq` was 15% of compiling all 325 objects; BENCHMARKS.md, "Build cost", issue 15).
+/// [`FileOptions::derive_object`], by the runtime's `#[derive(Object)]`). Others (`PartialEq`,
+/// `Hash`...) are opt-in through [`FileOptions::derives`]: every derive costs compile time for
+/// every object (`PartialEq` was 15% of compiling all 325 objects; BENCHMARKS.md, "Build cost",
+/// issue 15).
 pub const DERIVES: &str = "Debug, Clone, Default";
 
 /// Checks that `derive` is a path a `#[derive(...)]` can name (`PartialEq`, `serde::Serialize`).
@@ -117,8 +118,9 @@ pub fn check_derive(derive: &str) -> Result<(), Error> {
         })
 }
 
-/// The struct for one object, named `type_name` (see [`naming::type_names`]), as Rust source
-/// text: doc comments, the derive and `#[lwm2m(...)]` attributes, one field per resource.
+/// The code for one object, named `type_name` (see [`naming::type_names`]), as Rust source
+/// text: the struct with its doc comments and std derives, one field per resource, its id
+/// constants and its `impl Object`.
 pub fn object(def: &ObjectDef, type_name: &str, crate_path: &CratePath) -> String {
     object_text(def, type_name, crate_path.as_str(), DERIVES, false)
 }

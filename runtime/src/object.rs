@@ -13,9 +13,9 @@ use crate::path::Path;
 ///
 /// Implement it with `#[derive(Object)]` (lwm2m-codegen writes the same impl for generated
 /// structs): the derive records the metadata and a map from each resource to its field, through
-/// which the provided methods read and write. [`read`](Object::read) and [`write`](Object::write) are what a server does;
-/// they check the resource's operations. The device's own code reads and writes the struct fields
-/// directly.
+/// which the provided methods read and write. [`read`](Object::read) and
+/// [`write`](Object::write) are what a server does; they check the resource's operations. The
+/// device's own code reads and writes the struct fields directly.
 ///
 /// # Example
 ///
