@@ -10,6 +10,7 @@
 //! and the decoders need nothing of the rest.
 
 use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,8 +25,9 @@ pub(crate) enum Value {
     String(String),
     /// An array.
     Array(Vec<Value>),
-    /// An object: its members sorted by key, each key once (the last value given).
-    Object(Vec<(String, Value)>),
+    /// An object: its members in key order, each key once (the last value given), as
+    /// serde_json's default `Map`.
+    Object(BTreeMap<String, Value>),
 }
 
 /// A JSON number, as `serde_json::Number` keeps it.
@@ -139,7 +141,7 @@ impl Parser<'_> {
                     return None;
                 }
                 self.pos += 1;
-                let mut members: Vec<(String, Value)> = Vec::new();
+                let mut members = BTreeMap::new();
                 self.whitespace();
                 if self.peek() == Some(b'}') {
                     self.pos += 1;
@@ -157,12 +159,8 @@ impl Parser<'_> {
                     }
                     self.pos += 1;
                     let value = self.value(depth)?;
-                    // Sorted by key, the last value of a key kept: a `BTreeMap`'s order, in a
-                    // `Vec` (objects here have a handful of members).
-                    match members.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
-                        Ok(at) => members[at].1 = value,
-                        Err(at) => members.insert(at, (key, value)),
-                    }
+                    // The last value of a key counts.
+                    members.insert(key, value);
                     self.whitespace();
                     match self.peek()? {
                         b',' => self.pos += 1,
