@@ -7,6 +7,9 @@
 //! (to update sensor values) and, when the shutdown future completes, deregisters.
 //! [`resolve`] turns a `coap://host:port` server URI into the socket address the client needs.
 //!
+//! [`BlockingDriver`] runs the same client on a blocking std socket without an async runtime
+//! (plain `coap://` only): two system calls per request served one at a time.
+//!
 //! The driver is generic over a datagram [`Transport`]: [`UdpDriver`] is plain CoAP, and with
 //! the `dtls` feature [`Driver::new`] over a `dtls::SecureTransport` runs the same client over
 //! DTLS 1.2 with a pre-shared key (`coaps://`), with one or several servers (a sans-I/O DTLS
@@ -34,6 +37,7 @@
 
 mod accounts;
 mod batch;
+mod blocking;
 mod driver;
 mod events;
 mod transport;
@@ -44,10 +48,13 @@ mod uri;
 pub mod dtls;
 
 pub use batch::{Filled, RecvBatch};
+pub use blocking::{BlockingDriver, resolve_blocking};
 pub use driver::{Driver, UdpDriver};
 pub use events::{TransportChange, log_event, log_transport_change};
 pub use transport::Transport;
 pub use uri::{DEFAULT_PORT, ServerUri, UriError, parse_uri, resolve};
 
+#[cfg(test)]
+mod blocking_tests;
 #[cfg(test)]
 mod tests;
