@@ -83,6 +83,10 @@ pub struct Args {
     /// exchange fails (0..=20).
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=MAX_RETRANSMIT))]
     pub max_retransmit: u32,
+    /// Run on the blocking std driver (`lwm2m::net::BlockingDriver`: one thread, no async
+    /// runtime, two system calls per request) instead of the tokio one. coap:// servers only.
+    #[arg(long)]
+    pub blocking_driver: bool,
 }
 
 /// The longest ACK_TIMEOUT accepted, in milliseconds (5 minutes).

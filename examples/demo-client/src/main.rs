@@ -29,6 +29,7 @@
 //! `RUST_LOG=info,lwm2m::net=debug` adds a line per request of the server: see [`log`]).
 //! SIGINT or SIGTERM deregisters and exits 0.
 
+mod blocking;
 mod cli;
 mod device;
 mod event_log;
@@ -132,6 +133,17 @@ async fn run(mut args: Args) -> Result<(), Box<dyn Error>> {
         None => None,
     };
 
+    if args.blocking_driver {
+        if coaps {
+            return Err(
+                "--blocking-driver serves coap:// servers only (DTLS needs the tokio driver)"
+                    .into(),
+            );
+        }
+        // Blocks this thread until the device stops: nothing else runs on the runtime.
+        return blocking::serve(args, &first, (store, state), start);
+    }
+
     #[cfg(feature = "dtls")]
     if coaps {
         use lwm2m::net::dtls::{Credentials, DtlsConfig, SecureTransport, resolve_coaps};
@@ -194,6 +206,49 @@ async fn serve<T: Transport>(
     start: Instant,
     driver: Driver<T>,
 ) -> Result<(), Box<dyn Error>> {
+    let config = config(&args, server, more);
+    let signal = shutdown();
+    // Reboot (/3/0/4) and Factory Reset (/3/0/5) stop the run like a signal, then restart
+    // the process (below).
+    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let driver = driver.with_events_where(events, |event| {
+        matches!(
+            event,
+            lwm2m::client::Event::Rebooting
+                | lwm2m::client::Event::FactoryReset
+                | lwm2m::client::Event::FirmwareUpdating
+        )
+    });
+    let restart = std::cell::Cell::new(None);
+    let stop = async {
+        tokio::select! {
+            () = signal => {}
+            request = restart_requested(&mut received) => restart.set(Some(request)),
+        }
+    };
+    let mut client = Client::new(config, store);
+    if let Some(dir) = &args.firmware_dir {
+        firmware::enable(&mut client, dir, args.firmware_max_size, start)?;
+    }
+    let mut saving = state.take();
+    let tick = ticker(&args, start, &mut saving);
+    let mut client = driver.run(client, args.tick(), tick, stop).await?;
+    if let Some(state) = &mut saving {
+        state.save_if_changed(client.store_mut());
+    }
+    if let Some(request) = restart.get() {
+        return Err(restart_process(request, args.state.as_deref()).into());
+    }
+    tracing::info!(
+        light_on = device::light_is_on(client.store()),
+        "demo device stopped"
+    );
+    Ok(())
+}
+
+/// The client's configuration from the command line: registered with `server` (Short Server
+/// ID 1, or the Bootstrap-Server with --bootstrap) and the `more` servers (2, 3, ...); logs it.
+fn config(args: &Args, server: SocketAddr, more: Vec<SocketAddr>) -> Config {
     let mut config = Config::new(args.endpoint.clone(), server);
     config.lifetime = args.lifetime();
     config.lwm2m_version = match args.lwm2m_version {
@@ -231,34 +286,20 @@ async fn serve<T: Transport>(
         "demo device starting"
     );
 
-    let signal = shutdown();
-    // Reboot (/3/0/4) and Factory Reset (/3/0/5) stop the run like a signal, then restart
-    // the process (below).
-    let (events, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let driver = driver.with_events_where(events, |event| {
-        matches!(
-            event,
-            lwm2m::client::Event::Rebooting
-                | lwm2m::client::Event::FactoryReset
-                | lwm2m::client::Event::FirmwareUpdating
-        )
-    });
-    let restart = std::cell::Cell::new(None);
-    let stop = async {
-        tokio::select! {
-            () = signal => {}
-            request = restart_requested(&mut received) => restart.set(Some(request)),
-        }
-    };
-    let mut client = Client::new(config, store);
-    if let Some(dir) = &args.firmware_dir {
-        firmware::enable(&mut client, dir, args.firmware_max_size, start)?;
-    }
+    config
+}
+
+/// The application tick of the device: measures the sensor, follows the statistics and the
+/// modem, sends the --send paths when due, and saves the state when it changed.
+fn ticker<'a>(
+    args: &'a Args,
+    start: Instant,
+    saving: &'a mut Option<state::StateFile>,
+) -> impl FnMut(&mut Client, Instant) + 'a {
     let sensor = Sensor::new(start);
-    let mut saving = state.take();
     let send_every = Duration::from_secs(args.send_every);
     let mut next_send = start + send_every;
-    let tick = |client: &mut Client, now: Instant| {
+    move |client: &mut Client, now: Instant| {
         for path in device::measure(client.store_mut(), &sensor, now) {
             client.resource_changed(now, &path);
         }
@@ -275,22 +316,10 @@ async fn serve<T: Transport>(
                 Err(e) => tracing::info!(error = %e, "nothing sent"),
             }
         }
-        if let Some(state) = &mut saving {
+        if let Some(state) = saving {
             state.save_if_changed(client.store_mut());
         }
-    };
-    let mut client = driver.run(client, args.tick(), tick, stop).await?;
-    if let Some(state) = &mut saving {
-        state.save_if_changed(client.store_mut());
     }
-    if let Some(request) = restart.get() {
-        return Err(restart_process(request, args.state.as_deref()).into());
-    }
-    tracing::info!(
-        light_on = device::light_is_on(client.store()),
-        "demo device stopped"
-    );
-    Ok(())
 }
 
 /// What a server asked the device to do with itself.
