@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::client::{Client, Event, ServerEvent, Transmit};
 use crate::net::accounts::PlainGuard;
-use crate::net::events::log_event;
+use crate::net::events;
 use crate::net::uri::{lookup_retry_delay, parse_uri};
 
 /// The shortest application tick; a shorter `tick_every` is raised to this.
@@ -386,25 +386,8 @@ impl BlockingDriver {
         self.outgoing = outgoing;
         let mut deregistered = false;
         while let Some(ServerEvent { server, event }) = client.poll_server_event() {
-            let logged =
-                !matches!(event, Event::Request { .. }) || tracing::enabled!(tracing::Level::DEBUG);
-            let _span = server
-                .filter(|_| logged)
-                .map(|ssid| tracing::info_span!("server", ssid).entered());
-            log_event(&event);
+            events::report(server, &event, &mut self.events, self.wanted);
             deregistered |= event == Event::Deregistered;
-            if let Some(events) = &self.events
-                && (self.wanted)(&event)
-                && events
-                    .send(ServerEvent {
-                        server,
-                        event: event.clone(),
-                    })
-                    .is_err()
-            {
-                // The application stopped listening: log only from now on.
-                self.events = None;
-            }
             if event == Event::Bootstrapped {
                 self.guard.forget();
             }

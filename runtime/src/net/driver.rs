@@ -16,7 +16,7 @@ use tokio::time::MissedTickBehavior;
 use crate::client::{Client, Event, ServerEvent, Transmit};
 use crate::net::accounts::PlainGuard;
 use crate::net::batch::RecvBatch;
-use crate::net::events::{log_event, log_transport_change};
+use crate::net::events::{self, log_transport_change};
 use crate::net::transport::Transport;
 use crate::net::uri::resolve_with_retries;
 
@@ -179,7 +179,7 @@ impl<T: Transport> Driver<T> {
     /// transport makes the endpoint of a `coaps://` server it did not know) and sent, together
     /// ([`try_send_batch`](Transport::try_send_batch): one `sendmmsg` or UDP GSO `sendmsg` on
     /// Linux), and every
-    /// [`Event`] logged ([`log_event`]). A session the transport re-established
+    /// [`Event`] logged ([`log_event`](events::log_event)). A session the transport re-established
     /// ([`Transport::poll_change`]: a new DTLS handshake, maybe from a new local port) is
     /// passed to [`Client::transport_changed`], and the Registration Update it causes is sent
     /// at once. A transport that does not secure `coaps://` servers
@@ -352,28 +352,9 @@ impl<T: Transport> Driver<T> {
         }
         let mut deregistered = false;
         while let Some(ServerEvent { server, event }) = client.poll_server_event() {
-            // With several servers, each line names the server (its Short Server ID). A request's
-            // event is a debug line: no span for it unless debug is on (a span per request was
-            // 5% of the instructions spent serving one, callgrind).
-            let logged =
-                !matches!(event, Event::Request { .. }) || tracing::enabled!(tracing::Level::DEBUG);
-            let _span = server
-                .filter(|_| logged)
-                .map(|ssid| tracing::info_span!("server", ssid).entered());
-            log_event(&event);
+            // With several servers, each line names the server (its Short Server ID).
+            events::report(server, &event, &mut self.events, self.wanted);
             deregistered |= event == Event::Deregistered;
-            if let Some(events) = &self.events
-                && (self.wanted)(&event)
-                && events
-                    .send(ServerEvent {
-                        server,
-                        event: event.clone(),
-                    })
-                    .is_err()
-            {
-                // The application stopped listening: log only from now on.
-                self.events = None;
-            }
             if event == Event::Bootstrapped {
                 // The Security object changed: look the servers up again.
                 self.guard.forget();
