@@ -421,6 +421,23 @@ def public(reg):
     return {k: v for k, v in reg.items() if not k.startswith("_") and k != "loc"}
 
 
+async def wait_until(table, done, cmd, default_ms, what):
+    """Waits until done() holds, woken by `table`'s notify(), for at most the command's
+    "timeout_ms" (default_ms without one); LookupError naming `what` after that."""
+    timeout_ms = cmd.get("timeout_ms", default_ms)
+    deadline = time.monotonic() + float(timeout_ms) / 1000.0
+    while not done():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LookupError("no %s of %r within %s ms" % (what, cmd.get("ep"), timeout_ms))
+        fut = asyncio.get_event_loop().create_future()
+        table.waiters.append(fut)
+        try:
+            await asyncio.wait_for(fut, left)
+        except asyncio.TimeoutError:
+            pass
+
+
 # ---------------------------------------------------------------- device management
 
 
@@ -656,49 +673,19 @@ class Server:
         return out
 
     async def op_wait_registration(self, cmd):
-        deadline = time.monotonic() + float(cmd.get("timeout_ms", 10000)) / 1000.0
-        while cmd.get("ep") not in REG.by_ep:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LookupError("no registration of %r within %s ms" % (cmd.get("ep"), cmd.get("timeout_ms", 10000)))
-            fut = asyncio.get_event_loop().create_future()
-            REG.waiters.append(fut)
-            try:
-                await asyncio.wait_for(fut, left)
-            except asyncio.TimeoutError:
-                pass
+        await wait_until(REG, lambda: cmd.get("ep") in REG.by_ep, cmd, 10000, "registration")
         return {"registration": public(REG.by_ep[cmd["ep"]])}
 
     async def op_read_after_update(self, cmd):
         reg = self.reg(cmd)
         seen = reg.get("updated_t")
-        deadline = time.monotonic() + float(cmd.get("timeout_ms", 60000)) / 1000.0
-        while reg.get("updated_t") == seen:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LookupError("no Update of %r within %s ms" % (cmd.get("ep"), cmd.get("timeout_ms", 60000)))
-            fut = asyncio.get_event_loop().create_future()
-            REG.waiters.append(fut)
-            try:
-                await asyncio.wait_for(fut, left)
-            except asyncio.TimeoutError:
-                pass
+        await wait_until(REG, lambda: reg.get("updated_t") != seen, cmd, 60000, "Update")
         reply = await self.op_read(cmd)
         reply["update_t"] = reg["updated_t"]
         return reply
 
     async def op_wait_bootstrap(self, cmd):
-        deadline = time.monotonic() + float(cmd.get("timeout_ms", 10000)) / 1000.0
-        while cmd.get("ep") not in BOOT.by_ep:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LookupError("no bootstrap request of %r within %s ms" % (cmd.get("ep"), cmd.get("timeout_ms", 10000)))
-            fut = asyncio.get_event_loop().create_future()
-            BOOT.waiters.append(fut)
-            try:
-                await asyncio.wait_for(fut, left)
-            except asyncio.TimeoutError:
-                pass
+        await wait_until(BOOT, lambda: cmd.get("ep") in BOOT.by_ep, cmd, 10000, "bootstrap request")
         return {"bootstrap": public(BOOT.by_ep[cmd["ep"]])}
 
     async def op_forget(self, cmd):

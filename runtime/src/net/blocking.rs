@@ -130,17 +130,7 @@ pub fn resolve_blocking(uri: &str) -> io::Result<SocketAddr> {
     let addrs: Vec<SocketAddr> = (parsed.host.as_str(), parsed.port)
         .to_socket_addrs()?
         .collect();
-    addrs
-        .iter()
-        .find(|a| a.is_ipv4())
-        .or_else(|| addrs.first())
-        .copied()
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("server URI `{uri}`: host `{}` has no address", parsed.host),
-            )
-        })
+    crate::net::uri::pick_address(uri, &parsed, &addrs)
 }
 
 impl BlockingDriver {

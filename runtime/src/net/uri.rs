@@ -16,6 +16,17 @@ pub async fn resolve(uri: &str) -> io::Result<SocketAddr> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((parsed.host.as_str(), parsed.port))
         .await?
         .collect();
+    pick_address(uri, &parsed, &addrs)
+}
+
+/// The address a lookup of `parsed` (from `uri`) gave to use: the first IPv4 one, else the
+/// first; none is an [`io::ErrorKind::NotFound`] error. Shared by [`resolve`] and the blocking
+/// driver's lookup.
+pub(crate) fn pick_address(
+    uri: &str,
+    parsed: &ServerUri,
+    addrs: &[SocketAddr],
+) -> io::Result<SocketAddr> {
     addrs
         .iter()
         .find(|a| a.is_ipv4())
