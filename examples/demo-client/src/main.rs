@@ -55,7 +55,6 @@ use std::pin::Pin;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
 use lwm2m::ObjectStore;
 use lwm2m::client::{Binding, Client, Config, LwM2mVersion};
 use lwm2m::net::{Driver, Transport, UdpDriver, resolve};
