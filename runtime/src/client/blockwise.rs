@@ -37,7 +37,7 @@ use core::time::Duration;
 use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
 
 use crate::coap::block::{self, BlockError, BlockOption, szx_for_size};
-use crate::coap::options;
+use crate::coap::{ReadMessage, options};
 use crate::path::Path;
 
 use super::dm::Reply;
@@ -71,16 +71,16 @@ pub(crate) struct BodyKey {
 
 impl BodyKey {
     /// The key of `request` from `peer` (its Block2 and Observe options do not matter).
-    pub(crate) fn of(peer: SocketAddr, request: &Packet) -> BodyKey {
+    pub(crate) fn of(peer: SocketAddr, request: &impl ReadMessage) -> BodyKey {
         BodyKey {
             peer,
-            method: u8::from(request.header.code),
+            method: u8::from(request.code()),
             path: request
-                .get_option(CoapOption::UriPath)
-                .map(|values| values.iter().cloned().collect())
-                .unwrap_or_default(),
+                .option_values(CoapOption::UriPath.into())
+                .map(<[u8]>::to_vec)
+                .collect(),
             accept: crate::coap::options::accept(request).ok().flatten(),
-            payload: request.payload.clone(),
+            payload: request.payload().to_vec(),
         }
     }
 

@@ -44,9 +44,9 @@ use core::net::SocketAddr;
 
 use coap_lite::{MessageClass, MessageType, Packet};
 
-use crate::coap::DuplicateCache;
 use crate::coap::block::{Block1Assembler, Block1Config};
 use crate::coap::message as coap_message;
+use crate::coap::{DuplicateCache, ReadMessage};
 use crate::path::Path;
 use crate::store::ObjectStore;
 
@@ -416,7 +416,7 @@ impl Engine {
 
     pub(super) fn handle_datagram(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
         self.now = now;
-        let packet = match coap_message::parse(datagram, self.receive_limit()) {
+        let packet = match coap_message::parse_ref(datagram, self.receive_limit()) {
             Ok(packet) => packet,
             Err(e) => {
                 tracing::debug!(%from, error = %e, "refused a datagram");
@@ -441,17 +441,19 @@ impl Engine {
         if known {
             self.awake_until = Some(now + self.config.queue_window);
         }
-        match (packet.header.get_type(), packet.header.code) {
-            (MessageType::Reset, _) => self.handle_reset(now, from, packet.header.message_id),
+        match (packet.message_type(), packet.code()) {
+            (MessageType::Reset, _) => self.handle_reset(now, from, packet.message_id()),
             (MessageType::Acknowledgement, MessageClass::Empty) => {
                 // A separate response will follow: stop retransmitting, keep the exchange.
-                self.exchanges.acknowledged(from, packet.header.message_id);
+                self.exchanges.acknowledged(from, packet.message_id());
             }
-            (_, MessageClass::Response(_)) => self.handle_response(now, from, &packet),
+            // Responses (a few per registration) are read with coap-lite, as the exchanges and
+            // the registration keep them; requests are served on the borrowed message.
+            (_, MessageClass::Response(_)) => self.handle_response(now, from, &packet.to_packet()),
             (_, MessageClass::Request(_)) => self.handle_request(now, from, &packet),
             (MessageType::Confirmable, MessageClass::Empty) => {
                 // CoAP ping: answer with RST (RFC 7252 §4.3).
-                self.send_empty(now, from, MessageType::Reset, packet.header.message_id);
+                self.send_empty(now, from, MessageType::Reset, packet.message_id());
             }
             _ => {}
         }

@@ -2,8 +2,9 @@
 //! Uri-Path, and response-code shorthands. Option values, Location-Path and code numbers are read
 //! with [`crate::coap::options`] and [`crate::coap::message`].
 
-use coap_lite::{CoapOption, MessageClass, Packet};
+use coap_lite::{CoapOption, MessageClass};
 
+use crate::coap::ReadMessage;
 use crate::coap::message::code_parts;
 use crate::path::Path;
 
@@ -12,9 +13,9 @@ use crate::path::Path;
 ///
 /// Read straight from the options, without copying them: every request asks for its path
 /// several times.
-pub(crate) fn request_path(packet: &Packet) -> Option<Path> {
+pub(crate) fn request_path(packet: &impl ReadMessage) -> Option<Path> {
     let mut path = Path::ROOT;
-    for segment in packet.get_option(CoapOption::UriPath).into_iter().flatten() {
+    for segment in packet.option_values(CoapOption::UriPath.into()) {
         if segment.is_empty() {
             continue;
         }
@@ -31,7 +32,7 @@ pub(crate) fn is_success(code: MessageClass) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use coap_lite::ResponseType;
+    use coap_lite::{Packet, ResponseType};
 
     use super::*;
 

@@ -30,9 +30,9 @@
 use crate::prelude::*;
 use core::fmt;
 
-use coap_lite::{CoapOption, MessageClass, Packet, RequestType};
+use coap_lite::{CoapOption, MessageClass, RequestType};
 
-use crate::coap::options;
+use crate::coap::{ReadMessage, options};
 use crate::codec::ContentFormat;
 use crate::path::Path;
 use crate::store::ObjectStore;
@@ -195,17 +195,21 @@ pub(crate) struct Request<'p> {
 impl<'p> Request<'p> {
     /// Classifies `packet` from the bootstrap server (`bootstrap`) or a server; `store` tells
     /// whether a POSTed resource is executable.
-    pub(crate) fn classify(packet: &'p Packet, bootstrap: bool, store: &ObjectStore) -> Self {
+    pub(crate) fn classify<M: ReadMessage>(
+        packet: &'p M,
+        bootstrap: bool,
+        store: &ObjectStore,
+    ) -> Self {
         let path = message::request_path(packet);
         let accept = options::accept(packet).map_err(drop);
         let format = options::content_format(packet).map_err(drop);
-        let empty = packet.payload.is_empty();
-        let query: Vec<&str> =
-            if packet.header.code == MessageClass::Request(RequestType::Put) && empty {
-                query_strings(packet)
-            } else {
-                Vec::new()
-            };
+        let empty = packet.payload().is_empty();
+        let query: Vec<&str> = if packet.code() == MessageClass::Request(RequestType::Put) && empty
+        {
+            query_strings(packet)
+        } else {
+            Vec::new()
+        };
         let operation = operation(packet, path.as_ref(), accept, &query, bootstrap, store);
         Request {
             operation,
@@ -237,13 +241,9 @@ impl<'p> Request<'p> {
 }
 
 /// The non-empty Uri-Query options, each as UTF-8; none at all when one is not UTF-8.
-fn query_strings(packet: &Packet) -> Vec<&str> {
+fn query_strings<M: ReadMessage>(packet: &M) -> Vec<&str> {
     let mut query = Vec::new();
-    for bytes in packet
-        .get_option(CoapOption::UriQuery)
-        .into_iter()
-        .flatten()
-    {
+    for bytes in packet.option_values(CoapOption::UriQuery.into()) {
         match core::str::from_utf8(bytes) {
             Ok("") => {}
             Ok(text) => query.push(text),
@@ -255,14 +255,14 @@ fn query_strings(packet: &Packet) -> Vec<&str> {
 
 /// See the module documentation.
 fn operation(
-    packet: &Packet,
+    packet: &impl ReadMessage,
     path: Option<&Path>,
     accept: Result<Option<u16>, ()>,
     query: &[&str],
     bootstrap: bool,
     store: &ObjectStore,
 ) -> Operation {
-    let MessageClass::Request(method) = packet.header.code else {
+    let MessageClass::Request(method) = packet.code() else {
         return Operation::Unknown;
     };
     let discover = accept == Ok(Some(ContentFormat::LinkFormat.to_u16()));
@@ -301,13 +301,11 @@ fn operation(
 }
 
 /// Whether the Uri-Path is exactly `/bs`.
-fn is_bootstrap_finish(packet: &Packet) -> bool {
+fn is_bootstrap_finish(packet: &impl ReadMessage) -> bool {
     let mut segments = packet
-        .get_option(CoapOption::UriPath)
-        .into_iter()
-        .flatten()
+        .option_values(CoapOption::UriPath.into())
         .filter(|s| !s.is_empty());
-    segments.next().is_some_and(|s| s.as_slice() == b"bs") && segments.next().is_none()
+    segments.next().is_some_and(|s| s == b"bs") && segments.next().is_none()
 }
 
 /// Whether resource `resource` of object `object` is executable, as its metadata says.
@@ -321,7 +319,7 @@ pub(crate) fn is_executable(store: &ObjectStore, object: u16, resource: u16) -> 
 
 #[cfg(test)]
 mod tests {
-    use coap_lite::MessageType;
+    use coap_lite::{MessageType, Packet};
 
     use super::*;
     use crate::objects::{Device, DeviceHandler};

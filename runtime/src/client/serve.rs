@@ -8,10 +8,10 @@ use core::net::SocketAddr;
 
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet, ResponseType};
 
-use crate::coap::Seen;
 use crate::coap::block::{self, Block1Outcome, serve_block2};
 use crate::coap::message as coap_message;
 use crate::coap::options;
+use crate::coap::{MessageRef, Outgoing, ReadMessage, Seen, WriteMessage};
 use crate::path::Path;
 
 use super::Event;
@@ -28,27 +28,31 @@ use super::session::ServerId;
 const OVERLOAD_RETRY_S: u8 = 2;
 
 impl Engine {
-    pub(super) fn handle_request(&mut self, now: Instant, from: SocketAddr, request: &Packet) {
-        let message_id = request.header.message_id;
-        let confirmable = request.header.get_type() == MessageType::Confirmable;
+    /// Serves a request, read from its datagram without a copy; the response is written
+    /// straight into the datagram sent (see [`crate::coap::wire`] for why not coap-lite here).
+    pub(super) fn handle_request(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        request: &MessageRef<'_>,
+    ) {
+        let message_id = request.message_id();
+        let confirmable = request.message_type() == MessageType::Confirmable;
         let Some(requester) = self.requester(from) else {
             tracing::warn!(%from, "refused a request from an address that is not a server");
             if confirmable {
-                let response = coap_message::response(
+                let response = Outgoing::response(
                     request,
                     MessageClass::Response(ResponseType::Unauthorized),
                     0,
                 );
-                if let Ok(bytes) = response.to_bytes() {
+                if let Ok(bytes) = response.to_bytes(Packet::MAX_SIZE) {
                     self.transmit(now, from, bytes);
                 }
             }
             return;
         };
-        match self
-            .dedup
-            .check(now, &from, message_id, request.get_token())
-        {
+        match self.dedup.check(now, &from, message_id, request.token()) {
             Seen::Duplicate(Some(bytes)) => {
                 self.transmit(now, from, bytes);
                 return;
@@ -61,29 +65,30 @@ impl Engine {
         let next_id = self.next_message_id();
         let (response, effects) = if self.overloaded {
             // Shed load before touching the store (Client::set_overloaded).
-            let mut refused = coap_message::response(
+            let mut refused = Outgoing::response(
                 request,
                 MessageClass::Response(ResponseType::ServiceUnavailable),
                 next_id,
             );
-            refused.add_option(CoapOption::MaxAge, vec![OVERLOAD_RETRY_S]);
+            refused.push_option(CoapOption::MaxAge.into(), &[OVERLOAD_RETRY_S]);
             (refused, Vec::new())
         } else {
             self.answer(now, from, request, &classified, requester, next_id)
         };
-        let code = response.header.code;
-        let bytes = match response.to_bytes() {
+        let code = response.code();
+        // coap-lite's limit for what it encodes, kept for the responses it used to encode.
+        let bytes = match response.to_bytes(Packet::MAX_SIZE) {
             Ok(bytes) => bytes,
-            Err(_) => coap_message::response(
+            Err(_) => Outgoing::response(
                 request,
                 MessageClass::Response(ResponseType::InternalServerError),
                 next_id,
             )
-            .to_bytes()
+            .to_bytes(Packet::MAX_SIZE)
             .unwrap_or_default(),
         };
         if confirmable {
-            self.dedup.responded(&from, message_id, bytes.clone());
+            self.dedup.responded_with(&from, message_id, &bytes);
         }
         self.transmit(now, from, bytes);
         let server = match requester {
@@ -110,21 +115,22 @@ impl Engine {
         &mut self,
         now: Instant,
         from: SocketAddr,
-        request: &Packet,
+        request: &MessageRef<'_>,
         classified: &Request,
         requester: Requester,
         next_id: u16,
-    ) -> (Packet, Vec<Effect>) {
-        if let Some(bad_option) = coap_message::bad_option_response(request, next_id) {
-            return (bad_option, Vec::new());
-        }
-        let bad_option = |request: &Packet| {
-            coap_message::response(
+    ) -> (Outgoing, Vec<Effect>) {
+        let bad_option = |request: &MessageRef<'_>| {
+            Outgoing::response(
                 request,
                 MessageClass::Response(ResponseType::BadOption),
                 next_id,
             )
         };
+        // RFC 7252 §5.4.1: an unrecognised critical option is answered 4.02.
+        if options::unrecognized_critical(request).is_some() {
+            return (bad_option(request), Vec::new());
+        }
         // A pushed firmware package streams to its sink block by block, never reassembled.
         if let Some(answer) =
             self.firmware_push_block(now, from, request, classified, requester, next_id)
@@ -133,17 +139,16 @@ impl Engine {
         }
         let reassembled;
         let (request, block1) = match self.block1.handle(now, &from, request) {
-            Block1Outcome::NotBlockwise => (request, None),
+            Block1Outcome::NotBlockwise => (*request, None),
             Block1Outcome::Complete { body, block1 } => {
-                let mut whole = request.clone();
-                whole.clear_option(CoapOption::Block1);
-                whole.payload = body;
-                reassembled = whole;
-                (&reassembled, Some(block1))
+                // The whole body in place of the last block's payload (nothing downstream
+                // reads the Block1 option again: the response echoes `block1`).
+                reassembled = body;
+                (request.with_payload(&reassembled), Some(block1))
             }
             outcome => {
                 // 2.31 Continue, or a refusal (4.08, 4.13, 4.00, 4.02).
-                let mut response = coap_message::response(
+                let mut response = Outgoing::response(
                     request,
                     MessageClass::Response(ResponseType::Continue),
                     next_id,
@@ -152,18 +157,19 @@ impl Engine {
                 return (response, Vec::new());
             }
         };
-        let Ok(requested) = block::block2(request) else {
-            return (bad_option(request), Vec::new());
+        let Ok(requested) = block::block2(&request) else {
+            return (bad_option(&request), Vec::new());
         };
-        let key = BodyKey::of(from, request);
-        let kept = requested
-            .filter(|block| block.num() > 0)
-            .and_then(|_| self.bodies.get(now, &key));
+        // The key of a kept body: made only for a follow-up block or a body to keep.
+        let kept = match requested {
+            Some(block) if block.num() > 0 => self.bodies.get(now, &BodyKey::of(from, &request)),
+            _ => None,
+        };
         let (mut reply, observe) = match kept {
             Some(reply) => (reply, None),
-            None => self.dispatch(now, from, request, classified, requester),
+            None => self.dispatch(now, from, &request, classified, requester),
         };
-        let mut response = coap_message::response(request, reply.code, next_id);
+        let mut response = Outgoing::response(&request, reply.code, next_id);
         if let Some(sequence) = observe {
             options::set_observe(&mut response, sequence);
         }
@@ -171,7 +177,7 @@ impl Engine {
             options::set_content_format(&mut response, format);
         }
         for segment in &reply.location {
-            response.add_option(CoapOption::LocationPath, segment.clone().into_bytes());
+            response.push_option(CoapOption::LocationPath.into(), segment.as_bytes());
         }
         let block_size = self.block_size();
         if message::is_success(reply.code)
@@ -181,13 +187,13 @@ impl Engine {
                 Ok(slice) => {
                     slice.apply(&mut response);
                     if slice.block2.more() || slice.block2.num() > 0 {
-                        self.bodies.insert(now, key, &reply);
+                        self.bodies.insert(now, BodyKey::of(from, &request), &reply);
                     }
                 }
-                Err(_) => return (bad_option(request), Vec::new()),
+                Err(_) => return (bad_option(&request), Vec::new()),
             }
         } else {
-            response.payload = core::mem::take(&mut reply.payload);
+            response.set_payload_vec(core::mem::take(&mut reply.payload));
         }
         if let Some(block1) = block1 {
             block::set_block1(&mut response, block1);
@@ -224,7 +230,7 @@ impl Engine {
         &mut self,
         now: Instant,
         from: SocketAddr,
-        packet: &Packet,
+        packet: &MessageRef<'_>,
         request: &Request,
         requester: Requester,
     ) -> (Reply, Option<u32>) {
@@ -255,7 +261,7 @@ impl Engine {
             (_, Err(())) => Err(Reply::code(ResponseType::UnsupportedContentFormat)),
             (Ok(accept), Ok(format)) => Ok((accept.map(u32::from), format.map(u32::from))),
         };
-        let payload = packet.payload.as_slice();
+        let payload = packet.payload();
         let ctx = Context {
             version: self.config.lwm2m_version,
             bootstrap,
@@ -393,12 +399,12 @@ impl Engine {
         now: Instant,
         s: ServerId,
         from: SocketAddr,
-        request: &Packet,
+        request: &MessageRef<'_>,
         path: Path,
         operation: Operation,
         policy: &Policy,
     ) -> (Reply, Option<u32>) {
-        let token = request.get_token();
+        let token = request.token();
         let accept = options::accept(request).ok().flatten().map(u32::from);
         if path.is_root() || dm::is_protected(&path) {
             return (Reply::code(ResponseType::NotFound), None);
@@ -436,14 +442,14 @@ impl Engine {
         now: Instant,
         s: ServerId,
         from: SocketAddr,
-        request: &Packet,
+        request: &MessageRef<'_>,
         operation: Operation,
         format: Option<u32>,
         accept: Option<u32>,
         bootstrap: bool,
         policy: &Policy,
     ) -> (Reply, Option<u32>) {
-        let (paths, out) = match dm::composite_paths(format, accept, &request.payload) {
+        let (paths, out) = match dm::composite_paths(format, accept, request.payload()) {
             Ok(found) => found,
             Err(reply) => return (reply, None),
         };
@@ -454,7 +460,7 @@ impl Engine {
         };
         let reply = dm::read_paths(&mut self.store, ctx, &paths, out);
         let defaults = self.defaults(s);
-        let token = request.get_token();
+        let token = request.token();
         let store = &mut self.store;
         let Some(session) = self.sessions.get_mut(s.index()) else {
             return (Reply::code(ResponseType::InternalServerError), None);

@@ -17,9 +17,12 @@ use crate::time::Instant;
 use core::time::Duration;
 use litemap::LiteMap;
 
-use coap_lite::{CoapOption, MessageClass, Packet, ResponseType};
+#[cfg(test)]
+use coap_lite::Packet;
+use coap_lite::{CoapOption, MessageClass, ResponseType};
 
 use super::options::{self, decode_uint, encode_uint};
+use super::wire::{ReadMessage, WriteMessage};
 
 /// The largest block number (20 bits, RFC 7959 §2.2).
 pub const MAX_NUM: u32 = (1 << 20) - 1;
@@ -112,7 +115,12 @@ impl BlockOption {
 
     /// The minimal encoding of the value.
     pub fn encode(&self) -> Vec<u8> {
-        encode_uint((self.num << 4) | (u32::from(self.more) << 3) | u32::from(self.szx))
+        encode_uint(self.value())
+    }
+
+    /// The option value as a number.
+    fn value(&self) -> u32 {
+        (self.num << 4) | (u32::from(self.more) << 3) | u32::from(self.szx)
     }
 
     /// The block number.
@@ -142,32 +150,33 @@ impl BlockOption {
 }
 
 /// The Block1 option of a packet, if present.
-pub fn block1(packet: &Packet) -> Result<Option<BlockOption>, BlockError> {
+pub fn block1(packet: &impl ReadMessage) -> Result<Option<BlockOption>, BlockError> {
     block_option(packet, CoapOption::Block1)
 }
 
 /// The Block2 option of a packet, if present.
-pub fn block2(packet: &Packet) -> Result<Option<BlockOption>, BlockError> {
+pub fn block2(packet: &impl ReadMessage) -> Result<Option<BlockOption>, BlockError> {
     block_option(packet, CoapOption::Block2)
 }
 
-fn block_option(packet: &Packet, option: CoapOption) -> Result<Option<BlockOption>, BlockError> {
+fn block_option(
+    packet: &impl ReadMessage,
+    option: CoapOption,
+) -> Result<Option<BlockOption>, BlockError> {
     packet
-        .get_first_option(option)
-        .map(|bytes| BlockOption::decode(bytes))
+        .first_option(option.into())
+        .map(BlockOption::decode)
         .transpose()
 }
 
 /// Sets (replaces) the Block1 option.
-pub fn set_block1(packet: &mut Packet, block: BlockOption) {
-    packet.clear_option(CoapOption::Block1);
-    packet.add_option(CoapOption::Block1, block.encode());
+pub fn set_block1(packet: &mut impl WriteMessage, block: BlockOption) {
+    options::set_uint(packet, CoapOption::Block1, block.value());
 }
 
 /// Sets (replaces) the Block2 option.
-pub fn set_block2(packet: &mut Packet, block: BlockOption) {
-    packet.clear_option(CoapOption::Block2);
-    packet.add_option(CoapOption::Block2, block.encode());
+pub fn set_block2(packet: &mut impl WriteMessage, block: BlockOption) {
+    options::set_uint(packet, CoapOption::Block2, block.value());
 }
 
 /// Block `num` of size `2^(szx + 4)` of `body`, with its option value (M set when bytes follow).
@@ -208,8 +217,8 @@ pub struct Block2Slice<'a> {
 
 impl Block2Slice<'_> {
     /// Puts the payload, the Block2 option and the Size2 option in `response`.
-    pub fn apply(&self, response: &mut Packet) {
-        response.payload = self.payload.to_vec();
+    pub fn apply(&self, response: &mut impl WriteMessage) {
+        response.set_payload(self.payload);
         set_block2(response, self.block2);
         options::set_uint(response, CoapOption::Size2, self.size2);
     }
@@ -302,16 +311,16 @@ impl Block1Outcome {
     /// Sets the response code and options this outcome calls for on `response`: code 2.31 and
     /// Block1 for `Continue`, Block1 for `Complete` (the code is the operation's), the code and
     /// Size1 for `Reject`, nothing for `NotBlockwise`.
-    pub fn apply(&self, response: &mut Packet) {
+    pub fn apply(&self, response: &mut impl WriteMessage) {
         match self {
             Block1Outcome::NotBlockwise => {}
             Block1Outcome::Continue { block1 } => {
-                response.header.code = MessageClass::Response(ResponseType::Continue);
+                response.set_code(MessageClass::Response(ResponseType::Continue));
                 set_block1(response, *block1);
             }
             Block1Outcome::Complete { block1, .. } => set_block1(response, *block1),
             Block1Outcome::Reject { code, size1 } => {
-                response.header.code = MessageClass::Response(*code);
+                response.set_code(MessageClass::Response(*code));
                 if let Some(size1) = size1 {
                     options::set_uint(response, CoapOption::Size1, *size1);
                 }
@@ -375,7 +384,7 @@ impl<P: Ord + Clone> Block1Assembler<P> {
     }
 
     /// Handles a request from `peer` at `now`: see [`Block1Outcome`] for what to answer.
-    pub fn handle(&mut self, now: Instant, peer: &P, request: &Packet) -> Block1Outcome {
+    pub fn handle(&mut self, now: Instant, peer: &P, request: &impl ReadMessage) -> Block1Outcome {
         let block = match block1(request) {
             Ok(None) => return Block1Outcome::NotBlockwise,
             Ok(Some(block)) => block,
@@ -386,9 +395,9 @@ impl<P: Ord + Clone> Block1Assembler<P> {
         let key = TransferKey {
             peer: peer.clone(),
             path: request
-                .get_option(CoapOption::UriPath)
-                .map(|values| values.iter().cloned().collect())
-                .unwrap_or_default(),
+                .option_values(CoapOption::UriPath.into())
+                .map(<[u8]>::to_vec)
+                .collect(),
             request_tag: options::request_tag(request),
         };
         let announced = options::uint(request, CoapOption::Size1).ok().flatten();
@@ -396,7 +405,7 @@ impl<P: Ord + Clone> Block1Assembler<P> {
             self.transfers.remove(&key);
             return reject(ResponseType::RequestEntityTooLarge, Some(max_size1));
         }
-        let payload = request.payload.as_slice();
+        let payload = request.payload();
         let size_ok = if block.more() {
             payload.len() == block.size()
         } else {

@@ -1,7 +1,9 @@
-//! Parsing datagrams into coap-lite [`Packet`]s and building requests and responses.
+//! Parsing datagrams into coap-lite [`Packet`]s (or, without a copy, into
+//! [`MessageRef`]s: [`parse_ref`]) and building requests and responses.
 //!
-//! coap-lite does the byte-level encoding; this module adds what a sans-I/O endpoint needs around
-//! it: a size limit checked before anything is parsed, the RFC 7252 checks coap-lite leaves out
+//! coap-lite does the byte-level encoding of what the client sends and the responses it reads
+//! ([`super::wire`] that of served requests and their responses); this module adds what a
+//! sans-I/O endpoint needs around it: a size limit checked before anything is parsed, the RFC 7252 checks coap-lite leaves out
 //! (version, token length, empty messages, reserved code classes), a typed [`ParseError`] that
 //! says whether to answer with RST or stay silent, and builders that never panic.
 //!
@@ -23,6 +25,7 @@ use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, Resp
 
 use super::block::{self, BlockOption};
 use super::options;
+use super::wire::{MessageRef, ReadMessage, WireError};
 
 /// The default maximum message size: RFC 7252 §4.6's 1152 bytes, which fits a 1280-byte IPv6
 /// MTU with headers to spare.
@@ -153,6 +156,18 @@ pub enum BuildError {
 /// Parses a datagram into a packet, refusing datagrams above `max_message_size` before parsing.
 /// See the module documentation for what each error calls for.
 pub fn parse(datagram: &[u8], max_message_size: usize) -> Result<Packet, ParseError> {
+    let message = parse_ref(datagram, max_message_size)?;
+    // The bytes passed the same checks as coap-lite's: it reads them as `message` does.
+    Packet::from_bytes(datagram).map_err(|_| ParseError::Format {
+        message_type: message.message_type(),
+        message_id: message.message_id(),
+        reason: FormatError::OptionLength,
+    })
+}
+
+/// [`parse`] without a copy: the message borrowed from `datagram`, nothing allocated. The same
+/// checks and errors.
+pub fn parse_ref(datagram: &[u8], max_message_size: usize) -> Result<MessageRef<'_>, ParseError> {
     let [first, code, id_high, id_low, ..] = *datagram else {
         return Err(ParseError::TooShort {
             len: datagram.len(),
@@ -193,13 +208,11 @@ pub fn parse(datagram: &[u8], max_message_size: usize) -> Result<Packet, ParseEr
     if matches!(class, 1 | 6 | 7) {
         return Err(format(FormatError::ReservedClass(class)));
     }
-    Packet::from_bytes(datagram).map_err(|error| {
+    MessageRef::parse(datagram).map_err(|error| {
         format(match error {
-            coap_lite::error::MessageError::InvalidOptionDelta => FormatError::OptionDelta,
-            coap_lite::error::MessageError::InvalidTokenLength => {
-                FormatError::TokenLength(token_length)
-            }
-            _ => FormatError::OptionLength,
+            WireError::OptionDelta => FormatError::OptionDelta,
+            WireError::TokenLength => FormatError::TokenLength(token_length),
+            WireError::TooShort | WireError::OptionLength => FormatError::OptionLength,
         })
     })
 }

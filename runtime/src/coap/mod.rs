@@ -1,7 +1,8 @@
 //! The CoAP message layer's reliability machinery (RFC 7252 §4), sans I/O.
 //!
-//! Message encoding and decoding is coap-lite's job; what no well-kept crate offers as a sans-I/O
-//! building block is the state around it, so it lives here:
+//! Message encoding and decoding is coap-lite's job, except on the path of every served request
+//! ([`wire`] says why); what no well-kept crate offers as a sans-I/O building block is the state
+//! around it, so it lives here:
 //!
 //! - [`TransmissionParameters`]: the RFC 7252 §4.8 constants and the times derived from them;
 //! - [`Retransmitter`]: confirmable messages waiting for their ACK, retransmitted with exponential
@@ -17,7 +18,10 @@
 //!   ACK, RST);
 //! - [`options`]: tolerant typed views of option values (non-minimal integers, raw content-format
 //!   numbers, paths, queries, Location-Path with slashes) and the critical-option check;
-//! - [`block`]: RFC 7959 block-wise transfers (Block2 slicing, Block1 reassembly).
+//! - [`block`]: RFC 7959 block-wise transfers (Block2 slicing, Block1 reassembly);
+//! - [`wire`]: the message type of the serving path, read and written on the wire bytes without
+//!   coap-lite's per-option allocations ([`MessageRef`], [`Outgoing`]), and the traits the
+//!   option helpers read and write any message through ([`ReadMessage`], [`WriteMessage`]).
 //!
 //! Time is always passed in as [`Instant`](crate::Instant), so every rule is testable with a simulated
 //! clock.
@@ -29,6 +33,7 @@ pub mod options;
 mod params;
 mod retransmit;
 mod token;
+pub mod wire;
 
 pub use block::{
     Block1Assembler, Block1Config, Block1Outcome, Block2Slice, BlockError, BlockOption, block_of,
@@ -43,6 +48,7 @@ pub use options::OptionError;
 pub use params::TransmissionParameters;
 pub use retransmit::{RetransmitEvent, Retransmitter};
 pub use token::TokenGenerator;
+pub use wire::{MessageRef, Outgoing, ReadMessage, WireError, WriteMessage};
 
 /// A small, fast, seedable pseudo-random generator (xorshift64*), for retransmission jitter and
 /// tokens. Not cryptographic: CoAP tokens need to be hard to guess for an off-path attacker, and

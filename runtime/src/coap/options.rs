@@ -16,7 +16,11 @@
 //! A non-repeatable option sent more than once is read from its first occurrence.
 
 use crate::prelude::*;
-use coap_lite::{CoapOption, Packet};
+use coap_lite::CoapOption;
+#[cfg(test)]
+use coap_lite::Packet;
+
+use super::wire::{ReadMessage, WriteMessage};
 
 /// Option number of Request-Tag (RFC 9175 §3), which keys concurrent Block1 transfers.
 pub const REQUEST_TAG: u16 = 292;
@@ -102,21 +106,25 @@ pub fn encode_uint(value: u32) -> Vec<u8> {
 }
 
 /// The first value of `option` as an unsigned integer: `Ok(None)` when absent.
-pub fn uint(packet: &Packet, option: CoapOption) -> Result<Option<u32>, OptionError> {
+pub fn uint(packet: &impl ReadMessage, option: CoapOption) -> Result<Option<u32>, OptionError> {
+    let number = u16::from(option);
     packet
-        .get_first_option(option)
-        .map(|bytes| decode_uint(option.into(), bytes))
+        .first_option(number)
+        .map(|bytes| decode_uint(number, bytes))
         .transpose()
 }
 
 /// Replaces every value of `option` with the minimal encoding of `value`.
-pub fn set_uint(packet: &mut Packet, option: CoapOption, value: u32) {
-    packet.clear_option(option);
-    packet.add_option(option, encode_uint(value));
+pub fn set_uint(packet: &mut impl WriteMessage, option: CoapOption, value: u32) {
+    let number = u16::from(option);
+    let bytes = value.to_be_bytes();
+    let skip = bytes.iter().take_while(|b| **b == 0).count();
+    packet.remove_option(number);
+    packet.push_option(number, bytes.get(skip..).unwrap_or(&[]));
 }
 
 /// The first value of a 16-bit unsigned integer option such as Content-Format or Accept.
-fn uint16(packet: &Packet, option: CoapOption) -> Result<Option<u16>, OptionError> {
+fn uint16(packet: &impl ReadMessage, option: CoapOption) -> Result<Option<u16>, OptionError> {
     match uint(packet, option)? {
         None => Ok(None),
         Some(value) => u16::try_from(value)
@@ -130,43 +138,40 @@ fn uint16(packet: &Packet, option: CoapOption) -> Result<Option<u16>, OptionErro
 
 /// The Content-Format number (option 12), if present. An empty value is 0 (text/plain), which a
 /// GET may carry on block-wise re-fetches; it is accepted like any other.
-pub fn content_format(packet: &Packet) -> Result<Option<u16>, OptionError> {
+pub fn content_format(packet: &impl ReadMessage) -> Result<Option<u16>, OptionError> {
     uint16(packet, CoapOption::ContentFormat)
 }
 
 /// The Accept number (option 17), if present; `0x00` and empty both mean 0 (text/plain).
-pub fn accept(packet: &Packet) -> Result<Option<u16>, OptionError> {
+pub fn accept(packet: &impl ReadMessage) -> Result<Option<u16>, OptionError> {
     uint16(packet, CoapOption::Accept)
 }
 
 /// Sets the Content-Format to a raw number (minimal encoding).
-pub fn set_content_format(packet: &mut Packet, format: u16) {
+pub fn set_content_format(packet: &mut impl WriteMessage, format: u16) {
     set_uint(packet, CoapOption::ContentFormat, u32::from(format));
 }
 
 /// Sets the Accept option to a raw number (minimal encoding).
-pub fn set_accept(packet: &mut Packet, format: u16) {
+pub fn set_accept(packet: &mut impl WriteMessage, format: u16) {
     set_uint(packet, CoapOption::Accept, u32::from(format));
 }
 
 /// The Observe value (option 6), if present: in a request 0 registers and 1 deregisters, in a
 /// notification it is the sequence number (RFC 7641 defines up to 3 bytes; up to 4 are read).
-pub fn observe(packet: &Packet) -> Result<Option<u32>, OptionError> {
+pub fn observe(packet: &impl ReadMessage) -> Result<Option<u32>, OptionError> {
     uint(packet, CoapOption::Observe)
 }
 
 /// Sets the Observe value, keeping the 24 bits RFC 7641 §3.4 allows (sequence numbers wrap).
-pub fn set_observe(packet: &mut Packet, value: u32) {
+pub fn set_observe(packet: &mut impl WriteMessage, value: u32) {
     set_uint(packet, CoapOption::Observe, value & 0x00FF_FFFF);
 }
 
 /// The values of a string option, each as UTF-8.
-fn strings(packet: &Packet, option: CoapOption) -> Result<Vec<&str>, OptionError> {
-    let Some(values) = packet.get_option(option) else {
-        return Ok(Vec::new());
-    };
-    values
-        .iter()
+fn strings(packet: &impl ReadMessage, option: CoapOption) -> Result<Vec<&str>, OptionError> {
+    packet
+        .option_values(option.into())
         .map(|bytes| {
             core::str::from_utf8(bytes).map_err(|_| OptionError::InvalidUtf8 {
                 option: option.into(),
@@ -177,7 +182,7 @@ fn strings(packet: &Packet, option: CoapOption) -> Result<Vec<&str>, OptionError
 
 /// The Uri-Path segments (option 11), in order. Empty segments are dropped: LwM2M paths have
 /// none, and some clients send one empty Uri-Path for `/`.
-pub fn uri_path(packet: &Packet) -> Result<Vec<String>, OptionError> {
+pub fn uri_path(packet: &impl ReadMessage) -> Result<Vec<String>, OptionError> {
     Ok(strings(packet, CoapOption::UriPath)?
         .into_iter()
         .filter(|segment| !segment.is_empty())
@@ -188,7 +193,7 @@ pub fn uri_path(packet: &Packet) -> Result<Vec<String>, OptionError> {
 /// The Uri-Query parameters (option 15) as `(key, value)`, split at the first `=`: `ep=dev`
 /// gives `("ep", Some("dev"))`, `pmin=` gives `("pmin", Some(""))`, `b` gives `("b", None)`.
 /// Empty query options are dropped.
-pub fn uri_query(packet: &Packet) -> Result<Vec<(String, Option<String>)>, OptionError> {
+pub fn uri_query(packet: &impl ReadMessage) -> Result<Vec<(String, Option<String>)>, OptionError> {
     Ok(strings(packet, CoapOption::UriQuery)?
         .into_iter()
         .filter(|query| !query.is_empty())
@@ -202,7 +207,7 @@ pub fn uri_query(packet: &Packet) -> Result<Vec<(String, Option<String>)>, Optio
 /// The Location-Path segments (option 8) of a response, normalised: the segments of several
 /// options (`rd`, `5`) and of one option with slashes inside (`rd/5`, as `lwm2m-node-lib`
 /// sends) are the same `["rd", "5"]`. Empty segments (a leading or doubled slash) are dropped.
-pub fn location_path(packet: &Packet) -> Result<Vec<String>, OptionError> {
+pub fn location_path(packet: &impl ReadMessage) -> Result<Vec<String>, OptionError> {
     Ok(strings(packet, CoapOption::LocationPath)?
         .into_iter()
         .flat_map(|value| value.split('/'))
@@ -213,11 +218,9 @@ pub fn location_path(packet: &Packet) -> Result<Vec<String>, OptionError> {
 
 /// The Request-Tag values (RFC 9175), if any, concatenated with a length prefix each, as an
 /// opaque key distinguishing concurrent block-wise transfers to the same resource.
-pub fn request_tag(packet: &Packet) -> Option<Vec<u8>> {
-    let values = packet.get_option(CoapOption::Unknown(REQUEST_TAG))?;
-    if values.is_empty() {
-        return None;
-    }
+pub fn request_tag(packet: &impl ReadMessage) -> Option<Vec<u8>> {
+    let mut values = packet.option_values(REQUEST_TAG).peekable();
+    values.peek()?;
     let mut key = Vec::new();
     for value in values {
         // Values are at most 8 bytes by RFC 9175; the length prefix keeps the key unambiguous.
@@ -233,16 +236,14 @@ pub fn request_tag(packet: &Packet) -> Option<Vec<u8>> {
 /// Bad Option (with a diagnostic payload at most); in a non-confirmable request it makes the
 /// message rejected (ignored, or RST); in a confirmable response the response is rejected with
 /// RST; in a non-confirmable response it is ignored.
-pub fn unrecognized_critical_in(packet: &Packet, understood: &[u16]) -> Option<u16> {
+pub fn unrecognized_critical_in(packet: &impl ReadMessage, understood: &[u16]) -> Option<u16> {
     packet
-        .options()
-        .filter(|(_, values)| !values.is_empty())
-        .map(|(number, _)| *number)
+        .option_numbers()
         .find(|number| is_critical(*number) && !understood.contains(number))
 }
 
 /// [`unrecognized_critical_in`] with the [`UNDERSTOOD_CRITICAL`] set.
-pub fn unrecognized_critical(packet: &Packet) -> Option<u16> {
+pub fn unrecognized_critical(packet: &impl ReadMessage) -> Option<u16> {
     unrecognized_critical_in(packet, UNDERSTOOD_CRITICAL)
 }
 

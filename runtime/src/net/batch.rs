@@ -174,7 +174,9 @@ impl Filled<'_> {
 /// asking the socket once more.
 pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<()> {
     let mut total = 0;
-    let mut wanted = batch.wanted();
+    // At most MAX_BATCH per call (the I/O vectors of one call are an array of that size):
+    // a call that fills all it asked for is followed by another.
+    let mut wanted = batch.wanted().min(MAX_BATCH);
     let result = loop {
         if wanted == 0 {
             break Ok(());
@@ -191,7 +193,7 @@ pub(crate) fn try_recv(socket: &UdpSocket, batch: &mut RecvBatch) -> io::Result<
         });
         match received {
             // All it asked for: maybe more are waiting.
-            Ok(_) => wanted = batch.free(),
+            Ok(_) => wanted = batch.free().min(MAX_BATCH),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(()),
             Err(e) => break Err(e),
         }
@@ -243,18 +245,28 @@ mod sys {
         wanted: usize,
     ) -> io::Result<usize> {
         let (free, mut filled) = batch.free_slots();
-        let mut slices: Vec<[IoSliceMut<'_>; 1]> = free
-            .take(wanted)
-            .map(|slot| [IoSliceMut::new(slot)])
-            .collect();
-        if slices.is_empty() {
+        // The slots' I/O vectors on the stack (a batch has at most MAX_BATCH slots): no
+        // allocation for them per call.
+        let mut free = free.take(wanted.min(super::MAX_BATCH));
+        let mut count = 0;
+        let mut slices: [[IoSliceMut<'_>; 1]; super::MAX_BATCH] = core::array::from_fn(|_| {
+            let slot: &mut [u8] = match free.next() {
+                Some(slot) => {
+                    count += 1;
+                    slot
+                }
+                None => &mut [],
+            };
+            [IoSliceMut::new(slot)]
+        });
+        if count == 0 {
             return Ok(0);
         }
-        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(slices.len(), None);
+        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(count, None);
         let results = nix::sys::socket::recvmmsg(
             socket.as_raw_fd(),
             &mut headers,
-            slices.iter_mut(),
+            slices.iter_mut().take(count),
             MsgFlags::MSG_DONTWAIT,
             None,
         )

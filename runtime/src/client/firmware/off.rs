@@ -44,11 +44,11 @@ impl Engine {
         &mut self,
         _now: Instant,
         _from: SocketAddr,
-        _request: &Packet,
+        _request: &crate::coap::MessageRef<'_>,
         _classified: &Request,
         _requester: Requester,
         _next_id: u16,
-    ) -> Option<(Packet, alloc::vec::Vec<Effect>)> {
+    ) -> Option<(crate::coap::Outgoing, alloc::vec::Vec<Effect>)> {
         None
     }
 

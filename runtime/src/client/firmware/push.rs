@@ -16,11 +16,11 @@ use crate::prelude::*;
 use crate::time::Instant;
 use core::net::SocketAddr;
 
-use coap_lite::{CoapOption, MessageClass, Packet, ResponseType};
+use coap_lite::{CoapOption, MessageClass, ResponseType};
 
 use crate::coap::block::{self, BlockOption};
-use crate::coap::message as coap_message;
 use crate::coap::options;
+use crate::coap::{MessageRef, Outgoing, ReadMessage};
 use crate::firmware::{UpdateResult, UpdateState};
 use crate::objects::FirmwareUpdate;
 
@@ -108,11 +108,11 @@ impl Engine {
         &mut self,
         now: Instant,
         from: SocketAddr,
-        request: &Packet,
+        request: &MessageRef<'_>,
         classified: &Request,
         requester: Requester,
         next_id: u16,
-    ) -> Option<(Packet, Vec<Effect>)> {
+    ) -> Option<(Outgoing, Vec<Effect>)> {
         let path = classified.path?;
         if !self.firmware_handles(&path)
             || *path.ids() != [FirmwareUpdate::ID, INSTANCE, FirmwareUpdate::PACKAGE]
@@ -133,7 +133,7 @@ impl Engine {
             },
         };
         self.publish_firmware(now);
-        let mut response = coap_message::response(request, reply.code, next_id);
+        let mut response = Outgoing::response(request, reply.code, next_id);
         let more = match reply.code {
             MessageClass::Response(ResponseType::Continue) => Some(true),
             MessageClass::Response(ResponseType::Changed) => Some(false),
@@ -152,11 +152,11 @@ impl Engine {
         &mut self,
         now: Instant,
         from: SocketAddr,
-        request: &Packet,
+        request: &MessageRef<'_>,
         block: BlockOption,
         encoding: Encoding,
     ) -> Reply {
-        let payload = request.payload.as_slice();
+        let payload = request.payload();
         let lifetime = self.config.transmission.exchange_lifetime();
         if block.num() == 0 {
             let restart = matches!(
