@@ -232,7 +232,15 @@ fn push_values(
     instance: u16,
     values: Vec<(u16, ResourceValue)>,
 ) {
-    records.reserve(values.len());
+    // One allocation for every record, resource instances included.
+    let count = values
+        .iter()
+        .map(|(_, value)| match value {
+            ResourceValue::Single(_) => 1,
+            ResourceValue::Multiple(map) => map.len(),
+        })
+        .sum();
+    records.reserve(count);
     for (resource, value) in values {
         let at = Path::resource(object, instance, resource);
         match value {

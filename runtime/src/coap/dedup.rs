@@ -76,6 +76,10 @@ pub struct DuplicateCache<P: PartialEq + Clone> {
     slots: VecDeque<Slot<P>>,
     /// The message id of each slot, in the same order.
     ids: VecDeque<u16>,
+    /// How many entries have each value of the low bits of their message id (empty for a
+    /// small cache, which is scanned whole): an id whose count is zero is not in the cache, and
+    /// a new message (nearly every one) is known new without a scan.
+    counts: Vec<u16>,
     /// Response buffers of evicted slots, for the next responses.
     spare: Vec<Vec<u8>>,
 }
@@ -86,14 +90,25 @@ const SPARE_BUFFERS: usize = 4;
 /// How many message ids one step of [`DuplicateCache::find`] compares.
 const ID_CHUNK: usize = 16;
 
+/// Above this capacity the cache counts its ids by their low bits (`counts`).
+const COUNTED_ABOVE: usize = 32;
+
 impl<P: PartialEq + Clone> DuplicateCache<P> {
     /// A cache remembering ids for `lifetime` (`EXCHANGE_LIFETIME`), at most `capacity` of them.
     pub fn new(lifetime: Duration, capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        // About four counters per entry (a power of two: the low bits of the id), at most 4096.
+        let counts = if capacity > COUNTED_ABOVE {
+            vec![0; capacity.saturating_mul(4).next_power_of_two().min(4096)]
+        } else {
+            Vec::new()
+        };
         DuplicateCache {
             lifetime,
-            capacity: capacity.max(1),
+            capacity,
             slots: VecDeque::new(),
             ids: VecDeque::new(),
+            counts,
             spare: Vec::new(),
         }
     }
@@ -120,6 +135,9 @@ impl<P: PartialEq + Clone> DuplicateCache<P> {
             response: None,
         });
         self.ids.push_back(message_id);
+        if let Some(count) = self.count_of(message_id) {
+            *count = count.saturating_add(1);
+        }
         Seen::New
     }
 
@@ -159,19 +177,42 @@ impl<P: PartialEq + Clone> DuplicateCache<P> {
         self.slots.is_empty()
     }
 
+    /// The counter of the low bits of `message_id`, when the cache counts them.
+    fn count_of(&mut self, message_id: u16) -> Option<&mut u16> {
+        let mask = self.counts.len().wrapping_sub(1);
+        self.counts.get_mut(usize::from(message_id) & mask)
+    }
+
+    /// One fewer entry with `message_id`.
+    fn uncount(&mut self, message_id: Option<u16>) {
+        if let Some(count) = message_id.and_then(|id| self.count_of(id)) {
+            *count = count.saturating_sub(1);
+        }
+    }
+
     /// The position of the message `message_id` from `peer` (there is at most one: a reused id
-    /// replaces its entry).
+    /// replaces its entry). Searched from the newest: the message just checked is found at once
+    /// by [`responded_with`](Self::responded_with).
     fn find(&self, peer: &P, message_id: u16) -> Option<usize> {
+        let mask = self.counts.len().wrapping_sub(1);
+        if self
+            .counts
+            .get(usize::from(message_id) & mask)
+            .is_some_and(|count| *count == 0)
+        {
+            return None;
+        }
         let (front, back) = self.ids.as_slices();
         let matches = |ids: &[u16], offset: usize| {
-            let mut start = offset;
-            for chunk in ids.chunks(ID_CHUNK) {
+            let mut end = offset + ids.len();
+            for chunk in ids.rchunks(ID_CHUNK) {
+                let start = end - chunk.len();
                 // Branch-free over the chunk, so that it is compiled to vector compares.
                 let any = chunk
                     .iter()
                     .fold(false, |any, id| any | (*id == message_id));
                 if any {
-                    for (k, id) in chunk.iter().enumerate() {
+                    for (k, id) in chunk.iter().enumerate().rev() {
                         if *id == message_id
                             && self.slots.get(start + k).is_some_and(|s| s.peer == *peer)
                         {
@@ -179,7 +220,7 @@ impl<P: PartialEq + Clone> DuplicateCache<P> {
                         }
                     }
                 }
-                start += chunk.len();
+                end = start;
             }
             None
         };
@@ -188,7 +229,8 @@ impl<P: PartialEq + Clone> DuplicateCache<P> {
 
     /// Forgets the entry at `at`.
     fn remove(&mut self, at: usize) {
-        self.ids.remove(at);
+        let id = self.ids.remove(at);
+        self.uncount(id);
         if let Some(slot) = self.slots.remove(at)
             && let Some(response) = slot.response
         {
@@ -198,7 +240,8 @@ impl<P: PartialEq + Clone> DuplicateCache<P> {
 
     /// Forgets the oldest entry.
     fn pop_oldest(&mut self) {
-        self.ids.pop_front();
+        let id = self.ids.pop_front();
+        self.uncount(id);
         if let Some(slot) = self.slots.pop_front()
             && let Some(response) = slot.response
         {
@@ -366,5 +409,38 @@ mod tests {
             }
             assert_eq!(cache.len(), 37.min(usize::from(next)));
         }
+    }
+
+    /// A cache large enough to count its ids: the counts follow evictions, expiry and reused
+    /// ids, so that no entry is ever missed (ids chosen to share their low bits).
+    #[test]
+    fn a_counted_cache_finds_what_it_holds_and_nothing_else() {
+        let now = Instant::now();
+        let mut cache = DuplicateCache::new(LIFETIME, 100);
+        assert!(!cache.counts.is_empty());
+        let buckets = cache.counts.len() as u16;
+        let id = |n: u16| n.wrapping_mul(buckets / 4).wrapping_add(n / 7);
+        for n in 0u16..1000 {
+            assert_eq!(cache.check(now, &1u8, id(n), b"a"), Seen::New, "{n}");
+            if n % 5 == 0 {
+                // Reused with a new token: replaces its entry.
+                assert_eq!(cache.check(now, &1u8, id(n), b"b"), Seen::New);
+            }
+        }
+        for n in 900u16..1000 {
+            let token: &[u8] = if n % 5 == 0 { b"b" } else { b"a" };
+            assert_eq!(cache.check(now, &1u8, id(n), token), Seen::Duplicate(None));
+        }
+        assert_eq!(
+            cache.counts.iter().map(|c| usize::from(*c)).sum::<usize>(),
+            100
+        );
+        let later = now + LIFETIME;
+        assert_eq!(cache.check(later, &1u8, id(950), b"a"), Seen::New);
+        assert_eq!(cache.len(), 1);
+        assert_eq!(
+            cache.counts.iter().map(|c| usize::from(*c)).sum::<usize>(),
+            1
+        );
     }
 }
