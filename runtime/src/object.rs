@@ -154,6 +154,24 @@ pub trait ObjectInstance: Any {
 
     /// The instance as mutable [`Any`], to get the concrete type back.
     fn as_any_mut(&mut self) -> &mut dyn Any;
+
+    /// Not a public API: [`Object::read_unchecked`], for the store's shared code.
+    #[doc(hidden)]
+    fn __read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
+        self.read(resource)
+    }
+
+    /// Not a public API: [`Object::write_unchecked`], for the store's shared code.
+    #[doc(hidden)]
+    fn __write_unchecked(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
+        self.write(resource, value)
+    }
+
+    /// Not a public API: [`Object::reset`], for the store's shared code.
+    #[doc(hidden)]
+    fn __reset(&mut self, resource: u16) -> Result<(), Error> {
+        Err(Error::NotFound { resource })
+    }
 }
 
 impl<T: Object + Any> ObjectInstance for T {
@@ -175,6 +193,18 @@ impl<T: Object + Any> ObjectInstance for T {
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+
+    fn __read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
+        Object::read_unchecked(self, resource)
+    }
+
+    fn __write_unchecked(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
+        Object::write_unchecked(self, resource, value)
+    }
+
+    fn __reset(&mut self, resource: u16) -> Result<(), Error> {
+        Object::reset(self, resource)
     }
 }
 

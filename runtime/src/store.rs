@@ -9,7 +9,8 @@
 //!   writable resources it omits are removed) or [`WriteMode::Update`] (POST: the others stay;
 //!   the given instances of a multiple resource are added to or replace the existing ones). All
 //!   or nothing: every value is checked, then [`Handler::validate_write`] is asked, then the
-//!   changes are applied to a clone that replaces the instance only if all succeeded;
+//!   changes are applied, the previous value of each resource they touch kept aside and put
+//!   back if one of them fails;
 //! - [`execute`](ObjectStore::execute): parsed arguments to [`Handler::execute`];
 //! - [`create`](ObjectStore::create) and [`delete`](ObjectStore::delete), for objects made
 //!   creatable with [`ObjectStore::creatable`]; a single-instance object refuses a second instance.
@@ -165,63 +166,176 @@ pub struct Instance<T, H> {
     pub handler: H,
 }
 
-impl<T: Object + Clone + 'static, H: Handler<T>> Instance<T, H> {
-    fn checked_read(&mut self, resource: u16) -> Result<ResourceValue, Error> {
-        let meta = T::META
-            .resource(resource)
-            .ok_or(Error::NotFound { resource })?;
-        validate::check_read(meta)?;
-        self.handler.read(&mut self.value, resource)?;
-        Object::read(&self.value, resource)
+/// What the store's shared code needs of an [`Instance`]: the object and its handler behind
+/// pointers. Everything a [`ManagedInstance`] does is written once, over `&mut dyn Parts`
+/// ([`checked_read`], [`apply_write`], ...); per object type there are only these forwarding
+/// methods and the one-line methods of [`ManagedInstance`].
+trait Parts {
+    fn meta(&self) -> &'static ObjectMeta;
+    fn object(&self) -> &dyn ObjectInstance;
+    fn object_mut(&mut self) -> &mut dyn ObjectInstance;
+    /// [`Handler::read`].
+    fn handler_read(&mut self, resource: u16) -> Result<(), Error>;
+    /// [`Handler::validate_write`].
+    fn validate_write(&mut self, changes: &[(u16, ResourceValue)]) -> Result<(), Error>;
+    /// [`Handler::written`].
+    fn written(&mut self, resources: &[u16]);
+    /// [`Handler::execute`].
+    fn handler_execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error>;
+}
+
+impl<T: Object + 'static, H: Handler<T>> Parts for Instance<T, H> {
+    fn meta(&self) -> &'static ObjectMeta {
+        T::META
     }
 
-    /// A write of `changes`: `server` checks the operations (a server's write), otherwise only
-    /// that the resources exist and the values fit them (the device's or bootstrap's write).
-    /// What does not depend on `T` is done once for all objects, by [`check_changes`] and
-    /// [`write_changes`].
-    fn apply_write(
-        &mut self,
-        changes: Vec<(u16, ResourceValue)>,
-        mode: WriteMode,
-        server: bool,
-    ) -> Result<(), Error> {
-        check_changes(T::META, &changes, server)?;
-        self.handler.validate_write(&self.value, &changes)?;
-        let mut new = self.value.clone();
-        let ids = write_changes(&mut new, T::META, changes, mode, server)?;
-        self.value = new;
-        self.handler.written(&mut self.value, &ids);
-        Ok(())
+    fn object(&self) -> &dyn ObjectInstance {
+        &self.value
+    }
+
+    fn object_mut(&mut self) -> &mut dyn ObjectInstance {
+        &mut self.value
+    }
+
+    fn handler_read(&mut self, resource: u16) -> Result<(), Error> {
+        self.handler.read(&mut self.value, resource)
+    }
+
+    fn validate_write(&mut self, changes: &[(u16, ResourceValue)]) -> Result<(), Error> {
+        self.handler.validate_write(&self.value, changes)
+    }
+
+    fn written(&mut self, resources: &[u16]) {
+        self.handler.written(&mut self.value, resources);
+    }
+
+    fn handler_execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error> {
+        self.handler.execute(&mut self.value, resource, args)
     }
 }
 
-/// [`Object`] behind a pointer: what the store's code that is the same for every object
-/// ([`write_changes`], [`merged`]) calls, compiled once instead of once per object type.
-trait DynObject {
-    fn read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error>;
-
-    /// [`Object::write`] if `server`, else [`Object::write_unchecked`].
-    fn write_as(&mut self, resource: u16, value: ResourceValue, server: bool) -> Result<(), Error>;
-
-    fn reset(&mut self, resource: u16) -> Result<(), Error>;
+/// The metadata of `resource`, or [`Error::NotFound`].
+fn resource_of(meta: &'static ObjectMeta, resource: u16) -> Result<&'static ResourceMeta, Error> {
+    meta.resource(resource).ok_or(Error::NotFound { resource })
 }
 
-impl<T: Object> DynObject for T {
-    fn read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
-        Object::read_unchecked(self, resource)
-    }
+/// A server read of one resource: the operations checked, [`Handler::read`], then the struct.
+fn checked_read(inst: &mut dyn Parts, resource: u16) -> Result<ResourceValue, Error> {
+    validate::check_read(resource_of(inst.meta(), resource)?)?;
+    inst.handler_read(resource)?;
+    inst.object().read(resource)
+}
 
-    fn write_as(&mut self, resource: u16, value: ResourceValue, server: bool) -> Result<(), Error> {
-        if server {
-            Object::write(self, resource, value)
-        } else {
-            Object::write_unchecked(self, resource, value)
+/// [`ManagedInstance::read_resource_instance`].
+fn read_resource_instance(
+    inst: &mut dyn Parts,
+    resource: u16,
+    instance: u16,
+) -> Result<Value, Error> {
+    match checked_read(inst, resource)? {
+        ResourceValue::Multiple(mut values) => values
+            .remove(&instance)
+            .ok_or(Error::ResourceInstanceNotFound { resource, instance }),
+        ResourceValue::Single(_) => Err(Error::ResourceInstanceNotFound { resource, instance }),
+    }
+}
+
+/// [`ManagedInstance::read_all`].
+fn read_all(inst: &mut dyn Parts) -> Result<Vec<(u16, ResourceValue)>, Error> {
+    let mut all = Vec::new();
+    for meta in inst.meta().resources {
+        if !meta.operations.is_readable() {
+            continue;
+        }
+        match checked_read(inst, meta.id) {
+            Ok(value) => all.push((meta.id, value)),
+            Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
+    Ok(all)
+}
 
-    fn reset(&mut self, resource: u16) -> Result<(), Error> {
-        Object::reset(self, resource)
+/// [`ManagedInstance::read_internal`].
+fn read_internal(inst: &mut dyn Parts, resource: u16) -> Result<ResourceValue, Error> {
+    resource_of(inst.meta(), resource)?;
+    inst.handler_read(resource)?;
+    inst.object().__read_unchecked(resource)
+}
+
+/// [`ManagedInstance::write_resource_instance`].
+fn write_resource_instance(
+    inst: &mut dyn Parts,
+    resource: u16,
+    instance: u16,
+    value: Value,
+) -> Result<(), Error> {
+    if !resource_of(inst.meta(), resource)?.multiple {
+        return Err(Error::ResourceInstanceNotFound { resource, instance });
     }
+    let mut given = Instances::new();
+    given.insert(instance, value);
+    apply_write(
+        inst,
+        vec![(resource, ResourceValue::Multiple(given))],
+        WriteMode::Update,
+        true,
+    )
+}
+
+/// [`ManagedInstance::execute`].
+fn execute(inst: &mut dyn Parts, resource: u16, args: &ExecuteArgs) -> Result<(), Error> {
+    validate::check_execute(resource_of(inst.meta(), resource)?)?;
+    inst.handler_execute(resource, args)
+}
+
+/// A write of `changes`: `server` checks the operations (a server's write), otherwise only
+/// that the resources exist and the values fit them (the device's or bootstrap's write).
+///
+/// All or nothing: the checks and [`Handler::validate_write`] come first; then the changes are
+/// applied in place, each resource's previous value kept aside before it changes, and put back
+/// if a later change fails (a value the field type cannot hold, say). Only the resources the
+/// write touches are copied, not the instance.
+fn apply_write(
+    inst: &mut dyn Parts,
+    changes: Vec<(u16, ResourceValue)>,
+    mode: WriteMode,
+    server: bool,
+) -> Result<(), Error> {
+    let meta = inst.meta();
+    check_changes(meta, &changes, server)?;
+    inst.validate_write(&changes)?;
+    let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
+    let mut undo = Vec::new();
+    let object = inst.object_mut();
+    if let Err(e) = write_changes(object, meta, changes, mode, server, &mut undo) {
+        // Newest first: a resource saved twice gets its oldest value last.
+        for (resource, old) in undo.into_iter().rev() {
+            // Puts back what was read from the same field: cannot fail for a derived object.
+            let _ = match old {
+                Some(value) => object.__write_unchecked(resource, value),
+                None => object.__reset(resource),
+            };
+        }
+        return Err(e);
+    }
+    inst.written(&ids);
+    Ok(())
+}
+
+/// The previous value of a resource a write is about to change, for [`apply_write`] to put
+/// back: `None` if it is absent (put back by a reset). An error other than absence (a value the
+/// declared type cannot carry) refuses the write before it changes that resource.
+type Undo = Vec<(u16, Option<ResourceValue>)>;
+
+fn save(object: &dyn ObjectInstance, resource: u16, undo: &mut Undo) -> Result<(), Error> {
+    let old = match object.__read_unchecked(resource) {
+        Ok(value) => Some(value),
+        Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    undo.push((resource, old));
+    Ok(())
 }
 
 /// The checks of a write before its handler sees it: the operations and the values (a
@@ -235,25 +349,23 @@ fn check_changes(
         validate::check_instance_write(meta, changes, false)
     } else {
         for (id, value) in changes {
-            let resource = meta
-                .resource(*id)
-                .ok_or(Error::NotFound { resource: *id })?;
-            validate::check_value(resource, value)?;
+            validate::check_value(resource_of(meta, *id)?, value)?;
         }
         Ok(())
     }
 }
 
-/// Applies checked `changes` to `new` (a copy of the instance): with [`WriteMode::Replace`],
-/// first removes the replaceable optional resources not given; with [`WriteMode::Update`],
-/// merges the instances of a multiple resource. The ids written.
+/// Applies checked `changes` to `object`, each resource's previous value saved in `undo` first:
+/// with [`WriteMode::Replace`], first removes the replaceable optional resources not given; with
+/// [`WriteMode::Update`], merges the instances of a multiple resource.
 fn write_changes(
-    new: &mut dyn DynObject,
+    object: &mut dyn ObjectInstance,
     meta: &'static ObjectMeta,
     changes: Vec<(u16, ResourceValue)>,
     mode: WriteMode,
     server: bool,
-) -> Result<Vec<u16>, Error> {
+    undo: &mut Undo,
+) -> Result<(), Error> {
     if mode == WriteMode::Replace {
         let omitted = meta.resources.iter().filter(|r| {
             let replaceable = if server {
@@ -264,23 +376,28 @@ fn write_changes(
             replaceable && !r.mandatory && !changes.iter().any(|(id, _)| *id == r.id)
         });
         for r in omitted {
-            new.reset(r.id)?;
+            save(object, r.id, undo)?;
+            object.__reset(r.id)?;
         }
     }
-    let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
     for (id, value) in changes {
+        save(object, id, undo)?;
         let value = match (mode, value) {
             (WriteMode::Update, ResourceValue::Multiple(given)) => {
-                ResourceValue::Multiple(merged(&*new, id, given)?)
+                ResourceValue::Multiple(merged(&*object, id, given)?)
             }
             (_, value) => value,
         };
-        new.write_as(id, value, server)?;
+        if server {
+            object.write(id, value)?;
+        } else {
+            object.__write_unchecked(id, value)?;
+        }
     }
-    Ok(ids)
+    Ok(())
 }
 
-impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T, H> {
+impl<T: Object + 'static, H: Handler<T>> ManagedInstance for Instance<T, H> {
     fn meta(&self) -> &'static ObjectMeta {
         T::META
     }
@@ -294,44 +411,23 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
     }
 
     fn read(&mut self, resource: u16) -> Result<ResourceValue, Error> {
-        self.checked_read(resource)
+        checked_read(self, resource)
     }
 
     fn read_resource_instance(&mut self, resource: u16, instance: u16) -> Result<Value, Error> {
-        match self.checked_read(resource)? {
-            ResourceValue::Multiple(mut values) => values
-                .remove(&instance)
-                .ok_or(Error::ResourceInstanceNotFound { resource, instance }),
-            ResourceValue::Single(_) => Err(Error::ResourceInstanceNotFound { resource, instance }),
-        }
+        read_resource_instance(self, resource, instance)
     }
 
     fn read_all(&mut self) -> Result<Vec<(u16, ResourceValue)>, Error> {
-        let mut all = Vec::new();
-        for meta in T::META
-            .resources
-            .iter()
-            .filter(|r| r.operations.is_readable())
-        {
-            match self.checked_read(meta.id) {
-                Ok(value) => all.push((meta.id, value)),
-                Err(Error::NotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(all)
+        read_all(self)
     }
 
     fn write(&mut self, changes: Vec<(u16, ResourceValue)>, mode: WriteMode) -> Result<(), Error> {
-        self.apply_write(changes, mode, true)
+        apply_write(self, changes, mode, true)
     }
 
     fn read_internal(&mut self, resource: u16) -> Result<ResourceValue, Error> {
-        T::META
-            .resource(resource)
-            .ok_or(Error::NotFound { resource })?;
-        self.handler.read(&mut self.value, resource)?;
-        Object::read_unchecked(&self.value, resource)
+        read_internal(self, resource)
     }
 
     fn write_internal(
@@ -339,7 +435,7 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
         changes: Vec<(u16, ResourceValue)>,
         mode: WriteMode,
     ) -> Result<(), Error> {
-        self.apply_write(changes, mode, false)
+        apply_write(self, changes, mode, false)
     }
 
     fn write_resource_instance(
@@ -348,26 +444,11 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
         instance: u16,
         value: Value,
     ) -> Result<(), Error> {
-        let meta = T::META
-            .resource(resource)
-            .ok_or(Error::NotFound { resource })?;
-        if !meta.multiple {
-            return Err(Error::ResourceInstanceNotFound { resource, instance });
-        }
-        let mut given = Instances::new();
-        given.insert(instance, value);
-        self.write(
-            vec![(resource, ResourceValue::Multiple(given))],
-            WriteMode::Update,
-        )
+        write_resource_instance(self, resource, instance, value)
     }
 
     fn execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error> {
-        let meta = T::META
-            .resource(resource)
-            .ok_or(Error::NotFound { resource })?;
-        validate::check_execute(meta)?;
-        self.handler.execute(&mut self.value, resource, args)
+        execute(self, resource, args)
     }
 
     fn created(&mut self, instance: u16) {
@@ -382,11 +463,11 @@ impl<T: Object + Clone + 'static, H: Handler<T>> ManagedInstance for Instance<T,
 /// The current instances of a multiple resource with `given` added or replaced. A resource that
 /// is absent, or that cannot be read back (write-only), starts empty.
 fn merged(
-    value: &dyn DynObject,
+    value: &dyn ObjectInstance,
     resource: u16,
     given: Instances<Value>,
 ) -> Result<Instances<Value>, Error> {
-    let mut current = match value.read_unchecked(resource) {
+    let mut current = match value.__read_unchecked(resource) {
         Ok(ResourceValue::Multiple(current)) => current,
         Ok(ResourceValue::Single(_)) => return Err(Error::NotSingle { resource }),
         Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => Instances::new(),
@@ -447,7 +528,7 @@ impl ObjectStore {
     ///
     /// [`Error::InstanceExists`] if the id is taken, [`Error::SingleInstance`] for a second
     /// instance of a single-instance object, [`Error::BadRequest`] for the reserved id 65535.
-    pub fn insert<T: Object + Clone + 'static, H: Handler<T>>(
+    pub fn insert<T: Object + 'static, H: Handler<T>>(
         &mut self,
         instance: u16,
         value: T,
@@ -463,7 +544,7 @@ impl ObjectStore {
 
     /// Lets servers create instances of `T`: each new instance starts as `make()` and then
     /// receives the create's values.
-    pub fn creatable<T: Object + Clone + 'static, H: Handler<T>>(
+    pub fn creatable<T: Object + 'static, H: Handler<T>>(
         &mut self,
         make: impl Fn() -> (T, H) + 'static,
     ) {
@@ -768,5 +849,91 @@ mod tests {
         assert_eq!(store.kind(&Path::resource(3, 0, 999)), None);
         assert_eq!(store.kind(&Path::resource(2, 0, 0)), None);
         assert_eq!(store.kind(&Path::instance(3, 0)), None);
+    }
+}
+
+// The derive is an optional dependency (feature `derive`).
+#[cfg(all(test, feature = "derive"))]
+#[allow(clippy::unwrap_used)]
+mod rollback_tests {
+    use super::*;
+    use crate::field::Executable;
+
+    /// `level` has no declared range: 300 passes the checks and fails only when the `u8` field
+    /// takes it, after the write has changed other resources.
+    #[derive(Debug, Default, Clone, PartialEq, lwm2m_derive::Object)]
+    #[lwm2m(crate = "crate", id = 40010, multiple)]
+    struct Probe {
+        #[lwm2m(id = 0, op = "RW", mandatory)]
+        name: String,
+        #[lwm2m(id = 1, op = "RW")]
+        note: Option<String>,
+        #[lwm2m(id = 2, op = "RW", multiple)]
+        codes: Option<Instances<u8>>,
+        #[lwm2m(id = 3, op = "RW")]
+        level: Option<u8>,
+        #[lwm2m(id = 4, op = "E")]
+        run: Executable,
+    }
+
+    fn probe() -> Probe {
+        Probe {
+            name: "a".into(),
+            note: Some("kept".into()),
+            codes: Some(Instances::from_iter([(0, 1), (1, 2)])),
+            level: Some(7),
+            run: Executable,
+        }
+    }
+
+    fn string(s: &str) -> ResourceValue {
+        ResourceValue::Single(Value::String(s.into()))
+    }
+
+    /// Each mode, and a device-side write: a failure after other changes puts every resource
+    /// back, including those a Replace had removed and the instances an Update had merged.
+    #[test]
+    fn a_failed_write_changes_nothing() {
+        for (mode, server) in [
+            (WriteMode::Replace, true),
+            (WriteMode::Update, true),
+            (WriteMode::ReplaceResources, true),
+            (WriteMode::Replace, false),
+        ] {
+            let mut store = ObjectStore::new();
+            store.insert(0, probe(), ()).unwrap();
+            let changes = vec![
+                (0, string("b")),
+                (
+                    2,
+                    ResourceValue::Multiple(Instances::from_iter([(5, Value::UnsignedInteger(9))])),
+                ),
+                (1, string("new")),
+                (3, ResourceValue::Single(Value::UnsignedInteger(300))),
+            ];
+            let result = if server {
+                store.write(40010, 0, changes, mode)
+            } else {
+                store.write_internal(40010, 0, changes, mode)
+            };
+            assert_eq!(result, Err(Error::OutOfRange { target: "u8" }), "{mode:?}");
+            assert_eq!(store.get::<Probe>(0), Some(&probe()), "{mode:?} {server}");
+        }
+    }
+
+    /// A Replace that omits optional resources removes them, and the ids written reach the
+    /// handler.
+    #[test]
+    fn replace_removes_what_it_omits() {
+        let mut store = ObjectStore::new();
+        store.insert(0, probe(), ()).unwrap();
+        store
+            .write(40010, 0, vec![(0, string("b"))], WriteMode::Replace)
+            .unwrap();
+        let expected = Probe {
+            name: "b".into(),
+            ..Probe::default()
+        };
+        assert_eq!(store.get::<Probe>(0), Some(&expected));
     }
 }
