@@ -77,7 +77,7 @@ impl Engine {
         };
         let code = response.code();
         // coap-lite's limit for what it encodes, kept for the responses it used to encode.
-        let bytes = match response.to_bytes(Packet::MAX_SIZE) {
+        let bytes = match response.into_bytes(Packet::MAX_SIZE) {
             Ok(bytes) => bytes,
             Err(_) => Outgoing::response(
                 request,

@@ -448,6 +448,48 @@ impl Outgoing {
             return Err(EncodeError::TooLarge { max: limit });
         }
         let mut out = Vec::with_capacity(len);
+        self.write_head(&mut out);
+        if marker {
+            out.push(0xff);
+            out.extend_from_slice(&self.payload);
+        }
+        Ok(out)
+    }
+
+    /// [`to_bytes`](Self::to_bytes) in the payload's own buffer: the header, token and options
+    /// are written after the payload and rotated in front of it, so that a payload with room to
+    /// spare (as the encoders leave) costs no allocation and no second copy.
+    pub fn into_bytes(mut self, limit: usize) -> Result<Vec<u8>, EncodeError> {
+        let token = self.token();
+        let marker = self.code != MessageClass::Empty && !self.payload.is_empty();
+        let mut head = 4 + token.len() + usize::from(marker);
+        let mut previous = 0u16;
+        for (number, value) in self.all_options() {
+            head += option_header_len(number - previous, value.as_slice().len());
+            head += value.as_slice().len();
+            previous = *number;
+        }
+        if head + self.payload.len() > limit {
+            return Err(EncodeError::TooLarge { max: limit });
+        }
+        let mut out = core::mem::take(&mut self.payload);
+        if !marker {
+            // No payload is sent (an Empty message carries none).
+            out.clear();
+        }
+        let start = out.len();
+        out.reserve(head);
+        self.write_head(&mut out);
+        if marker {
+            out.push(0xff);
+        }
+        let written = out.len() - start;
+        out.rotate_right(written);
+        Ok(out)
+    }
+
+    /// Writes the header, the token and the options.
+    fn write_head(&self, out: &mut Vec<u8>) {
         let message_type: u8 = match self.message_type {
             MessageType::Confirmable => 0,
             MessageType::NonConfirmable => 1,
@@ -457,17 +499,12 @@ impl Outgoing {
         out.push(0x40 | (message_type << 4) | self.token_len);
         out.push(u8::from(self.code));
         out.extend_from_slice(&self.message_id.to_be_bytes());
-        out.extend_from_slice(token);
+        out.extend_from_slice(self.token());
         let mut previous = 0u16;
         for (number, value) in self.all_options() {
-            write_option(&mut out, number - previous, value.as_slice());
+            write_option(out, number - previous, value.as_slice());
             previous = *number;
         }
-        if marker {
-            out.push(0xff);
-            out.extend_from_slice(&self.payload);
-        }
-        Ok(out)
     }
 
     /// Where a new value of option `number` goes: after every option numbered up to it.

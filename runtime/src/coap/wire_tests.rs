@@ -210,6 +210,13 @@ proptest! {
         let expected = packet.to_bytes_with_limit(limit).ok();
         let bytes = ours.to_bytes(limit).ok();
         prop_assert_eq!(&bytes, &expected);
+        // In the payload's own buffer, with room to spare or none.
+        let mut spare = ours.clone();
+        let mut payload = Vec::with_capacity(ours.payload().len() + 64);
+        payload.extend_from_slice(ours.payload());
+        spare.set_payload_vec(payload);
+        prop_assert_eq!(&spare.into_bytes(limit).ok(), &expected);
+        prop_assert_eq!(&ours.clone().into_bytes(limit).ok(), &expected);
         if let Some(bytes) = bytes {
             let view = MessageRef::parse(&bytes).expect("our bytes parse");
             prop_assert_eq!(view.message_type(), kind);

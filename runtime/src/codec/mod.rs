@@ -56,11 +56,16 @@ pub mod link;
 pub mod lwm2m_cbor;
 pub mod oma_json;
 pub mod opaque;
+mod order;
 pub mod senml;
 pub mod text;
 pub mod tlv;
 
 pub(crate) use kinds::{Kinds, require};
+use order::finish;
+pub(crate) use order::sorted;
+#[cfg(test)]
+use order::{PathKey, heapsort, key_contains, order_key};
 
 /// One value at one absolute path: a single-instance resource (`/o/i/r`) or one instance of a
 /// multiple-instance resource (`/o/i/r/ri`), optionally with the time it was taken.
@@ -101,35 +106,6 @@ impl Record {
 /// A decoded SenML/OMA JSON time as a record time: 0 (and -0) mean "now", which is `None`.
 pub(crate) fn normalize_time(time: f64) -> Option<f64> {
     (time != 0.0).then_some(time)
-}
-
-/// The order of records at one path: untimed ("now") first, then by time.
-fn time_key(time: Option<f64>) -> (bool, TotalF64) {
-    (time.is_some(), TotalF64(time.unwrap_or(0.0)))
-}
-
-/// An `f64` ordered by [`f64::total_cmp`], for sort keys.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct TotalF64(f64);
-
-impl Eq for TotalF64 {}
-
-impl PartialOrd for TotalF64 {
-    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for TotalF64 {
-    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
-/// A record's place in the canonical order: by path, then (a time series) by time.
-#[inline]
-fn record_key(record: &Record) -> (u128, (bool, TotalF64)) {
-    (order_key(&record.path), time_key(record.time))
 }
 
 /// The resource types a decoder needs: the object store answers it from its metadata.
@@ -506,184 +482,6 @@ pub fn decode_u16(
 ) -> Result<Vec<Record>, DecodeError> {
     let format = ContentFormat::from_u16(format).ok_or(DecodeError::UnsupportedFormat(format))?;
     decode(format, base, bytes, kinds)
-}
-
-/// A path's tree order as one integer: its ids packed outermost first, then its length.
-///
-/// Ids past the length are zero, so comparing keys is comparing paths (a parent before its
-/// children, siblings by id) without walking slices.
-#[inline]
-pub(crate) fn order_key(path: &Path) -> u128 {
-    (u128::from(path.packed_ids()) << 8) | path.len() as u128
-}
-
-/// Whether the path with key `outer` contains the one with key `inner` (see [`Path::contains`]).
-#[inline]
-fn key_contains(outer: u128, inner: u128) -> bool {
-    let outer_len = outer & 0xff;
-    if inner & 0xff < outer_len {
-        return false;
-    }
-    // The top `16 * len` bits of the packed ids (bits 8..72 of the key) must agree; lengths are
-    // at most 4, so the shift stays within 8..=72.
-    (outer ^ inner) >> (72 - 16 * (outer_len as u32).min(4)) == 0
-}
-
-/// Sorts decoded records (by path, then by time) and rejects duplicates and values outside
-/// `base`. One path may come several times only with different times (a time series).
-///
-/// Decoders usually produce records in order already: then one pass checks everything.
-fn finish(base: &Path, records: &mut [Record]) -> Result<(), DecodeError> {
-    if let Some(verdict) = check_sorted(base, records) {
-        return verdict;
-    }
-    sort_records(records, record_key);
-    check_sorted(base, records).unwrap_or(Ok(()))
-}
-
-/// Sorts by [`record_key`]. With `std`, `sort_by_cached_key` (pattern-defeating quicksort);
-/// without it, a heapsort of a dozen lines: the standard sort's code (1.9 KiB per element
-/// type) is a lot of a microcontroller's flash for records that are nearly always in order
-/// already. Equal keys are duplicates, which both callers then reject, so stability does not
-/// matter.
-fn sort_records<T>(items: &mut [T], key: impl Fn(&T) -> (u128, (bool, TotalF64))) {
-    #[cfg(feature = "std")]
-    items.sort_by_cached_key(key);
-    #[cfg(not(feature = "std"))]
-    heapsort(items, |a, b| key(a) < key(b));
-}
-
-/// In-place heapsort by `less` (O(n log n), no allocation).
-#[cfg(any(not(feature = "std"), test))]
-fn heapsort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
-    // Moves `node` down the max-heap `heap` until both children are smaller.
-    let sift_down = |heap: &mut [T], mut node: usize| {
-        loop {
-            let mut child = 2 * node + 1;
-            if child >= heap.len() {
-                break;
-            }
-            if child + 1 < heap.len() && less(&heap[child], &heap[child + 1]) {
-                child += 1;
-            }
-            if !less(&heap[node], &heap[child]) {
-                break;
-            }
-            heap.swap(node, child);
-            node = child;
-        }
-    };
-    for node in (0..items.len() / 2).rev() {
-        sift_down(items, node);
-    }
-    for end in (1..items.len()).rev() {
-        items.swap(0, end);
-        sift_down(&mut items[..end], 0);
-    }
-}
-
-/// One pass over decoded records: `None` when they are not in canonical order; else the first
-/// duplicate, or else the first record outside `base`, as an error.
-fn check_sorted(base: &Path, records: &[Record]) -> Option<Result<(), DecodeError>> {
-    let base_key = PathKey::of(base);
-    let mut duplicate = None;
-    let mut outside = None;
-    let mut previous: Option<(PathKey, Option<f64>)> = None;
-    for record in records {
-        let key = PathKey::of(&record.path);
-        if let Some((previous_key, previous_time)) = previous {
-            let repeated = match previous_key.cmp(&key) {
-                Ordering::Less => previous_key.contains(key),
-                Ordering::Equal => {
-                    if time_key(previous_time) > time_key(record.time) {
-                        return None;
-                    }
-                    // The same path again: only a time series may repeat it.
-                    record.time.is_none() || previous_time == record.time
-                }
-                Ordering::Greater => return None,
-            };
-            if repeated && duplicate.is_none() {
-                duplicate = Some(record.path);
-            }
-        }
-        if outside.is_none() && !base_key.contains(key) {
-            outside = Some(record.path);
-        }
-        previous = Some((key, record.time));
-    }
-    Some(match (duplicate, outside) {
-        (Some(path), _) => Err(DecodeError::Duplicate(path)),
-        (None, Some(path)) => Err(DecodeError::OutsideBase { path, base: *base }),
-        (None, None) => Ok(()),
-    })
-}
-
-/// A path as its packed ids and its length, computed once for the checks of [`check_sorted`]:
-/// ordered as the tuple, which is tree order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct PathKey {
-    ids: u64,
-    len: u32,
-}
-
-impl PathKey {
-    #[inline]
-    fn of(path: &Path) -> PathKey {
-        PathKey {
-            ids: path.packed_ids(),
-            len: path.len() as u32,
-        }
-    }
-
-    /// As [`Path::contains`]: the top `16 * len` bits of the ids agree (none for the root).
-    #[inline]
-    fn contains(self, inner: PathKey) -> bool {
-        /// The bits of the ids of a path of each length.
-        const PREFIX: [u64; 5] = [
-            0,
-            0xffff << 48,
-            0xffff_ffff << 32,
-            0xffff_ffff_ffff << 16,
-            u64::MAX,
-        ];
-        let prefix = PREFIX.get(self.len as usize).copied().unwrap_or(u64::MAX);
-        inner.len >= self.len && (self.ids ^ inner.ids) & prefix == 0
-    }
-}
-
-/// Checks records for an encoder and returns them in path order.
-pub(crate) fn sorted<'r>(
-    base: &Path,
-    records: &'r [Record],
-) -> Result<Vec<&'r Record>, EncodeError> {
-    let mut out: Vec<&Record> = records.iter().collect();
-    if !out.is_sorted_by_key(|r| record_key(r)) {
-        sort_records(&mut out, |r| record_key(r));
-    }
-    let base_key = order_key(base);
-    let mut previous: Option<(u128, Option<f64>)> = None;
-    for record in &out {
-        let key = order_key(&record.path);
-        if !key_contains(base_key, key) {
-            return Err(EncodeError::InvalidRecords(
-                "a record outside the request path",
-            ));
-        }
-        if record.path.len() < 3 {
-            return Err(EncodeError::InvalidRecords(
-                "a record that is not a resource or resource instance",
-            ));
-        }
-        if let Some((p, time)) = previous {
-            let same_path_other_time = p == key && record.time.is_some() && time != record.time;
-            if key_contains(p, key) && !same_path_other_time {
-                return Err(EncodeError::InvalidRecords("a path that appears twice"));
-            }
-        }
-        previous = Some((key, record.time));
-    }
-    Ok(out)
 }
 
 /// Appends the decimal digits of `n`.

@@ -269,6 +269,25 @@ pub(super) fn cbor_text(out: &mut Vec<u8>, text: &[u8]) {
     out.extend_from_slice(text);
 }
 
+/// Writes a CBOR text string that `write` appends (straight into `out`: no buffer of its
+/// own): the head is written for a short text and widened afterwards if the text is longer.
+pub(super) fn cbor_text_with(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let head = out.len();
+    out.push(CBOR_TEXT << 5);
+    write(out);
+    let len = out.len() - head - 1;
+    if len < 24 {
+        if let Some(byte) = out.get_mut(head) {
+            *byte = (CBOR_TEXT << 5) | len as u8;
+        }
+    } else {
+        // Rare (a name of more than 23 characters): the text moves to make room for the head.
+        let text = out.split_off(head + 1);
+        out.truncate(head);
+        cbor_text(out, &text);
+    }
+}
+
 /// Writes a float in 4 bytes when that loses nothing, else in 8 (like [`cbor_float`]).
 pub(super) fn cbor_f64(out: &mut Vec<u8>, x: f64) {
     if f64::from(x as f32) == x || x.is_nan() {
@@ -285,21 +304,20 @@ pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
     const F: ContentFormat = ContentFormat::SenmlCbor;
     let records = super::super::sorted(base, records)?;
     let mut out = Vec::with_capacity(records.len() * 24 + 16);
-    let mut name = Vec::with_capacity(16);
     let mut base_time = 0.0;
     cbor_head(&mut out, CBOR_ARRAY, records.len() as u64);
     for (i, record) in records.iter().enumerate() {
-        name.clear();
-        let with_bn = i == 0 && base_name(base, &record.path, &mut name);
-        let bn_len = name.len();
-        record_name(base, &record.path, &mut name);
-        let (bn, n) = name.split_at(bn_len);
+        let with_bn = i == 0 && !base.is_root();
+        // The name is the path below the base: none for the base itself.
+        let with_n = base.is_root() || record.path.len() > base.len();
         let time = next_base_time(F, record, &mut base_time)?;
-        let fields = 1 + u64::from(with_bn) + u64::from(time.is_some()) + u64::from(!n.is_empty());
+        let fields = 1 + u64::from(with_bn) + u64::from(time.is_some()) + u64::from(with_n);
         cbor_head(&mut out, CBOR_MAP, fields);
         if with_bn {
             out.push(LABEL_BN);
-            cbor_text(&mut out, bn);
+            cbor_text_with(&mut out, |out| {
+                base_name(base, &record.path, out);
+            });
         }
         if let Some(time) = time {
             out.push(LABEL_BT);
@@ -308,9 +326,9 @@ pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
                 None => cbor_f64(&mut out, time),
             }
         }
-        if !n.is_empty() {
+        if with_n {
             out.push(LABEL_N);
-            cbor_text(&mut out, n);
+            cbor_text_with(&mut out, |out| record_name(base, &record.path, out));
         }
         match &record.value {
             Value::Integer(n) | Value::Time(Time(n)) => {

@@ -295,3 +295,34 @@ fn names_carry_the_base_name() {
     let paths: Vec<String> = records.iter().map(|r| r.path.to_string()).collect();
     assert_eq!(paths, ["/3/0/0", "/3/0/7/1", "/4/0/1"]);
 }
+
+/// Names of every length the CBOR head takes in one byte and beyond (a whole path of 24
+/// characters below the root), written in place: the bytes are those of a CBOR text string.
+#[test]
+fn cbor_names_of_any_length_are_text_strings() {
+    let long = Path::resource_instance(65535, 65535, 65535, 65535);
+    for (base, path) in [
+        (Path::ROOT, long),
+        (Path::ROOT, Path::resource(3, 0, 1)),
+        (Path::object(65535), long),
+        (Path::resource_instance(65535, 65535, 65535, 65535), long),
+        (Path::instance(3, 0), Path::resource(3, 0, 13)),
+    ] {
+        let records = [Record::new(path, Value::Integer(1))];
+        let cbor = encode_cbor(&base, &records).unwrap();
+        let decoded = decode_cbor(&base, &cbor, &super::super::NoKinds).unwrap();
+        assert_eq!(decoded, records, "{base} {path}");
+        let name = path.to_string();
+        let below = name.trim_start_matches(&format!("{base}/"));
+        let text = if base.is_root() { name.as_str() } else { below };
+        if !text.is_empty() && base != path {
+            let mut expected = Vec::new();
+            cbor_text(&mut expected, text.as_bytes());
+            assert!(
+                cbor.windows(expected.len() + 1)
+                    .any(|w| w[0] == LABEL_N && w[1..] == expected[..]),
+                "{base} {path}: {cbor:02x?}"
+            );
+        }
+    }
+}
