@@ -209,7 +209,8 @@ fn constant_name(field: &str) -> String {
 /// field types known: one `static` array of the resources' metadata (sorted by id), and the
 /// hidden `__field` (a match from a resource's position in the array to its field as `&dyn
 /// DynResourceField`) and its `&mut` twin `__field_mut`, through which the provided methods of
-/// `Object` read and write.
+/// `Object` read and write; `__FIELDS = true` lets a store use the runtime's shared copy of
+/// those methods for it.
 fn write_impl(out: &mut String, def: &ObjectDef, type_name: &str, krate: &str, fields: &[String]) {
     let mut sorted = fields.iter().zip(&def.resources).collect::<Vec<_>>();
     sorted.sort_by_key(|(_, r)| r.id);
@@ -243,6 +244,7 @@ fn write_impl(out: &mut String, def: &ObjectDef, type_name: &str, krate: &str, f
         ", multiple: {}, mandatory: {}, resources: &RESOURCES }};",
         def.multiple, def.mandatory
     );
+    out.push_str("        const __FIELDS: bool = true;\n");
     // Without resources, the defaults (no field) do.
     if !sorted.is_empty() {
         for (name, reference) in [("__field", "&"), ("__field_mut", "&mut ")] {

@@ -5,7 +5,9 @@
 //! array to its field (as `&dyn DynResourceField`), `__field_mut` is its `&mut` twin. The
 //! provided methods of `Object` (read, write, ...) do the rest once for every object: they find
 //! the position (`__private::find`, a binary search) and call the runtime's shared helpers,
-//! which check the operations and convert the values.
+//! which check the operations and convert the values. `__FIELDS = true` tells the runtime that
+//! the object is such a struct of fields, so that a store reaches it through code shared by all
+//! objects (over `dyn ObjectInstance`) rather than through this type's copies of those methods.
 //! The compile-time checks of the field types are one `const` block per object. Beside it, an
 //! inherent impl holds the id constants (`ID` and one per resource, see [`constants`]).
 
@@ -104,6 +106,8 @@ pub(crate) fn expand(model: &ObjectModel) -> TokenStream {
                     mandatory: #mandatory,
                     resources: &__LWM2M_RESOURCES,
                 };
+
+                const __FIELDS: ::core::primitive::bool = true;
 
                 #field
 

@@ -17,6 +17,7 @@ use litemap::LiteMap;
 use crate::convert::ResourceType;
 use crate::error::Error;
 use crate::meta::ResourceMeta;
+use crate::prelude::Vec;
 use crate::value::{Kind, Value};
 
 /// A multiple-instance resource: its values keyed by resource-instance id, in id order.
@@ -179,18 +180,20 @@ fn write_single<T: ResourceType>(meta: &ResourceMeta, value: ResourceValue) -> R
 
 /// Converts every instance of a map with `convert`, the first error ending it.
 ///
-/// A loop of inserts, not `collect()`: a map's `FromIterator` sorts its input with a stable sort
+/// A loop of pushes, not `collect()`: a map's `FromIterator` sorts its input with a stable sort
 /// instantiated per element type and per iterator (with `BTreeMap` that cost about 30 KiB of a
-/// microcontroller's flash over the resource types); the input here is a map, already sorted.
+/// microcontroller's flash over the resource types). The input is a map, so its ids are sorted
+/// and distinct: the values are pushed without the search and shift of an insert, and the `Vec`
+/// becomes the map as it is.
 fn convert_instances<A, B>(
-    from: impl IntoIterator<Item = (u16, A)>,
+    from: impl ExactSizeIterator<Item = (u16, A)>,
     mut convert: impl FnMut(A) -> Result<B, Error>,
 ) -> Result<Instances<B>, Error> {
-    let mut out = Instances::new();
+    let mut out = Vec::with_capacity(from.len());
     for (id, value) in from {
-        out.insert(id, convert(value)?);
+        out.push((id, convert(value)?));
     }
-    Ok(out)
+    Ok(Instances::from_sorted_store_unchecked(out))
 }
 
 fn read_multiple<T: ResourceType>(
@@ -208,7 +211,9 @@ fn write_multiple<T: ResourceType>(
     value: ResourceValue,
 ) -> Result<Instances<T>, Error> {
     match value {
-        ResourceValue::Multiple(values) => convert_instances(values, |v| from_declared(meta, v)),
+        ResourceValue::Multiple(values) => {
+            convert_instances(values.into_iter(), |v| from_declared(meta, v))
+        }
         ResourceValue::Single(_) => Err(Error::NotSingle { resource: meta.id }),
     }
 }

@@ -179,10 +179,20 @@ pub struct ObjectMeta {
 impl ObjectMeta {
     /// The resource with this id, if the object defines it.
     pub fn resource(&self, id: u16) -> Option<&'static ResourceMeta> {
-        self.resources
-            .binary_search_by_key(&id, |r| r.id)
-            .ok()
-            .and_then(|i| self.resources.get(i))
+        self.resources.get(self.position(id)?)
+    }
+
+    /// The position of the resource with this id in [`resources`](ObjectMeta::resources), if
+    /// the object defines it.
+    ///
+    /// Most objects number their resources from 0 without gaps: then the resource sits at its
+    /// id in the sorted list, found without a search; the binary search is for the others.
+    pub fn position(&self, id: u16) -> Option<usize> {
+        let direct = usize::from(id);
+        match self.resources.get(direct) {
+            Some(found) if found.id == id => Some(direct),
+            _ => self.resources.binary_search_by_key(&id, |r| r.id).ok(),
+        }
     }
 }
 

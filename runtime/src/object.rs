@@ -121,6 +121,14 @@ pub trait Object {
         None
     }
 
+    /// Not a public API: `true` when every resource is a field reached through `__field` and
+    /// `__field_mut`, and the provided methods above are not overridden: `#[derive(Object)]`
+    /// and lwm2m-codegen set it. A store then reads and writes such an object through shared
+    /// code over `dyn ObjectInstance` (compiled once), instead of this type's own copies of the
+    /// provided methods.
+    #[doc(hidden)]
+    const __FIELDS: bool = false;
+
     /// The path `/OBJECT/instance` of an instance of this object.
     fn instance_path(instance: u16) -> Path {
         Path::instance(Self::META.id, instance)
@@ -155,6 +163,21 @@ pub trait ObjectInstance: Any {
     /// The instance as mutable [`Any`], to get the concrete type back.
     fn as_any_mut(&mut self) -> &mut dyn Any;
 
+    /// Not a public API: [`Object::__field`], for the shared code of [`Object::__FIELDS`]
+    /// objects.
+    #[doc(hidden)]
+    fn __field(&self, index: usize) -> Option<&dyn DynResourceField> {
+        let _ = index;
+        None
+    }
+
+    /// Not a public API: [`Object::__field_mut`].
+    #[doc(hidden)]
+    fn __field_mut(&mut self, index: usize) -> Option<&mut dyn DynResourceField> {
+        let _ = index;
+        None
+    }
+
     /// Not a public API: [`Object::read_unchecked`], for the store's shared code.
     #[doc(hidden)]
     fn __read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
@@ -174,17 +197,28 @@ pub trait ObjectInstance: Any {
     }
 }
 
+// Each method of an `Object::__FIELDS` object is a jump to shared code (the constant is known
+// per type, so the other branch is not compiled): per object type there are only these
+// forwarding functions, not five copies of the provided methods of `Object`.
 impl<T: Object + Any> ObjectInstance for T {
     fn meta(&self) -> &'static ObjectMeta {
         T::META
     }
 
     fn read(&self, resource: u16) -> Result<ResourceValue, Error> {
-        Object::read(self, resource)
+        if T::__FIELDS {
+            fields::read(self, resource, true)
+        } else {
+            Object::read(self, resource)
+        }
     }
 
     fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
-        Object::write(self, resource, value)
+        if T::__FIELDS {
+            fields::write(self, resource, value, true)
+        } else {
+            Object::write(self, resource, value)
+        }
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -195,16 +229,85 @@ impl<T: Object + Any> ObjectInstance for T {
         self
     }
 
+    fn __field(&self, index: usize) -> Option<&dyn DynResourceField> {
+        Object::__field(self, index)
+    }
+
+    fn __field_mut(&mut self, index: usize) -> Option<&mut dyn DynResourceField> {
+        Object::__field_mut(self, index)
+    }
+
     fn __read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
-        Object::read_unchecked(self, resource)
+        if T::__FIELDS {
+            fields::read(self, resource, false)
+        } else {
+            Object::read_unchecked(self, resource)
+        }
     }
 
     fn __write_unchecked(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
-        Object::write_unchecked(self, resource, value)
+        if T::__FIELDS {
+            fields::write(self, resource, value, false)
+        } else {
+            Object::write_unchecked(self, resource, value)
+        }
     }
 
     fn __reset(&mut self, resource: u16) -> Result<(), Error> {
-        Object::reset(self, resource)
+        if T::__FIELDS {
+            fields::reset(self, resource)
+        } else {
+            Object::reset(self, resource)
+        }
+    }
+}
+
+/// The provided methods of [`Object`] over `dyn` [`ObjectInstance`], for the objects whose
+/// resources are all fields ([`Object::__FIELDS`]): what they do, compiled once.
+mod fields {
+    use super::{ObjectInstance, private};
+    use crate::error::Error;
+    use crate::field::ResourceValue;
+
+    /// [`Object::read`](super::Object::read) (`checked`) or
+    /// [`Object::read_unchecked`](super::Object::read_unchecked).
+    pub(super) fn read(
+        object: &dyn ObjectInstance,
+        resource: u16,
+        checked: bool,
+    ) -> Result<ResourceValue, Error> {
+        let (index, meta) = private::find(object.meta(), resource)?;
+        let field = object.__field(index);
+        if checked {
+            private::read(field, meta)
+        } else {
+            field.ok_or(Error::NotFound { resource })?.dyn_read(meta)
+        }
+    }
+
+    /// [`Object::write`](super::Object::write) (`checked`) or
+    /// [`Object::write_unchecked`](super::Object::write_unchecked).
+    pub(super) fn write(
+        object: &mut dyn ObjectInstance,
+        resource: u16,
+        value: ResourceValue,
+        checked: bool,
+    ) -> Result<(), Error> {
+        let (index, meta) = private::find(object.meta(), resource)?;
+        let field = object.__field_mut(index);
+        if checked {
+            private::write(field, meta, value)
+        } else {
+            field
+                .ok_or(Error::NotFound { resource })?
+                .dyn_write(meta, value)
+        }
+    }
+
+    /// [`Object::reset`](super::Object::reset).
+    pub(super) fn reset(object: &mut dyn ObjectInstance, resource: u16) -> Result<(), Error> {
+        let (index, meta) = private::find(object.meta(), resource)?;
+        private::reset(object.__field_mut(index), meta)
     }
 }
 
@@ -241,4 +344,131 @@ macro_rules! include_objects {
     ($file:literal) => {
         ::core::include!(::core::concat!(::core::env!("OUT_DIR"), "/", $file));
     };
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::meta::{Constraint, Operations, ResourceMeta};
+    use crate::prelude::*;
+    use crate::store::{ObjectStore, WriteMode};
+    use crate::value::{Kind, Value};
+
+    static RESOURCES: [ResourceMeta; 1] = [ResourceMeta {
+        id: 1,
+        name: "Doubled",
+        operations: Operations::ReadWrite,
+        kind: Kind::Integer,
+        multiple: false,
+        mandatory: false,
+        units: None,
+        range: None,
+        constraint: Constraint::None,
+    }];
+
+    /// An `impl Object` written by hand, without fields: its own `read`, `write` and `reset`
+    /// (it stores twice what is written), which a store must call, not the shared field code.
+    #[derive(Debug, Default, Clone, PartialEq)]
+    struct Doubler {
+        doubled: Option<i64>,
+    }
+
+    impl Object for Doubler {
+        const META: &'static ObjectMeta = &ObjectMeta {
+            id: 40020,
+            name: "Doubler",
+            version: "1.0",
+            lwm2m_version: "1.1",
+            urn: "urn:oma:lwm2m:x:40020",
+            multiple: false,
+            mandatory: false,
+            resources: &RESOURCES,
+        };
+
+        fn read(&self, resource: u16) -> Result<ResourceValue, Error> {
+            match (resource, self.doubled) {
+                (1, Some(n)) => Ok(ResourceValue::Single(Value::Integer(n))),
+                _ => Err(Error::NotFound { resource }),
+            }
+        }
+
+        fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
+            match (resource, value) {
+                (1, ResourceValue::Single(Value::Integer(n))) => {
+                    self.doubled = Some(n * 2);
+                    Ok(())
+                }
+                _ => Err(Error::NotFound { resource }),
+            }
+        }
+
+        fn reset(&mut self, resource: u16) -> Result<(), Error> {
+            self.doubled = None;
+            let _ = resource;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_store_calls_the_methods_of_a_hand_written_object() -> Result<(), Error> {
+        const { assert!(!<Doubler as Object>::__FIELDS) };
+        let mut store = ObjectStore::new();
+        store.insert(0, Doubler::default(), ())?;
+        let one = |n| vec![(1, ResourceValue::Single(Value::Integer(n)))];
+        store.write(40020, 0, one(4), WriteMode::Update)?;
+        assert_eq!(
+            store.read(40020, 0, 1)?,
+            ResourceValue::Single(Value::Integer(8))
+        );
+        store.write_internal(40020, 0, one(5), WriteMode::Update)?;
+        assert_eq!(
+            store.read_internal(40020, 0, 1)?,
+            ResourceValue::Single(Value::Integer(10))
+        );
+        // A Replace that omits the resource resets it through the object's own `reset`.
+        store.write(40020, 0, vec![], WriteMode::Replace)?;
+        assert_eq!(store.get::<Doubler>(0), Some(&Doubler { doubled: None }));
+        Ok(())
+    }
+
+    /// A derived object through `dyn ObjectInstance` (the shared code): the operations checked
+    /// by `read` and `write`, not by the unchecked twins.
+    #[cfg(feature = "derive")]
+    #[test]
+    fn a_derived_object_behind_a_pointer_checks_the_operations() -> Result<(), Error> {
+        #[derive(Debug, Default, lwm2m_derive::Object)]
+        #[lwm2m(crate = "crate", id = 40021)]
+        struct Probe {
+            #[lwm2m(id = 9, op = "R")]
+            read_only: i64,
+            #[lwm2m(id = 2, op = "W")]
+            write_only: Option<String>,
+        }
+        const { assert!(<Probe as Object>::__FIELDS) };
+        let single = ResourceValue::Single;
+        let mut probe = Probe::default();
+        let object: &mut dyn ObjectInstance = &mut probe;
+        assert_eq!(
+            object.write(9, single(Value::Integer(1))),
+            Err(Error::MethodNotAllowed { resource: 9 })
+        );
+        object.__write_unchecked(9, single(Value::Integer(1)))?;
+        assert_eq!(object.read(9), Ok(single(Value::Integer(1))));
+        object.write(2, single(Value::String("x".into())))?;
+        assert_eq!(object.read(2), Err(Error::MethodNotAllowed { resource: 2 }));
+        assert_eq!(
+            object.__read_unchecked(2),
+            Ok(single(Value::String("x".into())))
+        );
+        object.__reset(2)?;
+        assert_eq!(
+            object.__read_unchecked(2),
+            Err(Error::NotFound { resource: 2 })
+        );
+        assert_eq!(object.__reset(7), Err(Error::NotFound { resource: 7 }));
+        assert_eq!(object.read(7), Err(Error::NotFound { resource: 7 }));
+        assert_eq!(probe.read_only, 1);
+        Ok(())
+    }
 }

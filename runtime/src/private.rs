@@ -42,9 +42,7 @@ pub fn find(
     resource: u16,
 ) -> Result<(usize, &'static ResourceMeta), Error> {
     object
-        .resources
-        .binary_search_by_key(&resource, |r| r.id)
-        .ok()
+        .position(resource)
         .and_then(|index| Some((index, object.resources.get(index)?)))
         .ok_or(Error::NotFound { resource })
 }

@@ -221,9 +221,15 @@ fn resource_of(meta: &'static ObjectMeta, resource: u16) -> Result<&'static Reso
 
 /// A server read of one resource: the operations checked, [`Handler::read`], then the struct.
 fn checked_read(inst: &mut dyn Parts, resource: u16) -> Result<ResourceValue, Error> {
-    validate::check_read(resource_of(inst.meta(), resource)?)?;
-    inst.handler_read(resource)?;
-    inst.object().read(resource)
+    let meta = resource_of(inst.meta(), resource)?;
+    read_checked(inst, meta)
+}
+
+/// [`checked_read`] of a resource whose metadata is at hand.
+fn read_checked(inst: &mut dyn Parts, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
+    validate::check_read(meta)?;
+    inst.handler_read(meta.id)?;
+    inst.object().read(meta.id)
 }
 
 /// [`ManagedInstance::read_resource_instance`].
@@ -247,7 +253,7 @@ fn read_all(inst: &mut dyn Parts) -> Result<Vec<(u16, ResourceValue)>, Error> {
         if !meta.operations.is_readable() {
             continue;
         }
-        match checked_read(inst, meta.id) {
+        match read_checked(inst, meta) {
             Ok(value) => all.push((meta.id, value)),
             Err(Error::NotFound { .. }) => {}
             Err(e) => return Err(e),
@@ -306,7 +312,7 @@ fn apply_write(
     check_changes(meta, &changes, server)?;
     inst.validate_write(&changes)?;
     let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
-    let mut undo = Vec::new();
+    let mut undo = Vec::with_capacity(changes.len());
     let object = inst.object_mut();
     if let Err(e) = write_changes(object, meta, changes, mode, server, &mut undo) {
         // Newest first: a resource saved twice gets its oldest value last.
@@ -328,13 +334,22 @@ fn apply_write(
 /// declared type cannot carry) refuses the write before it changes that resource.
 type Undo = Vec<(u16, Option<ResourceValue>)>;
 
-fn save(object: &dyn ObjectInstance, resource: u16, undo: &mut Undo) -> Result<(), Error> {
+/// Saves the value of `resource` in `undo`; an absent one too unless `present_only` (a resource
+/// that a reset is about to remove: absent, it stays absent).
+fn save(
+    object: &dyn ObjectInstance,
+    resource: u16,
+    undo: &mut Undo,
+    present_only: bool,
+) -> Result<(), Error> {
     let old = match object.__read_unchecked(resource) {
         Ok(value) => Some(value),
         Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => None,
         Err(e) => return Err(e),
     };
-    undo.push((resource, old));
+    if old.is_some() || !present_only {
+        undo.push((resource, old));
+    }
     Ok(())
 }
 
@@ -376,12 +391,12 @@ fn write_changes(
             replaceable && !r.mandatory && !changes.iter().any(|(id, _)| *id == r.id)
         });
         for r in omitted {
-            save(object, r.id, undo)?;
+            save(object, r.id, undo, true)?;
             object.__reset(r.id)?;
         }
     }
     for (id, value) in changes {
-        save(object, id, undo)?;
+        save(object, id, undo, false)?;
         let value = match (mode, value) {
             (WriteMode::Update, ResourceValue::Multiple(given)) => {
                 ResourceValue::Multiple(merged(&*object, id, given)?)
@@ -744,13 +759,8 @@ impl ObjectStore {
     /// it defines the resource: what the decoders ask for each value they read (see the
     /// [`KindLookup`] implementation of the store).
     pub fn resource_meta(&self, object: u16, resource: u16) -> Option<&'static ResourceMeta> {
-        let meta = self.object_meta(object)?;
-        // Most objects number their resources from 0 without gaps: then the resource sits at
-        // its id in the sorted list, and the binary search is only for the others.
-        match meta.resources.get(usize::from(resource)) {
-            Some(found) if found.id == resource => Some(found),
-            _ => meta.resource(resource),
-        }
+        // Without a search for most objects (see `ObjectMeta::position`).
+        self.object_meta(object)?.resource(resource)
     }
 
     /// The objects in the store (with or without instances), by ascending id.
