@@ -34,10 +34,10 @@ use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
+use coap_lite::{CoapOption, MessageClass, RequestType, ResponseType};
 
 use crate::coap::block::{self, BlockError, BlockOption, szx_for_size};
-use crate::coap::{ReadMessage, options};
+use crate::coap::{Outgoing, ReadMessage, WriteMessage, options};
 use crate::path::Path;
 
 use super::dm::Reply;
@@ -76,7 +76,7 @@ impl BodyKey {
             peer,
             method: u8::from(request.code()),
             path: request
-                .option_values(CoapOption::UriPath.into())
+                .option_values(CoapOption::UriPath)
                 .map(<[u8]>::to_vec)
                 .collect(),
             accept: crate::coap::options::accept(request).ok().flatten(),
@@ -199,7 +199,7 @@ pub(crate) enum Step {
 #[derive(Debug, Clone)]
 pub(crate) struct OutgoingBody {
     /// The request without payload (token and message id are set per message).
-    template: Packet,
+    template: Outgoing,
     body: Vec<u8>,
     /// When sent block-wise: the size exponent and the number of the block in flight.
     block: Option<(u8, u32)>,
@@ -211,12 +211,12 @@ impl OutgoingBody {
     /// How `request` is sent with blocks of at most `configured` bytes in messages of at most
     /// `max_message_size` bytes.
     pub(crate) fn plan(
-        request: Packet,
+        request: Outgoing,
         configured: u16,
         max_message_size: usize,
     ) -> Result<OutgoingBody, OutgoingError> {
         let mut template = request;
-        let body = core::mem::take(&mut template.payload);
+        let body = template.take_payload();
         let mut outgoing = OutgoingBody {
             template,
             body,
@@ -254,10 +254,10 @@ impl OutgoingBody {
     /// The size of the whole request in one message, with the longest token.
     fn whole_len(&self) -> Result<usize, OutgoingError> {
         let mut packet = self.template.clone();
-        packet.set_token(vec![0; TOKEN_LEN]);
-        packet.payload = self.body.clone();
+        packet.set_token(&[0; TOKEN_LEN]);
+        packet.set_payload_vec(self.body.clone());
         packet
-            .to_bytes_unlimited()
+            .into_bytes(usize::MAX)
             .map(|bytes| bytes.len())
             .map_err(|_| OutgoingError::Encode)
     }
@@ -266,25 +266,25 @@ impl OutgoingBody {
     /// with the longest Block1 and Size1 values, payload marker.
     fn block_overhead(&self) -> Result<usize, OutgoingError> {
         let mut packet = self.template.clone();
-        packet.set_token(vec![0; TOKEN_LEN]);
-        packet.add_option(CoapOption::Block1, vec![0xff; 3]);
+        packet.set_token(&[0; TOKEN_LEN]);
+        packet.push_option(CoapOption::Block1, &[0xff; 3]);
         options::set_uint(&mut packet, CoapOption::Size1, u32::MAX);
         packet
-            .to_bytes_unlimited()
+            .into_bytes(usize::MAX)
             .map(|bytes| bytes.len() + 1)
             .map_err(|_| OutgoingError::Encode)
     }
 
     /// The request message to send now (without token and message id): the whole request, or
     /// the block in flight with its Block1 option (and Size1 in block 0).
-    pub(crate) fn packet(&self) -> Result<Packet, BlockError> {
+    pub(crate) fn packet(&self) -> Result<Outgoing, BlockError> {
         let mut packet = self.template.clone();
         let Some((szx, num)) = self.block else {
-            packet.payload = self.body.clone();
+            packet.set_payload_vec(self.body.clone());
             return Ok(packet);
         };
         let (slice, option) = block::block_of(&self.body, num, szx)?;
-        packet.payload = slice.to_vec();
+        packet.set_payload(slice);
         block::set_block1(&mut packet, option);
         if num == 0 {
             let size = u32::try_from(self.body.len()).unwrap_or(u32::MAX);
@@ -297,11 +297,11 @@ impl OutgoingBody {
     /// whose Block1 option names another block acknowledges an earlier one, repeated (RFC 7959
     /// §2.3: NUM is the block acknowledged, the SZX may be smaller). A request sent whole and an
     /// error take any answer.
-    pub(crate) fn answers(&self, response: &Packet) -> bool {
+    pub(crate) fn answers(&self, response: &impl ReadMessage) -> bool {
         let Some((_, num)) = self.block else {
             return true;
         };
-        if !super::message::is_success(response.header.code) {
+        if !super::message::is_success(response.code()) {
             return true;
         }
         match block::block1(response) {
@@ -311,8 +311,8 @@ impl OutgoingBody {
     }
 
     /// Takes the server's `response` to the message last sent: what comes next.
-    pub(crate) fn advance(&mut self, response: &Packet) -> Step {
-        let MessageClass::Response(code) = response.header.code else {
+    pub(crate) fn advance(&mut self, response: &impl ReadMessage) -> Step {
+        let MessageClass::Response(code) = response.code() else {
             return Step::Final;
         };
         let hint = block::block1(response).ok().flatten();
@@ -326,7 +326,7 @@ impl OutgoingBody {
                 None => Step::Final,
             },
             ResponseType::Continue => self.next(hint),
-            _ if super::message::is_success(response.header.code) => self.next(hint),
+            _ if super::message::is_success(response.code()) => self.next(hint),
             _ => Step::Final,
         }
     }
@@ -419,11 +419,11 @@ mod tests {
         assert_eq!(block_size(4096, 100_000), 1024);
     }
 
-    fn post(payload_len: usize) -> Packet {
+    fn post(payload_len: usize) -> Outgoing {
         crate::coap::message::RequestBuilder::new(RequestType::Post, 0, &[])
             .path(["dp"])
             .payload(vec![7; payload_len])
-            .build()
+            .build_message()
             .unwrap()
     }
 
@@ -431,7 +431,7 @@ mod tests {
     fn a_request_that_fits_goes_whole_and_a_larger_one_in_fitting_blocks() {
         let whole = OutgoingBody::plan(post(1000), 512, 1152).unwrap();
         let packet = whole.packet().unwrap();
-        assert_eq!(packet.payload.len(), 1000);
+        assert_eq!(packet.payload().len(), 1000);
         assert!(block::block1(&packet).unwrap().is_none());
 
         let blocks = OutgoingBody::plan(post(1200), 512, 1152).unwrap();
@@ -442,8 +442,8 @@ mod tests {
         // 100-byte messages leave room for 64-byte blocks only.
         let small = OutgoingBody::plan(post(200), 1024, 100).unwrap();
         let packet = small.packet().unwrap();
-        assert_eq!(packet.payload.len(), 64);
-        assert!(packet.to_bytes().unwrap().len() <= 100);
+        assert_eq!(packet.payload().len(), 64);
+        assert!(packet.into_bytes(usize::MAX).unwrap().len() <= 100);
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl Engine {
         let built = RequestBuilder::new(RequestType::Post, 0, &[])
             .path(["bs"])
             .query("ep", Some(&self.config.endpoint))
-            .build();
+            .build_message();
         self.send_built(now, to, built, Kind::BootstrapRequest);
     }
 

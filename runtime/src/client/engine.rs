@@ -46,7 +46,7 @@ use coap_lite::{MessageClass, MessageType, Packet};
 
 use crate::coap::block::{Block1Assembler, Block1Config};
 use crate::coap::message as coap_message;
-use crate::coap::{DuplicateCache, ReadMessage};
+use crate::coap::{DuplicateCache, MessageRef, Outgoing, ReadMessage};
 use crate::path::Path;
 use crate::store::ObjectStore;
 
@@ -316,7 +316,7 @@ impl Engine {
         &mut self,
         now: Instant,
         to: SocketAddr,
-        packet: Packet,
+        packet: Outgoing,
         kind: Kind,
     ) {
         match self.plan(packet) {
@@ -329,7 +329,7 @@ impl Engine {
     }
 
     /// How `request` goes out: whole, or block-wise.
-    pub(super) fn plan(&self, request: Packet) -> Result<OutgoingBody, OutgoingError> {
+    pub(super) fn plan(&self, request: Outgoing) -> Result<OutgoingBody, OutgoingError> {
         OutgoingBody::plan(
             request,
             self.config.block_size,
@@ -359,7 +359,7 @@ impl Engine {
         &mut self,
         now: Instant,
         to: SocketAddr,
-        built: Result<Packet, coap_message::BuildError>,
+        built: Result<Outgoing, coap_message::BuildError>,
         kind: Kind,
     ) {
         match built {
@@ -420,10 +420,8 @@ impl Engine {
             Ok(packet) => packet,
             Err(e) => {
                 tracing::debug!(%from, error = %e, "refused a datagram");
-                if let Some(rst) = e.reset()
-                    && let Ok(bytes) = rst.to_bytes()
-                {
-                    self.transmit(now, from, bytes);
+                if let Some(message_id) = e.reset_id() {
+                    self.send_empty(now, from, MessageType::Reset, message_id);
                 }
                 return;
             }
@@ -447,9 +445,8 @@ impl Engine {
                 // A separate response will follow: stop retransmitting, keep the exchange.
                 self.exchanges.acknowledged(from, packet.message_id());
             }
-            // Responses (a few per registration) are read with coap-lite, as the exchanges and
-            // the registration keep them; requests are served on the borrowed message.
-            (_, MessageClass::Response(_)) => self.handle_response(now, from, &packet.to_packet()),
+            // Both read on the borrowed message, never copied into a coap-lite packet.
+            (_, MessageClass::Response(_)) => self.handle_response(now, from, &packet),
             (_, MessageClass::Request(_)) => self.handle_request(now, from, &packet),
             (MessageType::Confirmable, MessageClass::Empty) => {
                 // CoAP ping: answer with RST (RFC 7252 §4.3).
@@ -466,11 +463,12 @@ impl Engine {
         kind: MessageType,
         message_id: u16,
     ) {
-        let packet = match kind {
-            MessageType::Acknowledgement => coap_message::empty_ack(message_id),
-            _ => coap_message::reset(message_id),
+        let kind = match kind {
+            MessageType::Acknowledgement => MessageType::Acknowledgement,
+            _ => MessageType::Reset,
         };
-        if let Ok(bytes) = packet.to_bytes() {
+        let empty = Outgoing::new(kind, MessageClass::Empty, message_id, &[]);
+        if let Ok(bytes) = empty.into_bytes(Packet::MAX_SIZE) {
             self.transmit(now, to, bytes);
         }
     }
@@ -503,8 +501,13 @@ impl Engine {
         }
     }
 
-    pub(super) fn handle_response(&mut self, now: Instant, from: SocketAddr, packet: &Packet) {
-        let confirmable = packet.header.get_type() == MessageType::Confirmable;
+    pub(super) fn handle_response(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        packet: &MessageRef<'_>,
+    ) {
+        let confirmable = packet.message_type() == MessageType::Confirmable;
         let matched = self.exchanges.response(from, packet);
         if confirmable {
             // A separate response is acknowledged, one nobody waits for is reset.
@@ -512,18 +515,18 @@ impl Engine {
                 ResponseMatch::Unmatched => MessageType::Reset,
                 _ => MessageType::Acknowledgement,
             };
-            self.send_empty(now, from, answer, packet.header.message_id);
+            self.send_empty(now, from, answer, packet.message_id());
         }
         let kind = match matched {
             ResponseMatch::Unmatched | ResponseMatch::Stale => return,
             ResponseMatch::NextBlock { token, kind, body } => {
                 // The next block (or block 0 again): same token, new message id.
-                self.send_exchange(now, from, token, kind, body);
+                self.send_exchange(now, from, token, kind, *body);
                 return;
             }
             ResponseMatch::Final(kind) => kind,
         };
-        let code = packet.header.code;
+        let code = packet.code();
         let session = self.session_at(from);
         match (kind, session) {
             (Kind::Download, _) => self.download_response(now, packet),

@@ -14,9 +14,9 @@ use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 use litemap::LiteMap;
 
-use coap_lite::{MessageType, Packet};
+use coap_lite::MessageType;
 
-use crate::coap::message as coap_message;
+use crate::coap::ReadMessage;
 use crate::coap::{RetransmitEvent, Retransmitter, TokenGenerator, TransmissionParameters};
 use crate::path::Path;
 
@@ -73,8 +73,8 @@ pub(super) enum ResponseMatch {
         token: Vec<u8>,
         /// What it is.
         kind: Kind,
-        /// Its body, advanced.
-        body: OutgoingBody,
+        /// Its body, advanced (boxed: the other outcomes are small).
+        body: Box<OutgoingBody>,
     },
     /// The final response of the exchange, which is over.
     Final(Kind),
@@ -164,9 +164,9 @@ impl Exchanges {
     ) -> Result<Vec<u8>, Kind> {
         let message_id = self.next_message_id();
         let bytes = body.packet().ok().and_then(|mut packet| {
-            packet.header.message_id = message_id;
-            packet.set_token(token.clone());
-            coap_message::encode(&packet, limit).ok()
+            packet.set_message_id(message_id);
+            packet.set_token(&token);
+            packet.into_bytes(limit).ok()
         });
         let Some(bytes) = bytes else {
             return Err(kind);
@@ -235,13 +235,17 @@ impl Exchanges {
 
     /// A response from `peer`: which exchange it answers, and what comes next. A final response
     /// ends the exchange.
-    pub(super) fn response(&mut self, peer: SocketAddr, packet: &Packet) -> ResponseMatch {
-        let piggybacked = packet.header.get_type() == MessageType::Acknowledgement;
-        let message_id = packet.header.message_id;
+    pub(super) fn response(
+        &mut self,
+        peer: SocketAddr,
+        packet: &impl ReadMessage,
+    ) -> ResponseMatch {
+        let piggybacked = packet.message_type() == MessageType::Acknowledgement;
+        let message_id = packet.message_id();
         if piggybacked {
             self.retransmit.acknowledged(&peer, message_id);
         }
-        let token = packet.get_token();
+        let token = packet.token();
         let Some(exchange) = self.by_token.get(&(peer, token.to_vec())) else {
             return ResponseMatch::Unmatched;
         };
@@ -266,7 +270,7 @@ impl Exchanges {
             return ResponseMatch::NextBlock {
                 token: token.to_vec(),
                 kind: exchange.kind,
-                body,
+                body: Box::new(body),
             };
         }
         ResponseMatch::Final(exchange.kind)
@@ -357,7 +361,7 @@ impl Exchanges {
 
 #[cfg(test)]
 mod tests {
-    use coap_lite::{MessageClass, RequestType, ResponseType};
+    use coap_lite::{MessageClass, Packet, RequestType, ResponseType};
 
     use super::*;
     use crate::coap::message::RequestBuilder;
@@ -369,7 +373,7 @@ mod tests {
     fn body() -> OutgoingBody {
         let packet = RequestBuilder::new(RequestType::Post, 0, &[])
             .path(["rd"])
-            .build()
+            .build_message()
             .expect("a small request builds");
         OutgoingBody::plan(packet, 512, 1152).expect("it fits one message")
     }

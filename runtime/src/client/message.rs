@@ -15,7 +15,7 @@ use crate::path::Path;
 /// several times.
 pub(crate) fn request_path(packet: &impl ReadMessage) -> Option<Path> {
     let mut path = Path::ROOT;
-    for segment in packet.option_values(CoapOption::UriPath.into()) {
+    for segment in packet.option_values(CoapOption::UriPath) {
         if segment.is_empty() {
             continue;
         }

@@ -243,7 +243,7 @@ impl<'p> Request<'p> {
 /// The non-empty Uri-Query options, each as UTF-8; none at all when one is not UTF-8.
 fn query_strings<M: ReadMessage>(packet: &M) -> Vec<&str> {
     let mut query = Vec::new();
-    for bytes in packet.option_values(CoapOption::UriQuery.into()) {
+    for bytes in packet.option_values(CoapOption::UriQuery) {
         match core::str::from_utf8(bytes) {
             Ok("") => {}
             Ok(text) => query.push(text),
@@ -303,7 +303,7 @@ fn operation(
 /// Whether the Uri-Path is exactly `/bs`.
 fn is_bootstrap_finish(packet: &impl ReadMessage) -> bool {
     let mut segments = packet
-        .option_values(CoapOption::UriPath.into())
+        .option_values(CoapOption::UriPath)
         .filter(|s| !s.is_empty());
     segments.next().is_some_and(|s| s == b"bs") && segments.next().is_none()
 }

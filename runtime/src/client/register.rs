@@ -8,10 +8,10 @@ use crate::time::Instant;
 use core::net::SocketAddr;
 use core::time::Duration;
 
-use coap_lite::{MessageClass, Packet, RequestType, ResponseType};
+use coap_lite::{MessageClass, RequestType, ResponseType};
 
 use crate::coap::message::RequestBuilder;
-use crate::coap::options;
+use crate::coap::{MessageRef, options};
 use crate::codec::ContentFormat;
 
 use super::engine::{DEFAULT_DISABLE_TIMEOUT, Engine, Phase};
@@ -57,7 +57,7 @@ impl Engine {
         let built = builder
             .content_format(ContentFormat::LinkFormat.to_u16())
             .payload(links.clone().into_bytes())
-            .build();
+            .build_message();
         if let Some(session) = self.server_mut(s) {
             session.links_sent = links;
             session.lifetime_sent = registration::lifetime_secs(lifetime);
@@ -105,7 +105,7 @@ impl Engine {
         self.send_built(
             now,
             server,
-            builder.build(),
+            builder.build_message(),
             Kind::Update {
                 links: changed_links,
                 lifetime,
@@ -193,7 +193,7 @@ impl Engine {
         session.state = State::Deregistering { disable_until };
         let built = RequestBuilder::new(RequestType::Delete, 0, &[])
             .path(location.iter())
-            .build();
+            .build_message();
         self.send_built(now, server, built, Kind::Deregister);
     }
 
@@ -243,7 +243,7 @@ impl Engine {
         now: Instant,
         s: ServerId,
         code: MessageClass,
-        packet: &Packet,
+        packet: &MessageRef<'_>,
     ) {
         let location = options::location_path(packet).unwrap_or_default();
         if code != MessageClass::Response(ResponseType::Created) || location.is_empty() {

@@ -2,9 +2,10 @@
 //! server's observations, held while a queue-mode client sleeps.
 
 use crate::time::Instant;
+use coap_lite::{MessageType, Packet};
 
+use crate::coap::Outgoing;
 use crate::coap::block::serve_block2;
-use crate::coap::message as coap_message;
 use crate::coap::options;
 use crate::codec::ContentFormat;
 use crate::path::Path;
@@ -72,8 +73,12 @@ impl Engine {
             self.notifications_sent = self.notifications_sent.wrapping_add(1);
             let confirmable = self.notifications_sent % 10 == 0;
             let message_id = self.next_message_id();
-            let mut packet =
-                coap_message::separate(&observation.token, reply.code, message_id, confirmable);
+            let kind = if confirmable {
+                MessageType::Confirmable
+            } else {
+                MessageType::NonConfirmable
+            };
+            let mut packet = Outgoing::new(kind, reply.code, message_id, &observation.token);
             if message::is_success(reply.code) {
                 options::set_observe(&mut packet, sequence);
             } else {
@@ -93,9 +98,9 @@ impl Engine {
                 let key = BodyKey::of_notification(observation.peer, &observation.path, accept);
                 self.bodies.insert(now, key, &reply);
             } else {
-                packet.payload = reply.payload;
+                packet.set_payload_vec(reply.payload);
             }
-            let Ok(bytes) = packet.to_bytes() else {
+            let Ok(bytes) = packet.into_bytes(Packet::MAX_SIZE) else {
                 continue;
             };
             self.exchanges.notification(

@@ -172,7 +172,7 @@ impl Engine {
             .path([URI_PATH])
             .content_format(FORMAT.to_u16())
             .payload(payload)
-            .build()
+            .build_message()
             .map_err(SendError::Build)?;
         let body = self.plan(packet).map_err(|e| match e {
             OutgoingError::BodyTooLarge { size, max } => SendError::TooLarge { size, max },

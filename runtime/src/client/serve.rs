@@ -46,7 +46,7 @@ impl Engine {
                     MessageClass::Response(ResponseType::Unauthorized),
                     0,
                 );
-                if let Ok(bytes) = response.to_bytes(Packet::MAX_SIZE) {
+                if let Ok(bytes) = response.into_bytes(Packet::MAX_SIZE) {
                     self.transmit(now, from, bytes);
                 }
             }
@@ -70,7 +70,7 @@ impl Engine {
                 MessageClass::Response(ResponseType::ServiceUnavailable),
                 next_id,
             );
-            refused.push_option(CoapOption::MaxAge.into(), &[OVERLOAD_RETRY_S]);
+            refused.push_option(CoapOption::MaxAge, &[OVERLOAD_RETRY_S]);
             (refused, Vec::new())
         } else {
             self.answer(now, from, request, &classified, requester, next_id)
@@ -84,7 +84,7 @@ impl Engine {
                 MessageClass::Response(ResponseType::InternalServerError),
                 next_id,
             )
-            .to_bytes(Packet::MAX_SIZE)
+            .into_bytes(Packet::MAX_SIZE)
             .unwrap_or_default(),
         };
         if confirmable {
@@ -177,7 +177,7 @@ impl Engine {
             options::set_content_format(&mut response, format);
         }
         for segment in &reply.location {
-            response.push_option(CoapOption::LocationPath.into(), segment.as_bytes());
+            response.push_option(CoapOption::LocationPath, segment.as_bytes());
         }
         let block_size = self.block_size();
         if message::is_success(reply.code)

@@ -164,7 +164,7 @@ fn block_option(
     option: CoapOption,
 ) -> Result<Option<BlockOption>, BlockError> {
     packet
-        .first_option(option.into())
+        .first_option(option)
         .map(BlockOption::decode)
         .transpose()
 }
@@ -395,7 +395,7 @@ impl<P: Ord + Clone> Block1Assembler<P> {
         let key = TransferKey {
             peer: peer.clone(),
             path: request
-                .option_values(CoapOption::UriPath.into())
+                .option_values(CoapOption::UriPath)
                 .map(<[u8]>::to_vec)
                 .collect(),
             request_tag: options::request_tag(request),

@@ -25,7 +25,7 @@ use coap_lite::{CoapOption, MessageClass, MessageType, Packet, RequestType, Resp
 
 use super::block::{self, BlockOption};
 use super::options;
-use super::wire::{MessageRef, ReadMessage, WireError};
+use super::wire::{MessageRef, Outgoing, ReadMessage, WireError, WriteMessage};
 
 /// The default maximum message size: RFC 7252 §4.6's 1152 bytes, which fits a 1280-byte IPv6
 /// MTU with headers to spare.
@@ -99,6 +99,11 @@ impl ParseError {
     /// The RST to send for this error, if any: only a confirmable message whose header was
     /// readable is rejected with RST (RFC 7252 §4.2); everything else is silently ignored.
     pub fn reset(&self) -> Option<Packet> {
+        self.reset_id().map(reset)
+    }
+
+    /// The message id of the RST [`reset`](Self::reset) gives, if any.
+    pub fn reset_id(&self) -> Option<u16> {
         match self {
             ParseError::TooLarge {
                 message_type: MessageType::Confirmable,
@@ -109,7 +114,7 @@ impl ParseError {
                 message_type: MessageType::Confirmable,
                 message_id,
                 ..
-            } => Some(reset(*message_id)),
+            } => Some(*message_id),
             _ => None,
         }
     }
@@ -274,29 +279,27 @@ fn header(packet: &mut Packet, message_type: MessageType, code: MessageClass, me
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RequestBuilder {
-    packet: Packet,
+    packet: Outgoing,
     error: Option<BuildError>,
 }
 
 impl RequestBuilder {
     /// A confirmable request with no options and no payload.
     pub fn new(method: RequestType, message_id: u16, token: &[u8]) -> RequestBuilder {
-        let mut packet = Packet::new();
-        header(
-            &mut packet,
+        let packet = Outgoing::new(
             MessageType::Confirmable,
             MessageClass::Request(method),
             message_id,
+            token,
         );
         let error =
             (token.len() > MAX_TOKEN_LEN).then_some(BuildError::TokenTooLong { len: token.len() });
-        set_token(&mut packet, token);
         RequestBuilder { packet, error }
     }
 
     /// Confirmable (the default) or non-confirmable.
     pub fn confirmable(mut self, confirmable: bool) -> Self {
-        self.packet.header.set_type(if confirmable {
+        self.packet.set_message_type(if confirmable {
             MessageType::Confirmable
         } else {
             MessageType::NonConfirmable
@@ -311,7 +314,7 @@ impl RequestBuilder {
                 len: value.len(),
             });
         }
-        self.packet.add_option(option, value.as_bytes().to_vec());
+        self.packet.push_option(option, value.as_bytes());
     }
 
     /// Appends Uri-Path segments, one option each (`["rd", "5"]`).
@@ -381,18 +384,24 @@ impl RequestBuilder {
 
     /// Appends a raw option value.
     pub fn option(mut self, option: CoapOption, value: Vec<u8>) -> Self {
-        self.packet.add_option(option, value);
+        self.packet.push_option(option, &value);
         self
     }
 
     /// Sets the payload.
     pub fn payload(mut self, payload: impl Into<Vec<u8>>) -> Self {
-        self.packet.payload = payload.into();
+        self.packet.set_payload_vec(payload.into());
         self
     }
 
     /// The packet, or the first error met while building it.
     pub fn build(self) -> Result<Packet, BuildError> {
+        self.build_message().map(|message| message.to_packet())
+    }
+
+    /// [`build`](Self::build) as an [`Outgoing`] message, which the client sends (no coap-lite
+    /// packet is made).
+    pub fn build_message(self) -> Result<Outgoing, BuildError> {
         match self.error {
             Some(error) => Err(error),
             None => Ok(self.packet),

@@ -107,20 +107,23 @@ pub fn encode_uint(value: u32) -> Vec<u8> {
 
 /// The first value of `option` as an unsigned integer: `Ok(None)` when absent.
 pub fn uint(packet: &impl ReadMessage, option: CoapOption) -> Result<Option<u32>, OptionError> {
-    let number = u16::from(option);
     packet
-        .first_option(number)
-        .map(|bytes| decode_uint(number, bytes))
+        .first_option(option)
+        .map(|bytes| decode_uint(u16::from(option), bytes))
         .transpose()
 }
 
 /// Replaces every value of `option` with the minimal encoding of `value`.
 pub fn set_uint(packet: &mut impl WriteMessage, option: CoapOption, value: u32) {
-    let number = u16::from(option);
+    set_uint_dyn(packet, option, value);
+}
+
+/// [`set_uint`] compiled once for every kind of message (flash on a microcontroller).
+fn set_uint_dyn(packet: &mut dyn WriteMessage, option: CoapOption, value: u32) {
     let bytes = value.to_be_bytes();
     let skip = bytes.iter().take_while(|b| **b == 0).count();
-    packet.remove_option(number);
-    packet.push_option(number, bytes.get(skip..).unwrap_or(&[]));
+    packet.remove_option(option);
+    packet.push_option(option, bytes.get(skip..).unwrap_or(&[]));
 }
 
 /// The first value of a 16-bit unsigned integer option such as Content-Format or Accept.
@@ -171,7 +174,7 @@ pub fn set_observe(packet: &mut impl WriteMessage, value: u32) {
 /// The values of a string option, each as UTF-8.
 fn strings(packet: &impl ReadMessage, option: CoapOption) -> Result<Vec<&str>, OptionError> {
     packet
-        .option_values(option.into())
+        .option_values(option)
         .map(|bytes| {
             core::str::from_utf8(bytes).map_err(|_| OptionError::InvalidUtf8 {
                 option: option.into(),
@@ -219,7 +222,9 @@ pub fn location_path(packet: &impl ReadMessage) -> Result<Vec<String>, OptionErr
 /// The Request-Tag values (RFC 9175), if any, concatenated with a length prefix each, as an
 /// opaque key distinguishing concurrent block-wise transfers to the same resource.
 pub fn request_tag(packet: &impl ReadMessage) -> Option<Vec<u8>> {
-    let mut values = packet.option_values(REQUEST_TAG).peekable();
+    let mut values = packet
+        .option_values(CoapOption::Unknown(REQUEST_TAG))
+        .peekable();
     values.peek()?;
     let mut key = Vec::new();
     for value in values {

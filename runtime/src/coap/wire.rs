@@ -37,13 +37,13 @@ pub trait ReadMessage {
     fn token(&self) -> &[u8];
     /// The payload.
     fn payload(&self) -> &[u8];
-    /// The values of option `number`, in the order sent.
-    fn option_values(&self, number: u16) -> impl Iterator<Item = &[u8]>;
+    /// The values of `option`, in the order sent.
+    fn option_values(&self, option: CoapOption) -> impl Iterator<Item = &[u8]>;
     /// The number of every option (repeated for an option sent several times), in order.
     fn option_numbers(&self) -> impl Iterator<Item = u16>;
-    /// The first value of option `number`.
-    fn first_option(&self, number: u16) -> Option<&[u8]> {
-        self.option_values(number).next()
+    /// The first value of `option`.
+    fn first_option(&self, option: CoapOption) -> Option<&[u8]> {
+        self.option_values(option).next()
     }
 }
 
@@ -51,10 +51,10 @@ pub trait ReadMessage {
 pub trait WriteMessage {
     /// Sets the code.
     fn set_code(&mut self, code: MessageClass);
-    /// Appends a value of option `number` (after its other values).
-    fn push_option(&mut self, number: u16, value: &[u8]);
-    /// Removes every value of option `number`.
-    fn remove_option(&mut self, number: u16);
+    /// Appends a value of `option` (after its other values).
+    fn push_option(&mut self, option: CoapOption, value: &[u8]);
+    /// Removes every value of `option`.
+    fn remove_option(&mut self, option: CoapOption);
     /// Replaces the payload.
     fn set_payload(&mut self, payload: &[u8]);
 }
@@ -80,8 +80,8 @@ impl ReadMessage for Packet {
         &self.payload
     }
 
-    fn option_values(&self, number: u16) -> impl Iterator<Item = &[u8]> {
-        self.get_option(CoapOption::from(number))
+    fn option_values(&self, option: CoapOption) -> impl Iterator<Item = &[u8]> {
+        self.get_option(option)
             .into_iter()
             .flatten()
             .map(Vec::as_slice)
@@ -98,12 +98,12 @@ impl WriteMessage for Packet {
         self.header.code = code;
     }
 
-    fn push_option(&mut self, number: u16, value: &[u8]) {
-        self.add_option(CoapOption::from(number), value.to_vec());
+    fn push_option(&mut self, option: CoapOption, value: &[u8]) {
+        self.add_option(option, value.to_vec());
     }
 
-    fn remove_option(&mut self, number: u16) {
-        self.clear_option(CoapOption::from(number));
+    fn remove_option(&mut self, option: CoapOption) {
+        self.clear_option(option);
     }
 
     fn set_payload(&mut self, payload: &[u8]) {
@@ -238,7 +238,8 @@ impl ReadMessage for MessageRef<'_> {
         self.payload
     }
 
-    fn option_values(&self, number: u16) -> impl Iterator<Item = &[u8]> {
+    fn option_values(&self, option: CoapOption) -> impl Iterator<Item = &[u8]> {
+        let number = u16::from(option);
         self.options()
             .skip_while(move |(n, _)| *n < number)
             .take_while(move |(n, _)| *n == number)
@@ -314,7 +315,7 @@ impl<'a> Iterator for Options<'a> {
     }
 }
 
-/// The most options an [`Outgoing`] keeps inline (more go to the heap).
+/// The most options an [`Outgoing`] keeps inline (with more, all go to the heap).
 const INLINE_OPTIONS: usize = 6;
 
 /// The longest option value an [`Outgoing`] keeps inline (longer ones go to the heap).
@@ -359,7 +360,8 @@ pub struct Outgoing {
     token: [u8; MAX_TOKEN_LEN],
     inline: [(u16, OptionValue); INLINE_OPTIONS],
     inline_len: u8,
-    /// The options beyond the inline ones, in number order after them.
+    /// Every option once there were more than the inline list holds (the inline list is then
+    /// empty), in number order.
     more: Vec<(u16, OptionValue)>,
     payload: Vec<u8>,
 }
@@ -421,6 +423,45 @@ impl Outgoing {
     /// Replaces the payload with `payload` (moved in, not copied).
     pub fn set_payload_vec(&mut self, payload: Vec<u8>) {
         self.payload = payload;
+    }
+
+    /// Takes the payload out (leaving none).
+    pub fn take_payload(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.payload)
+    }
+
+    /// Sets the message type.
+    pub fn set_message_type(&mut self, message_type: MessageType) {
+        self.message_type = message_type;
+    }
+
+    /// Sets the message id.
+    pub fn set_message_id(&mut self, message_id: u16) {
+        self.message_id = message_id;
+    }
+
+    /// Sets the token (a token above 8 bytes is cut to 8).
+    pub fn set_token(&mut self, token: &[u8]) {
+        let token = token.get(..MAX_TOKEN_LEN).unwrap_or(token);
+        if let Some(prefix) = self.token.get_mut(..token.len()) {
+            prefix.copy_from_slice(token);
+        }
+        self.token_len = u8::try_from(token.len()).unwrap_or(0);
+    }
+
+    /// The message as a coap-lite [`Packet`] (allocates).
+    pub fn to_packet(&self) -> Packet {
+        let mut packet = Packet::new();
+        packet.header.set_version(1);
+        packet.header.set_type(self.message_type);
+        packet.header.code = self.code;
+        packet.header.message_id = self.message_id;
+        packet.set_token(self.token().to_vec());
+        for (number, value) in self.all_options() {
+            packet.add_option(CoapOption::from(*number), value.as_slice().to_vec());
+        }
+        packet.payload = self.payload.clone();
+        packet
     }
 
     /// Every option in order: the inline ones, then the rest.
@@ -507,48 +548,36 @@ impl Outgoing {
         }
     }
 
-    /// Where a new value of option `number` goes: after every option numbered up to it.
+    /// Inserts a value of option `number` after every option numbered up to it: in the inline
+    /// list while it has room, else (all of them) in `more`.
     fn insert(&mut self, number: u16, value: OptionValue) {
-        let inline_len = usize::from(self.inline_len);
-        let at = self
-            .inline
-            .iter()
-            .take(inline_len)
-            .position(|(n, _)| *n > number);
-        match at {
-            Some(at) => {
-                // Into the inline list: its last option moves to the front of the rest when
-                // the list is full.
-                if inline_len == INLINE_OPTIONS
-                    && let Some(last) = self.inline.last().cloned()
-                {
-                    self.more.insert(0, last);
-                    self.inline_len -= 1;
-                }
-                let end = usize::from(self.inline_len);
-                if let Some(window) = self.inline.get_mut(at..=end) {
-                    window.rotate_right(1);
-                    if let Some(slot) = window.first_mut() {
-                        *slot = (number, value);
-                    }
-                    self.inline_len += 1;
-                }
-            }
-            None if inline_len < INLINE_OPTIONS && self.more.is_empty() => {
-                if let Some(slot) = self.inline.get_mut(inline_len) {
+        let len = usize::from(self.inline_len);
+        if self.more.is_empty() && len < INLINE_OPTIONS {
+            let at = self
+                .inline
+                .iter()
+                .take(len)
+                .position(|(n, _)| *n > number)
+                .unwrap_or(len);
+            if let Some(window) = self.inline.get_mut(at..=len) {
+                window.rotate_right(1);
+                if let Some(slot) = window.first_mut() {
                     *slot = (number, value);
-                    self.inline_len += 1;
                 }
+                self.inline_len += 1;
             }
-            None => {
-                let at = self
-                    .more
-                    .iter()
-                    .position(|(n, _)| *n > number)
-                    .unwrap_or(self.more.len());
-                self.more.insert(at, (number, value));
-            }
+            return;
         }
+        if self.more.is_empty() {
+            self.more.extend(self.inline.iter().take(len).cloned());
+            self.inline_len = 0;
+        }
+        let at = self
+            .more
+            .iter()
+            .position(|(n, _)| *n > number)
+            .unwrap_or(self.more.len());
+        self.more.insert(at, (number, value));
     }
 }
 
@@ -605,7 +634,8 @@ impl ReadMessage for Outgoing {
         &self.payload
     }
 
-    fn option_values(&self, number: u16) -> impl Iterator<Item = &[u8]> {
+    fn option_values(&self, option: CoapOption) -> impl Iterator<Item = &[u8]> {
+        let number = u16::from(option);
         self.all_options()
             .filter(move |(n, _)| *n == number)
             .map(|(_, value)| value.as_slice())
@@ -621,14 +651,15 @@ impl WriteMessage for Outgoing {
         self.code = code;
     }
 
-    fn push_option(&mut self, number: u16, value: &[u8]) {
-        self.insert(number, OptionValue::new(value));
+    fn push_option(&mut self, option: CoapOption, value: &[u8]) {
+        self.insert(u16::from(option), OptionValue::new(value));
     }
 
-    fn remove_option(&mut self, number: u16) {
-        let inline_len = usize::from(self.inline_len);
+    fn remove_option(&mut self, option: CoapOption) {
+        let number = u16::from(option);
+        let len = usize::from(self.inline_len);
         let mut kept = 0;
-        for k in 0..inline_len {
+        for k in 0..len {
             if self.inline.get(k).is_some_and(|(n, _)| *n != number) {
                 self.inline.swap(kept, k);
                 kept += 1;
@@ -636,14 +667,6 @@ impl WriteMessage for Outgoing {
         }
         self.inline_len = u8::try_from(kept).unwrap_or(0);
         self.more.retain(|(n, _)| *n != number);
-        // Refill the inline list from the rest, keeping the order.
-        while usize::from(self.inline_len) < INLINE_OPTIONS && !self.more.is_empty() {
-            let next = self.more.remove(0);
-            if let Some(slot) = self.inline.get_mut(usize::from(self.inline_len)) {
-                *slot = next;
-                self.inline_len += 1;
-            }
-        }
     }
 
     fn set_payload(&mut self, payload: &[u8]) {

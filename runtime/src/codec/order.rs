@@ -201,10 +201,16 @@ fn check_encoded(base: &Path, records: &[&Record]) -> Option<Result<(), EncodeEr
     let mut previous: Option<(u128, Option<f64>)> = None;
     for record in records {
         let key = order_key(&record.path);
-        if let Some((p, time)) = previous
-            && (p, time_key(time)) > (key, time_key(record.time))
-        {
-            return None;
+        if let Some((p, time)) = previous {
+            // The time is compared only for a repeated path (a time series).
+            let in_order = match p.cmp(&key) {
+                Ordering::Less => true,
+                Ordering::Equal => time_key(time) <= time_key(record.time),
+                Ordering::Greater => false,
+            };
+            if !in_order {
+                return None;
+            }
         }
         if first_error.is_none() {
             first_error = encoded_record_error(base_key, key, record, previous);

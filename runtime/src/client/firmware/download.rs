@@ -26,11 +26,11 @@ use crate::time::Instant;
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use core::time::Duration;
 
-use coap_lite::{CoapOption, MessageClass, Packet, RequestType, ResponseType};
+use coap_lite::{CoapOption, MessageClass, RequestType, ResponseType};
 
 use crate::coap::block::{self, BlockOption};
 use crate::coap::message::RequestBuilder;
-use crate::coap::options;
+use crate::coap::{MessageRef, ReadMessage, options};
 use crate::firmware::UpdateResult;
 use crate::uri::DEFAULT_PORT;
 
@@ -305,7 +305,7 @@ impl Engine {
             builder = builder.option(CoapOption::UriQuery, argument.clone().into_bytes());
         }
         let built = match BlockOption::with_szx(num, false, szx) {
-            Ok(option) => builder.block2(option).build(),
+            Ok(option) => builder.block2(option).build_message(),
             Err(_) => {
                 self.end_download(UpdateResult::InvalidUri);
                 return;
@@ -332,13 +332,13 @@ impl Engine {
     }
 
     /// The answer to a block's request.
-    pub(in crate::client) fn download_response(&mut self, now: Instant, packet: &Packet) {
+    pub(in crate::client) fn download_response(&mut self, now: Instant, packet: &MessageRef<'_>) {
         self.take_block(now, packet);
         self.publish_firmware(now);
     }
 
-    fn take_block(&mut self, now: Instant, packet: &Packet) {
-        let code = packet.header.code;
+    fn take_block(&mut self, now: Instant, packet: &MessageRef<'_>) {
+        let code = packet.code();
         if code != MessageClass::Response(ResponseType::Content) {
             tracing::warn!(code = %super::super::ResponseCode::from(code), "firmware download refused");
             if message::is_success(code) || u8::from(code) >> 5 == 4 {
@@ -352,9 +352,7 @@ impl Engine {
             Ok(block) => block,
             Err(_) => return self.attempt_failed(now),
         };
-        let etag = packet
-            .get_option(CoapOption::ETag)
-            .and_then(|values| values.front().cloned());
+        let etag = packet.first_option(CoapOption::ETag).map(<[u8]>::to_vec);
         let size2 = options::uint(packet, CoapOption::Size2).ok().flatten();
         let Some(firmware) = self.firmware.as_mut() else {
             return;
@@ -363,7 +361,7 @@ impl Engine {
             return;
         };
         download.answer_by = None;
-        let payload = packet.payload.as_slice();
+        let payload = packet.payload();
         let (offset, more) = match block {
             Some(block) => (block.offset(), block.more()),
             None => (0, false),

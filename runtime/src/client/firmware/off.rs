@@ -4,7 +4,7 @@
 use crate::time::Instant;
 use core::net::SocketAddr;
 
-use coap_lite::{Packet, ResponseType};
+use coap_lite::ResponseType;
 
 use crate::path::Path;
 
@@ -53,7 +53,12 @@ impl Engine {
     }
 
     /// No download is in flight.
-    pub(super) fn download_response(&mut self, _now: Instant, _packet: &Packet) {}
+    pub(super) fn download_response(
+        &mut self,
+        _now: Instant,
+        _packet: &crate::coap::MessageRef<'_>,
+    ) {
+    }
 
     /// No download is in flight.
     pub(super) fn download_failed(&mut self, _now: Instant, _reason: Failure) {}
