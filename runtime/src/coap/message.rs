@@ -1,9 +1,9 @@
 //! Parsing datagrams into coap-lite [`Packet`]s (or, without a copy, into
 //! [`MessageRef`]s: [`parse_ref`]) and building requests and responses.
 //!
-//! coap-lite does the byte-level encoding of what the client sends and the responses it reads
-//! ([`super::wire`] that of served requests and their responses); this module adds what a
-//! sans-I/O endpoint needs around it: a size limit checked before anything is parsed, the RFC 7252 checks coap-lite leaves out
+//! The client itself reads with [`parse_ref`] and builds with [`RequestBuilder::build_message`]
+//! ([`super::wire`]); the [`Packet`] forms are for applications and tests. This module adds what
+//! a sans-I/O endpoint needs around the byte-level encoding: a size limit checked before anything is parsed, the RFC 7252 checks coap-lite leaves out
 //! (version, token length, empty messages, reserved code classes), a typed [`ParseError`] that
 //! says whether to answer with RST or stay silent, and builders that never panic.
 //!

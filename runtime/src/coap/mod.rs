@@ -1,8 +1,8 @@
 //! The CoAP message layer's reliability machinery (RFC 7252 §4), sans I/O.
 //!
-//! Message encoding and decoding is coap-lite's job, except on the path of every served request
-//! ([`wire`] says why); what no well-kept crate offers as a sans-I/O building block is the state
-//! around it, so it lives here:
+//! The client reads and writes its messages with [`wire`] (which says why not with coap-lite,
+//! whose [`coap_lite::Packet`] stays in the public API); what no well-kept crate offers as a
+//! sans-I/O building block is the state around the messages, so it lives here:
 //!
 //! - [`TransmissionParameters`]: the RFC 7252 §4.8 constants and the times derived from them;
 //! - [`Retransmitter`]: confirmable messages waiting for their ACK, retransmitted with exponential
@@ -11,7 +11,7 @@
 //!   sent for each so that a duplicate gets the same answer and is not processed twice;
 //! - [`TokenGenerator`]: unpredictable, never-repeating request tokens.
 //!
-//! Around coap-lite's [`coap_lite::Packet`] it adds:
+//! Around the messages (coap-lite's [`coap_lite::Packet`] and the client's own [`wire`] types) it adds:
 //!
 //! - [`message`]: parsing datagrams with a size limit and a typed error saying whether to RST,
 //!   and builders for requests ([`RequestBuilder`]) and responses (piggy-backed, separate, empty

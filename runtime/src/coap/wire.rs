@@ -1,4 +1,5 @@
-//! CoAP messages read and written on their wire bytes, for the path every served request takes.
+//! CoAP messages read and written on their wire bytes: every datagram the client receives and
+//! every message it sends.
 //!
 //! Why not coap-lite here (the project's rule is to write what no well-kept crate does right, and
 //! say why): coap-lite's [`Packet`] keeps its options in a `BTreeMap<u16, LinkedList<Vec<u8>>>`,
@@ -12,13 +13,15 @@
 //!   with), and option lookups walk the checked option bytes again (a request has a handful);
 //!   nothing is allocated;
 //! - [`Outgoing`] is a message being built: the token and the options live in small inline
-//!   lists (a response has a few short options), and [`Outgoing::to_bytes`] writes header,
-//!   token, options and payload into one buffer of the exact size.
+//!   lists (a response has a few short options), and [`Outgoing::into_bytes`] writes header,
+//!   token and options in front of the payload, in the payload's own buffer.
 //!
 //! The helpers of [`super::options`] and [`super::block`] read any [`ReadMessage`] (a
 //! [`Packet`] or a [`MessageRef`]) and write any [`WriteMessage`] (a [`Packet`] or an
-//! [`Outgoing`]). coap-lite stays for everything else (requests the client sends, responses it
-//! receives): those are a few per registration, not one per request.
+//! [`Outgoing`]). coap-lite's [`Packet`] stays in the public API ([`super::parse`],
+//! [`super::RequestBuilder::build`], the response builders of [`super::message`]) and for its
+//! enums of types, codes and options; the client itself makes none, so a device's firmware
+//! links none of its tree and list code (BENCHMARKS.md: flash).
 
 use crate::prelude::*;
 use coap_lite::{CoapOption, MessageClass, MessageType, Packet};
