@@ -11,7 +11,8 @@
 //!   sent for each so that a duplicate gets the same answer and is not processed twice;
 //! - [`TokenGenerator`]: unpredictable, never-repeating request tokens.
 //!
-//! Around the messages (coap-lite's [`coap_lite::Packet`] and the client's own [`wire`] types) it adds:
+//! Around the messages (coap-lite's [`coap_lite::Packet`] and the client's own [`wire`] types)
+//! it adds:
 //!
 //! - [`message`]: parsing datagrams with a size limit and a typed error saying whether to RST,
 //!   and builders for requests ([`RequestBuilder`]) and responses (piggy-backed, separate, empty
