@@ -42,8 +42,9 @@ pub(crate) fn order_key(path: &Path) -> u128 {
     (u128::from(path.packed_ids()) << 8) | path.len() as u128
 }
 
-/// Whether the path with key `outer` contains the one with key `inner` (see [`Path::contains`]).
-#[inline]
+/// Whether the path with key `outer` contains the one with key `inner` (see [`Path::contains`]);
+/// the checks use [`PathKey::contains`], this one is kept for the tests that compare them.
+#[cfg(test)]
 pub(super) fn key_contains(outer: u128, inner: u128) -> bool {
     let outer_len = outer & 0xff;
     if inner & 0xff < outer_len {
@@ -194,13 +195,14 @@ pub(crate) fn sorted<'r>(
 }
 
 /// The checks of [`sorted`] on records in order: `None` when they are not in order (nothing
-/// is then said about them), else the first problem met, in order.
+/// is then said about them), else the first problem met, in order. Paths are compared as their
+/// [`PathKey`] (two machine words, where the `u128` of [`order_key`] takes more).
 fn check_encoded(base: &Path, records: &[&Record]) -> Option<Result<(), EncodeError>> {
-    let base_key = order_key(base);
+    let base_key = PathKey::of(base);
     let mut first_error = None;
-    let mut previous: Option<(u128, Option<f64>)> = None;
+    let mut previous: Option<(PathKey, Option<f64>)> = None;
     for record in records {
-        let key = order_key(&record.path);
+        let key = PathKey::of(&record.path);
         if let Some((p, time)) = previous {
             // The time is compared only for a repeated path (a time series).
             let in_order = match p.cmp(&key) {
@@ -223,12 +225,12 @@ fn check_encoded(base: &Path, records: &[&Record]) -> Option<Result<(), EncodeEr
 /// What is wrong with `record` (key `key`) after the record `previous` under the base
 /// `base_key`, if anything.
 fn encoded_record_error(
-    base_key: u128,
-    key: u128,
+    base_key: PathKey,
+    key: PathKey,
     record: &Record,
-    previous: Option<(u128, Option<f64>)>,
+    previous: Option<(PathKey, Option<f64>)>,
 ) -> Option<EncodeError> {
-    if !key_contains(base_key, key) {
+    if !base_key.contains(key) {
         return Some(EncodeError::InvalidRecords(
             "a record outside the request path",
         ));
@@ -240,7 +242,7 @@ fn encoded_record_error(
     }
     if let Some((p, time)) = previous {
         let same_path_other_time = p == key && record.time.is_some() && time != record.time;
-        if key_contains(p, key) && !same_path_other_time {
+        if p.contains(key) && !same_path_other_time {
             return Some(EncodeError::InvalidRecords("a path that appears twice"));
         }
     }

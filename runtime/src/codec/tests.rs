@@ -136,7 +136,76 @@ fn encoder_rejects_records_outside_base_or_twice() {
     assert_eq!(ok[0].path, Path::resource(3, 0, 1));
 }
 
+/// The encoders' record check as it was before the one-pass form: sort by path and time, then
+/// check with the `u128` keys. [`sorted`] must agree with it on every input.
+fn sorted_reference<'r>(
+    base: &Path,
+    records: &'r [Record],
+) -> Result<Vec<&'r Record>, EncodeError> {
+    let mut out: Vec<&Record> = records.iter().collect();
+    out.sort_by_key(|r| {
+        (
+            order_key(&r.path),
+            (r.time.is_some(), r.time.unwrap_or(0.0).to_bits()),
+        )
+    });
+    let base_key = order_key(base);
+    let mut previous: Option<(u128, Option<f64>)> = None;
+    for record in &out {
+        let key = order_key(&record.path);
+        if !key_contains(base_key, key) {
+            return Err(EncodeError::InvalidRecords(
+                "a record outside the request path",
+            ));
+        }
+        if record.path.len() < 3 {
+            return Err(EncodeError::InvalidRecords(
+                "a record that is not a resource or resource instance",
+            ));
+        }
+        if let Some((p, time)) = previous {
+            let same_path_other_time = p == key && record.time.is_some() && time != record.time;
+            if key_contains(p, key) && !same_path_other_time {
+                return Err(EncodeError::InvalidRecords("a path that appears twice"));
+            }
+        }
+        previous = Some((key, record.time));
+    }
+    Ok(out)
+}
+
+fn small_path() -> impl proptest::strategy::Strategy<Value = Path> {
+    use proptest::prelude::*;
+    proptest::collection::vec(0u16..3, 0..=4)
+        .prop_map(|ids| Path::from_ids(&ids).unwrap_or(Path::ROOT))
+}
+
 proptest::proptest! {
+    /// The one-pass check of records to encode gives what sorting then checking gave: the same
+    /// order, the same first problem (times are non-negative whole seconds here, so that the
+    /// reference's bit order is the time order).
+    #[test]
+    fn sorted_agrees_with_sort_then_check(
+        base in small_path(),
+        records in proptest::collection::vec(
+            (small_path(), proptest::option::of(0u8..3)), 0..8),
+    ) {
+        let records: Vec<Record> = records
+            .into_iter()
+            .map(|(path, time)| {
+                let record = Record::new(path, Value::Integer(1));
+                match time {
+                    Some(t) => record.at(f64::from(t) + 1.0),
+                    None => record,
+                }
+            })
+            .collect();
+        let ours = sorted(&base, &records).map(|v| v.iter().map(|r| (r.path, r.time)).collect::<Vec<_>>());
+        let reference = sorted_reference(&base, &records)
+            .map(|v| v.iter().map(|r| (r.path, r.time)).collect::<Vec<_>>());
+        proptest::prop_assert_eq!(ours, reference);
+    }
+
     /// The no-std sort of records: the same order as the standard sort.
     #[test]
     fn heapsort_sorts(mut items in proptest::collection::vec(0u16..50, 0..64)) {
