@@ -153,9 +153,9 @@ fn to_declared(meta: &ResourceMeta, value: Value) -> Result<Value, Error> {
     }
 }
 
-/// Converts a received value to the field type, after checking it against the declared data type
-/// (the two integer kinds are interchangeable: the field type decides what fits).
-fn from_declared<T: ResourceType>(meta: &ResourceMeta, value: Value) -> Result<T, Error> {
+/// Checks a received value against the declared data type (the two integer kinds are
+/// interchangeable: the field type decides what fits).
+fn check_declared(meta: &ResourceMeta, value: &Value) -> Result<(), Error> {
     let found = value.kind();
     let integers = |k| matches!(k, Kind::Integer | Kind::UnsignedInteger);
     if found != meta.kind && !(integers(found) && integers(meta.kind)) {
@@ -164,69 +164,95 @@ fn from_declared<T: ResourceType>(meta: &ResourceMeta, value: Value) -> Result<T
             found,
         });
     }
-    T::from_value(value)
+    Ok(())
 }
 
-fn read_single<T: ResourceType>(meta: &ResourceMeta, field: &T) -> Result<ResourceValue, Error> {
-    to_declared(meta, field.to_value()).map(ResourceValue::Single)
+/// The read of a single resource whose field holds `value` (`None`: absent), compiled once.
+fn read_single(meta: &ResourceMeta, value: Option<Value>) -> Result<ResourceValue, Error> {
+    let value = value.ok_or(Error::NotFound { resource: meta.id })?;
+    to_declared(meta, value).map(ResourceValue::Single)
 }
 
-fn write_single<T: ResourceType>(meta: &ResourceMeta, value: ResourceValue) -> Result<T, Error> {
+/// The value a single resource's field takes from a write, checked against `meta`; the field
+/// type converts it.
+fn single_value(meta: &ResourceMeta, value: ResourceValue) -> Result<Value, Error> {
     match value {
-        ResourceValue::Single(value) => from_declared(meta, value),
+        ResourceValue::Single(value) => {
+            check_declared(meta, &value)?;
+            Ok(value)
+        }
         ResourceValue::Multiple(_) => Err(Error::NotMultiple { resource: meta.id }),
     }
 }
 
-/// Converts every instance of a map with `convert`, the first error ending it.
+/// A read of a multiple field: its instances' values converted to the declared data type, pushed
+/// to a `Vec` of `Value`s (whose code all field types share).
 ///
-/// A loop of pushes, not `collect()`: a map's `FromIterator` sorts its input with a stable sort
+/// Pushes, not `collect()`: a map's `FromIterator` sorts its input with a stable sort
 /// instantiated per element type and per iterator (with `BTreeMap` that cost about 30 KiB of a
 /// microcontroller's flash over the resource types). The input is a map, so its ids are sorted
-/// and distinct: the values are pushed without the search and shift of an insert, and the `Vec`
-/// becomes the map as it is.
-fn convert_instances<A, B>(
-    from: impl ExactSizeIterator<Item = (u16, A)>,
-    mut convert: impl FnMut(A) -> Result<B, Error>,
-) -> Result<Instances<B>, Error> {
-    let mut out = Vec::with_capacity(from.len());
-    for (id, value) in from {
-        out.push((id, convert(value)?));
-    }
-    Ok(Instances::from_sorted_store_unchecked(out))
-}
-
+/// and distinct: the `Vec` is the new map as it is.
 fn read_multiple<T: ResourceType>(
     meta: &ResourceMeta,
     field: &Instances<T>,
 ) -> Result<ResourceValue, Error> {
-    convert_instances(field.iter().map(|(id, v)| (*id, v)), |v| {
-        to_declared(meta, v.to_value())
-    })
-    .map(ResourceValue::Multiple)
+    let mut values = Vec::with_capacity(field.len());
+    for (id, value) in field.iter() {
+        values.push((*id, to_declared(meta, value.to_value())?));
+    }
+    Ok(ResourceValue::Multiple(
+        Instances::from_sorted_store_unchecked(values),
+    ))
 }
 
+/// The new instances of a multiple field, being built by a write: [`fill`] pushes the values one
+/// by one, converted to the field type.
+trait Collect {
+    fn push_value(&mut self, id: u16, value: Value) -> Result<(), Error>;
+}
+
+impl<T: ResourceType> Collect for Vec<(u16, T)> {
+    fn push_value(&mut self, id: u16, value: Value) -> Result<(), Error> {
+        self.push((id, T::from_value(value)?));
+        Ok(())
+    }
+}
+
+/// The loop of a multiple field's write, compiled once for every field type: the shape and the
+/// declared type checked, each value handed to `out`, the first error ending it.
+fn fill(meta: &ResourceMeta, value: ResourceValue, out: &mut dyn Collect) -> Result<(), Error> {
+    match value {
+        ResourceValue::Multiple(values) => {
+            for (id, value) in values {
+                check_declared(meta, &value)?;
+                out.push_value(id, value)?;
+            }
+            Ok(())
+        }
+        ResourceValue::Single(_) => Err(Error::NotSingle { resource: meta.id }),
+    }
+}
+
+/// The instances a multiple field takes from a write. They come from a map, so their ids are
+/// sorted and distinct: the `Vec` they were pushed to is the new map as it is.
 fn write_multiple<T: ResourceType>(
     meta: &ResourceMeta,
     value: ResourceValue,
 ) -> Result<Instances<T>, Error> {
-    match value {
-        ResourceValue::Multiple(values) => {
-            convert_instances(values.into_iter(), |v| from_declared(meta, v))
-        }
-        ResourceValue::Single(_) => Err(Error::NotSingle { resource: meta.id }),
-    }
+    let mut out: Vec<(u16, T)> = Vec::new();
+    fill(meta, value, &mut out)?;
+    Ok(Instances::from_sorted_store_unchecked(out))
 }
 
 impl<T: ResourceType> ResourceField for T {
     const KIND: Kind = T::KIND;
 
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
-        read_single(meta, self)
+        read_single(meta, Some(self.to_value()))
     }
 
     fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
-        *self = write_single(meta, value)?;
+        *self = T::from_value(single_value(meta, value)?)?;
         Ok(())
     }
 }
@@ -239,14 +265,11 @@ impl<T: ResourceType> ResourceField for Option<T> {
     }
 
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
-        match self {
-            Some(field) => read_single(meta, field),
-            None => Err(Error::NotFound { resource: meta.id }),
-        }
+        read_single(meta, self.as_ref().map(T::to_value))
     }
 
     fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
-        *self = Some(write_single(meta, value)?);
+        *self = Some(T::from_value(single_value(meta, value)?)?);
         Ok(())
     }
 }

@@ -178,6 +178,12 @@ pub trait ObjectInstance: Any {
         None
     }
 
+    /// Not a public API: [`Object::__FIELDS`].
+    #[doc(hidden)]
+    fn __fields(&self) -> bool {
+        false
+    }
+
     /// Not a public API: [`Object::read_unchecked`], for the store's shared code.
     #[doc(hidden)]
     fn __read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {
@@ -235,6 +241,10 @@ impl<T: Object + Any> ObjectInstance for T {
 
     fn __field_mut(&mut self, index: usize) -> Option<&mut dyn DynResourceField> {
         Object::__field_mut(self, index)
+    }
+
+    fn __fields(&self) -> bool {
+        T::__FIELDS
     }
 
     fn __read_unchecked(&self, resource: u16) -> Result<ResourceValue, Error> {

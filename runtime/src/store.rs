@@ -314,7 +314,7 @@ fn apply_write(
     let ids: Vec<u16> = changes.iter().map(|(id, _)| *id).collect();
     let mut undo = Vec::with_capacity(changes.len());
     let object = inst.object_mut();
-    if let Err(e) = write_changes(object, meta, changes, mode, server, &mut undo) {
+    if let Err(e) = write_changes(object, meta, changes, &ids, mode, server, &mut undo) {
         // Newest first: a resource saved twice gets its oldest value last.
         for (resource, old) in undo.into_iter().rev() {
             // Puts back what was read from the same field: cannot fail for a derived object.
@@ -329,28 +329,19 @@ fn apply_write(
     Ok(())
 }
 
-/// The previous value of a resource a write is about to change, for [`apply_write`] to put
-/// back: `None` if it is absent (put back by a reset). An error other than absence (a value the
-/// declared type cannot carry) refuses the write before it changes that resource.
+/// The previous values of the resources a write changed, for [`apply_write`] to put back: `None`
+/// for one that was absent (put back by a reset).
 type Undo = Vec<(u16, Option<ResourceValue>)>;
 
-/// Saves the value of `resource` in `undo`; an absent one too unless `present_only` (a resource
-/// that a reset is about to remove: absent, it stays absent).
-fn save(
-    object: &dyn ObjectInstance,
-    resource: u16,
-    undo: &mut Undo,
-    present_only: bool,
-) -> Result<(), Error> {
-    let old = match object.__read_unchecked(resource) {
-        Ok(value) => Some(value),
-        Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => None,
-        Err(e) => return Err(e),
-    };
-    if old.is_some() || !present_only {
-        undo.push((resource, old));
+/// The current value of `resource`, `None` if absent (or not readable back: write-only on a
+/// hand-written object). An error other than absence (a value the declared type cannot carry)
+/// refuses the write before it changes that resource.
+fn previous(object: &dyn ObjectInstance, resource: u16) -> Result<Option<ResourceValue>, Error> {
+    match object.__read_unchecked(resource) {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
-    Ok(())
 }
 
 /// The checks of a write before its handler sees it: the operations and the values (a
@@ -370,43 +361,52 @@ fn check_changes(
     }
 }
 
-/// Applies checked `changes` to `object`, each resource's previous value saved in `undo` first:
-/// with [`WriteMode::Replace`], first removes the replaceable optional resources not given; with
-/// [`WriteMode::Update`], merges the instances of a multiple resource.
+/// Applies checked `changes` (whose ids are `ids`) to `object`, each resource's previous value saved in `undo` first;
+/// with [`WriteMode::Update`], merges the instances of a multiple resource; with
+/// [`WriteMode::Replace`], then removes the replaceable optional resources not given.
+///
+/// The removals come last: on a derived or generated object a reset cannot fail, so what they
+/// remove need not be saved (the write has succeeded by then). A hand-written object's reset
+/// may fail: what it removes is saved first.
 fn write_changes(
     object: &mut dyn ObjectInstance,
     meta: &'static ObjectMeta,
     changes: Vec<(u16, ResourceValue)>,
+    ids: &[u16],
     mode: WriteMode,
     server: bool,
     undo: &mut Undo,
 ) -> Result<(), Error> {
-    if mode == WriteMode::Replace {
-        let omitted = meta.resources.iter().filter(|r| {
-            let replaceable = if server {
-                r.operations.is_writable()
-            } else {
-                !r.operations.is_executable()
-            };
-            replaceable && !r.mandatory && !changes.iter().any(|(id, _)| *id == r.id)
-        });
-        for r in omitted {
-            save(object, r.id, undo, true)?;
-            object.__reset(r.id)?;
-        }
-    }
+    let omitted = |r: &&ResourceMeta, changes: &[u16]| {
+        let replaceable = if server {
+            r.operations.is_writable()
+        } else {
+            !r.operations.is_executable()
+        };
+        replaceable && !r.mandatory && !changes.contains(&r.id)
+    };
     for (id, value) in changes {
-        save(object, id, undo, false)?;
+        let old = previous(object, id)?;
         let value = match (mode, value) {
             (WriteMode::Update, ResourceValue::Multiple(given)) => {
-                ResourceValue::Multiple(merged(&*object, id, given)?)
+                ResourceValue::Multiple(merged(old.clone(), id, given)?)
             }
             (_, value) => value,
         };
+        undo.push((id, old));
         if server {
             object.write(id, value)?;
         } else {
             object.__write_unchecked(id, value)?;
+        }
+    }
+    if mode == WriteMode::Replace {
+        let infallible = object.__fields();
+        for r in meta.resources.iter().filter(|r| omitted(r, ids)) {
+            if !infallible && let Some(old) = previous(object, r.id)? {
+                undo.push((r.id, Some(old)));
+            }
+            object.__reset(r.id)?;
         }
     }
     Ok(())
@@ -475,18 +475,18 @@ impl<T: Object + 'static, H: Handler<T>> ManagedInstance for Instance<T, H> {
     }
 }
 
-/// The current instances of a multiple resource with `given` added or replaced. A resource that
-/// is absent, or that cannot be read back (write-only), starts empty.
+/// The current instances of a multiple resource (`current`, as [`previous`] read it) with
+/// `given` added or replaced. A resource that is absent, or that cannot be read back
+/// (write-only), starts empty.
 fn merged(
-    value: &dyn ObjectInstance,
+    current: Option<ResourceValue>,
     resource: u16,
     given: Instances<Value>,
 ) -> Result<Instances<Value>, Error> {
-    let mut current = match value.__read_unchecked(resource) {
-        Ok(ResourceValue::Multiple(current)) => current,
-        Ok(ResourceValue::Single(_)) => return Err(Error::NotSingle { resource }),
-        Err(Error::NotFound { .. } | Error::MethodNotAllowed { .. }) => Instances::new(),
-        Err(e) => return Err(e),
+    let mut current = match current {
+        Some(ResourceValue::Multiple(current)) => current,
+        Some(ResourceValue::Single(_)) => return Err(Error::NotSingle { resource }),
+        None => Instances::new(),
     };
     // Inserts, not `extend`: litemap's `extend` sorts with a stable sort instantiated for the
     // value type (flash on a device); a few inserts into a sorted Vec are as fast.
@@ -549,11 +549,19 @@ impl ObjectStore {
         value: T,
         handler: H,
     ) -> Result<(), Error> {
-        let entry = self.entry(T::META);
+        self.insert_boxed(T::META, instance, Box::new(Instance { value, handler }))
+    }
+
+    /// [`ObjectStore::insert`] once the instance is boxed: compiled once for every object type.
+    fn insert_boxed(
+        &mut self,
+        meta: &'static ObjectMeta,
+        instance: u16,
+        boxed: Box<dyn ManagedInstance>,
+    ) -> Result<(), Error> {
+        let entry = self.entry(meta);
         admit(entry, instance)?;
-        entry
-            .instances
-            .insert(instance, Box::new(Instance { value, handler }));
+        entry.instances.insert(instance, boxed);
         Ok(())
     }
 
