@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Footprint (BENCHMARKS.md, "Footprint"; issue 9 item 4).
 #
-#   benches/footprint.sh [--quick] [--rounds N] [--profiles [--variants a,b,...]]
+#   benches/footprint.sh [--quick] [--rounds N] [--small] [--profiles [--variants a,b,...]]
 #
 # With the workspace's release profile (root Cargo.toml):
 #   - size of target/release/demo-client as built, and of a `strip`ped copy; its sections
@@ -15,6 +15,8 @@
 #   - `--no-default-features`: the runtime without the tokio driver. demo-client needs tokio, so
 #     the figures are the dependency count of `lwm2m` with and without default features, and
 #     the stripped size of the footprint fixture (store + derive + SenML CBOR, no tokio).
+# With --small, also demo-client built with the workspace's `small` profile (release with
+# opt-level "z"): its size, and its VmHWM and reads/s in rounds alternated with the release build.
 # With --profiles, also the release-profile matrix: demo-client built with each setting
 # (cumulative steps from cargo's default release profile), its stripped size, and reads/s and
 # VmHWM from `lwm2m-load serve-client` at W = 16, variants alternated in each round. Each
@@ -31,6 +33,7 @@ cd "$root"
 rounds=3
 quick=0
 profiles=0
+small=0
 only=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -38,7 +41,8 @@ while [ $# -gt 0 ]; do
         --rounds) rounds=$2; shift ;;
         --profiles) profiles=1 ;;
         --variants) only=",$2,"; shift ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        --small) small=1 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -106,6 +110,25 @@ if [ -n "$pid" ] && [ -r "/proc/$pid/smaps" ]; then
     echo "RESULT demo-client resident KiB by mapping at W=16: ${resident%, }"
 fi
 wait "$server" || true
+
+# --- the `small` profile (opt-level "z"), alternated with the release build ----------------
+if [ "$small" = 1 ]; then
+    cargo build --quiet --profile small -p demo-client
+    small_bin="$target/small/demo-client"
+    echo "RESULT demo-client profile small: $(kib "$small_bin") KiB ($(stat -c %s "$small_bin") B); sections: $(sections "$small_bin")"
+    declare -A sh sr
+    for i in $(seq "$rounds"); do
+        for v in release small; do
+            if [ "$v" = small ]; then b=$small_bin; else b=$bin; fi
+            line=$(serve "$b")
+            sh[$v]+="$(field peer_vm_hwm_kib "$line") "
+            sr[$v]+="$(field reads/s "$line") "
+        done
+    done
+    for v in release small; do
+        echo "RESULT demo-client profile $v VmHWM KiB at W=16: $(tr ' ' '\n' <<<"${sh[$v]}" | grep . | stats); reads/s: $(tr ' ' '\n' <<<"${sr[$v]}" | grep . | stats)"
+    done
+fi
 
 # --- memory per object instance, and the runtime without tokio -----------------------------
 fixture="$root/benches/fixtures/footprint"
