@@ -84,8 +84,10 @@ pub struct DuplicateCache<P: PartialEq + Clone> {
     spare: Vec<Vec<u8>>,
 }
 
-/// How many evicted response buffers are kept for reuse.
-const SPARE_BUFFERS: usize = 4;
+/// How many evicted response buffers are kept for reuse: at the capacity each new message
+/// evicts one entry and its response reuses that entry's buffer, so one is enough (more would
+/// only hold memory on a microcontroller).
+const SPARE_BUFFERS: usize = 1;
 
 /// How many message ids one step of [`DuplicateCache::find`] compares.
 const ID_CHUNK: usize = 16;
