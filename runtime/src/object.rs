@@ -442,6 +442,82 @@ mod tests {
         Ok(())
     }
 
+    static PAIR: [ResourceMeta; 2] = [
+        ResourceMeta {
+            id: 1,
+            ..RESOURCES[0]
+        },
+        ResourceMeta {
+            id: 2,
+            ..RESOURCES[0]
+        },
+    ];
+
+    /// A hand-written object whose `reset` of resource 2 fails: a Replace that omits it fails
+    /// after writing resource 1, and resource 1 is put back.
+    #[derive(Debug, Default, Clone, PartialEq)]
+    struct Pair {
+        first: i64,
+        second: i64,
+    }
+
+    impl Object for Pair {
+        const META: &'static ObjectMeta = &ObjectMeta {
+            id: 40022,
+            resources: &PAIR,
+            ..*Doubler::META
+        };
+
+        fn read(&self, resource: u16) -> Result<ResourceValue, Error> {
+            match resource {
+                1 => Ok(ResourceValue::Single(Value::Integer(self.first))),
+                2 => Ok(ResourceValue::Single(Value::Integer(self.second))),
+                _ => Err(Error::NotFound { resource }),
+            }
+        }
+
+        fn write(&mut self, resource: u16, value: ResourceValue) -> Result<(), Error> {
+            match (resource, value) {
+                (1, ResourceValue::Single(Value::Integer(n))) => self.first = n,
+                (2, ResourceValue::Single(Value::Integer(n))) => self.second = n,
+                _ => return Err(Error::NotFound { resource }),
+            }
+            Ok(())
+        }
+
+        fn reset(&mut self, resource: u16) -> Result<(), Error> {
+            Err(Error::BadRequest {
+                reason: format!("{resource} cannot be removed"),
+            })
+        }
+    }
+
+    #[test]
+    fn a_failed_reset_of_a_hand_written_object_undoes_the_write() -> Result<(), Error> {
+        let mut store = ObjectStore::new();
+        store.insert(
+            0,
+            Pair {
+                first: 1,
+                second: 2,
+            },
+            (),
+        )?;
+        let first = vec![(1, ResourceValue::Single(Value::Integer(7)))];
+        assert!(matches!(
+            store.write(40022, 0, first, WriteMode::Replace),
+            Err(Error::BadRequest { .. })
+        ));
+        assert_eq!(
+            store.get::<Pair>(0),
+            Some(&Pair {
+                first: 1,
+                second: 2
+            })
+        );
+        Ok(())
+    }
+
     /// A derived object through `dyn ObjectInstance` (the shared code): the operations checked
     /// by `read` and `write`, not by the unchecked twins.
     #[cfg(feature = "derive")]
