@@ -102,7 +102,8 @@ pub enum WriteMode {
 
 /// An object instance together with its handler, behind a pointer: what the store keeps.
 ///
-/// [`Instance`] is the implementation; the trait erases its types. Every method applies the
+/// The store's instances ([`ObjectStore::instance`]) are one; so is an [`Instance`] (an object
+/// value with its handler), which is what the store keeps of it. Every method applies the
 /// server-side checks of [`validate`].
 pub trait ManagedInstance: 'static {
     /// The object's metadata.
@@ -157,7 +158,8 @@ pub trait ManagedInstance: 'static {
     fn deleted(&mut self, instance: u16);
 }
 
-/// An object value `T` and its handler `H`: the [`ManagedInstance`] the store keeps.
+/// An object value `T` and its handler `H`: what the store keeps of an instance (boxed, its
+/// types erased), and a [`ManagedInstance`] of its own.
 #[derive(Debug, Clone)]
 pub struct Instance<T, H> {
     /// The object's data.
@@ -182,6 +184,10 @@ trait Parts {
     fn written(&mut self, resources: &[u16]);
     /// [`Handler::execute`].
     fn handler_execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error>;
+    /// [`Handler::created`].
+    fn created(&mut self, instance: u16);
+    /// [`Handler::deleted`].
+    fn deleted(&mut self, instance: u16);
 }
 
 impl<T: Object + 'static, H: Handler<T>> Parts for Instance<T, H> {
@@ -211,6 +217,82 @@ impl<T: Object + 'static, H: Handler<T>> Parts for Instance<T, H> {
 
     fn handler_execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error> {
         self.handler.execute(&mut self.value, resource, args)
+    }
+
+    fn created(&mut self, instance: u16) {
+        self.handler.created(&mut self.value, instance);
+    }
+
+    fn deleted(&mut self, instance: u16) {
+        self.handler.deleted(&self.value, instance);
+    }
+}
+
+/// What the store keeps of an instance: its [`Parts`] behind a pointer. One [`ManagedInstance`]
+/// implementation, and so one vtable of it, for all object types (an [`Instance`] is a
+/// `ManagedInstance` too, for code of its own, but the store does not use that one).
+struct Erased(Box<dyn Parts>);
+
+impl ManagedInstance for Erased {
+    fn meta(&self) -> &'static ObjectMeta {
+        self.0.meta()
+    }
+
+    fn object(&self) -> &dyn ObjectInstance {
+        self.0.object()
+    }
+
+    fn object_mut(&mut self) -> &mut dyn ObjectInstance {
+        self.0.object_mut()
+    }
+
+    fn read(&mut self, resource: u16) -> Result<ResourceValue, Error> {
+        checked_read(&mut *self.0, resource)
+    }
+
+    fn read_resource_instance(&mut self, resource: u16, instance: u16) -> Result<Value, Error> {
+        read_resource_instance(&mut *self.0, resource, instance)
+    }
+
+    fn read_all(&mut self) -> Result<Vec<(u16, ResourceValue)>, Error> {
+        read_all(&mut *self.0)
+    }
+
+    fn write(&mut self, changes: Vec<(u16, ResourceValue)>, mode: WriteMode) -> Result<(), Error> {
+        apply_write(&mut *self.0, changes, mode, true)
+    }
+
+    fn write_resource_instance(
+        &mut self,
+        resource: u16,
+        instance: u16,
+        value: Value,
+    ) -> Result<(), Error> {
+        write_resource_instance(&mut *self.0, resource, instance, value)
+    }
+
+    fn execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error> {
+        execute(&mut *self.0, resource, args)
+    }
+
+    fn read_internal(&mut self, resource: u16) -> Result<ResourceValue, Error> {
+        read_internal(&mut *self.0, resource)
+    }
+
+    fn write_internal(
+        &mut self,
+        changes: Vec<(u16, ResourceValue)>,
+        mode: WriteMode,
+    ) -> Result<(), Error> {
+        apply_write(&mut *self.0, changes, mode, false)
+    }
+
+    fn created(&mut self, instance: u16) {
+        self.0.created(instance);
+    }
+
+    fn deleted(&mut self, instance: u16) {
+        self.0.deleted(instance);
     }
 }
 
@@ -497,12 +579,12 @@ fn merged(
 }
 
 /// Makes a new instance for a server's create.
-type Factory = Box<dyn Fn() -> Box<dyn ManagedInstance>>;
+type Factory = Box<dyn Fn() -> Erased>;
 
 struct ObjectEntry {
     meta: &'static ObjectMeta,
     factory: Option<Factory>,
-    instances: LiteMap<u16, Box<dyn ManagedInstance>>,
+    instances: LiteMap<u16, Erased>,
 }
 
 /// The largest instance id: 65535 is reserved (`MAX_ID`) by the LwM2M Core TS.
@@ -549,7 +631,11 @@ impl ObjectStore {
         value: T,
         handler: H,
     ) -> Result<(), Error> {
-        self.insert_boxed(T::META, instance, Box::new(Instance { value, handler }))
+        self.insert_boxed(
+            T::META,
+            instance,
+            Erased(Box::new(Instance { value, handler })),
+        )
     }
 
     /// [`ObjectStore::insert`] once the instance is boxed: compiled once for every object type.
@@ -557,7 +643,7 @@ impl ObjectStore {
         &mut self,
         meta: &'static ObjectMeta,
         instance: u16,
-        boxed: Box<dyn ManagedInstance>,
+        boxed: Erased,
     ) -> Result<(), Error> {
         let entry = self.entry(meta);
         admit(entry, instance)?;
@@ -573,7 +659,7 @@ impl ObjectStore {
     ) {
         let factory: Factory = Box::new(move || {
             let (value, handler) = make();
-            Box::new(Instance { value, handler })
+            Erased(Box::new(Instance { value, handler }))
         });
         self.entry(T::META).factory = Some(factory);
     }
@@ -666,7 +752,10 @@ impl ObjectStore {
     /// The instance, type-erased.
     pub fn instance(&self, object: u16, instance: u16) -> Option<&dyn ManagedInstance> {
         let entry = self.objects.get(&object)?;
-        entry.instances.get(&instance).map(|b| &**b)
+        entry
+            .instances
+            .get(&instance)
+            .map(|found| found as &dyn ManagedInstance)
     }
 
     /// The instance, type-erased and mutable: [`Error::ObjectNotFound`] or
@@ -681,7 +770,7 @@ impl ObjectStore {
             .get_mut(&object)
             .ok_or(Error::ObjectNotFound { object })?;
         match entry.instances.get_mut(&instance) {
-            Some(found) => Ok(&mut **found),
+            Some(found) => Ok(found),
             None => Err(Error::InstanceNotFound { object, instance }),
         }
     }
