@@ -182,68 +182,16 @@ impl PathKey {
 ///
 /// Records usually come in order already (the store reads them so): then one pass both
 /// confirms the order and checks them, each path's key computed once.
-pub(crate) fn sorted<'r>(base: &Path, records: &'r [Record]) -> Result<Sorted<'r>, EncodeError> {
-    let mut out = Sorted::of(records);
+pub(crate) fn sorted<'r>(
+    base: &Path,
+    records: &'r [Record],
+) -> Result<Vec<&'r Record>, EncodeError> {
+    let mut out: Vec<&Record> = records.iter().collect();
     if let Some(verdict) = check_encoded(base, &out) {
         return verdict.map(|()| out);
     }
-    sort_records(out.as_mut_slice(), |r| record_key(r));
+    sort_records(&mut out, |r| record_key(r));
     check_encoded(base, &out).unwrap_or(Ok(())).map(|()| out)
-}
-
-/// How many records [`Sorted`] references from the stack.
-const INLINE_RECORDS: usize = 32;
-
-/// The records of [`sorted`], referenced in path order: up to [`INLINE_RECORDS`] in an array
-/// (no allocation for a read of an instance such as `/3/0`), more in a `Vec`.
-#[derive(Debug)]
-// The array is the point (no allocation); the value lives on the stack for one encode. Not
-// `expect`: on 32-bit targets the variant is below the lint's threshold.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Sorted<'r> {
-    /// The first `len` references of the array.
-    Inline([&'r Record; INLINE_RECORDS], usize),
-    /// On the heap.
-    Heap(Vec<&'r Record>),
-}
-
-impl<'r> Sorted<'r> {
-    /// References to `records`, in their order.
-    fn of(records: &'r [Record]) -> Sorted<'r> {
-        match records.first() {
-            Some(first) if records.len() <= INLINE_RECORDS => {
-                let mut refs = records.iter();
-                Sorted::Inline(
-                    core::array::from_fn(|_| refs.next().unwrap_or(first)),
-                    records.len(),
-                )
-            }
-            _ => Sorted::Heap(records.iter().collect()),
-        }
-    }
-
-    /// The references, in order.
-    pub(crate) fn as_slice(&self) -> &[&'r Record] {
-        match self {
-            Sorted::Inline(refs, len) => refs.get(..*len).unwrap_or(&[]),
-            Sorted::Heap(refs) => refs,
-        }
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [&'r Record] {
-        match self {
-            Sorted::Inline(refs, len) => refs.get_mut(..*len).unwrap_or(&mut []),
-            Sorted::Heap(refs) => refs,
-        }
-    }
-}
-
-impl<'r> core::ops::Deref for Sorted<'r> {
-    type Target = [&'r Record];
-
-    fn deref(&self) -> &[&'r Record] {
-        self.as_slice()
-    }
 }
 
 /// The checks of [`sorted`] on records in order: `None` when they are not in order (nothing

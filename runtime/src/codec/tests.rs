@@ -181,9 +181,8 @@ fn small_path() -> impl proptest::strategy::Strategy<Value = Path> {
 }
 
 proptest::proptest! {
-    /// The one-pass check of records to encode gives what sorting then checking gave (up to 32
-    /// records referenced from the stack, more from the heap): the same order, the same first
-    /// problem (times are non-negative whole seconds here, so that the
+    /// The one-pass check of records to encode gives what sorting then checking gave: the same
+    /// order, the same first problem (times are non-negative whole seconds here, so that the
     /// reference's bit order is the time order).
     #[test]
     fn sorted_agrees_with_sort_then_check(

@@ -55,7 +55,7 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
         }
         2 | 3 => write_resources(&mut out, &records)?,
         _ => {
-            for record in records.iter() {
+            for record in &records {
                 leaf(&mut out, RESOURCE_INSTANCE, &record.path, &record.value)?;
             }
         }
