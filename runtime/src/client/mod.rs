@@ -438,10 +438,11 @@ impl Client {
         self.engine.is_deregistering()
     }
 
-    /// Load shedding: while `overloaded`, every new request from a server is answered
-    /// 5.03 Service Unavailable with a Max-Age of 2 s, before the store is touched; responses
-    /// to the client's own requests, retransmitted duplicates (answered from the cache) and
-    /// notifications go on as usual.
+    /// Load shedding: while `overloaded`, every new request from a server except a Delete is
+    /// answered 5.03 Service Unavailable with a Max-Age of 2 s, before the store is touched;
+    /// a Delete is served, because it gives memory back; responses to the client's own
+    /// requests, retransmitted duplicates (answered from the cache) and notifications go on as
+    /// usual.
     ///
     /// A microcontroller sets it from its heap before each datagram (free heap below the most a
     /// request can take), so that many small requests (say a server creating instance after

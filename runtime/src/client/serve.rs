@@ -63,7 +63,9 @@ impl Engine {
         let classified = Request::classify(request, requester == Requester::Bootstrap, &self.store);
         let (operation, path) = (classified.operation, classified.path);
         let next_id = self.next_message_id();
-        let (response, effects) = if self.overloaded {
+        // A Delete is served even when overloaded: it is what gives the memory back.
+        let shed = self.overloaded && !matches!(operation, Operation::Delete);
+        let (response, effects) = if shed {
             // Shed load before touching the store (Client::set_overloaded).
             let mut refused = Outgoing::response(
                 request,

@@ -297,6 +297,26 @@ fn an_overloaded_client_answers_5_03_and_changes_nothing() {
     assert_eq!(current(&client).1, vec![(5, "z".to_owned())]);
 }
 
+/// Load shedding spares a Delete: it is what gives memory back (a device whose heap ran low
+/// after a server created instance after instance must be able to get rid of them).
+#[test]
+fn an_overloaded_client_still_serves_a_delete() {
+    let now = Instant::now();
+    let mut client = tagged_client(now);
+    assert_eq!(client.store().instances(32770).count(), 1);
+    client.set_overloaded(true);
+    let read = Request::new(RequestType::Get, "/32770/0/0")
+        .accept(0)
+        .id(0x7101)
+        .send(&mut client, now);
+    assert_eq!(code(&read), "5.03");
+    let delete = Request::new(RequestType::Delete, "/32770/0")
+        .id(0x7102)
+        .send(&mut client, now);
+    assert_eq!(code(&delete), "2.02");
+    assert_eq!(client.store().instances(32770).count(), 0);
+}
+
 /// Issue 14: `DELETE /3/0` deleted the Device instance. The one instance of a mandatory
 /// single-instance object is refused with 4.05 and stays; other instances are deleted.
 #[test]
