@@ -330,7 +330,10 @@ fn read_resource_instance(
 
 /// [`ManagedInstance::read_all`].
 fn read_all(inst: &mut dyn Parts) -> Result<Vec<(u16, ResourceValue)>, Error> {
-    let mut all = Vec::new();
+    // One allocation: room for every readable resource (an absent optional one leaves a slot
+    // unused) instead of the doublings a read of the Device's 20 values went through.
+    let readable = inst.meta().resources.iter();
+    let mut all = Vec::with_capacity(readable.filter(|m| m.operations.is_readable()).count());
     for meta in inst.meta().resources {
         if !meta.operations.is_readable() {
             continue;
