@@ -230,36 +230,67 @@ impl<T: Object + 'static, H: Handler<T>> Parts for Instance<T, H> {
 
 /// What the store keeps of an instance: its [`Parts`] behind a pointer. One [`ManagedInstance`]
 /// implementation, and so one vtable of it, for all object types (an [`Instance`] is a
-/// `ManagedInstance` too, for code of its own, but the store does not use that one).
+/// `ManagedInstance` too, through the same code, for the device's own use).
 struct Erased(Box<dyn Parts>);
 
-impl ManagedInstance for Erased {
+/// What reaches the [`Parts`] of an instance: the store's [`Erased`] box, or an [`Instance`]
+/// itself. [`ManagedInstance`] is written once over it.
+trait AsParts {
+    /// The instance's parts.
+    fn parts(&self) -> &dyn Parts;
+    /// The instance's parts, mutable.
+    fn parts_mut(&mut self) -> &mut dyn Parts;
+}
+
+impl AsParts for Erased {
+    fn parts(&self) -> &dyn Parts {
+        &*self.0
+    }
+
+    fn parts_mut(&mut self) -> &mut dyn Parts {
+        &mut *self.0
+    }
+}
+
+impl<T: Object + 'static, H: Handler<T>> AsParts for Instance<T, H> {
+    fn parts(&self) -> &dyn Parts {
+        self
+    }
+
+    fn parts_mut(&mut self) -> &mut dyn Parts {
+        self
+    }
+}
+
+// One implementation for the store's instances and for an `Instance` held by the device's own
+// code; the store uses only `Erased`'s, so per object type nothing of it is compiled.
+impl<P: AsParts + 'static> ManagedInstance for P {
     fn meta(&self) -> &'static ObjectMeta {
-        self.0.meta()
+        self.parts().meta()
     }
 
     fn object(&self) -> &dyn ObjectInstance {
-        self.0.object()
+        self.parts().object()
     }
 
     fn object_mut(&mut self) -> &mut dyn ObjectInstance {
-        self.0.object_mut()
+        self.parts_mut().object_mut()
     }
 
     fn read(&mut self, resource: u16) -> Result<ResourceValue, Error> {
-        checked_read(&mut *self.0, resource)
+        checked_read(self.parts_mut(), resource)
     }
 
     fn read_resource_instance(&mut self, resource: u16, instance: u16) -> Result<Value, Error> {
-        read_resource_instance(&mut *self.0, resource, instance)
+        read_resource_instance(self.parts_mut(), resource, instance)
     }
 
     fn read_all(&mut self) -> Result<Vec<(u16, ResourceValue)>, Error> {
-        read_all(&mut *self.0)
+        read_all(self.parts_mut())
     }
 
     fn write(&mut self, changes: Vec<(u16, ResourceValue)>, mode: WriteMode) -> Result<(), Error> {
-        apply_write(&mut *self.0, changes, mode, true)
+        apply_write(self.parts_mut(), changes, mode, true)
     }
 
     fn write_resource_instance(
@@ -268,15 +299,15 @@ impl ManagedInstance for Erased {
         instance: u16,
         value: Value,
     ) -> Result<(), Error> {
-        write_resource_instance(&mut *self.0, resource, instance, value)
+        write_resource_instance(self.parts_mut(), resource, instance, value)
     }
 
     fn execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error> {
-        execute(&mut *self.0, resource, args)
+        execute(self.parts_mut(), resource, args)
     }
 
     fn read_internal(&mut self, resource: u16) -> Result<ResourceValue, Error> {
-        read_internal(&mut *self.0, resource)
+        read_internal(self.parts_mut(), resource)
     }
 
     fn write_internal(
@@ -284,15 +315,15 @@ impl ManagedInstance for Erased {
         changes: Vec<(u16, ResourceValue)>,
         mode: WriteMode,
     ) -> Result<(), Error> {
-        apply_write(&mut *self.0, changes, mode, false)
+        apply_write(self.parts_mut(), changes, mode, false)
     }
 
     fn created(&mut self, instance: u16) {
-        self.0.created(instance);
+        self.parts_mut().created(instance);
     }
 
     fn deleted(&mut self, instance: u16) {
-        self.0.deleted(instance);
+        self.parts_mut().deleted(instance);
     }
 }
 
@@ -495,69 +526,6 @@ fn write_changes(
         }
     }
     Ok(())
-}
-
-impl<T: Object + 'static, H: Handler<T>> ManagedInstance for Instance<T, H> {
-    fn meta(&self) -> &'static ObjectMeta {
-        T::META
-    }
-
-    fn object(&self) -> &dyn ObjectInstance {
-        &self.value
-    }
-
-    fn object_mut(&mut self) -> &mut dyn ObjectInstance {
-        &mut self.value
-    }
-
-    fn read(&mut self, resource: u16) -> Result<ResourceValue, Error> {
-        checked_read(self, resource)
-    }
-
-    fn read_resource_instance(&mut self, resource: u16, instance: u16) -> Result<Value, Error> {
-        read_resource_instance(self, resource, instance)
-    }
-
-    fn read_all(&mut self) -> Result<Vec<(u16, ResourceValue)>, Error> {
-        read_all(self)
-    }
-
-    fn write(&mut self, changes: Vec<(u16, ResourceValue)>, mode: WriteMode) -> Result<(), Error> {
-        apply_write(self, changes, mode, true)
-    }
-
-    fn read_internal(&mut self, resource: u16) -> Result<ResourceValue, Error> {
-        read_internal(self, resource)
-    }
-
-    fn write_internal(
-        &mut self,
-        changes: Vec<(u16, ResourceValue)>,
-        mode: WriteMode,
-    ) -> Result<(), Error> {
-        apply_write(self, changes, mode, false)
-    }
-
-    fn write_resource_instance(
-        &mut self,
-        resource: u16,
-        instance: u16,
-        value: Value,
-    ) -> Result<(), Error> {
-        write_resource_instance(self, resource, instance, value)
-    }
-
-    fn execute(&mut self, resource: u16, args: &ExecuteArgs) -> Result<(), Error> {
-        execute(self, resource, args)
-    }
-
-    fn created(&mut self, instance: u16) {
-        self.handler.created(&mut self.value, instance);
-    }
-
-    fn deleted(&mut self, instance: u16) {
-        self.handler.deleted(&self.value, instance);
-    }
 }
 
 /// The current instances of a multiple resource (`current`, as [`previous`] read it) with
@@ -917,6 +885,32 @@ mod tests {
         store.insert(0, Server::default(), ()).unwrap();
         store.creatable(|| (Security::default(), ()));
         store
+    }
+
+    /// An `Instance` held by the device's own code is a `ManagedInstance` through the same
+    /// shared code as the store's boxed instances: the same values read, the same server-side
+    /// checks on a write (Short Server ID is read-only for a server, writable internally).
+    #[test]
+    fn an_instance_of_its_own_answers_as_the_store_does() {
+        let mut store = store();
+        let mut own = Instance {
+            value: Server::default(),
+            handler: (),
+        };
+        let held = store.instance_mut(1, 0).unwrap();
+        assert_eq!(own.read_all().unwrap(), held.read_all().unwrap());
+        let change = || vec![(0, ResourceValue::Single(Value::Integer(7)))];
+        assert_eq!(
+            format!("{:?}", own.write(change(), WriteMode::Update)),
+            format!("{:?}", held.write(change(), WriteMode::Update))
+        );
+        assert!(own.write(change(), WriteMode::Update).is_err());
+        own.write_internal(change(), WriteMode::Update).unwrap();
+        assert_eq!(
+            own.read(0).unwrap(),
+            ResourceValue::Single(Value::Integer(7))
+        );
+        assert_eq!(own.value.short_server_id, 7);
     }
 
     /// The direct lookup answers as the binary search of the metadata does, for objects whose
