@@ -332,16 +332,7 @@ impl BlockingDriver {
             {
                 Ok(())
             }
-            // An ICMP "port unreachable" for an earlier datagram (the server is not up yet):
-            // the client's retransmissions and retries deal with it.
-            Err(e) if is_unreachable(&e) => {
-                tracing::debug!(error = %e, "peer unreachable");
-                Ok(())
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "receive failed");
-                Err(e)
-            }
+            Err(e) => super::unless_unreachable(Err(e)),
         }
     }
 
@@ -401,15 +392,4 @@ impl BlockingDriver {
             Err(e) => tracing::warn!(to = %transmit.to, error = %e, "send failed"),
         }
     }
-}
-
-/// Whether a socket error reports an unreachable peer rather than a broken socket.
-fn is_unreachable(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
-    )
 }

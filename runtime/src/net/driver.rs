@@ -318,19 +318,7 @@ impl<T: Transport> Driver<T> {
             client.handle_datagram(now, from, datagram);
         }
         batch.clear();
-        match result {
-            Ok(()) => Ok(()),
-            // An ICMP "port unreachable" for an earlier datagram (the server is not up yet):
-            // the client's retransmissions and retries deal with it.
-            Err(e) if is_unreachable(&e) => {
-                tracing::debug!(error = %e, "peer unreachable");
-                Ok(())
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "receive failed");
-                Err(e)
-            }
-        }
+        super::unless_unreachable(result)
     }
 
     /// Sends every pending datagram and logs every pending event; `true` if one was
@@ -437,17 +425,6 @@ fn tokio_instant(deadline: Option<Instant>) -> tokio::time::Instant {
     deadline.map_or_else(
         || tokio::time::Instant::now() + Duration::from_secs(86_400),
         |at| tokio::time::Instant::from_std(at.into()),
-    )
-}
-
-/// Whether a socket error reports an unreachable peer rather than a broken socket.
-fn is_unreachable(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
     )
 }
 

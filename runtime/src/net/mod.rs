@@ -54,6 +54,36 @@ pub use events::{TransportChange, log_event, log_transport_change};
 pub use transport::Transport;
 pub use uri::{DEFAULT_PORT, ServerUri, UriError, parse_uri, resolve};
 
+/// Whether a socket error reports an unreachable peer (an ICMP report about an earlier
+/// datagram) rather than a broken socket.
+fn is_unreachable(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused
+            | ErrorKind::ConnectionReset
+            | ErrorKind::HostUnreachable
+            | ErrorKind::NetworkUnreachable
+    )
+}
+
+/// A receive's error as both drivers take it: an ICMP "port unreachable" for an earlier
+/// datagram (the server is not up yet) is logged and passed over, because the client's
+/// retransmissions and retries deal with it; any other error ends the driver.
+fn unless_unreachable(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(e) if is_unreachable(&e) => {
+            tracing::debug!(error = %e, "peer unreachable");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "receive failed");
+            Err(e)
+        }
+        Ok(()) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod blocking_tests;
 #[cfg(test)]

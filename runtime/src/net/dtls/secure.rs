@@ -415,7 +415,9 @@ impl SecureTransport {
                             .push_back((from, self.buf.get(..len).unwrap_or_default().to_vec()));
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if is_transient(&e) => tracing::debug!(error = %e, "peer unreachable"),
+                    Err(e) if crate::net::is_unreachable(&e) => {
+                        tracing::debug!(error = %e, "peer unreachable")
+                    }
                     Err(e) => return Err(e),
                 }
             }
@@ -449,7 +451,7 @@ fn read_peer(peer: &mut Peer, now: Instant, buf: &mut [u8], out: &mut Outputs<'_
             Ok(true) => {}
             Ok(false) => break,
             // An ICMP report (the server is not up): handshake and CoAP retransmissions go on.
-            Err(e) if is_transient(&e) => {
+            Err(e) if crate::net::is_unreachable(&e) => {
                 tracing::debug!(server = %peer.server(), error = %e, "DTLS server unreachable");
             }
             Err(e) => {
@@ -524,7 +526,9 @@ impl Transport for SecureTransport {
                         }
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if is_transient(&e) => tracing::debug!(error = %e, "peer unreachable"),
+                    Err(e) if crate::net::is_unreachable(&e) => {
+                        tracing::debug!(error = %e, "peer unreachable")
+                    }
                     Err(e) => return Err(e),
                 }
             }
@@ -654,15 +658,4 @@ fn push(batch: &mut RecvBatch, from: SocketAddr, datagram: &[u8]) {
         }
         filled.push(len, from);
     }
-}
-
-/// Whether a socket error is an ICMP report about the peer rather than a broken socket.
-fn is_transient(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
-    )
 }
