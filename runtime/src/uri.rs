@@ -106,7 +106,7 @@ fn parse_v4(text: &str) -> Option<Ipv4Addr> {
 /// bits possibly as an IPv4 address.
 fn parse_v6(text: &str) -> Option<Ipv6Addr> {
     let mut groups = [0u16; 8];
-    match text.split_once("::") {
+    match split_once(text, "::") {
         None => (hex_groups(text, &mut groups)? == 8).then_some(())?,
         Some((head, tail)) => {
             // Each side holds at most 7 groups together, and no IPv4 address before the `::`.
@@ -128,6 +128,18 @@ fn parse_v6(text: &str) -> Option<Ipv6Addr> {
         }
     }
     Some(Ipv6Addr::from(groups))
+}
+
+/// `text.split_once(separator)`, by a plain scan: `str`'s pattern search for a `&str`
+/// separator (the two-way searcher, about 1.1 KiB of a microcontroller's flash) is more than
+/// these short texts need.
+fn split_once<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
+    let at = text
+        .as_bytes()
+        .windows(separator.len())
+        .position(|w| w == separator.as_bytes())?;
+    // `separator` is UTF-8 and matched whole, so `at` and `at + len` are char boundaries.
+    Some((text.get(..at)?, text.get(at + separator.len()..)?))
 }
 
 /// Reads `a:b:...` (the last part may be an IPv4 address, two groups) into `out`; the number of
@@ -164,9 +176,8 @@ fn hex_groups(text: &str, out: &mut [u16]) -> Option<usize> {
 /// Parses `coap://host[:port][/path]` (the path, query and fragment are ignored: the LwM2M
 /// registration path is `/rd`). The scheme is case-insensitive; IPv6 hosts go in brackets.
 pub fn parse_uri(uri: &str) -> Result<ServerUri, UriError> {
-    let (scheme, rest) = uri
-        .split_once("://")
-        .ok_or_else(|| UriError::NoScheme(uri.to_owned()))?;
+    let (scheme, rest) =
+        split_once(uri, "://").ok_or_else(|| UriError::NoScheme(uri.to_owned()))?;
     match scheme.to_ascii_lowercase().as_str() {
         "coap" => {}
         "coaps" => return Err(UriError::DtlsNotSupported(uri.to_owned())),

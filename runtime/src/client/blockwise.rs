@@ -30,7 +30,6 @@
 
 use crate::prelude::*;
 use crate::time::Instant;
-use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 use core::time::Duration;
 
@@ -104,7 +103,7 @@ impl BodyKey {
 #[derive(Debug)]
 pub(crate) struct BodyCache {
     lifetime: Duration,
-    entries: VecDeque<(BodyKey, Reply, Instant)>,
+    entries: Vec<(BodyKey, Reply, Instant)>,
 }
 
 impl BodyCache {
@@ -112,7 +111,7 @@ impl BodyCache {
     pub(crate) fn new(lifetime: Duration) -> BodyCache {
         BodyCache {
             lifetime,
-            entries: VecDeque::new(),
+            entries: Vec::new(),
         }
     }
 
@@ -142,11 +141,11 @@ impl BodyCache {
     pub(crate) fn insert(&mut self, now: Instant, key: BodyKey, reply: &Reply) {
         self.entries.retain(|(k, _, _)| *k != key);
         if self.entries.len() >= MAX_BODIES {
-            self.entries.pop_front();
+            self.entries.remove(0);
         }
         let mut kept = reply.clone();
         kept.effects.clear();
-        self.entries.push_back((key, kept, now));
+        self.entries.push((key, kept, now));
     }
 }
 

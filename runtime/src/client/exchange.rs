@@ -10,7 +10,6 @@
 
 use crate::prelude::*;
 use crate::time::Instant;
-use alloc::collections::VecDeque;
 use core::net::SocketAddr;
 use litemap::LiteMap;
 
@@ -116,7 +115,7 @@ pub(super) struct Exchanges {
     /// The index of `by_token` by peer and message id of the message in flight.
     by_message_id: LiteMap<(SocketAddr, u16), Vec<u8>>,
     /// Recent notifications: message id, observer, observation token.
-    notifications: VecDeque<(u16, SocketAddr, Vec<u8>)>,
+    notifications: Vec<(u16, SocketAddr, Vec<u8>)>,
 }
 
 impl Exchanges {
@@ -135,7 +134,7 @@ impl Exchanges {
             tokens,
             by_token: LiteMap::new(),
             by_message_id: LiteMap::new(),
-            notifications: VecDeque::new(),
+            notifications: Vec::new(),
         }
     }
 
@@ -206,10 +205,9 @@ impl Exchanges {
                 },
             );
         }
-        self.notifications
-            .push_back((message_id, peer, token.to_vec()));
+        self.notifications.push((message_id, peer, token.to_vec()));
         if self.notifications.len() > NOTIFY_MEMORY {
-            self.notifications.pop_front();
+            self.notifications.remove(0);
         }
     }
 
@@ -288,7 +286,7 @@ impl Exchanges {
             .notifications
             .iter()
             .position(|(id, p, _)| *id == message_id && *p == peer)
-            .and_then(|at| self.notifications.remove(at));
+            .map(|at| self.notifications.remove(at));
         let exchange = self
             .by_message_id
             .get(&(peer, message_id))
