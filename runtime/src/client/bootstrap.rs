@@ -55,6 +55,12 @@ impl Engine {
         }
     }
 
+    /// Whether a request from `from` comes from the bootstrap server of the bootstrap in
+    /// progress.
+    pub(super) fn is_bootstrap_peer(&self, from: SocketAddr) -> bool {
+        Some(from) == self.bootstrap_peer && self.phase == Phase::Bootstrapping
+    }
+
     /// Bootstrap-Delete (Core TS §6.1.7.4): of an instance, an object, or everything but the
     /// Bootstrap-Server account and the Device object.
     pub(super) fn bootstrap_delete(&mut self, path: &Path) -> Reply {
@@ -245,7 +251,7 @@ impl Engine {
         {
             self.config.lifetime = lifetime;
         }
-        match account_uri(&account.uri) {
+        match session::account_uri(&account.uri) {
             Ok(parsed) => match parsed.socket_addr() {
                 Some(address) => {
                     self.config.server = address;
@@ -271,22 +277,4 @@ impl Engine {
             }
         }
     }
-}
-
-/// The URI of a server account: [`parse_uri`], and with the `dtls` feature `coaps://` too
-/// (port 5684 when none is given), which the driver's DTLS transport secures with the
-/// account's Security instance (`lwm2m::net::dtls::SecureTransport`).
-pub(super) fn account_uri(uri: &str) -> Result<crate::uri::ServerUri, crate::uri::UriError> {
-    #[cfg(feature = "dtls")]
-    if let Some((scheme, rest)) = uri.split_once("://")
-        && scheme.eq_ignore_ascii_case("coaps")
-    {
-        let mut parsed = parse_uri(&format!("coap://{rest}"))?;
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if !authority.ends_with(&format!(":{}", parsed.port)) {
-            parsed.port = 5684;
-        }
-        return Ok(parsed);
-    }
-    parse_uri(uri)
 }

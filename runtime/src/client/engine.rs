@@ -250,9 +250,11 @@ impl Engine {
     /// Bootstraps first when a bootstrap server is configured, or when the store has a
     /// Bootstrap-Server account (with an IP-literal URI) but no other server account.
     pub(super) fn start(&mut self, now: Instant) {
+        // A configured bootstrap server is its address (`bootstrap_address`; none without the
+        // `bootstrap` feature).
         let unprovisioned = session::accounts(&mut self.store).is_empty();
-        if self.config.bootstrap_server.is_some()
-            || (unprovisioned && self.bootstrap_address().is_some())
+        if (self.config.bootstrap_server.is_some() || unprovisioned)
+            && self.bootstrap_address().is_some()
         {
             self.send_bootstrap_request(now);
         } else {

@@ -24,7 +24,8 @@ use super::blockwise::{OutgoingBody, Step};
 /// What an outgoing confirmable request or notification was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Kind {
-    /// `POST /bs?ep=..`.
+    /// `POST /bs?ep=..` (never sent without the `bootstrap` feature).
+    #[cfg_attr(not(feature = "bootstrap"), allow(dead_code))]
     BootstrapRequest,
     /// `POST /rd?..`.
     Register,

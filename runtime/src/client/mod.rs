@@ -37,6 +37,12 @@
 use crate::prelude::*;
 mod access;
 mod blockwise;
+#[cfg(feature = "bootstrap")]
+mod bootstrap;
+// Without the Bootstrap interface, its hooks in the engine are stubs: no bootstrap server is
+// ever contacted, so none of its requests arrive.
+#[cfg(not(feature = "bootstrap"))]
+#[path = "bootstrap_off.rs"]
 mod bootstrap;
 mod dm;
 mod engine;
@@ -130,7 +136,8 @@ pub struct Config {
     /// reached at the IP literal of its Security URI (`/0/x/0`). See
     /// [`Config::with_server`].
     pub server_addresses: BTreeMap<u16, SocketAddr>,
-    /// `Some` => client-initiated bootstrap with this server before registering.
+    /// `Some` => client-initiated bootstrap with this server before registering (ignored
+    /// without the `bootstrap` feature, which is on by default).
     pub bootstrap_server: Option<SocketAddr>,
     /// The registration lifetime (`lt=`); whole seconds are sent, at least 1.
     pub lifetime: Duration,

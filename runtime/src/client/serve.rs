@@ -18,7 +18,7 @@ use super::Event;
 use super::access::Policy;
 use super::blockwise::{self, BodyKey};
 use super::dm::{self, Context, Effect, Reply};
-use super::engine::{Engine, Phase, Requester, sample};
+use super::engine::{Engine, Requester, sample};
 use super::message;
 use super::observe::Defaults;
 use super::operation::{Operation, Request};
@@ -490,7 +490,7 @@ impl Engine {
 
     /// Who sent a request from `from`: the bootstrap server while bootstrapping, or a server.
     pub(super) fn requester(&self, from: SocketAddr) -> Option<Requester> {
-        if Some(from) == self.bootstrap_peer && self.phase == Phase::Bootstrapping {
+        if self.is_bootstrap_peer(from) {
             return Some(Requester::Bootstrap);
         }
         self.session_at(from).map(Requester::Server)

@@ -83,6 +83,7 @@ pub(super) enum State {
 
 impl State {
     /// Registering, not yet sent again.
+    #[cfg_attr(not(feature = "bootstrap"), allow(dead_code))]
     pub(super) fn registering() -> State {
         State::Registering {
             retry_at: None,
@@ -269,9 +270,7 @@ pub(super) fn address_of(
     {
         return Some(*address);
     }
-    super::bootstrap::account_uri(&account.uri)
-        .ok()?
-        .socket_addr()
+    account_uri(&account.uri).ok()?.socket_addr()
 }
 
 /// The registration with one server.
@@ -317,6 +316,24 @@ impl Session {
             observations: Observations::default(),
         }
     }
+}
+
+/// The URI of a server account: [`parse_uri`](crate::uri::parse_uri), and with the `dtls`
+/// feature `coaps://` too (port 5684 when none is given), which the driver's DTLS transport
+/// secures with the account's Security instance (`lwm2m::net::dtls::SecureTransport`).
+pub(super) fn account_uri(uri: &str) -> Result<crate::uri::ServerUri, crate::uri::UriError> {
+    #[cfg(feature = "dtls")]
+    if let Some((scheme, rest)) = uri.split_once("://")
+        && scheme.eq_ignore_ascii_case("coaps")
+    {
+        let mut parsed = crate::uri::parse_uri(&format!("coap://{rest}"))?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if !authority.ends_with(&format!(":{}", parsed.port)) {
+            parsed.port = 5684;
+        }
+        return Ok(parsed);
+    }
+    crate::uri::parse_uri(uri)
 }
 
 #[cfg(test)]
