@@ -45,13 +45,8 @@ impl Engine {
             matches!(k, Kind::Register | Kind::Update { .. })
         });
         let mut builder = RequestBuilder::new(RequestType::Post, 0, &[]).path(["rd"]);
-        let mut config = self.config.clone();
-        config.lifetime = lifetime;
-        for query in registration::register_query(&config) {
-            builder = match query.split_once('=') {
-                Some((key, value)) => builder.query(key, Some(value)),
-                None => builder.query(&query, None),
-            };
+        for query in registration::register_query_with(&self.config, lifetime) {
+            builder = builder.query_text(&query);
         }
         let links = registration::object_links(&self.store, self.config.lwm2m_version);
         let built = builder

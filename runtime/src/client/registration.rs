@@ -98,9 +98,15 @@ pub fn binding_param(config: &Config) -> &'static str {
 
 /// The Uri-Query options of a Register, in order.
 pub fn register_query(config: &Config) -> Vec<String> {
+    register_query_with(config, config.lifetime)
+}
+
+/// [`register_query`] announcing `lifetime` instead of the configured one (a server account's
+/// own lifetime), without a copy of the whole `Config`.
+pub(crate) fn register_query_with(config: &Config, lifetime: Duration) -> Vec<String> {
     let mut query = vec![
         format!("ep={}", config.endpoint),
-        format!("lt={}", lifetime_secs(config.lifetime)),
+        format!("lt={}", lifetime_secs(lifetime)),
         format!("lwm2m={}", config.lwm2m_version),
         format!("b={}", binding_param(config)),
     ];

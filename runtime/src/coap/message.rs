@@ -346,6 +346,12 @@ impl RequestBuilder {
         self
     }
 
+    /// Appends a Uri-Query option holding `query` as it is (`ep=name`, `Q`).
+    pub(crate) fn query_text(mut self, query: &str) -> Self {
+        self.add_string(CoapOption::UriQuery, query);
+        self
+    }
+
     /// Sets the Content-Format (a raw number such as 11542).
     pub fn content_format(mut self, format: u16) -> Self {
         options::set_content_format(&mut self.packet, format);
