@@ -13,7 +13,8 @@
 
 use crate::error::Error;
 use crate::prelude::*;
-use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
+use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value, ValueRef};
+use alloc::borrow::Cow;
 
 /// A Rust type that holds one value of an LwM2M resource (or of one resource instance).
 ///
@@ -30,6 +31,14 @@ pub trait ResourceType: Sized {
     /// The field value for a received value: [`Error::TypeMismatch`] for a value of another data
     /// type, [`Error::OutOfRange`] for one that does not fit.
     fn from_value(value: Value) -> Result<Self, Error>;
+
+    /// The value to send, lent: what a server's Read encodes without copying the field's text
+    /// or bytes. The provided method owns what [`to_value`](ResourceType::to_value) makes (a
+    /// type of the device's own that cannot lend itself still reads as before); the crate's
+    /// types lend theirs.
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::from(self.to_value())
+    }
 }
 
 fn mismatch(expected: Kind, value: &Value) -> Error {
@@ -46,6 +55,10 @@ macro_rules! signed_type {
 
             fn to_value(&self) -> Value {
                 Value::Integer(i64::from(*self))
+            }
+
+            fn to_value_ref(&self) -> ValueRef<'_> {
+                ValueRef::Integer(i64::from(*self))
             }
 
             fn from_value(value: Value) -> Result<Self, Error> {
@@ -67,6 +80,10 @@ macro_rules! unsigned_type {
 
             fn to_value(&self) -> Value {
                 Value::UnsignedInteger(u64::from(*self))
+            }
+
+            fn to_value_ref(&self) -> ValueRef<'_> {
+                ValueRef::UnsignedInteger(u64::from(*self))
             }
 
             fn from_value(value: Value) -> Result<Self, Error> {
@@ -91,6 +108,10 @@ impl ResourceType for f64 {
         Value::Float(*self)
     }
 
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Float(*self)
+    }
+
     fn from_value(value: Value) -> Result<Self, Error> {
         match value {
             Value::Float(x) => Ok(x),
@@ -106,6 +127,10 @@ impl ResourceType for f32 {
         Value::Float(f64::from(*self))
     }
 
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Float(f64::from(*self))
+    }
+
     fn from_value(value: Value) -> Result<Self, Error> {
         match value {
             Value::Float(x) if x.is_finite() && x.abs() > f64::from(f32::MAX) => {
@@ -118,6 +143,23 @@ impl ResourceType for f32 {
     }
 }
 
+/// How a field of a plain type lends itself as its [`ValueRef`] variant: the text and bytes
+/// borrowed, the rest copied.
+macro_rules! lend {
+    (String, $field:expr) => {
+        Cow::Borrowed($field.as_str())
+    };
+    (Opaque, $field:expr) => {
+        Cow::Borrowed($field.as_slice())
+    };
+    (CoreLnk, $field:expr) => {
+        Cow::Borrowed($field.0.as_str())
+    };
+    ($copied:ident, $field:expr) => {
+        *$field
+    };
+}
+
 /// The types whose value is one variant of [`Value`], converted without any check.
 macro_rules! plain_type {
     ($($ty:ty => $kind:ident),* $(,)?) => {$(
@@ -126,6 +168,10 @@ macro_rules! plain_type {
 
             fn to_value(&self) -> Value {
                 Value::$kind(<$ty as Clone>::clone(self))
+            }
+
+            fn to_value_ref(&self) -> ValueRef<'_> {
+                ValueRef::$kind(lend!($kind, self))
             }
 
             fn from_value(value: Value) -> Result<Self, Error> {

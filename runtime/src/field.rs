@@ -14,11 +14,13 @@
 
 use litemap::LiteMap;
 
+use crate::codec::RecordRef;
 use crate::convert::ResourceType;
 use crate::error::Error;
 use crate::meta::ResourceMeta;
+use crate::path::Path;
 use crate::prelude::Vec;
-use crate::value::{Kind, Value};
+use crate::value::{Kind, Value, ValueRef};
 
 /// A multiple-instance resource: its values keyed by resource-instance id, in id order.
 ///
@@ -71,6 +73,27 @@ pub trait ResourceField {
     /// Replaces the resource with `value`; on error the field is unchanged.
     fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error>;
 
+    /// The current value of the resource lent: pushes its records to `out`, at `at` (the
+    /// resource's path `/o/i/r`) for a single resource, at `at`'s children (`/o/i/r/ri`) for the
+    /// instances of a multiple one, converted to the declared data type as [`read`] converts
+    /// them. What a server's Read encodes, without copying the field's text or bytes. The errors
+    /// are [`read`]'s (an absent optional resource is [`Error::NotFound`]); on error `out` may
+    /// hold some of the resource's records.
+    ///
+    /// The provided method pushes what [`read`] gives (owned): a field type of the device's own
+    /// works unchanged. The crate's field types lend their values.
+    ///
+    /// [`read`]: ResourceField::read
+    fn read_refs<'a>(
+        &'a self,
+        meta: &ResourceMeta,
+        at: Path,
+        out: &mut Vec<RecordRef<'a>>,
+    ) -> Result<(), Error> {
+        push_owned(self.read(meta)?, at, out);
+        Ok(())
+    }
+
     /// Removes the resource's value, as a Replace write that omits it does: `Option` becomes
     /// `None`, `Instances` empty. A field that is always present (`T`, [`Executable`]) keeps its
     /// value: that is the default.
@@ -117,6 +140,14 @@ pub trait DynResourceField {
     /// [`ResourceField::write`].
     fn dyn_write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error>;
 
+    /// [`ResourceField::read_refs`].
+    fn dyn_read_refs<'a>(
+        &'a self,
+        meta: &ResourceMeta,
+        at: Path,
+        out: &mut Vec<RecordRef<'a>>,
+    ) -> Result<(), Error>;
+
     /// [`ResourceField::reset`].
     fn dyn_reset(&mut self);
 }
@@ -128,6 +159,15 @@ impl<F: ResourceField> DynResourceField for F {
 
     fn dyn_write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
         self.write(meta, value)
+    }
+
+    fn dyn_read_refs<'a>(
+        &'a self,
+        meta: &ResourceMeta,
+        at: Path,
+        out: &mut Vec<RecordRef<'a>>,
+    ) -> Result<(), Error> {
+        self.read_refs(meta, at, out)
     }
 
     fn dyn_reset(&mut self) {
@@ -205,6 +245,70 @@ fn read_multiple<T: ResourceType>(
     ))
 }
 
+/// [`to_declared`] of a lent value: the same conversions and errors, nothing copied.
+fn lent_as_declared<'a>(meta: &ResourceMeta, value: ValueRef<'a>) -> Result<ValueRef<'a>, Error> {
+    match (meta.kind, value) {
+        (Kind::Integer, ValueRef::UnsignedInteger(n)) => i64::try_from(n)
+            .map(ValueRef::Integer)
+            .map_err(|_| Error::OutOfRange { target: "i64" }),
+        (Kind::UnsignedInteger, ValueRef::Integer(n)) => u64::try_from(n)
+            .map(ValueRef::UnsignedInteger)
+            .map_err(|_| Error::OutOfRange { target: "u64" }),
+        (kind, value) if value.kind() == kind => Ok(value),
+        (expected, value) => Err(Error::TypeMismatch {
+            expected,
+            found: value.kind(),
+        }),
+    }
+}
+
+/// The lent read of a single resource whose field holds `value` (`None`: absent), compiled
+/// once: one record at `at`.
+fn lend_single<'a>(
+    meta: &ResourceMeta,
+    at: Path,
+    value: Option<ValueRef<'a>>,
+    out: &mut Vec<RecordRef<'a>>,
+) -> Result<(), Error> {
+    let value = value.ok_or(Error::NotFound { resource: meta.id })?;
+    out.push(RecordRef::new(at, lent_as_declared(meta, value)?));
+    Ok(())
+}
+
+/// The lent read of a multiple field: one record per instance, at `at`'s children.
+fn lend_multiple<'a, T: ResourceType>(
+    meta: &ResourceMeta,
+    at: Path,
+    field: &'a Instances<T>,
+    out: &mut Vec<RecordRef<'a>>,
+) -> Result<(), Error> {
+    out.reserve(field.len());
+    for (id, value) in field.iter() {
+        let path = at.child(*id).ok_or(Error::NotFound { resource: meta.id })?;
+        out.push(RecordRef::new(
+            path,
+            lent_as_declared(meta, value.to_value_ref())?,
+        ));
+    }
+    Ok(())
+}
+
+/// The records of an owned read (a field type's own [`ResourceField::read`]), pushed as lent
+/// records that own their values.
+pub(crate) fn push_owned(value: ResourceValue, at: Path, out: &mut Vec<RecordRef<'_>>) {
+    match value {
+        ResourceValue::Single(value) => out.push(RecordRef::new(at, value.into())),
+        ResourceValue::Multiple(values) => {
+            out.reserve(values.len());
+            for (id, value) in values {
+                if let Some(path) = at.child(id) {
+                    out.push(RecordRef::new(path, value.into()));
+                }
+            }
+        }
+    }
+}
+
 /// The new instances of a multiple field, being built by a write: [`fill`] pushes the values one
 /// by one, converted to the field type.
 trait Collect {
@@ -251,6 +355,15 @@ impl<T: ResourceType> ResourceField for T {
         read_single(meta, Some(self.to_value()))
     }
 
+    fn read_refs<'a>(
+        &'a self,
+        meta: &ResourceMeta,
+        at: Path,
+        out: &mut Vec<RecordRef<'a>>,
+    ) -> Result<(), Error> {
+        lend_single(meta, at, Some(self.to_value_ref()), out)
+    }
+
     fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
         *self = T::from_value(single_value(meta, value)?)?;
         Ok(())
@@ -266,6 +379,15 @@ impl<T: ResourceType> ResourceField for Option<T> {
 
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
         read_single(meta, self.as_ref().map(T::to_value))
+    }
+
+    fn read_refs<'a>(
+        &'a self,
+        meta: &ResourceMeta,
+        at: Path,
+        out: &mut Vec<RecordRef<'a>>,
+    ) -> Result<(), Error> {
+        lend_single(meta, at, self.as_ref().map(T::to_value_ref), out)
     }
 
     fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
@@ -285,6 +407,15 @@ impl<T: ResourceType> ResourceField for Instances<T> {
         read_multiple(meta, self)
     }
 
+    fn read_refs<'a>(
+        &'a self,
+        meta: &ResourceMeta,
+        at: Path,
+        out: &mut Vec<RecordRef<'a>>,
+    ) -> Result<(), Error> {
+        lend_multiple(meta, at, self, out)
+    }
+
     fn write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
         *self = write_multiple(meta, value)?;
         Ok(())
@@ -301,6 +432,18 @@ impl<T: ResourceType> ResourceField for Option<Instances<T>> {
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
         match self {
             Some(field) => read_multiple(meta, field),
+            None => Err(Error::NotFound { resource: meta.id }),
+        }
+    }
+
+    fn read_refs<'a>(
+        &'a self,
+        meta: &ResourceMeta,
+        at: Path,
+        out: &mut Vec<RecordRef<'a>>,
+    ) -> Result<(), Error> {
+        match self {
+            Some(field) => lend_multiple(meta, at, field, out),
             None => Err(Error::NotFound { resource: meta.id }),
         }
     }

@@ -1,6 +1,7 @@
 //! Resource values: the typed data that travels between objects and content formats.
 
 use crate::prelude::*;
+use alloc::borrow::Cow;
 use core::fmt;
 
 /// The LwM2M data type of a resource, as the object registry names it.
@@ -148,6 +149,112 @@ impl Value {
             Value::Time(_) => Kind::Time,
             Value::ObjLnk(_) => Kind::ObjLnk,
             Value::CoreLnk(_) => Kind::CoreLnk,
+        }
+    }
+}
+
+/// A [`Value`] lent by its owner: what a borrowing read hands the encoders, without copying a
+/// string or the bytes of an Opaque.
+///
+/// The text and bytes are [`Cow`]s: borrowed from a field of an object on the store's read path
+/// (a [`ResourceType`](crate::ResourceType) lends itself with
+/// [`to_value_ref`](crate::ResourceType::to_value_ref)), owned when a value had to be made (a
+/// type of the device's own that only converts itself with
+/// [`to_value`](crate::ResourceType::to_value)). The other variants are copies.
+///
+/// ```
+/// use lwm2m::Value;
+/// use lwm2m::value::ValueRef;
+///
+/// let value = Value::String("LwM2M-rs".into());
+/// let lent = value.as_ref();
+/// assert!(matches!(lent, ValueRef::String(ref s) if s == "LwM2M-rs"));
+/// assert_eq!(lent.into_owned(), value);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueRef<'a> {
+    /// `String`.
+    String(Cow<'a, str>),
+    /// `Integer`.
+    Integer(i64),
+    /// `Unsigned Integer`.
+    UnsignedInteger(u64),
+    /// `Float`.
+    Float(f64),
+    /// `Boolean`.
+    Boolean(bool),
+    /// `Opaque`.
+    Opaque(Cow<'a, [u8]>),
+    /// `Time`.
+    Time(Time),
+    /// `Objlnk`.
+    ObjLnk(ObjLnk),
+    /// `Corelnk`: the link-format text.
+    CoreLnk(Cow<'a, str>),
+}
+
+impl ValueRef<'_> {
+    /// The type this value carries.
+    pub fn kind(&self) -> Kind {
+        match self {
+            ValueRef::String(_) => Kind::String,
+            ValueRef::Integer(_) => Kind::Integer,
+            ValueRef::UnsignedInteger(_) => Kind::UnsignedInteger,
+            ValueRef::Float(_) => Kind::Float,
+            ValueRef::Boolean(_) => Kind::Boolean,
+            ValueRef::Opaque(_) => Kind::Opaque,
+            ValueRef::Time(_) => Kind::Time,
+            ValueRef::ObjLnk(_) => Kind::ObjLnk,
+            ValueRef::CoreLnk(_) => Kind::CoreLnk,
+        }
+    }
+
+    /// The value as an owned [`Value`] (text and bytes copied unless already owned).
+    pub fn into_owned(self) -> Value {
+        match self {
+            ValueRef::String(s) => Value::String(s.into_owned()),
+            ValueRef::Integer(n) => Value::Integer(n),
+            ValueRef::UnsignedInteger(n) => Value::UnsignedInteger(n),
+            ValueRef::Float(x) => Value::Float(x),
+            ValueRef::Boolean(b) => Value::Boolean(b),
+            ValueRef::Opaque(b) => Value::Opaque(b.into_owned()),
+            ValueRef::Time(t) => Value::Time(t),
+            ValueRef::ObjLnk(l) => Value::ObjLnk(l),
+            ValueRef::CoreLnk(s) => Value::CoreLnk(CoreLnk(s.into_owned())),
+        }
+    }
+}
+
+impl Value {
+    /// The value lent as a [`ValueRef`] (nothing copied).
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::String(s) => ValueRef::String(Cow::Borrowed(s)),
+            Value::Integer(n) => ValueRef::Integer(*n),
+            Value::UnsignedInteger(n) => ValueRef::UnsignedInteger(*n),
+            Value::Float(x) => ValueRef::Float(*x),
+            Value::Boolean(b) => ValueRef::Boolean(*b),
+            Value::Opaque(b) => ValueRef::Opaque(Cow::Borrowed(b)),
+            Value::Time(t) => ValueRef::Time(*t),
+            Value::ObjLnk(l) => ValueRef::ObjLnk(*l),
+            Value::CoreLnk(CoreLnk(s)) => ValueRef::CoreLnk(Cow::Borrowed(s)),
+        }
+    }
+}
+
+/// An owned value as a [`ValueRef`] that owns its text and bytes (nothing copied).
+impl From<Value> for ValueRef<'static> {
+    fn from(value: Value) -> ValueRef<'static> {
+        match value {
+            Value::String(s) => ValueRef::String(Cow::Owned(s)),
+            Value::Integer(n) => ValueRef::Integer(n),
+            Value::UnsignedInteger(n) => ValueRef::UnsignedInteger(n),
+            Value::Float(x) => ValueRef::Float(x),
+            Value::Boolean(b) => ValueRef::Boolean(b),
+            Value::Opaque(b) => ValueRef::Opaque(Cow::Owned(b)),
+            Value::Time(t) => ValueRef::Time(t),
+            Value::ObjLnk(l) => ValueRef::ObjLnk(l),
+            Value::CoreLnk(CoreLnk(s)) => ValueRef::CoreLnk(Cow::Owned(s)),
         }
     }
 }

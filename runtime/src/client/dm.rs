@@ -38,13 +38,13 @@ use litemap::LiteMap;
 use coap_lite::{MessageClass, ResponseType};
 
 use crate::codec::link::{self, Link};
-use crate::codec::{self, ContentFormat, KindLookup, Record};
+use crate::codec::{self, ContentFormat, KindLookup, Record, RecordRef};
 use crate::error::Error;
 use crate::execute::ExecuteArgs;
 use crate::field::ResourceValue;
 use crate::path::Path;
 use crate::store::{ObjectStore, WriteMode};
-use crate::value::{Kind, Value};
+use crate::value::{Kind, ValueRef};
 
 use super::LwM2mVersion;
 use super::access::{self, Policy};
@@ -257,7 +257,7 @@ fn push_values(
 /// client supports for several values, ETS int-237) when served, TLV under 1.0.
 pub(crate) fn read_format(
     path: &Path,
-    records: &[Record],
+    records: &[RecordRef<'_>],
     accept: Option<u32>,
     version: LwM2mVersion,
 ) -> Result<ContentFormat, Reply> {
@@ -273,8 +273,8 @@ pub(crate) fn read_format(
         _ => false,
     };
     Ok(match records.first() {
-        Some(Record {
-            value: Value::Opaque(_),
+        Some(RecordRef {
+            value: ValueRef::Opaque(_),
             ..
         }) if single => ContentFormat::Opaque,
         _ if single => ContentFormat::Text,
@@ -302,16 +302,21 @@ pub(crate) fn read_as(
 
 /// Only the records `policy` may read.
 fn readable(records: &mut Vec<Record>, policy: &Policy) {
-    if *policy == Policy::Full {
-        return;
+    if *policy != Policy::Full {
+        records.retain(|r| may_read(&r.path, policy));
     }
-    records.retain(|r| match (r.path.object_id(), r.path.instance_id()) {
-        (Some(o), Some(i)) => policy.allows(o, i, access::READ),
-        _ => true,
-    });
 }
 
-/// The encoded answer of a Read.
+/// Whether `policy` lets its requester read the value at `path`.
+fn may_read(path: &Path, policy: &Policy) -> bool {
+    match (path.object_id(), path.instance_id()) {
+        (Some(o), Some(i)) => policy.allows(o, i, access::READ),
+        _ => true,
+    }
+}
+
+/// The encoded answer of a Read: the values lent by the store
+/// ([`ObjectStore::read_refs`]) and encoded as they are, no string copied.
 fn encode_read(
     store: &mut ObjectStore,
     path: &Path,
@@ -319,10 +324,16 @@ fn encode_read(
     policy: &Policy,
     version: LwM2mVersion,
 ) -> Result<(ContentFormat, Vec<u8>), Reply> {
-    let mut records = read_records(store, path)?;
-    readable(&mut records, policy);
+    if path.is_root() {
+        return Err(Reply::code(ResponseType::MethodNotAllowed));
+    }
+    let mut records = Vec::new();
+    store.read_refs(path, &mut records)?;
+    if *policy != Policy::Full {
+        records.retain(|r| may_read(&r.path, policy));
+    }
     let format = read_format(path, &records, accept, version)?;
-    let bytes = codec::encode(format, path, &records)?;
+    let bytes = codec::encode_refs(format, path, &records)?;
     Ok((format, bytes))
 }
 

@@ -16,10 +16,10 @@ use alloc::borrow::Cow;
 
 use super::cbor_read::{Item, ReadError, Reader, utf8};
 use super::senml::{Raw, ascii, cbor_float, typed};
-use super::{DecodeError, EncodeError, KindLookup, Kinds, Record, push_objlnk};
+use super::{DecodeError, EncodeError, KindLookup, Kinds, Record, RecordRef, lent, push_objlnk};
 use crate::codec::ContentFormat;
 use crate::path::Path;
-use crate::value::{CoreLnk, Kind, Time, Value};
+use crate::value::{Kind, Time, Value, ValueRef};
 
 const F: ContentFormat = ContentFormat::Lwm2mCbor;
 
@@ -28,6 +28,11 @@ type EncResult = Result<(), minicbor::encode::Error<core::convert::Infallible>>;
 
 /// Encodes `records` answering a request on `base`.
 pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    encode_refs(base, &lent(records))
+}
+
+/// [`encode`] of lent records.
+pub fn encode_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
     let records = super::sorted(base, records)?;
     let mut enc = Enc::new(Vec::with_capacity(records.len() * 16 + 16));
     encode_root(&mut enc, base, &records)
@@ -35,7 +40,7 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
     Ok(enc.into_writer())
 }
 
-fn encode_root(enc: &mut Enc, base: &Path, records: &[&Record]) -> EncResult {
+fn encode_root(enc: &mut Enc, base: &Path, records: &[RecordRef<'_>]) -> EncResult {
     if records.is_empty() {
         enc.map(0)?;
         return Ok(());
@@ -62,12 +67,12 @@ fn encode_root(enc: &mut Enc, base: &Path, records: &[&Record]) -> EncResult {
 }
 
 /// A map of the records (all sharing their first `depth` ids) keyed by their id at `depth`.
-fn encode_level(enc: &mut Enc, records: &[&Record], depth: usize) -> EncResult {
-    let id_at = |r: &Record| r.path.ids().get(depth).copied();
+fn encode_level(enc: &mut Enc, records: &[RecordRef<'_>], depth: usize) -> EncResult {
+    let id_at = |r: &RecordRef<'_>| r.path.ids().get(depth).copied();
     let groups = records.chunk_by(|a, b| id_at(a) == id_at(b));
     enc.map(groups.clone().count() as u64)?;
     for group in groups {
-        let Some(id) = group.first().and_then(|r| id_at(r)) else {
+        let Some(id) = group.first().and_then(&id_at) else {
             continue;
         };
         enc.u16(id)?;
@@ -79,15 +84,15 @@ fn encode_level(enc: &mut Enc, records: &[&Record], depth: usize) -> EncResult {
     Ok(())
 }
 
-fn encode_value(enc: &mut Enc, value: &Value) -> EncResult {
+fn encode_value(enc: &mut Enc, value: &ValueRef<'_>) -> EncResult {
     match value {
-        Value::Integer(n) | Value::Time(Time(n)) => enc.i64(*n)?,
-        Value::UnsignedInteger(n) => enc.u64(*n)?,
-        Value::Float(x) => cbor_float(enc, *x)?,
-        Value::Boolean(b) => enc.bool(*b)?,
-        Value::String(s) | Value::CoreLnk(CoreLnk(s)) => enc.str(s)?,
-        Value::Opaque(b) => enc.bytes(b)?,
-        Value::ObjLnk(l) => {
+        ValueRef::Integer(n) | ValueRef::Time(Time(n)) => enc.i64(*n)?,
+        ValueRef::UnsignedInteger(n) => enc.u64(*n)?,
+        ValueRef::Float(x) => cbor_float(enc, *x)?,
+        ValueRef::Boolean(b) => enc.bool(*b)?,
+        ValueRef::String(s) | ValueRef::CoreLnk(s) => enc.str(s)?,
+        ValueRef::Opaque(b) => enc.bytes(b)?,
+        ValueRef::ObjLnk(l) => {
             let mut text = Vec::with_capacity(11);
             push_objlnk(&mut text, l);
             enc.str(ascii(&text))?
@@ -99,6 +104,11 @@ fn encode_value(enc: &mut Enc, value: &Value) -> EncResult {
 /// Plain CBOR (`application/cbor`, 60, Core TS 1.1 §7.4.6): the single record at the
 /// resource or resource instance `base` as one CBOR item, coded as LwM2M CBOR codes values.
 pub fn encode_single(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    encode_single_refs(base, &lent(records))
+}
+
+/// [`encode_single`] of lent records.
+pub fn encode_single_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
     let record = super::text::single(ContentFormat::Cbor, base, records)?;
     let mut enc = Enc::new(Vec::new());
     encode_value(&mut enc, &record.value)

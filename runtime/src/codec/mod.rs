@@ -57,6 +57,7 @@ pub mod lwm2m_cbor;
 pub mod oma_json;
 pub mod opaque;
 mod order;
+mod record;
 pub mod senml;
 pub mod text;
 pub mod tlv;
@@ -66,47 +67,8 @@ use order::finish;
 pub(crate) use order::sorted;
 #[cfg(test)]
 use order::{PathKey, heapsort, key_contains, order_key};
-
-/// One value at one absolute path: a single-instance resource (`/o/i/r`) or one instance of a
-/// multiple-instance resource (`/o/i/r/ri`), optionally with the time it was taken.
-///
-/// Several records may share a path when their times differ: a time series (a Send or a
-/// notification of values stored while offline). Only SenML and OMA JSON carry times; the other
-/// formats refuse a timed record with [`EncodeError::NotRepresentable`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Record {
-    /// Where the value lives.
-    pub path: Path,
-    /// The value.
-    pub value: Value,
-    /// When the value was taken, in seconds, as SenML writes time (RFC 8428 §4.5.3): from
-    /// 2^28 on, seconds since the Unix epoch; below it, relative to now (negative is in the past).
-    /// `None` is "now", which is also what a time of 0 means: the decoders give `None` for it.
-    pub time: Option<f64>,
-}
-
-impl Record {
-    /// A record of `value` at `path`, with no time ("now").
-    pub fn new(path: Path, value: impl Into<Value>) -> Record {
-        Record {
-            path,
-            value: value.into(),
-            time: None,
-        }
-    }
-
-    /// The same record taken at `time` (seconds; see [`Record::time`]). A time of 0 is "now".
-    #[must_use]
-    pub fn at(mut self, time: f64) -> Record {
-        self.time = normalize_time(time);
-        self
-    }
-}
-
-/// A decoded SenML/OMA JSON time as a record time: 0 (and -0) mean "now", which is `None`.
-pub(crate) fn normalize_time(time: f64) -> Option<f64> {
-    (time != 0.0).then_some(time)
-}
+pub use record::{Record, RecordRef};
+pub(crate) use record::{lent, normalize_time};
 
 /// The resource types a decoder needs: the object store answers it from its metadata.
 ///
@@ -381,11 +343,23 @@ pub const fn served(format: ContentFormat) -> bool {
 /// Encodes `records`, the answer for a request on `base`, in `format`.
 ///
 /// Records may come in any order; every path must be a resource or resource instance at or below
-/// `base`, each at most once. The output lists them in path order.
+/// `base`, each at most once. The output lists them in path order. The values are lent to
+/// [`encode_refs`], which does the work.
 pub fn encode(
     format: ContentFormat,
     base: &Path,
     records: &[Record],
+) -> Result<Vec<u8>, EncodeError> {
+    encode_refs(format, base, &lent(records))
+}
+
+/// [`encode`] of records whose values are lent ([`RecordRef`]): what a borrowing read of the
+/// store ([`ObjectStore::read_refs`](crate::ObjectStore::read_refs)) gives, encoded without a copy
+/// of its strings. Every encoder works on these (one copy of each in a build).
+pub fn encode_refs(
+    format: ContentFormat,
+    base: &Path,
+    records: &[RecordRef<'_>],
 ) -> Result<Vec<u8>, EncodeError> {
     if !served(format) {
         return Err(EncodeError::UnsupportedFormat(format));
@@ -406,21 +380,23 @@ pub fn encode(
     // Each optional format's arm is guarded by its constant `served`: the check above alone
     // left LLVM (opt-level "z") with a reachable SenML JSON/OMA JSON encoder in the firmware.
     match format {
-        ContentFormat::Text | ContentFormat::OmaText => text::encode(format, base, records),
-        ContentFormat::Opaque | ContentFormat::OmaOpaque => opaque::encode(format, base, records),
-        ContentFormat::Tlv | ContentFormat::OmaTlv => tlv::encode(base, records),
-        ContentFormat::SenmlJson if served(ContentFormat::SenmlJson) => {
-            senml::encode_json(base, records)
+        ContentFormat::Text | ContentFormat::OmaText => text::encode_refs(format, base, records),
+        ContentFormat::Opaque | ContentFormat::OmaOpaque => {
+            opaque::encode_refs(format, base, records)
         }
-        ContentFormat::SenmlCbor => senml::encode_cbor(base, records),
+        ContentFormat::Tlv | ContentFormat::OmaTlv => tlv::encode_refs(base, records),
+        ContentFormat::SenmlJson if served(ContentFormat::SenmlJson) => {
+            senml::encode_json_refs(base, records)
+        }
+        ContentFormat::SenmlCbor => senml::encode_cbor_refs(base, records),
         ContentFormat::Lwm2mCbor if served(ContentFormat::Lwm2mCbor) => {
-            lwm2m_cbor::encode(base, records)
+            lwm2m_cbor::encode_refs(base, records)
         }
         ContentFormat::Cbor if served(ContentFormat::Cbor) => {
-            lwm2m_cbor::encode_single(base, records)
+            lwm2m_cbor::encode_single_refs(base, records)
         }
         ContentFormat::Json | ContentFormat::OmaJson if served(ContentFormat::Json) => {
-            oma_json::encode(base, records)
+            oma_json::encode_refs(base, records)
         }
         _ => Err(EncodeError::UnsupportedFormat(format)),
     }

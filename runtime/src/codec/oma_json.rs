@@ -27,18 +27,23 @@ use super::json_scan::{Scalar, Scanner};
 use super::json_value;
 use super::senml::{Raw, join_path, json_ascii, json_f64, json_i64, json_str, json_u64, typed};
 use super::{
-    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, normalize_time,
-    push_ids, push_objlnk,
+    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, RecordRef, b64, lent,
+    normalize_time, push_ids, push_objlnk,
 };
 use crate::path::Path;
-use crate::value::{CoreLnk, Kind, Time, Value};
+use crate::value::{Kind, Time, ValueRef};
 
 /// Encodes `records` answering a request on `base`.
 pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    encode_refs(base, &lent(records))
+}
+
+/// [`encode`] of lent records.
+pub fn encode_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
     let records = super::sorted(base, records)?;
     let times = TimeScheme::for_records(&records)?;
     let mut out = Vec::with_capacity(records.len() * 32 + 32);
-    let single = matches!(records.as_slice(), [r] if r.path == *base);
+    let single = matches!(&records[..], [r] if r.path == *base);
     out.extend_from_slice(b"{\"bn\":\"");
     if base.is_root() {
         out.push(b'/');
@@ -68,38 +73,38 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
             out.push(b',');
         }
         match &record.value {
-            Value::Integer(n) | Value::Time(Time(n)) => {
+            ValueRef::Integer(n) | ValueRef::Time(Time(n)) => {
                 out.extend_from_slice(b"\"v\":");
                 json_i64(&mut out, *n);
             }
-            Value::UnsignedInteger(n) => {
+            ValueRef::UnsignedInteger(n) => {
                 out.extend_from_slice(b"\"v\":");
                 json_u64(&mut out, *n);
             }
-            Value::Float(x) if x.is_finite() => {
+            ValueRef::Float(x) if x.is_finite() => {
                 out.extend_from_slice(b"\"v\":");
                 json_f64(&mut out, *x);
             }
-            Value::Float(_) => {
+            ValueRef::Float(_) => {
                 return Err(EncodeError::not_representable(
                     ContentFormat::Json,
                     "NaN and infinite floats have no JSON number",
                 ));
             }
-            Value::Boolean(b) => {
+            ValueRef::Boolean(b) => {
                 out.extend_from_slice(if *b { b"\"bv\":true" } else { b"\"bv\":false" });
             }
-            Value::String(s) | Value::CoreLnk(CoreLnk(s)) => {
+            ValueRef::String(s) | ValueRef::CoreLnk(s) => {
                 out.extend_from_slice(b"\"sv\":");
                 json_str(&mut out, s);
             }
-            Value::Opaque(bytes) => {
+            ValueRef::Opaque(bytes) => {
                 let mut text = String::new();
                 b64::encode_standard(bytes, &mut text);
                 out.extend_from_slice(b"\"sv\":");
                 json_ascii(&mut out, text.as_bytes());
             }
-            Value::ObjLnk(l) => {
+            ValueRef::ObjLnk(l) => {
                 out.extend_from_slice(b"\"ov\":\"");
                 push_objlnk(&mut out, l);
                 out.push(b'"');
@@ -127,7 +132,7 @@ enum TimeScheme {
 }
 
 impl TimeScheme {
-    fn for_records(records: &[&Record]) -> Result<TimeScheme, EncodeError> {
+    fn for_records(records: &[RecordRef<'_>]) -> Result<TimeScheme, EncodeError> {
         let mut latest: Option<f64> = None;
         let mut all_timed = true;
         for record in records {
@@ -145,7 +150,7 @@ impl TimeScheme {
         let Some(bt) = latest else {
             return Ok(TimeScheme::Untimed);
         };
-        let exact = |r: &&Record| r.time.is_some_and(|time| bt + (time - bt) == time);
+        let exact = |r: &RecordRef<'_>| r.time.is_some_and(|time| bt + (time - bt) == time);
         Ok(if all_timed && records.iter().all(exact) {
             TimeScheme::Base(bt)
         } else {
@@ -154,7 +159,7 @@ impl TimeScheme {
     }
 
     /// The `t` written on the entry of `record`, if any.
-    fn entry_time(self, record: &Record) -> Option<f64> {
+    fn entry_time(self, record: &RecordRef<'_>) -> Option<f64> {
         let time = record.time?;
         match self {
             TimeScheme::Untimed => None,
@@ -453,6 +458,7 @@ fn scan_entry<'a>(s: &mut Scanner<'a>) -> Option<ScannedEntry<'a>> {
 mod tests {
     use super::*;
     use crate::codec::NoKinds;
+    use crate::value::Value;
 
     #[test]
     fn names_below_a_base_name_read_as_joined_text() {

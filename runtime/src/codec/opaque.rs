@@ -1,10 +1,12 @@
 //! Opaque (`application/octet-stream` 42, LwM2M 1.0 `application/vnd.oma.lwm2m+opaque` 1544): the
 //! raw bytes of one Opaque resource or resource instance.
 
-use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Record, require};
+use super::{
+    ContentFormat, DecodeError, EncodeError, KindLookup, Record, RecordRef, lent, require,
+};
 use crate::path::Path;
 use crate::prelude::*;
-use crate::value::{Kind, Value};
+use crate::value::{Kind, Value, ValueRef};
 
 /// Encodes the single Opaque record at `base`; any other value or count is a 4.06.
 pub fn encode(
@@ -12,9 +14,18 @@ pub fn encode(
     base: &Path,
     records: &[Record],
 ) -> Result<Vec<u8>, EncodeError> {
+    encode_refs(format, base, &lent(records))
+}
+
+/// [`encode`] of lent records.
+pub fn encode_refs(
+    format: ContentFormat,
+    base: &Path,
+    records: &[RecordRef<'_>],
+) -> Result<Vec<u8>, EncodeError> {
     let record = super::text::single(format, base, records)?;
     match &record.value {
-        Value::Opaque(bytes) => Ok(bytes.clone()),
+        ValueRef::Opaque(bytes) => Ok(bytes.to_vec()),
         _ => Err(EncodeError::not_representable(
             format,
             "a value that is not opaque",

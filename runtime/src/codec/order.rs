@@ -3,6 +3,7 @@
 //! twice (except a time series), resources or resource instances only.
 
 use super::*;
+use alloc::borrow::Cow;
 
 /// The order of records at one path: untimed ("now") first, then by time.
 pub(super) fn time_key(time: Option<f64>) -> (bool, TotalF64) {
@@ -181,23 +182,26 @@ impl PathKey {
 /// Checks records for an encoder and returns them in path order.
 ///
 /// Records usually come in order already (the store reads them so): then one pass both
-/// confirms the order and checks them, each path's key computed once.
-pub(crate) fn sorted<'r>(
+/// confirms the order and checks them, each path's key computed once, and they are used as
+/// they are (no allocation); otherwise a sorted copy is checked.
+pub(crate) fn sorted<'r, 'a>(
     base: &Path,
-    records: &'r [Record],
-) -> Result<Vec<&'r Record>, EncodeError> {
-    let mut out: Vec<&Record> = records.iter().collect();
-    if let Some(verdict) = check_encoded(base, &out) {
-        return verdict.map(|()| out);
+    records: &'r [RecordRef<'a>],
+) -> Result<Cow<'r, [RecordRef<'a>]>, EncodeError> {
+    if let Some(verdict) = check_encoded(base, records) {
+        return verdict.map(|()| Cow::Borrowed(records));
     }
-    sort_records(&mut out, |r| record_key(r));
-    check_encoded(base, &out).unwrap_or(Ok(())).map(|()| out)
+    let mut out = records.to_vec();
+    sort_records(&mut out, |r| (order_key(&r.path), time_key(r.time)));
+    check_encoded(base, &out)
+        .unwrap_or(Ok(()))
+        .map(|()| Cow::Owned(out))
 }
 
 /// The checks of [`sorted`] on records in order: `None` when they are not in order (nothing
 /// is then said about them), else the first problem met, in order. Paths are compared as their
 /// [`PathKey`] (two machine words, where the `u128` of [`order_key`] takes more).
-fn check_encoded(base: &Path, records: &[&Record]) -> Option<Result<(), EncodeError>> {
+fn check_encoded(base: &Path, records: &[RecordRef<'_>]) -> Option<Result<(), EncodeError>> {
     let base_key = PathKey::of(base);
     let mut first_error = None;
     let mut previous: Option<(PathKey, Option<f64>)> = None;
@@ -227,7 +231,7 @@ fn check_encoded(base: &Path, records: &[&Record]) -> Option<Result<(), EncodeEr
 fn encoded_record_error(
     base_key: PathKey,
     key: PathKey,
-    record: &Record,
+    record: &RecordRef<'_>,
     previous: Option<(PathKey, Option<f64>)>,
 ) -> Option<EncodeError> {
     if !base_key.contains(key) {

@@ -1,6 +1,7 @@
 //! Tests of the codec dispatch, ordering and kind lookups.
 use super::kinds::lookup;
 use super::*;
+use crate::value::ValueRef;
 
 #[test]
 fn content_format_numbers_round_trip() {
@@ -111,7 +112,7 @@ fn cached_lookup_answers_like_lookup() {
 
 #[test]
 fn encoder_rejects_records_outside_base_or_twice() {
-    let r = |p| Record::new(p, Value::Integer(1));
+    let r = |p| RecordRef::new(p, ValueRef::Integer(1));
     let base = Path::instance(3, 0);
     assert!(sorted(&base, &[r(Path::resource(4, 0, 1))]).is_err());
     assert!(
@@ -200,7 +201,8 @@ proptest::proptest! {
                 }
             })
             .collect();
-        let ours = sorted(&base, &records).map(|v| v.iter().map(|r| (r.path, r.time)).collect::<Vec<_>>());
+        let lent = lent(&records);
+        let ours = sorted(&base, &lent).map(|v| v.iter().map(|r| (r.path, r.time)).collect::<Vec<_>>());
         let reference = sorted_reference(&base, &records)
             .map(|v| v.iter().map(|r| (r.path, r.time)).collect::<Vec<_>>());
         proptest::prop_assert_eq!(ours, reference);

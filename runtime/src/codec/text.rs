@@ -6,10 +6,12 @@
 //! are read; NaN and infinities cannot be written); Boolean as `0` or `1`; Objlnk as
 //! `object:instance`; Opaque as base64 (LwM2M 1.1; the opaque format 42 is the better choice).
 
-use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Record, b64, require};
+use super::{
+    ContentFormat, DecodeError, EncodeError, KindLookup, Record, RecordRef, b64, lent, require,
+};
 use crate::path::Path;
 use crate::prelude::*;
-use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
+use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value, ValueRef};
 
 /// Encodes the single record at `base` as text; anything else is not representable (4.06).
 pub fn encode(
@@ -17,16 +19,25 @@ pub fn encode(
     base: &Path,
     records: &[Record],
 ) -> Result<Vec<u8>, EncodeError> {
+    encode_refs(format, base, &lent(records))
+}
+
+/// [`encode`] of lent records.
+pub fn encode_refs(
+    format: ContentFormat,
+    base: &Path,
+    records: &[RecordRef<'_>],
+) -> Result<Vec<u8>, EncodeError> {
     let record = single(format, base, records)?;
-    to_text(format, &record.value).map(String::into_bytes)
+    text_of(format, &record.value).map(String::into_bytes)
 }
 
 /// The one record a single-value format can carry, or a 4.06.
-pub(crate) fn single<'r>(
+pub(crate) fn single<'r, 'a>(
     format: ContentFormat,
     base: &Path,
-    records: &'r [Record],
-) -> Result<&'r Record, EncodeError> {
+    records: &'r [RecordRef<'a>],
+) -> Result<&'r RecordRef<'a>, EncodeError> {
     match records {
         [record] if record.path == *base && record.path.len() >= 3 => Ok(record),
         [record] if record.path != *base => Err(EncodeError::InvalidRecords(
@@ -41,25 +52,29 @@ pub(crate) fn single<'r>(
 
 /// The text form of one value.
 pub fn to_text(format: ContentFormat, value: &Value) -> Result<String, EncodeError> {
+    text_of(format, &value.as_ref())
+}
+
+/// The text form of one lent value: [`to_text`].
+pub fn text_of(format: ContentFormat, value: &ValueRef<'_>) -> Result<String, EncodeError> {
     Ok(match value {
-        Value::String(s) => s.clone(),
-        Value::CoreLnk(CoreLnk(s)) => s.clone(),
-        Value::Integer(i) => i.to_string(),
-        Value::UnsignedInteger(u) => u.to_string(),
-        Value::Time(Time(t)) => t.to_string(),
+        ValueRef::String(s) | ValueRef::CoreLnk(s) => String::from(&**s),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::UnsignedInteger(u) => u.to_string(),
+        ValueRef::Time(Time(t)) => t.to_string(),
         // The shortest digits that read back as the same float, integral values without `.0`
         // (`21.5`, `20`, `1e-7`; see `numfmt`): `core`'s `Display` would spell 1e-300 with 300
         // zeros, and links 10 KiB of formatting code and tables into a microcontroller image.
-        Value::Float(x) if x.is_finite() => crate::numfmt::Float(*x).to_string(),
-        Value::Float(_) => {
+        ValueRef::Float(x) if x.is_finite() => crate::numfmt::Float(*x).to_string(),
+        ValueRef::Float(_) => {
             return Err(EncodeError::not_representable(
                 format,
                 "NaN and infinite floats have no text form",
             ));
         }
-        Value::Boolean(b) => if *b { "1" } else { "0" }.to_owned(),
-        Value::ObjLnk(l) => l.to_string(),
-        Value::Opaque(bytes) => {
+        ValueRef::Boolean(b) => if *b { "1" } else { "0" }.to_owned(),
+        ValueRef::ObjLnk(l) => l.to_string(),
+        ValueRef::Opaque(bytes) => {
             let mut s = String::new();
             b64::encode_standard(bytes, &mut s);
             s

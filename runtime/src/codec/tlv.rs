@@ -15,10 +15,10 @@
 //! The decoder also accepts an object-instance wrapper around the resources of `/o/i` and bare
 //! resource instances for `/o/i/r`, as some servers send them.
 
-use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record};
+use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, RecordRef, lent};
 use crate::path::Path;
 use crate::prelude::*;
-use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
+use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value, ValueRef};
 
 const OBJECT_INSTANCE: u8 = 0b00;
 const RESOURCE_INSTANCE: u8 = 0b01;
@@ -33,6 +33,11 @@ const FORMAT: ContentFormat = ContentFormat::Tlv;
 /// Encodes `records` answering a request on `base` (an object, instance, resource or resource
 /// instance: TLV cannot carry several objects).
 pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    encode_refs(base, &lent(records))
+}
+
+/// [`encode`] of lent records.
+pub fn encode_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
     let records = super::sorted(base, records)?;
     let mut out = Vec::with_capacity(records.len() * 8 + 16);
     match base.len() {
@@ -55,7 +60,7 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
         }
         2 | 3 => write_resources(&mut out, &records)?,
         _ => {
-            for record in &records {
+            for record in records.iter() {
                 leaf(&mut out, RESOURCE_INSTANCE, &record.path, &record.value)?;
             }
         }
@@ -70,7 +75,7 @@ fn last_id(path: &Path) -> u16 {
 
 /// Resources of one instance: single ones as resource TLVs, instances grouped in a multiple
 /// resource TLV.
-fn write_resources(out: &mut Vec<u8>, records: &[&Record]) -> Result<(), EncodeError> {
+fn write_resources(out: &mut Vec<u8>, records: &[RecordRef<'_>]) -> Result<(), EncodeError> {
     for resource in records.chunk_by(|a, b| a.path.resource_path() == b.path.resource_path()) {
         match resource {
             [single] if single.path.is_resource() => {
@@ -91,7 +96,7 @@ fn write_resources(out: &mut Vec<u8>, records: &[&Record]) -> Result<(), EncodeE
     Ok(())
 }
 
-fn resources_len(records: &[&Record]) -> Result<usize, EncodeError> {
+fn resources_len(records: &[RecordRef<'_>]) -> Result<usize, EncodeError> {
     let mut total = 0;
     for resource in records.chunk_by(|a, b| a.path.resource_path() == b.path.resource_path()) {
         total += match resource {
@@ -110,7 +115,7 @@ fn resources_len(records: &[&Record]) -> Result<usize, EncodeError> {
     checked(total)
 }
 
-fn instances_len(records: &[&Record]) -> Result<usize, EncodeError> {
+fn instances_len(records: &[RecordRef<'_>]) -> Result<usize, EncodeError> {
     let total = records
         .iter()
         .map(|r| entry_len(last_id(&r.path), value_len(&r.value)))
@@ -174,7 +179,7 @@ fn header(out: &mut Vec<u8>, kind: u8, id: u16, len: usize) -> Result<(), Encode
     Ok(())
 }
 
-fn leaf(out: &mut Vec<u8>, kind: u8, path: &Path, value: &Value) -> Result<(), EncodeError> {
+fn leaf(out: &mut Vec<u8>, kind: u8, path: &Path, value: &ValueRef<'_>) -> Result<(), EncodeError> {
     header(out, kind, last_id(path), value_len(value))?;
     write_value(out, value);
     Ok(())
@@ -209,45 +214,45 @@ fn fits_f32(x: f64) -> bool {
     f64::from(x as f32) == x
 }
 
-fn value_len(value: &Value) -> usize {
+fn value_len(value: &ValueRef<'_>) -> usize {
     match value {
-        Value::String(s) | Value::CoreLnk(CoreLnk(s)) => s.len(),
-        Value::Opaque(b) => b.len(),
-        Value::Integer(n) | Value::Time(Time(n)) => int_bytes(*n).1,
-        Value::UnsignedInteger(n) => uint_bytes(*n).1,
-        Value::Float(x) => {
+        ValueRef::String(s) | ValueRef::CoreLnk(s) => s.len(),
+        ValueRef::Opaque(b) => b.len(),
+        ValueRef::Integer(n) | ValueRef::Time(Time(n)) => int_bytes(*n).1,
+        ValueRef::UnsignedInteger(n) => uint_bytes(*n).1,
+        ValueRef::Float(x) => {
             if fits_f32(*x) {
                 4
             } else {
                 8
             }
         }
-        Value::Boolean(_) => 1,
-        Value::ObjLnk(_) => 4,
+        ValueRef::Boolean(_) => 1,
+        ValueRef::ObjLnk(_) => 4,
     }
 }
 
-fn write_value(out: &mut Vec<u8>, value: &Value) {
+fn write_value(out: &mut Vec<u8>, value: &ValueRef<'_>) {
     match value {
-        Value::String(s) | Value::CoreLnk(CoreLnk(s)) => out.extend_from_slice(s.as_bytes()),
-        Value::Opaque(b) => out.extend_from_slice(b),
-        Value::Integer(n) | Value::Time(Time(n)) => {
+        ValueRef::String(s) | ValueRef::CoreLnk(s) => out.extend_from_slice(s.as_bytes()),
+        ValueRef::Opaque(b) => out.extend_from_slice(b),
+        ValueRef::Integer(n) | ValueRef::Time(Time(n)) => {
             let (bytes, len) = int_bytes(*n);
             out.extend_from_slice(bytes.get(8 - len..).unwrap_or(&[]));
         }
-        Value::UnsignedInteger(n) => {
+        ValueRef::UnsignedInteger(n) => {
             let (bytes, len) = uint_bytes(*n);
             out.extend_from_slice(bytes.get(8 - len..).unwrap_or(&[]));
         }
-        Value::Float(x) => {
+        ValueRef::Float(x) => {
             if fits_f32(*x) {
                 out.extend_from_slice(&(*x as f32).to_be_bytes());
             } else {
                 out.extend_from_slice(&x.to_be_bytes());
             }
         }
-        Value::Boolean(b) => out.push(u8::from(*b)),
-        Value::ObjLnk(l) => {
+        ValueRef::Boolean(b) => out.push(u8::from(*b)),
+        ValueRef::ObjLnk(l) => {
             out.extend_from_slice(&l.object.to_be_bytes());
             out.extend_from_slice(&l.instance.to_be_bytes());
         }

@@ -85,6 +85,7 @@ use crate::validate;
 use crate::value::Kind;
 
 mod instance;
+mod lend;
 #[cfg(all(test, feature = "derive"))]
 mod rollback_tests;
 #[cfg(test)]

@@ -6,4 +6,5 @@ mod support;
 
 mod builtin_objects;
 mod derive;
+mod lent_read;
 mod object_model;

@@ -52,7 +52,7 @@ pub(super) fn base_name(base: &Path, first: &Path, out: &mut Vec<u8>) -> bool {
 /// differs from the current base time `current`, which then becomes it.
 pub(super) fn next_base_time(
     format: ContentFormat,
-    record: &Record,
+    record: &RecordRef<'_>,
     current: &mut f64,
 ) -> Result<Option<f64>, EncodeError> {
     let time = record.time.unwrap_or(0.0);
@@ -78,6 +78,11 @@ pub(crate) fn whole_time(time: f64) -> Option<i64> {
 
 /// Encodes as SenML JSON.
 pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    encode_json_refs(base, &lent(records))
+}
+
+/// [`encode_json`] of lent records.
+pub fn encode_json_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
     const F: ContentFormat = ContentFormat::SenmlJson;
     let records = super::super::sorted(base, records)?;
     let mut out = Vec::with_capacity(records.len() * 32 + 16);
@@ -116,39 +121,39 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
             json_ascii(&mut out, &name);
         }
         match &record.value {
-            Value::Integer(n) | Value::Time(Time(n)) => {
+            ValueRef::Integer(n) | ValueRef::Time(Time(n)) => {
                 key(&mut out, b"\"v\":");
                 json_i64(&mut out, *n);
             }
-            Value::UnsignedInteger(n) => {
+            ValueRef::UnsignedInteger(n) => {
                 key(&mut out, b"\"v\":");
                 json_u64(&mut out, *n);
             }
-            Value::Float(x) if x.is_finite() => {
+            ValueRef::Float(x) if x.is_finite() => {
                 key(&mut out, b"\"v\":");
                 json_f64(&mut out, *x);
             }
-            Value::Float(_) => {
+            ValueRef::Float(_) => {
                 return Err(EncodeError::not_representable(
                     F,
                     "NaN and infinite floats have no JSON number",
                 ));
             }
-            Value::String(s) | Value::CoreLnk(CoreLnk(s)) => {
+            ValueRef::String(s) | ValueRef::CoreLnk(s) => {
                 key(&mut out, b"\"vs\":");
                 json_str(&mut out, s);
             }
-            Value::Boolean(b) => {
+            ValueRef::Boolean(b) => {
                 key(&mut out, b"\"vb\":");
                 out.extend_from_slice(if *b { b"true" } else { b"false" });
             }
-            Value::Opaque(bytes) => {
+            ValueRef::Opaque(bytes) => {
                 key(&mut out, b"\"vd\":");
                 let mut text = String::new();
                 b64::encode_url(bytes, &mut text);
                 json_ascii(&mut out, text.as_bytes());
             }
-            Value::ObjLnk(l) => {
+            ValueRef::ObjLnk(l) => {
                 key(&mut out, b"\"vlo\":");
                 out.push(b'"');
                 push_objlnk(&mut out, l);
@@ -301,6 +306,11 @@ pub(super) fn cbor_f64(out: &mut Vec<u8>, x: f64) {
 
 /// Encodes as SenML CBOR.
 pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
+    encode_cbor_refs(base, &lent(records))
+}
+
+/// [`encode_cbor`] of lent records.
+pub fn encode_cbor_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
     const F: ContentFormat = ContentFormat::SenmlCbor;
     let records = super::super::sorted(base, records)?;
     let mut out = Vec::with_capacity(records.len() * 24 + 16);
@@ -331,29 +341,29 @@ pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
             cbor_text_with(&mut out, |out| record_name(base, &record.path, out));
         }
         match &record.value {
-            Value::Integer(n) | Value::Time(Time(n)) => {
+            ValueRef::Integer(n) | ValueRef::Time(Time(n)) => {
                 out.push(LABEL_V);
                 cbor_i64(&mut out, *n);
             }
-            Value::UnsignedInteger(n) => {
+            ValueRef::UnsignedInteger(n) => {
                 out.push(LABEL_V);
                 cbor_head(&mut out, CBOR_UNSIGNED, *n);
             }
-            Value::Float(x) => {
+            ValueRef::Float(x) => {
                 out.push(LABEL_V);
                 cbor_f64(&mut out, *x);
             }
-            Value::String(s) | Value::CoreLnk(CoreLnk(s)) => {
+            ValueRef::String(s) | ValueRef::CoreLnk(s) => {
                 out.push(LABEL_VS);
                 cbor_text(&mut out, s.as_bytes());
             }
-            Value::Boolean(b) => out.extend_from_slice(&[LABEL_VB, 0xf4 | u8::from(*b)]),
-            Value::Opaque(bytes) => {
+            ValueRef::Boolean(b) => out.extend_from_slice(&[LABEL_VB, 0xf4 | u8::from(*b)]),
+            ValueRef::Opaque(bytes) => {
                 out.push(LABEL_VD);
                 cbor_head(&mut out, CBOR_BYTES, bytes.len() as u64);
                 out.extend_from_slice(bytes);
             }
-            Value::ObjLnk(l) => {
+            ValueRef::ObjLnk(l) => {
                 out.extend_from_slice(&LABEL_VLO);
                 let mut text = Vec::with_capacity(11);
                 push_objlnk(&mut text, l);

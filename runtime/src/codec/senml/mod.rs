@@ -52,11 +52,11 @@ use alloc::borrow::Cow;
 use super::cbor_read::{Item, ReadError, Reader, utf8};
 use super::json_scan::{Number, Scalar, Scanner};
 use super::{
-    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, b64, infer_int,
-    normalize_time, push_i64, push_objlnk, push_u64, value_from_float, value_from_int,
+    ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, RecordRef, b64, infer_int,
+    lent, normalize_time, push_i64, push_objlnk, push_u64, value_from_float, value_from_int,
 };
 use crate::path::Path;
-use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value};
+use crate::value::{CoreLnk, Kind, ObjLnk, Time, Value, ValueRef};
 
 /// A SenML value as the wire has it, before the resource type is applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -547,7 +547,7 @@ mod json;
 
 use cbor::*;
 pub(crate) use encode::*;
-pub use encode::{encode_cbor, encode_json};
+pub use encode::{encode_cbor, encode_cbor_refs, encode_json, encode_json_refs};
 use json::*;
 
 #[cfg(test)]
