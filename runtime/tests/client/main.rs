@@ -12,6 +12,7 @@ mod core;
 mod disable;
 mod dm;
 mod firmware;
+mod lent_read;
 mod multi_server;
 mod observe_rules;
 mod queue;
