@@ -15,9 +15,11 @@
 //! [`heap`] (the allocator and its peak), [`stack`] (the stack's high-water mark), [`config`]
 //! (the semihosting command line), [`link`] (frames over the UART), [`device`] (the objects
 //! and the client's configuration), [`thermometer`] (the simulated sensor), [`objects`] (the
-//! generated code).
+//! generated code), [`mem`] (small `memcpy`/`memmove`/`memset` for flash).
 #![no_std]
 #![no_main]
+// The small memory routines of `mem` must not be compiled into calls to themselves.
+#![no_builtins]
 
 extern crate alloc;
 
@@ -26,6 +28,7 @@ mod config;
 mod device;
 mod heap;
 mod link;
+mod mem;
 mod objects;
 mod stack;
 mod thermometer;
