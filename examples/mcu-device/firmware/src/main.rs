@@ -15,11 +15,9 @@
 //! [`heap`] (the allocator and its peak), [`stack`] (the stack's high-water mark), [`config`]
 //! (the semihosting command line), [`link`] (frames over the UART), [`device`] (the objects
 //! and the client's configuration), [`thermometer`] (the simulated sensor), [`objects`] (the
-//! generated code), [`mem`] (small `memcpy`/`memmove`/`memset` for flash).
+//! generated code). The `mcu-mem` crate (`mem/`) links small `memcpy`/`memmove`/`memset`.
 #![no_std]
 #![no_main]
-// The small memory routines of `mem` must not be compiled into calls to themselves.
-#![no_builtins]
 
 extern crate alloc;
 
@@ -28,7 +26,6 @@ mod config;
 mod device;
 mod heap;
 mod link;
-mod mem;
 mod objects;
 mod stack;
 mod thermometer;
@@ -43,6 +40,10 @@ use cortex_m_semihosting::hprintln;
 use mcu_link::Frame;
 
 use crate::link::{Receiver, Sender};
+
+// Small memory routines in place of compiler_builtins' (flash over speed): linked for their
+// symbols only.
+use mcu_mem as _;
 
 /// How often the temperature is measured, in milliseconds.
 const MEASURE_EVERY_MS: u64 = 1000;
