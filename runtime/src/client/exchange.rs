@@ -335,7 +335,8 @@ impl Exchanges {
     }
 
     /// Drops the exchanges with `peer` of a kind `which` accepts, without an outcome.
-    pub(super) fn forget(&mut self, peer: SocketAddr, which: impl Fn(&Kind) -> bool) {
+    /// (`which` is a plain `fn`: one copy of this for every caller.)
+    pub(super) fn forget(&mut self, peer: SocketAddr, which: fn(&Kind) -> bool) {
         let gone: Vec<Vec<u8>> = self
             .by_token
             .iter()
