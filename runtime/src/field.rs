@@ -152,9 +152,11 @@ pub trait DynResourceField {
     fn dyn_reset(&mut self);
 }
 
+// `dyn_read` takes the field's lent records and makes them owned (`read_lent`, compiled once):
+// per field type there is then one read (`read_refs`) in a build, not two.
 impl<F: ResourceField> DynResourceField for F {
     fn dyn_read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
-        self.read(meta)
+        read_lent(self, meta)
     }
 
     fn dyn_write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error> {
@@ -173,6 +175,33 @@ impl<F: ResourceField> DynResourceField for F {
     fn dyn_reset(&mut self) {
         self.reset();
     }
+}
+
+/// [`DynResourceField::dyn_read`]: the field's lent records ([`DynResourceField::dyn_read_refs`])
+/// made owned, as [`ResourceField::read`] gives them: one record at the resource's path is a
+/// single value, records at its children (or none) the instances of a multiple one.
+fn read_lent(field: &dyn DynResourceField, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
+    let at = Path::resource(0, 0, meta.id);
+    let mut lent = Vec::new();
+    field.dyn_read_refs(meta, at, &mut lent)?;
+    if let [one] = lent.as_slice()
+        && one.path == at
+    {
+        if let Some(one) = lent.pop() {
+            return Ok(ResourceValue::Single(one.value.into_owned()));
+        }
+    }
+    let mut values = Vec::with_capacity(lent.len());
+    for record in lent {
+        if let Some(id) = record.path.resource_instance_id() {
+            values.push((id, record.value.into_owned()));
+        }
+    }
+    // The records come in id order, each id once (the field's map, or `read`'s): the `Vec` is
+    // the map as it is.
+    Ok(ResourceValue::Multiple(
+        Instances::from_sorted_store_unchecked(values),
+    ))
 }
 
 /// Converts a field's natural value to the data type that `meta` declares: a `u32` field declared
@@ -282,13 +311,28 @@ fn lend_multiple<'a, T: ResourceType>(
     field: &'a Instances<T>,
     out: &mut Vec<RecordRef<'a>>,
 ) -> Result<(), Error> {
-    out.reserve(field.len());
-    for (id, value) in field.iter() {
-        let path = at.child(*id).ok_or(Error::NotFound { resource: meta.id })?;
-        out.push(RecordRef::new(
-            path,
-            lent_as_declared(meta, value.to_value_ref())?,
-        ));
+    let nth = |index| {
+        let (id, value) = field.get_indexed(index)?;
+        Some((*id, value.to_value_ref()))
+    };
+    lend_instances(meta, at, field.len(), &nth, out)
+}
+
+/// The loop of [`lend_multiple`], compiled once for every field type: `nth` lends the
+/// `index`-th of the `len` instances (its id and value). Inlined with `std` (where the call of
+/// `nth` is then direct), as the codecs' serving path is.
+#[cfg_attr(feature = "std", inline(always))]
+fn lend_instances<'a>(
+    meta: &ResourceMeta,
+    at: Path,
+    len: usize,
+    nth: &dyn Fn(usize) -> Option<(u16, ValueRef<'a>)>,
+    out: &mut Vec<RecordRef<'a>>,
+) -> Result<(), Error> {
+    out.reserve(len);
+    for (id, value) in (0..len).map_while(nth) {
+        let path = at.child(id).ok_or(Error::NotFound { resource: meta.id })?;
+        out.push(RecordRef::new(path, lent_as_declared(meta, value)?));
     }
     Ok(())
 }

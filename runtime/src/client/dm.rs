@@ -192,64 +192,16 @@ pub(crate) fn is_protected(path: &Path) -> bool {
     path.object_id().is_some_and(|o| o == 0 || o == 21)
 }
 
-/// The records at `path` (an object, instance, resource or resource instance).
+/// The records at `path` (an object, instance, resource or resource instance), owned: the
+/// store's lent read ([`ObjectStore::read_refs`]) copied, for the answers that gather the
+/// records of several reads (Read-Composite, Send) and the observation rules.
 pub(crate) fn read_records(store: &mut ObjectStore, path: &Path) -> Result<Vec<Record>, Reply> {
-    let ids = path.ids();
-    let mut records = Vec::new();
-    match *ids {
-        [object] => {
-            if !store.objects().any(|m| m.id == object) {
-                return Err(Error::ObjectNotFound { object }.into());
-            }
-            let instances: Vec<u16> = store.instances(object).collect();
-            for instance in instances {
-                let values = store.instance_mut(object, instance)?.read_all()?;
-                push_values(&mut records, object, instance, values);
-            }
-        }
-        [object, instance] => {
-            let values = store.instance_mut(object, instance)?.read_all()?;
-            push_values(&mut records, object, instance, values);
-        }
-        [object, instance, resource] => {
-            let value = store.read(object, instance, resource)?;
-            push_values(&mut records, object, instance, vec![(resource, value)]);
-        }
-        [object, instance, resource, ri] => {
-            let value = store
-                .instance_mut(object, instance)?
-                .read_resource_instance(resource, ri)?;
-            records.push(Record::new(*path, value));
-        }
-        _ => return Err(Reply::code(ResponseType::MethodNotAllowed)),
+    if path.is_root() {
+        return Err(Reply::code(ResponseType::MethodNotAllowed));
     }
-    Ok(records)
-}
-
-fn push_values(
-    records: &mut Vec<Record>,
-    object: u16,
-    instance: u16,
-    values: Vec<(u16, ResourceValue)>,
-) {
-    // One allocation for every record, resource instances included.
-    let count = values
-        .iter()
-        .map(|(_, value)| match value {
-            ResourceValue::Single(_) => 1,
-            ResourceValue::Multiple(map) => map.len(),
-        })
-        .sum();
-    records.reserve(count);
-    for (resource, value) in values {
-        let at = Path::resource(object, instance, resource);
-        match value {
-            ResourceValue::Single(v) => records.push(Record::new(at, v)),
-            ResourceValue::Multiple(map) => records.extend(map.into_iter().map(|(ri, v)| {
-                Record::new(Path::resource_instance(object, instance, resource, ri), v)
-            })),
-        }
-    }
+    let mut lent = Vec::new();
+    store.read_refs(path, &mut lent)?;
+    Ok(lent.into_iter().map(RecordRef::into_owned).collect())
 }
 
 /// The format of a Read answer: the Accept option, or the default for what is read: text (or

@@ -149,35 +149,8 @@ impl ObjectStore {
         out: &mut Vec<RecordRef<'s>>,
     ) -> Result<(), Error> {
         match *path.ids() {
-            [object] => {
-                let entry = self
-                    .objects
-                    .get_mut(&object)
-                    .ok_or(Error::ObjectNotFound { object })?;
-                let mut skipped = Skipped::new();
-                let mut readable = 0;
-                for (instance, held) in entry.instances.iter_mut() {
-                    readable += run_read_hooks(&mut *held.0, *instance, &mut skipped)?;
-                    readable += EXTRA_RECORDS;
-                }
-                out.reserve(readable);
-                let this: &'s ObjectStore = self;
-                if let Some(entry) = this.objects.get(&object) {
-                    for (instance, held) in entry.instances.iter() {
-                        lend_instance(&*held.0, (object, *instance), &skipped, out)?;
-                    }
-                }
-                Ok(())
-            }
-            [object, instance] => {
-                let mut skipped = Skipped::new();
-                let parts = self.parts_mut(object, instance)?;
-                let readable = run_read_hooks(parts, instance, &mut skipped)?;
-                out.reserve(readable + EXTRA_RECORDS);
-                let this: &'s ObjectStore = self;
-                let parts = this.parts(object, instance)?;
-                lend_instance(parts, (object, instance), &skipped, out)
-            }
+            [object] => self.lend_instances(object, None, out),
+            [object, instance] => self.lend_instances(object, Some(instance), out),
             [object, instance, resource] => {
                 let inst = self.parts_mut(object, instance)?;
                 let (index, meta) = crate::__private::find(inst.meta(), resource)?;
@@ -204,6 +177,45 @@ impl ObjectStore {
                 reason: "a read of the root path".into(),
             }),
         }
+    }
+
+    /// [`ObjectStore::read_refs`] of every instance of `object`, or only of instance `only`
+    /// ([`Error::InstanceNotFound`] if the object has none such): the hooks of every instance
+    /// read, then their records. One code for both (a microcontroller's flash).
+    fn lend_instances<'s>(
+        &'s mut self,
+        object: u16,
+        only: Option<u16>,
+        out: &mut Vec<RecordRef<'s>>,
+    ) -> Result<(), Error> {
+        let entry = self
+            .objects
+            .get_mut(&object)
+            .ok_or(Error::ObjectNotFound { object })?;
+        if let Some(instance) = only
+            && !entry.instances.contains_key(&instance)
+        {
+            return Err(Error::InstanceNotFound { object, instance });
+        }
+        let read = |instance: &u16| only.is_none_or(|only| only == *instance);
+        let mut skipped = Skipped::new();
+        let mut readable = 0;
+        for (instance, held) in entry.instances.iter_mut() {
+            if read(instance) {
+                readable += run_read_hooks(&mut *held.0, *instance, &mut skipped)?;
+                readable += EXTRA_RECORDS;
+            }
+        }
+        out.reserve(readable);
+        let this: &'s ObjectStore = self;
+        if let Some(entry) = this.objects.get(&object) {
+            for (instance, held) in entry.instances.iter() {
+                if read(instance) {
+                    lend_instance(&*held.0, (object, *instance), &skipped, out)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The parts of an instance, or [`Error::ObjectNotFound`] or [`Error::InstanceNotFound`].
