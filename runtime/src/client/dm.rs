@@ -285,7 +285,7 @@ fn encode_read(
         records.retain(|r| may_read(&r.path, policy));
     }
     let format = read_format(path, &records, accept, version)?;
-    let bytes = codec::encode_refs(format, path, &records)?;
+    let bytes = codec::encode_in_order(format, path, &records)?;
     Ok((format, bytes))
 }
 

@@ -15,6 +15,7 @@ use crate::prelude::*;
 use alloc::borrow::Cow;
 
 use super::cbor_read::{Item, ReadError, Reader, utf8};
+use super::order::Order;
 use super::senml::{Raw, ascii, cbor_float, typed};
 use super::{DecodeError, EncodeError, KindLookup, Kinds, Record, RecordRef, lent, push_objlnk};
 use crate::codec::ContentFormat;
@@ -33,7 +34,16 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
 
 /// [`encode`] of lent records.
 pub fn encode_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
-    let records = super::sorted(base, records)?;
+    encode_as(base, records, Order::Check)
+}
+
+/// [`encode_refs`] of records whose order the caller vouches for (`order`).
+pub(crate) fn encode_as(
+    base: &Path,
+    records: &[RecordRef<'_>],
+    order: Order,
+) -> Result<Vec<u8>, EncodeError> {
+    let records = super::sorted_as(base, records, order)?;
     let mut enc = Enc::new(Vec::with_capacity(records.len() * 16 + 16));
     encode_root(&mut enc, base, &records)
         .map_err(|_| EncodeError::InvalidRecords("CBOR encoding failed"))?;

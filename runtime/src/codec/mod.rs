@@ -63,8 +63,10 @@ pub mod text;
 pub mod tlv;
 
 pub(crate) use kinds::{Kinds, require};
-use order::finish;
-pub(crate) use order::sorted;
+#[cfg(test)]
+use order::sorted;
+pub(crate) use order::sorted_as;
+use order::{Order, finish};
 #[cfg(test)]
 use order::{PathKey, heapsort, key_contains, order_key};
 pub use record::{Record, RecordRef};
@@ -361,6 +363,27 @@ pub fn encode_refs(
     base: &Path,
     records: &[RecordRef<'_>],
 ) -> Result<Vec<u8>, EncodeError> {
+    encode_as(format, base, records, Order::Check)
+}
+
+/// [`encode_refs`] of records in path order, each once, under `base`, as the store's lent read
+/// ([`ObjectStore::read_refs`](crate::ObjectStore::read_refs)) gives them: not checked again
+/// (but in debug builds).
+pub(crate) fn encode_in_order(
+    format: ContentFormat,
+    base: &Path,
+    records: &[RecordRef<'_>],
+) -> Result<Vec<u8>, EncodeError> {
+    encode_as(format, base, records, Order::Trusted)
+}
+
+/// [`encode_refs`], the records checked or not (`order`).
+fn encode_as(
+    format: ContentFormat,
+    base: &Path,
+    records: &[RecordRef<'_>],
+    order: Order,
+) -> Result<Vec<u8>, EncodeError> {
     if !served(format) {
         return Err(EncodeError::UnsupportedFormat(format));
     }
@@ -384,19 +407,19 @@ pub fn encode_refs(
         ContentFormat::Opaque | ContentFormat::OmaOpaque => {
             opaque::encode_refs(format, base, records)
         }
-        ContentFormat::Tlv | ContentFormat::OmaTlv => tlv::encode_refs(base, records),
+        ContentFormat::Tlv | ContentFormat::OmaTlv => tlv::encode_as(base, records, order),
         ContentFormat::SenmlJson if served(ContentFormat::SenmlJson) => {
-            senml::encode_json_refs(base, records)
+            senml::encode_json_as(base, records, order)
         }
-        ContentFormat::SenmlCbor => senml::encode_cbor_refs(base, records),
+        ContentFormat::SenmlCbor => senml::encode_cbor_as(base, records, order),
         ContentFormat::Lwm2mCbor if served(ContentFormat::Lwm2mCbor) => {
-            lwm2m_cbor::encode_refs(base, records)
+            lwm2m_cbor::encode_as(base, records, order)
         }
         ContentFormat::Cbor if served(ContentFormat::Cbor) => {
             lwm2m_cbor::encode_single_refs(base, records)
         }
         ContentFormat::Json | ContentFormat::OmaJson if served(ContentFormat::Json) => {
-            oma_json::encode_refs(base, records)
+            oma_json::encode_as(base, records, order)
         }
         _ => Err(EncodeError::UnsupportedFormat(format)),
     }

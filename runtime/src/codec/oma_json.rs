@@ -25,6 +25,7 @@ use alloc::borrow::Cow;
 
 use super::json_scan::{Scalar, Scanner};
 use super::json_value;
+use super::order::Order;
 use super::senml::{Raw, join_path, json_ascii, json_f64, json_i64, json_str, json_u64, typed};
 use super::{
     ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, RecordRef, b64, lent,
@@ -40,7 +41,16 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
 
 /// [`encode`] of lent records.
 pub fn encode_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
-    let records = super::sorted(base, records)?;
+    encode_as(base, records, Order::Check)
+}
+
+/// [`encode_refs`] of records whose order the caller vouches for (`order`).
+pub(crate) fn encode_as(
+    base: &Path,
+    records: &[RecordRef<'_>],
+    order: Order,
+) -> Result<Vec<u8>, EncodeError> {
+    let records = super::sorted_as(base, records, order)?;
     let times = TimeScheme::for_records(&records)?;
     let mut out = Vec::with_capacity(records.len() * 32 + 32);
     let single = matches!(&records[..], [r] if r.path == *base);

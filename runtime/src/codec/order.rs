@@ -179,6 +179,30 @@ impl PathKey {
     }
 }
 
+/// Whether an encoder checks the order and the paths of its records ([`sorted`]), or takes them
+/// as they come: the store's lent read gives them in path order, each once, under the request
+/// path (checked in debug builds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// Any records: checked, sorted when they are not in order.
+    Check,
+    /// Records the caller vouches for.
+    Trusted,
+}
+
+/// [`sorted`], or the records as they are when the caller vouches for them.
+pub(crate) fn sorted_as<'r, 'a>(
+    base: &Path,
+    records: &'r [RecordRef<'a>],
+    order: Order,
+) -> Result<Cow<'r, [RecordRef<'a>]>, EncodeError> {
+    if order == Order::Trusted {
+        debug_assert_eq!(check_encoded(base, records), Some(Ok(())), "{base}");
+        return Ok(Cow::Borrowed(records));
+    }
+    sorted(base, records)
+}
+
 /// Checks records for an encoder and returns them in path order.
 ///
 /// Records usually come in order already (the store reads them so): then one pass both

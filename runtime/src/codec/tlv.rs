@@ -15,6 +15,7 @@
 //! The decoder also accepts an object-instance wrapper around the resources of `/o/i` and bare
 //! resource instances for `/o/i/r`, as some servers send them.
 
+use super::order::Order;
 use super::{ContentFormat, DecodeError, EncodeError, KindLookup, Kinds, Record, RecordRef, lent};
 use crate::path::Path;
 use crate::prelude::*;
@@ -38,7 +39,16 @@ pub fn encode(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeError> {
 
 /// [`encode`] of lent records.
 pub fn encode_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
-    let records = super::sorted(base, records)?;
+    encode_as(base, records, Order::Check)
+}
+
+/// [`encode_refs`] of records whose order the caller vouches for (`order`).
+pub(crate) fn encode_as(
+    base: &Path,
+    records: &[RecordRef<'_>],
+    order: Order,
+) -> Result<Vec<u8>, EncodeError> {
+    let records = super::sorted_as(base, records, order)?;
     let mut out = Vec::with_capacity(records.len() * 8 + 16);
     match base.len() {
         0 if !records.is_empty() => {

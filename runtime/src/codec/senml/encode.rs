@@ -1,6 +1,7 @@
 //! SenML JSON and CBOR encoding.
 
 use super::*;
+use crate::codec::order::Order;
 
 /// Appends the decimal digits of a path id (ids are mostly small: those take a branch).
 #[cfg_attr(feature = "std", inline(always))]
@@ -83,8 +84,17 @@ pub fn encode_json(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
 
 /// [`encode_json`] of lent records.
 pub fn encode_json_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
+    encode_json_as(base, records, Order::Check)
+}
+
+/// [`encode_json_refs`] of records whose order the caller vouches for (`order`).
+pub(crate) fn encode_json_as(
+    base: &Path,
+    records: &[RecordRef<'_>],
+    order: Order,
+) -> Result<Vec<u8>, EncodeError> {
     const F: ContentFormat = ContentFormat::SenmlJson;
-    let records = super::super::sorted(base, records)?;
+    let records = super::super::sorted_as(base, records, order)?;
     let mut out = Vec::with_capacity(records.len() * 32 + 16);
     let mut name = Vec::new();
     let mut base_time = 0.0;
@@ -311,8 +321,17 @@ pub fn encode_cbor(base: &Path, records: &[Record]) -> Result<Vec<u8>, EncodeErr
 
 /// [`encode_cbor`] of lent records.
 pub fn encode_cbor_refs(base: &Path, records: &[RecordRef<'_>]) -> Result<Vec<u8>, EncodeError> {
+    encode_cbor_as(base, records, Order::Check)
+}
+
+/// [`encode_cbor_refs`] of records whose order the caller vouches for (`order`).
+pub(crate) fn encode_cbor_as(
+    base: &Path,
+    records: &[RecordRef<'_>],
+    order: Order,
+) -> Result<Vec<u8>, EncodeError> {
     const F: ContentFormat = ContentFormat::SenmlCbor;
-    let records = super::super::sorted(base, records)?;
+    let records = super::super::sorted_as(base, records, order)?;
     let mut out = Vec::with_capacity(records.len() * 24 + 16);
     let mut base_time = 0.0;
     cbor_head(&mut out, CBOR_ARRAY, records.len() as u64);
