@@ -338,7 +338,8 @@ fn lend_instances<'a>(
 }
 
 /// The records of an owned read (a field type's own [`ResourceField::read`]), pushed as lent
-/// records that own their values.
+/// records that own their values. Not inlined on a microcontroller (two callers).
+#[cfg_attr(not(feature = "std"), inline(never))]
 pub(crate) fn push_owned(value: ResourceValue, at: Path, out: &mut Vec<RecordRef<'_>>) {
     match value {
         ResourceValue::Single(value) => out.push(RecordRef::new(at, value.into())),

@@ -194,7 +194,9 @@ pub(crate) fn is_protected(path: &Path) -> bool {
 
 /// The records at `path` (an object, instance, resource or resource instance), owned: the
 /// store's lent read ([`ObjectStore::read_refs`]) copied, for the answers that gather the
-/// records of several reads (Read-Composite, Send) and the observation rules.
+/// records of several reads (Read-Composite, Send) and the observation rules. Not inlined on a
+/// microcontroller (three callers).
+#[cfg_attr(not(feature = "std"), inline(never))]
 pub(crate) fn read_records(store: &mut ObjectStore, path: &Path) -> Result<Vec<Record>, Reply> {
     if path.is_root() {
         return Err(Reply::code(ResponseType::MethodNotAllowed));

@@ -347,6 +347,9 @@ pub const fn served(format: ContentFormat) -> bool {
 /// Records may come in any order; every path must be a resource or resource instance at or below
 /// `base`, each at most once. The output lists them in path order. The values are lent to
 /// [`encode_refs`], which does the work.
+// Not inlined on a microcontroller: its callers (Read-Composite, Send) would each get a copy of
+// the lending loop.
+#[cfg_attr(not(feature = "std"), inline(never))]
 pub fn encode(
     format: ContentFormat,
     base: &Path,

@@ -165,13 +165,21 @@ impl ObjectStore {
                 let start = out.len();
                 let at = Path::resource(object, instance, resource);
                 self.read_refs(&at, out)?;
-                let found = out.drain(start..).find(|r| r.path == *path);
-                let missing = Error::ResourceInstanceNotFound {
-                    resource,
-                    instance: resource_instance,
-                };
-                out.push(found.ok_or(missing)?);
-                Ok(())
+                // Keeps only the instance asked for (the resource's records are its instances).
+                match out.iter().skip(start).position(|r| r.path == *path) {
+                    Some(found) => {
+                        out.swap(start, start + found);
+                        out.truncate(start + 1);
+                        Ok(())
+                    }
+                    None => {
+                        out.truncate(start);
+                        Err(Error::ResourceInstanceNotFound {
+                            resource,
+                            instance: resource_instance,
+                        })
+                    }
+                }
             }
             _ => Err(Error::BadRequest {
                 reason: "a read of the root path".into(),
