@@ -140,13 +140,18 @@ pub trait DynResourceField {
     /// [`ResourceField::write`].
     fn dyn_write(&mut self, meta: &ResourceMeta, value: ResourceValue) -> Result<(), Error>;
 
-    /// [`ResourceField::read_refs`].
+    /// [`ResourceField::read_refs`]. The provided method pushes what
+    /// [`dyn_read`](DynResourceField::dyn_read) gives (owned), for an implementation of this
+    /// trait written by hand; every [`ResourceField`] lends its values.
     fn dyn_read_refs<'a>(
         &'a self,
         meta: &ResourceMeta,
         at: Path,
         out: &mut Vec<RecordRef<'a>>,
-    ) -> Result<(), Error>;
+    ) -> Result<(), Error> {
+        push_owned(self.dyn_read(meta)?, at, out);
+        Ok(())
+    }
 
     /// [`ResourceField::reset`].
     fn dyn_reset(&mut self);
