@@ -82,7 +82,7 @@ pub use object::{Object, ObjectInstance};
 pub use path::Path;
 pub use store::{ObjectStore, WriteMode};
 pub use time::Instant;
-pub use value::{CoreLnk, Kind, ObjLnk, Time, Value};
+pub use value::{CoreLnk, Kind, ObjLnk, Time, Value, ValueRef};
 
 #[cfg(feature = "derive")]
 pub use lwm2m_derive::Object;

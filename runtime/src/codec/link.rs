@@ -72,6 +72,14 @@ impl Link {
     }
 }
 
+/// Whether `c` keeps a parameter value from being an RFC 6690 `ptoken`, so that the value is
+/// written as a quoted string: a separator, a quote or backslash, whitespace, or any character
+/// outside ASCII (a `ptoken` is ASCII only). An ASCII test, not `char::is_whitespace`, whose
+/// Unicode table a microcontroller's flash would carry for this one check.
+fn needs_quoting(c: char) -> bool {
+    !c.is_ascii() || c.is_ascii_whitespace() || matches!(c, ',' | ';' | '"' | '\\' | '<' | '>')
+}
+
 impl Display for Link {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<{}>", self.target)?;
@@ -80,9 +88,7 @@ impl Display for Link {
             let Some(value) = value else { continue };
             let needs_quotes = QUOTED.contains(&name.as_str())
                 || value.is_empty()
-                || value
-                    .chars()
-                    .any(|c| matches!(c, ',' | ';' | '"' | '\\' | '<' | '>') || c.is_whitespace());
+                || value.chars().any(needs_quoting);
             if needs_quotes {
                 f.write_str("=\"")?;
                 for c in value.chars() {
@@ -268,6 +274,21 @@ mod tests {
         assert_eq!(links[2].param("gt"), Some(Some("-1.5")));
         assert_eq!(parse(&write(&links)).unwrap(), links);
         assert_eq!(parse("  ").unwrap(), []);
+    }
+
+    #[test]
+    fn quotes_a_value_that_is_not_a_token() {
+        let links = [Link::new("/x")
+            .with("a", "plain-1.5")
+            .with("b", "tab\there")
+            .with("c", "caf\u{e9}")
+            .with("d", "nbsp\u{a0}")];
+        // ASCII whitespace and anything outside ASCII are not `ptoken` characters (RFC 6690).
+        assert_eq!(
+            write(&links),
+            "</x>;a=plain-1.5;b=\"tab\there\";c=\"caf\u{e9}\";d=\"nbsp\u{a0}\""
+        );
+        assert_eq!(parse(&write(&links)).unwrap(), links);
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub mod link;
 pub mod lwm2m_cbor;
 pub mod oma_json;
 pub mod opaque;
-mod order;
+pub(crate) mod order;
 mod record;
 pub mod senml;
 pub mod text;

@@ -82,7 +82,7 @@ pub(super) fn sort_records<T>(items: &mut [T], key: impl Fn(&T) -> (u128, (bool,
 
 /// In-place heapsort by `less` (O(n log n), no allocation).
 #[cfg(any(not(feature = "std"), test))]
-pub(super) fn heapsort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
+pub(crate) fn heapsort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
     // Moves `node` down the max-heap `heap` until both children are smaller.
     let sift_down = |heap: &mut [T], mut node: usize| {
         loop {
