@@ -209,24 +209,6 @@ fn read_lent(field: &dyn DynResourceField, meta: &ResourceMeta) -> Result<Resour
     ))
 }
 
-/// Converts a field's natural value to the data type that `meta` declares: a `u32` field declared
-/// `Integer` reads as [`Value::Integer`].
-fn to_declared(meta: &ResourceMeta, value: Value) -> Result<Value, Error> {
-    match (meta.kind, value) {
-        (Kind::Integer, Value::UnsignedInteger(n)) => i64::try_from(n)
-            .map(Value::Integer)
-            .map_err(|_| Error::OutOfRange { target: "i64" }),
-        (Kind::UnsignedInteger, Value::Integer(n)) => u64::try_from(n)
-            .map(Value::UnsignedInteger)
-            .map_err(|_| Error::OutOfRange { target: "u64" }),
-        (kind, value) if value.kind() == kind => Ok(value),
-        (expected, value) => Err(Error::TypeMismatch {
-            expected,
-            found: value.kind(),
-        }),
-    }
-}
-
 /// Checks a received value against the declared data type (the two integer kinds are
 /// interchangeable: the field type decides what fits).
 fn check_declared(meta: &ResourceMeta, value: &Value) -> Result<(), Error> {
@@ -241,12 +223,6 @@ fn check_declared(meta: &ResourceMeta, value: &Value) -> Result<(), Error> {
     Ok(())
 }
 
-/// The read of a single resource whose field holds `value` (`None`: absent), compiled once.
-fn read_single(meta: &ResourceMeta, value: Option<Value>) -> Result<ResourceValue, Error> {
-    let value = value.ok_or(Error::NotFound { resource: meta.id })?;
-    to_declared(meta, value).map(ResourceValue::Single)
-}
-
 /// The value a single resource's field takes from a write, checked against `meta`; the field
 /// type converts it.
 fn single_value(meta: &ResourceMeta, value: ResourceValue) -> Result<Value, Error> {
@@ -259,27 +235,8 @@ fn single_value(meta: &ResourceMeta, value: ResourceValue) -> Result<Value, Erro
     }
 }
 
-/// A read of a multiple field: its instances' values converted to the declared data type, pushed
-/// to a `Vec` of `Value`s (whose code all field types share).
-///
-/// Pushes, not `collect()`: a map's `FromIterator` sorts its input with a stable sort
-/// instantiated per element type and per iterator (with `BTreeMap` that cost about 30 KiB of a
-/// microcontroller's flash over the resource types). The input is a map, so its ids are sorted
-/// and distinct: the `Vec` is the new map as it is.
-fn read_multiple<T: ResourceType>(
-    meta: &ResourceMeta,
-    field: &Instances<T>,
-) -> Result<ResourceValue, Error> {
-    let mut values = Vec::with_capacity(field.len());
-    for (id, value) in field.iter() {
-        values.push((*id, to_declared(meta, value.to_value())?));
-    }
-    Ok(ResourceValue::Multiple(
-        Instances::from_sorted_store_unchecked(values),
-    ))
-}
-
-/// [`to_declared`] of a lent value: the same conversions and errors, nothing copied.
+/// Converts a field's natural value, lent, to the data type that `meta` declares: a `u32` field
+/// declared `Integer` reads as [`ValueRef::Integer`]. Nothing is copied.
 fn lent_as_declared<'a>(meta: &ResourceMeta, value: ValueRef<'a>) -> Result<ValueRef<'a>, Error> {
     match (meta.kind, value) {
         (Kind::Integer, ValueRef::UnsignedInteger(n)) => i64::try_from(n)
@@ -402,7 +359,7 @@ impl<T: ResourceType> ResourceField for T {
     const KIND: Kind = T::KIND;
 
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
-        read_single(meta, Some(self.to_value()))
+        read_lent(self, meta)
     }
 
     fn read_refs<'a>(
@@ -428,7 +385,7 @@ impl<T: ResourceType> ResourceField for Option<T> {
     }
 
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
-        read_single(meta, self.as_ref().map(T::to_value))
+        read_lent(self, meta)
     }
 
     fn read_refs<'a>(
@@ -454,7 +411,7 @@ impl<T: ResourceType> ResourceField for Instances<T> {
     }
 
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
-        read_multiple(meta, self)
+        read_lent(self, meta)
     }
 
     fn read_refs<'a>(
@@ -480,10 +437,7 @@ impl<T: ResourceType> ResourceField for Option<Instances<T>> {
     }
 
     fn read(&self, meta: &ResourceMeta) -> Result<ResourceValue, Error> {
-        match self {
-            Some(field) => read_multiple(meta, field),
-            None => Err(Error::NotFound { resource: meta.id }),
-        }
+        read_lent(self, meta)
     }
 
     fn read_refs<'a>(
