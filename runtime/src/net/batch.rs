@@ -220,6 +220,60 @@ pub(crate) fn try_send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result
     }
 }
 
+/// For the [`BlockingDriver`](crate::net::BlockingDriver): receives into `batch` on a blocking
+/// std socket, sleeping until the first datagram comes or the socket's read timeout passes
+/// (`WouldBlock`/`TimedOut`), then taking without waiting every other one already queued. On
+/// Linux and Android one `recvmmsg` with `MSG_WAITFORONE` for about twice as many datagrams as
+/// the last call found: one system call per wake-up, however many requests it brings, as a
+/// `recvfrom` for one. Elsewhere one `recv_from`.
+pub(crate) fn recv_waiting(socket: &std::net::UdpSocket, batch: &mut RecvBatch) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let received = {
+        use std::os::fd::AsRawFd;
+        let wanted = batch.wanted().min(MAX_BATCH);
+        sys::recv_fd(
+            socket.as_raw_fd(),
+            batch,
+            wanted,
+            nix::sys::socket::MsgFlags::MSG_WAITFORONE,
+        )?
+    };
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let received = match batch.next_slot() {
+        Some((slot, mut filled)) => {
+            let (len, from) = socket.recv_from(slot)?;
+            filled.push(len, from);
+            1
+        }
+        None => 0,
+    };
+    batch.recent = received;
+    Ok(())
+}
+
+/// For the [`BlockingDriver`](crate::net::BlockingDriver): sends the first of `transmits` (at
+/// most [`MAX_BATCH`]) in order on a blocking std socket, waiting for room if its buffer is
+/// full: one `sendto` for one datagram; on Linux and Android several in one `sendmmsg` (or UDP
+/// GSO, as [`try_send`]). How many were sent; `Err` when the first one failed.
+pub(crate) fn send_waiting(
+    socket: &std::net::UdpSocket,
+    transmits: &[Transmit],
+) -> io::Result<usize> {
+    let transmits = transmits.get(..MAX_BATCH).unwrap_or(transmits);
+    match transmits {
+        [] => Ok(0),
+        [transmit] => socket.send_to(&transmit.bytes, transmit.to).map(|_| 1),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        _ => {
+            use std::os::fd::AsRawFd;
+            let flags = nix::sys::socket::MsgFlags::empty();
+            sys::send_fd(socket.as_raw_fd(), transmits, flags)
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        [transmit, ..] => socket.send_to(&transmit.bytes, transmit.to).map(|_| 1),
+    }
+}
+
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod sys {
     //! `recvmmsg`, `sendmmsg` and UDP GSO through `nix`.
@@ -228,7 +282,7 @@ mod sys {
     use std::io;
     use std::io::{IoSlice, IoSliceMut};
     use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
-    use std::os::fd::AsRawFd;
+    use std::os::fd::{AsRawFd, RawFd};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage};
@@ -243,6 +297,17 @@ mod sys {
         socket: &UdpSocket,
         batch: &mut RecvBatch,
         wanted: usize,
+    ) -> io::Result<usize> {
+        recv_fd(socket.as_raw_fd(), batch, wanted, MsgFlags::MSG_DONTWAIT)
+    }
+
+    /// [`recv`] on any UDP socket's descriptor, with `flags` (`MSG_DONTWAIT`: never wait;
+    /// `MSG_WAITFORONE`: wait, within the socket's read timeout, for the first datagram only).
+    pub(super) fn recv_fd(
+        fd: RawFd,
+        batch: &mut RecvBatch,
+        wanted: usize,
+        flags: MsgFlags,
     ) -> io::Result<usize> {
         let (free, mut filled) = batch.free_slots();
         // The slots' I/O vectors on the stack (a batch has at most MAX_BATCH slots): no
@@ -264,10 +329,10 @@ mod sys {
         }
         let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(count, None);
         let results = nix::sys::socket::recvmmsg(
-            socket.as_raw_fd(),
+            fd,
             &mut headers,
             slices.iter_mut().take(count),
-            MsgFlags::MSG_DONTWAIT,
+            flags,
             None,
         )
         .map_err(io::Error::from)?;
@@ -316,9 +381,15 @@ mod sys {
     /// length, which the server receives one by one as if sent apart), anything else as one
     /// `sendmmsg`. How many were sent.
     pub(super) fn send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
+        send_fd(socket.as_raw_fd(), transmits, MsgFlags::MSG_DONTWAIT)
+    }
+
+    /// [`send`] on any UDP socket's descriptor, with `flags` (`MSG_DONTWAIT`, or none to wait
+    /// for room in a blocking socket's buffer).
+    pub(super) fn send_fd(fd: RawFd, transmits: &[Transmit], flags: MsgFlags) -> io::Result<usize> {
         let run = gso_run(transmits);
         if run > 1 && !GSO_REFUSED.load(Ordering::Relaxed) {
-            match send_gso(socket, transmits.get(..run).unwrap_or(transmits)) {
+            match send_gso(fd, transmits.get(..run).unwrap_or(transmits), flags) {
                 Ok(sent) => return Ok(sent),
                 // EIO: the route's device cannot checksum for GSO; EINVAL, ENOPROTOOPT: the
                 // kernel does not know or allow it. `sendmmsg` sends them instead.
@@ -337,11 +408,11 @@ mod sys {
                 Err(e) => return Err(e.into()),
             }
         }
-        send_mmsg(socket, transmits)
+        send_mmsg(fd, transmits, flags)
     }
 
     /// One `sendmsg` with `UDP_SEGMENT`: `transmits` all have the same length and address.
-    fn send_gso(socket: &UdpSocket, transmits: &[Transmit]) -> nix::Result<usize> {
+    fn send_gso(fd: RawFd, transmits: &[Transmit], flags: MsgFlags) -> nix::Result<usize> {
         let (Some(first), Ok(segment)) = (
             transmits.first(),
             u16::try_from(transmits.first().map_or(0, |t| t.bytes.len())),
@@ -354,17 +425,17 @@ mod sys {
             .collect();
         let to = SockaddrStorage::from(first.to);
         nix::sys::socket::sendmsg(
-            socket.as_raw_fd(),
+            fd,
             &slices,
             &[ControlMessage::UdpGsoSegments(&segment)],
-            MsgFlags::MSG_DONTWAIT,
+            flags,
             Some(&to),
         )?;
         Ok(transmits.len())
     }
 
     /// One `sendmmsg` of `transmits`: how many the kernel took.
-    fn send_mmsg(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result<usize> {
+    fn send_mmsg(fd: RawFd, transmits: &[Transmit], flags: MsgFlags) -> io::Result<usize> {
         let slices: Vec<[IoSlice<'_>; 1]> = transmits
             .iter()
             .map(|transmit| [IoSlice::new(&transmit.bytes)])
@@ -374,15 +445,8 @@ mod sys {
             .map(|transmit| Some(SockaddrStorage::from(transmit.to)))
             .collect();
         let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(slices.len(), None);
-        let sent = nix::sys::socket::sendmmsg(
-            socket.as_raw_fd(),
-            &mut headers,
-            &slices,
-            &addresses,
-            [],
-            MsgFlags::MSG_DONTWAIT,
-        )
-        .map_err(io::Error::from)?;
+        let sent = nix::sys::socket::sendmmsg(fd, &mut headers, &slices, &addresses, [], flags)
+            .map_err(io::Error::from)?;
         Ok(sent.count())
     }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::client::{Client, Event, ServerEvent, Transmit};
 use crate::net::accounts::PlainGuard;
+use crate::net::batch::{self, RecvBatch};
 use crate::net::events;
 use crate::net::uri::{lookup_retry_delay, parse_uri};
 
@@ -25,17 +26,17 @@ const MIN_WAIT: Duration = Duration::from_millis(1);
 /// (the system rounds the timeout to its clock tick, 1-4 ms, anyway).
 const SLACK: Duration = Duration::from_millis(1);
 
-/// The receive buffer: as large as a UDP datagram can be, so that none is truncated.
-const MAX_DATAGRAM: usize = 65_507;
-
 /// Runs a [`Client`] on one blocking std [`UdpSocket`] that carries both directions, without
 /// an async runtime (plain `coap://` only).
 ///
 /// The tokio [`UdpDriver`](crate::net::UdpDriver) pays, per request served one at a time, an
 /// `epoll_wait`, a receive and a send, plus the `epoll_wait`s that report the socket writable
-/// again. This driver sleeps in the receive itself (`recvfrom` with the socket's read timeout,
-/// `SO_RCVTIMEO`, set to the next deadline) and sends each answer at once with `sendto`: two
-/// system calls per request, as a plain UDP echo server makes.
+/// again. This driver sleeps in the receive itself (the socket's read timeout, `SO_RCVTIMEO`,
+/// set to the next deadline) and sends the answers at once: two system calls per request served
+/// one at a time, as a plain UDP echo server makes. When several requests wait, one wake-up
+/// takes them all: on Linux and Android the receive is one `recvmmsg` (`MSG_WAITFORONE`: it
+/// sleeps for the first datagram only) and the answers go out in one `sendmmsg` (or UDP GSO),
+/// as the tokio driver batches.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -224,7 +225,7 @@ impl BlockingDriver {
         F: FnMut(&mut Client, Instant),
         S: FnMut() -> bool,
     {
-        let mut buf = vec![0u8; MAX_DATAGRAM];
+        let mut buf = RecvBatch::for_driver();
         let tick_every = tick_every.max(MIN_TICK);
         if let Ok(local) = self.socket.local_addr() {
             tracing::info!(%local, "client started (blocking driver)");
@@ -266,7 +267,7 @@ impl BlockingDriver {
     }
 
     /// Deregisters the client and drives it until deregistered or the shutdown timeout.
-    fn deregister(&mut self, client: &mut Client, buf: &mut [u8]) -> io::Result<()> {
+    fn deregister(&mut self, client: &mut Client, buf: &mut RecvBatch) -> io::Result<()> {
         tracing::info!(
             registered = client.is_registered(),
             "shutting down: deregistering"
@@ -304,22 +305,26 @@ impl BlockingDriver {
         Some(address)
     }
 
-    /// Waits for one datagram until `deadline` at most (the read timeout adjusted if needed)
-    /// and gives it to the client. A timeout or a signal is a normal return; `Err` only for a
-    /// socket failure that ends the run.
+    /// Waits for a datagram until `deadline` at most (the read timeout adjusted if needed) and
+    /// gives the client it and every other one already waiting ([`batch::recv_waiting`]). A
+    /// timeout or a signal is a normal return; `Err` only for a socket failure that ends the
+    /// run.
     fn receive(
         &mut self,
         client: &mut Client,
-        buf: &mut [u8],
+        batch: &mut RecvBatch,
         now: Instant,
         deadline: Instant,
     ) -> io::Result<()> {
         self.arm(deadline.saturating_duration_since(now))?;
-        match self.socket.recv_from(buf) {
-            Ok((len, from)) => {
-                let datagram = buf.get(..len).unwrap_or(buf);
-                tracing::trace!(%from, len, "datagram received");
-                client.handle_datagram(Instant::now(), from, datagram);
+        batch.clear();
+        match batch::recv_waiting(&self.socket, batch) {
+            Ok(()) => {
+                let now = Instant::now();
+                for (datagram, from) in batch.iter() {
+                    tracing::trace!(%from, len = datagram.len(), "datagram received");
+                    client.handle_datagram(now, from, datagram);
+                }
                 Ok(())
             }
             Err(e)
@@ -360,9 +365,8 @@ impl BlockingDriver {
         }
         if !outgoing.is_empty() {
             self.guard.retain(&mut outgoing, client);
-            for transmit in outgoing.drain(..) {
-                self.send(&transmit);
-            }
+            self.send(&outgoing);
+            outgoing.clear();
         }
         self.outgoing = outgoing;
         let mut deregistered = false;
@@ -382,14 +386,23 @@ impl BlockingDriver {
 }
 
 impl BlockingDriver {
-    /// Sends one datagram at once; a failure is logged and treated as a lost datagram (CoAP
-    /// retransmits).
-    fn send(&self, transmit: &Transmit) {
-        match self.socket.send_to(&transmit.bytes, transmit.to) {
-            Ok(_) => {
-                tracing::trace!(to = %transmit.to, len = transmit.bytes.len(), "datagram sent")
+    /// Sends `transmits` at once, in order, as many per system call as the platform takes
+    /// ([`batch::send_waiting`]); a datagram whose send fails is logged and treated as lost
+    /// (CoAP retransmits), and the rest still go.
+    fn send(&self, transmits: &[Transmit]) {
+        let mut rest = transmits;
+        while let Some(first) = rest.first() {
+            let sent = match batch::send_waiting(&self.socket, rest) {
+                Ok(sent) => sent.max(1).min(rest.len()),
+                Err(e) => {
+                    tracing::warn!(to = %first.to, error = %e, "send failed");
+                    1
+                }
+            };
+            for transmit in rest.get(..sent).unwrap_or(rest) {
+                tracing::trace!(to = %transmit.to, len = transmit.bytes.len(), "datagram sent");
             }
-            Err(e) => tracing::warn!(to = %transmit.to, error = %e, "send failed"),
+            rest = rest.get(sent..).unwrap_or_default();
         }
     }
 }

@@ -184,6 +184,56 @@ fn registers_serves_a_read_ticks_and_deregisters_on_stop() {
     assert!(ticks >= 2, "ticks: {ticks}");
 }
 
+/// A burst of reads queued together (taken by one receive where the platform batches, and
+/// answered in one send): every read gets its own answer, with its message id and token.
+#[test]
+fn a_burst_of_reads_is_answered_read_by_read() {
+    const BURST: u16 = 24;
+    let setup = setup(Duration::from_secs(5), TransmissionParameters::default());
+    let ticks = AtomicU32::new(0);
+    let client = run_with(
+        setup,
+        Duration::from_millis(10),
+        &ticks,
+        move |server, stop| {
+            let (register, client_addr) = recv(&server);
+            created(&server, &register, client_addr);
+            // Sent back to back, while the driver still handles the 2.01: they wait together.
+            for id in 0..BURST {
+                let mut read = Packet::new();
+                read.header.set_type(MessageType::Confirmable);
+                read.header.message_id = 0x1000 + id;
+                read.header.code = MessageClass::Request(RequestType::Get);
+                read.set_token(id.to_be_bytes().to_vec());
+                for part in ["3", "0", "0"] {
+                    read.add_option(CoapOption::UriPath, part.as_bytes().to_vec());
+                }
+                send(&server, &read, client_addr);
+            }
+            let mut answered = Vec::new();
+            for _ in 0..BURST {
+                let (answer, from) = recv(&server);
+                assert_eq!(from, client_addr);
+                assert_eq!(
+                    answer.header.code,
+                    MessageClass::Response(ResponseType::Content)
+                );
+                assert_eq!(answer.payload, Device::DEMO_MANUFACTURER.as_bytes());
+                let id = answer.header.message_id - 0x1000;
+                assert_eq!(answer.get_token(), id.to_be_bytes());
+                answered.push(id);
+            }
+            answered.sort_unstable();
+            assert_eq!(answered, (0..BURST).collect::<Vec<_>>());
+            stop.store(true, Ordering::Relaxed);
+            let (deregister, from) = recv(&server);
+            assert_eq!(from, client_addr);
+            deleted(&server, &deregister, client_addr);
+        },
+    );
+    assert!(!client.is_registered());
+}
+
 /// The Register unanswered is sent again with the same message id when the client's timer
 /// runs out, the datagram waits being cut by the read timeout.
 #[test]
