@@ -220,24 +220,45 @@ pub(crate) fn try_send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result
     }
 }
 
+/// What [`recv_waiting`] keeps from one call to the next on one socket: on Linux and Android
+/// the `recvmmsg` message headers for [`MAX_BATCH`] datagrams, made once instead of twice per
+/// wake-up (nothing elsewhere). It holds raw pointers, so it is not `Send`: the blocking driver
+/// keeps it on the stack of its `run`.
+pub(crate) struct RecvHeaders(
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    nix::sys::socket::MultiHeaders<nix::sys::socket::SockaddrStorage>,
+);
+
+impl RecvHeaders {
+    /// Headers for [`MAX_BATCH`] datagrams.
+    pub(crate) fn new() -> RecvHeaders {
+        RecvHeaders(
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            nix::sys::socket::MultiHeaders::preallocate(MAX_BATCH, None),
+        )
+    }
+}
+
 /// For the [`BlockingDriver`](crate::net::BlockingDriver): receives into `batch` on a blocking
 /// std socket, sleeping until the first datagram comes or the socket's read timeout passes
 /// (`WouldBlock`/`TimedOut`), then taking without waiting every other one already queued. On
 /// Linux and Android one `recvmmsg` with `MSG_WAITFORONE` for about twice as many datagrams as
 /// the last call found: one system call per wake-up, however many requests it brings, as a
 /// `recvfrom` for one. Elsewhere one `recv_from`.
-pub(crate) fn recv_waiting(socket: &std::net::UdpSocket, batch: &mut RecvBatch) -> io::Result<()> {
+pub(crate) fn recv_waiting(
+    socket: &std::net::UdpSocket,
+    batch: &mut RecvBatch,
+    headers: &mut RecvHeaders,
+) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     let received = {
         use std::os::fd::AsRawFd;
         let wanted = batch.wanted().min(MAX_BATCH);
-        sys::recv_fd(
-            socket.as_raw_fd(),
-            batch,
-            wanted,
-            nix::sys::socket::MsgFlags::MSG_WAITFORONE,
-        )?
+        let flags = nix::sys::socket::MsgFlags::MSG_WAITFORONE;
+        sys::recv_fd(socket.as_raw_fd(), batch, wanted, flags, &mut headers.0)?
     };
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = headers;
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let received = match batch.next_slot() {
         Some((slot, mut filled)) => {
@@ -298,16 +319,30 @@ mod sys {
         batch: &mut RecvBatch,
         wanted: usize,
     ) -> io::Result<usize> {
-        recv_fd(socket.as_raw_fd(), batch, wanted, MsgFlags::MSG_DONTWAIT)
+        // Headers made per call: kept across calls they would make the driver's future
+        // `!Send` (they hold raw pointers).
+        let mut headers = MultiHeaders::preallocate(wanted.clamp(1, super::MAX_BATCH), None);
+        recv_fd(
+            socket.as_raw_fd(),
+            batch,
+            wanted,
+            MsgFlags::MSG_DONTWAIT,
+            &mut headers,
+        )
     }
 
     /// [`recv`] on any UDP socket's descriptor, with `flags` (`MSG_DONTWAIT`: never wait;
     /// `MSG_WAITFORONE`: wait, within the socket's read timeout, for the first datagram only).
+    ///
+    /// `headers` are the calls' message headers: at most as many datagrams as it holds are
+    /// received. They can be kept for the next call on the same socket (the kernel writes back
+    /// each sender's address length, which is the same for every datagram of one socket).
     pub(super) fn recv_fd(
         fd: RawFd,
         batch: &mut RecvBatch,
         wanted: usize,
         flags: MsgFlags,
+        headers: &mut MultiHeaders<SockaddrStorage>,
     ) -> io::Result<usize> {
         let (free, mut filled) = batch.free_slots();
         // The slots' I/O vectors on the stack (a batch has at most MAX_BATCH slots): no
@@ -327,15 +362,9 @@ mod sys {
         if count == 0 {
             return Ok(0);
         }
-        let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(count, None);
-        let results = nix::sys::socket::recvmmsg(
-            fd,
-            &mut headers,
-            slices.iter_mut().take(count),
-            flags,
-            None,
-        )
-        .map_err(io::Error::from)?;
+        let results =
+            nix::sys::socket::recvmmsg(fd, headers, slices.iter_mut().take(count), flags, None)
+                .map_err(io::Error::from)?;
         let mut received = 0;
         for message in results {
             received += 1;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::client::{Client, Event, ServerEvent, Transmit};
 use crate::net::accounts::PlainGuard;
-use crate::net::batch::{self, RecvBatch};
+use crate::net::batch::{self, RecvBatch, RecvHeaders};
 use crate::net::events;
 use crate::net::uri::{lookup_retry_delay, parse_uri};
 
@@ -226,6 +226,7 @@ impl BlockingDriver {
         S: FnMut() -> bool,
     {
         let mut buf = RecvBatch::for_driver();
+        let mut headers = RecvHeaders::new();
         let tick_every = tick_every.max(MIN_TICK);
         if let Ok(local) = self.socket.local_addr() {
             tracing::info!(%local, "client started (blocking driver)");
@@ -259,15 +260,19 @@ impl BlockingDriver {
             let deadline = client
                 .poll_timeout()
                 .map_or(next_tick, |at| at.min(next_tick));
-            self.receive(&mut client, &mut buf, now, deadline)?;
+            self.receive(&mut client, (&mut buf, &mut headers), now, deadline)?;
             self.flush(&mut client)?;
         }
-        self.deregister(&mut client, &mut buf)?;
+        self.deregister(&mut client, (&mut buf, &mut headers))?;
         Ok(client)
     }
 
     /// Deregisters the client and drives it until deregistered or the shutdown timeout.
-    fn deregister(&mut self, client: &mut Client, buf: &mut RecvBatch) -> io::Result<()> {
+    fn deregister(
+        &mut self,
+        client: &mut Client,
+        (buf, headers): (&mut RecvBatch, &mut RecvHeaders),
+    ) -> io::Result<()> {
         tracing::info!(
             registered = client.is_registered(),
             "shutting down: deregistering"
@@ -290,7 +295,7 @@ impl BlockingDriver {
                 client.handle_timeout(now);
             } else {
                 let deadline = client.poll_timeout().map_or(give_up, |at| at.min(give_up));
-                self.receive(client, buf, now, deadline)?;
+                self.receive(client, (&mut *buf, &mut *headers), now, deadline)?;
             }
             if self.flush(client)? {
                 return Ok(());
@@ -312,13 +317,13 @@ impl BlockingDriver {
     fn receive(
         &mut self,
         client: &mut Client,
-        batch: &mut RecvBatch,
+        (batch, headers): (&mut RecvBatch, &mut RecvHeaders),
         now: Instant,
         deadline: Instant,
     ) -> io::Result<()> {
         self.arm(deadline.saturating_duration_since(now))?;
         batch.clear();
-        match batch::recv_waiting(&self.socket, batch) {
+        match batch::recv_waiting(&self.socket, batch, headers) {
             Ok(()) => {
                 let now = Instant::now();
                 for (datagram, from) in batch.iter() {
