@@ -220,47 +220,59 @@ pub(crate) fn try_send(socket: &UdpSocket, transmits: &[Transmit]) -> io::Result
     }
 }
 
+/// How many receives in a row that found one datagram are made with a plain `recv_from`
+/// before one `recvmmsg` looks again for a queue: see [`recv_waiting`].
+const PROBE_EVERY: u8 = 8;
+
 /// What [`recv_waiting`] keeps from one call to the next on one socket: on Linux and Android
 /// the `recvmmsg` message headers for [`MAX_BATCH`] datagrams, made once instead of twice per
-/// wake-up (nothing elsewhere). It holds raw pointers, so it is not `Send`: the blocking driver
-/// keeps it on the stack of its `run`.
-pub(crate) struct RecvHeaders(
+/// wake-up, and the count of receives since the last `recvmmsg`. The headers hold raw
+/// pointers, so it is not `Send`: the blocking driver keeps it on the stack of its `run`.
+pub(crate) struct RecvHeaders {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    nix::sys::socket::MultiHeaders<nix::sys::socket::SockaddrStorage>,
-);
+    headers: nix::sys::socket::MultiHeaders<nix::sys::socket::SockaddrStorage>,
+    /// Receives of one datagram by `recv_from` since the last `recvmmsg`.
+    single: u8,
+}
 
 impl RecvHeaders {
     /// Headers for [`MAX_BATCH`] datagrams.
     pub(crate) fn new() -> RecvHeaders {
-        RecvHeaders(
+        RecvHeaders {
             #[cfg(any(target_os = "linux", target_os = "android"))]
-            nix::sys::socket::MultiHeaders::preallocate(MAX_BATCH, None),
-        )
+            headers: nix::sys::socket::MultiHeaders::preallocate(MAX_BATCH, None),
+            single: 0,
+        }
     }
 }
 
 /// For the [`BlockingDriver`](crate::net::BlockingDriver): receives into `batch` on a blocking
 /// std socket, sleeping until the first datagram comes or the socket's read timeout passes
-/// (`WouldBlock`/`TimedOut`), then taking without waiting every other one already queued. On
-/// Linux and Android one `recvmmsg` with `MSG_WAITFORONE` for about twice as many datagrams as
-/// the last call found: one system call per wake-up, however many requests it brings, as a
-/// `recvfrom` for one. Elsewhere one `recv_from`.
+/// (`WouldBlock`/`TimedOut`).
+///
+/// On Linux and Android, while requests queue up (the last receive found several), one
+/// `recvmmsg` with `MSG_WAITFORONE` sleeps for the first datagram only and takes every other
+/// one already waiting, up to about twice as many as the last call found: one system call per
+/// wake-up, however many requests it brings. One request at a time, a `recvmmsg` costs more
+/// than a `recvfrom` (it tries the queue once more, and sets up its headers): then a plain
+/// `recv_from` takes the one datagram, and every [`PROBE_EVERY`]th receive is a `recvmmsg`
+/// again, to notice a queue. Elsewhere always one `recv_from`.
 pub(crate) fn recv_waiting(
     socket: &std::net::UdpSocket,
     batch: &mut RecvBatch,
-    headers: &mut RecvHeaders,
+    state: &mut RecvHeaders,
 ) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    let received = {
+    if batch.recent > 1 || state.single >= PROBE_EVERY {
         use std::os::fd::AsRawFd;
+        state.single = 0;
         let wanted = batch.wanted().min(MAX_BATCH);
         let flags = nix::sys::socket::MsgFlags::MSG_WAITFORONE;
-        sys::recv_fd(socket.as_raw_fd(), batch, wanted, flags, &mut headers.0)?
-    };
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let _ = headers;
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let received = match batch.next_slot() {
+        batch.recent = sys::recv_fd(socket.as_raw_fd(), batch, wanted, flags, &mut state.headers)?;
+        return Ok(());
+    }
+    state.single = state.single.saturating_add(1);
+    batch.recent = match batch.next_slot() {
         Some((slot, mut filled)) => {
             let (len, from) = socket.recv_from(slot)?;
             filled.push(len, from);
@@ -268,7 +280,6 @@ pub(crate) fn recv_waiting(
         }
         None => 0,
     };
-    batch.recent = received;
     Ok(())
 }
 
