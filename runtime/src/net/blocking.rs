@@ -33,10 +33,11 @@ const SLACK: Duration = Duration::from_millis(1);
 /// `epoll_wait`, a receive and a send, plus the `epoll_wait`s that report the socket writable
 /// again. This driver sleeps in the receive itself (the socket's read timeout, `SO_RCVTIMEO`,
 /// set to the next deadline) and sends the answers at once: two system calls per request served
-/// one at a time, as a plain UDP echo server makes. When several requests wait, one wake-up
-/// takes them all: on Linux and Android the receive is one `recvmmsg` (`MSG_WAITFORONE`: it
+/// one at a time, as a plain UDP echo server makes. While requests queue up, one wake-up takes
+/// them all: on Linux and Android the receive is then one `recvmmsg` (`MSG_WAITFORONE`: it
 /// sleeps for the first datagram only) and the answers go out in one `sendmmsg` (or UDP GSO),
-/// as the tokio driver batches.
+/// as the tokio driver batches; one request at a time, a plain `recvfrom` is cheaper and is
+/// used (see `batch::recv_waiting`).
 ///
 /// ```no_run
 /// use std::sync::Arc;
