@@ -51,6 +51,19 @@ fn ack(request: &Packet, code: ResponseType) -> Packet {
     response
 }
 
+/// A confirmable GET of `/3/0/0` (the Device's Manufacturer).
+fn read_manufacturer(message_id: u16, token: Vec<u8>) -> Packet {
+    let mut read = Packet::new();
+    read.header.set_type(MessageType::Confirmable);
+    read.header.message_id = message_id;
+    read.header.code = MessageClass::Request(RequestType::Get);
+    read.set_token(token);
+    for part in ["3", "0", "0"] {
+        read.add_option(CoapOption::UriPath, part.as_bytes().to_vec());
+    }
+    read
+}
+
 fn send(server: &UdpSocket, packet: &Packet, to: SocketAddr) {
     server.send_to(&packet.to_bytes().unwrap(), to).unwrap();
 }
@@ -145,14 +158,7 @@ fn registers_serves_a_read_ticks_and_deregisters_on_stop() {
             assert!(path(&register, CoapOption::UriQuery).contains("ep=blocking-test"));
             created(&server, &register, client_addr);
 
-            let mut read = Packet::new();
-            read.header.set_type(MessageType::Confirmable);
-            read.header.message_id = 0x4242;
-            read.header.code = MessageClass::Request(RequestType::Get);
-            read.set_token(vec![1, 2, 3]);
-            for part in ["3", "0", "0"] {
-                read.add_option(CoapOption::UriPath, part.as_bytes().to_vec());
-            }
+            let mut read = read_manufacturer(0x4242, vec![1, 2, 3]);
             read.add_option(CoapOption::Accept, vec![]);
             send(&server, &read, client_addr);
             let (answer, from) = recv(&server);
@@ -200,14 +206,7 @@ fn a_burst_of_reads_is_answered_read_by_read() {
             created(&server, &register, client_addr);
             // Sent back to back, while the driver still handles the 2.01: they wait together.
             for id in 0..BURST {
-                let mut read = Packet::new();
-                read.header.set_type(MessageType::Confirmable);
-                read.header.message_id = 0x1000 + id;
-                read.header.code = MessageClass::Request(RequestType::Get);
-                read.set_token(id.to_be_bytes().to_vec());
-                for part in ["3", "0", "0"] {
-                    read.add_option(CoapOption::UriPath, part.as_bytes().to_vec());
-                }
+                let read = read_manufacturer(0x1000 + id, id.to_be_bytes().to_vec());
                 send(&server, &read, client_addr);
             }
             let mut answered = Vec::new();

@@ -8,7 +8,7 @@
 use lwm2m::Instant;
 
 use crate::support::*;
-use coap_lite::{CoapOption, MessageClass, RequestType, ResponseType};
+use coap_lite::{MessageClass, RequestType, ResponseType};
 use lwm2m::client::{Client, LwM2mVersion};
 use lwm2m::codec::{self, ContentFormat, Record};
 use lwm2m::{Error, Handler, Instances, Object, Path, Value};
@@ -60,35 +60,9 @@ fn probe() -> Probe {
 
 /// A registered client whose store holds a Probe at `/32771/0` with `sampler`.
 fn client_with(sampler: Sampler, now: Instant) -> Client {
-    let mut store = lwm2m::ObjectStore::new();
-    store
-        .insert(
-            0,
-            lwm2m::objects::Security::no_sec("coap://127.0.0.1:5683", 1),
-            (),
-        )
-        .unwrap();
-    store
-        .insert(0, lwm2m::objects::Server::new(1, 300, "U"), ())
-        .unwrap();
-    store
-        .insert(
-            0,
-            lwm2m::objects::Device::demo(),
-            lwm2m::objects::DeviceHandler::default(),
-        )
-        .unwrap();
+    let mut store = base_store();
     store.insert(0, probe(), sampler).unwrap();
-    let mut client = Client::new(config(LwM2mVersion::V1_1), store);
-    client.start(now);
-    let register = only(&mut client);
-    let mut created = answer(&register, ResponseType::Created);
-    created.add_option(CoapOption::LocationPath, b"rd".to_vec());
-    created.add_option(CoapOption::LocationPath, b"5".to_vec());
-    client.handle_datagram(now, server(), &created.to_bytes().unwrap());
-    assert!(client.is_registered());
-    events(&mut client);
-    client
+    register(Client::new(config(LwM2mVersion::V1_1), store), now)
 }
 
 fn probe_kinds(path: &Path) -> Option<(lwm2m::Kind, bool)> {

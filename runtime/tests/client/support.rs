@@ -46,7 +46,9 @@ pub fn server() -> SocketAddr {
     "127.0.0.1:5683".parse().unwrap()
 }
 
-pub fn store() -> ObjectStore {
+/// The server account (Security `/0/0`, Server `/1/0`, Short Server ID 1) and the Device
+/// `/3/0`: what every test device has.
+pub fn base_store() -> ObjectStore {
     let mut store = ObjectStore::new();
     store
         .insert(0, Security::no_sec("coap://127.0.0.1:5683", 1), ())
@@ -55,6 +57,12 @@ pub fn store() -> ObjectStore {
     store
         .insert(0, Device::demo(), DeviceHandler::default())
         .unwrap();
+    store
+}
+
+/// [`base_store`] with a Light Control `/3311/0`, and more of them creatable.
+pub fn store() -> ObjectStore {
+    let mut store = base_store();
     store.insert(0, Light::default(), Switch).unwrap();
     store.creatable(|| (Light::default(), Switch));
     store
@@ -126,7 +134,11 @@ pub fn answer(request: &Packet, code: ResponseType) -> Packet {
 
 /// Starts the client and completes its registration at `/rd/5`.
 pub fn registered(version: LwM2mVersion, now: Instant) -> Client {
-    let mut client = client(version);
+    register(client(version), now)
+}
+
+/// Starts `client` and completes its registration at `/rd/5`.
+pub fn register(mut client: Client, now: Instant) -> Client {
     client.start(now);
     let register = only(&mut client);
     let mut created = answer(&register, ResponseType::Created);
