@@ -484,3 +484,68 @@ fn crate_path_and_raw_field_names() {
     Object::write(&mut r, 0, single(Value::UnsignedInteger(9))).unwrap();
     assert_eq!(r.r#type, 9);
 }
+
+/// Metadata written by hand (as a generator or a device's own object may): a resource declared
+/// `kind` whose field type holds values outside it.
+const fn declared(kind: Kind, multiple: bool) -> lwm2m::ResourceMeta {
+    lwm2m::ResourceMeta {
+        id: 0,
+        name: "Wide",
+        operations: Operations::Read,
+        kind,
+        multiple,
+        mandatory: false,
+        units: None,
+        range: None,
+        constraint: lwm2m::Constraint::None,
+    }
+}
+
+#[test]
+fn a_read_of_a_value_outside_the_declared_kind_is_out_of_range() {
+    use lwm2m::ResourceField;
+    let as_integer = declared(Kind::Integer, false);
+    let as_unsigned = declared(Kind::UnsignedInteger, false);
+    let many_as_integer = declared(Kind::Integer, true);
+    let at = lwm2m::Path::resource(10301, 0, 0);
+    let too_big = Error::OutOfRange { target: "i64" };
+    assert_eq!(u64::MAX.read(&as_integer), Err(too_big.clone()));
+    assert_eq!(
+        (-1i64).read(&as_unsigned),
+        Err(Error::OutOfRange { target: "u64" })
+    );
+    let many: Instances<u64> = Instances::from_iter([(0, 1), (1, u64::MAX)]);
+    assert_eq!(many.read(&many_as_integer), Err(too_big.clone()));
+    // The lent read converts the same way.
+    let mut lent = Vec::new();
+    assert_eq!(
+        u64::MAX.read_refs(&as_integer, at, &mut lent),
+        Err(too_big.clone())
+    );
+    assert_eq!(
+        many.read_refs(&many_as_integer, at, &mut lent),
+        Err(too_big)
+    );
+    // In range, each reads as the declared kind.
+    assert_eq!(7u64.read(&as_integer), Ok(single(Value::Integer(7))));
+    assert_eq!(
+        7i64.read(&as_unsigned),
+        Ok(single(Value::UnsignedInteger(7)))
+    );
+    let fits: Instances<u64> = Instances::from_iter([(3, 7)]);
+    assert_eq!(
+        fits.read(&many_as_integer),
+        Ok(ResourceValue::Multiple(Instances::from_iter([(
+            3,
+            Value::Integer(7)
+        )])))
+    );
+    // A String field declared Integer is a type mismatch, not a conversion.
+    assert_eq!(
+        String::from("x").read(&as_integer),
+        Err(Error::TypeMismatch {
+            expected: Kind::Integer,
+            found: Kind::String
+        })
+    );
+}
